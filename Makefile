@@ -1,0 +1,46 @@
+# burrow: `make demo` and `make test` work on a fresh machine; everything else is a step of them.
+SHELL := /bin/bash
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+
+.PHONY: all install build lint typecheck test unit e2e demo bench clean test-deps
+
+all: build
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NODE_MODULES_STAMP)
+
+build: install
+	rm -rf dist
+	npx tsc -p tsconfig.json
+
+typecheck: install
+	npx tsc -p tsconfig.json --noEmit
+
+lint: install
+	npx eslint --no-error-on-unmatched-pattern src e2e bench
+
+# Debian packages the tests drive as real peers (installed only where missing).
+test-deps:
+	bash scripts/test-deps.sh
+
+unit: build
+	node --test --test-concurrency=2 $$(find dist/src -name '*.test.js' | sort)
+
+e2e: build test-deps
+	node --test --test-concurrency=1 $$(find dist/e2e -name '*.test.js' | sort)
+
+test: build lint test-deps
+	node --test --test-concurrency=2 $$(find dist/src -name '*.test.js' | sort) \
+	  && node --test --test-concurrency=1 $$(find dist/e2e -name '*.test.js' | sort)
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	node dist/bench/runBench.js
+
+clean:
+	rm -rf dist .demo

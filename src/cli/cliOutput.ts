@@ -1,0 +1,27 @@
+import { BurrowError, toBurrowError } from '../shared/errors.js';
+
+/** Prints one JSON document on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints rows as an aligned text table with a header. */
+export function printTable(rows: Record<string, unknown>[], columns: string[]): void {
+  if (rows.length === 0) {
+    process.stdout.write('(none)\n');
+    return;
+  }
+  const cell = (v: unknown) => (v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  process.stdout.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
+  for (const r of rows) process.stdout.write(`${line(columns.map((c) => cell(r[c])))}\n`);
+}
+
+/** Ends the process for an error: one plain sentence on stderr, the code's exit status. */
+export function exitWithError(err: unknown): never {
+  const e = toBurrowError(err);
+  const message = e.code === 'INTERNAL' && !(err instanceof BurrowError) ? `unexpected error: ${e.message}` : e.message;
+  process.stderr.write(`burrow: ${message}\n`);
+  process.exit(e.exitCode);
+}

@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { systemClock } from '../shared/clock.js';
+import { BurrowError } from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
+import { serviceNameSchema } from '../shared/protocol.js';
+import { enroll } from '../node/enroll.js';
+import { runAgent } from '../node/agentRunner.js';
+import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
+import { printJson } from './cliOutput.js';
+import { resolveHome } from './homeDir.js';
+import { onShutdown } from './shutdown.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Parses repeated `--service name=host:port` into the allow-list. */
+export function parseServices(specs: string[]): Record<string, string> {
+  const services: Record<string, string> = {};
+  for (const spec of specs) {
+    const m = /^([^=]+)=(.+:\d{1,5})$/.exec(spec);
+    if (!m || !serviceNameSchema.safeParse(m[1]).success) {
+      throw new BurrowError('VALIDATION', `--service "${spec}" is not name=host:port with a name of a-z, 0-9 and - (e.g. webui=127.0.0.1:80).`);
+    }
+    services[m[1] as string] = m[2] as string;
+  }
+  return services;
+}
+
+/** `burrow node …`: what a node operator runs on the appliance. */
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('enroll and run the agent on an appliance');
+
+  node
+    .command('enroll <url>')
+    .description('make this node a key and register it with the server')
+    .requiredOption('--token <token>', 'the enrollment token from "burrow admin enroll-token create"')
+    .option('--name <name>', 'the name the console shows', hostname())
+    .option('--service <name=host:port>', 'a local service to expose (repeatable)', collect, [] as string[])
+    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
+    .option('--json', 'print JSON')
+    .action(async (url: string, o: { token: string; name: string; service: string[]; home?: string; json?: boolean }) => {
+      const services = parseServices(o.service.length ? o.service : ['webui=127.0.0.1:80']);
+      const r = await enroll({ home: resolveHome(o.home, process.env), serverUrl: url, token: o.token, name: o.name, services });
+      if (o.json) printJson({ nodeId: r.config.nodeId, status: r.status, services: r.config.services });
+      else {
+        const next = r.status === 'pending' ? 'An administrator must approve it; then run "burrow node run".' : 'Start the agent with "burrow node run".';
+        process.stdout.write(`Enrolled as ${r.config.nodeId} (${r.status}). ${next}\n`);
+      }
+    });
+
+  node
+    .command('run')
+    .description('run the agent: keep the tunnel to the server up')
+    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
+    .action(async (o: { home?: string }) => {
+      const home = resolveHome(o.home, process.env);
+      const config = await loadNodeConfig(home, process.env);
+      const log = createLogger({ level: config.logLevel, name: 'burrow-node' });
+      const stop = await runAgent({ home, env: process.env, log, clock: systemClock });
+      onShutdown(log, stop);
+    });
+
+  node
+    .command('status')
+    .description("show this node's identity and tunnel state")
+    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
+    .option('--json', 'print JSON')
+    .action(async (o: { home?: string; json?: boolean }) => {
+      const home = resolveHome(o.home, process.env);
+      const config = await loadNodeConfig(home, process.env);
+      const state = await readAgentState(home);
+      const running = state ? isAlive(state.pid) : false;
+      const status = {
+        nodeId: config.nodeId,
+        name: config.name,
+        server: config.serverUrl,
+        services: config.services,
+        agent: running ? 'running' : 'stopped',
+        connected: running && state?.state === 'connected',
+        lastConnectedAt: state?.lastConnectedAt ?? null,
+        nextAttemptAt: running ? (state?.nextAttemptAt ?? null) : null,
+        lastError: state?.lastError ?? null,
+      };
+      if (o.json) printJson(status);
+      else for (const [k, v] of Object.entries(status)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`);
+    });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import QRCode from 'qrcode';
+import { portRangeSchema } from '../shared/config.js';
+import { BurrowError } from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
+import { systemClock } from '../shared/clock.js';
+import { initServer } from '../server/serverInit.js';
+import { loadServerConfig, startServer } from '../server/burrowServer.js';
+import { printJson } from './cliOutput.js';
+import { resolveHome } from './homeDir.js';
+import { readSecretFile } from './prompt.js';
+import { onShutdown } from './shutdown.js';
+
+interface InitOpts {
+  home?: string;
+  listen: string;
+  publicUrl?: string;
+  adminEmail: string;
+  adminPasswordFile?: string;
+  sessionPorts: string;
+  json?: boolean;
+}
+
+/** `burrow server …`: create and run a server. */
+export function registerServerCommands(program: Command): void {
+  const server = program.command('server').description('create and run a burrow server');
+
+  server
+    .command('init')
+    .description('create the store, key file, TLS certificate, SSH host key and first admin')
+    .option('--home <dir>', 'server state directory (env BURROW_HOME)')
+    .option('--listen <host:port>', 'address for the console, API and tunnel', '0.0.0.0:8443')
+    .option('--public-url <url>', 'URL nodes and browsers use to reach the server')
+    .option('--admin-email <email>', 'email of the first administrator', 'admin@localhost')
+    .option('--admin-password-file <file>', 'file holding the first admin password (otherwise one is generated)')
+    .option('--session-ports <from-to>', 'port range for WebUI sessions', '40000-65000')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: InitOpts) => {
+      const range = portRangeSchema.safeParse(o.sessionPorts);
+      if (!range.success) throw new BurrowError('VALIDATION', `--session-ports: ${range.error.issues[0]?.message ?? 'invalid'}.`);
+      const home = resolveHome(o.home, process.env);
+      const r = await initServer({
+        home,
+        listen: o.listen,
+        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        sessionPorts: range.data,
+        adminEmail: o.adminEmail,
+        ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),
+      });
+      if (o.json) {
+        printJson({ url: r.url, adminEmail: r.adminEmail, adminPassword: r.adminPassword, totpSecret: r.totpSecret, totpUri: r.totpUri, fingerprint: r.tlsPin, home });
+        return;
+      }
+      const qr = await QRCode.toString(r.totpUri, { type: 'terminal', small: true });
+      process.stdout.write(
+        [
+          `burrow server initialized in ${home}`,
+          `  URL:          ${r.url}`,
+          `  fingerprint:  ${r.tlsPin}`,
+          `  admin:        ${r.adminEmail}`,
+          ...(r.adminPassword ? [`  password:     ${r.adminPassword}   (shown once; store it now)`] : []),
+          `  TOTP secret:  ${r.totpSecret}   (shown once; add it to your authenticator app)`,
+          '',
+          qr,
+          `Start it with: burrow server start --home ${home}`,
+          '',
+        ].join('\n'),
+      );
+    });
+
+  server
+    .command('start')
+    .description('serve the console, API, tunnel endpoint and session ports')
+    .option('--home <dir>', 'server state directory (env BURROW_HOME)')
+    .action(async (o: { home?: string }) => {
+      const home = resolveHome(o.home, process.env);
+      const config = await loadServerConfig(home, process.env);
+      const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
+      const running = await startServer({ home, config, log, clock: systemClock });
+      onShutdown(log, () => running.close());
+    });
+}

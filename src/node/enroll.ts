@@ -1,0 +1,53 @@
+import ssh2 from 'ssh2';
+import { BurrowError } from '../shared/errors.js';
+import { enrollResponseSchema, parseEnrollToken, type EnrollRequest } from '../shared/protocol.js';
+import { requestJson } from '../shared/pinnedHttps.js';
+import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
+import { nodeConfigSchema, type NodeConfig } from '../shared/config.js';
+import { nodePaths, saveNodeConfig } from './nodeHome.js';
+import { AGENT_VERSION } from './agentVersion.js';
+
+/** What the node operator gives `burrow node enroll`. */
+export interface EnrollOptions {
+  home: string;
+  serverUrl: string;
+  token: string;
+  name: string;
+  services: Record<string, string>;
+}
+
+/**
+ * Makes the node's key (0600), presents it with the token to the server over TLS pinned
+ * by the token, and saves what the server answered. Nothing is written if it fails.
+ */
+export async function enroll(o: EnrollOptions): Promise<{ config: NodeConfig; status: 'pending' | 'approved' }> {
+  const paths = nodePaths(o.home);
+  if (await exists(paths.config)) throw new BurrowError('ALREADY_INITIALIZED', `This node is already enrolled (${paths.config}); use another --home to enroll again.`);
+  const token = parseEnrollToken(o.token);
+  if (!token) throw new BurrowError('VALIDATION', 'That is not a burrow enrollment token (they look like bre_…); copy it again from "burrow admin enroll-token create".');
+  let base: URL;
+  try {
+    base = new URL(o.serverUrl);
+  } catch {
+    throw new BurrowError('VALIDATION', `"${o.serverUrl}" is not a URL; give the server's address as https://host:port.`);
+  }
+  if (base.protocol !== 'https:') throw new BurrowError('VALIDATION', 'The server URL must start with https://.');
+
+  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(o.services), agentVersion: AGENT_VERSION };
+  const answer = enrollResponseSchema.parse(await requestJson(new URL('/v1/enroll', base).toString(), { method: 'POST', body, pin: token.pin }));
+
+  const config = nodeConfigSchema.parse({
+    serverUrl: base.origin,
+    nodeId: answer.nodeId,
+    name: o.name,
+    tlsPin: token.pin,
+    sshHostKey: answer.sshHostKey,
+    services: o.services,
+  });
+  await ensureHome(o.home);
+  await writeFileAtomic(paths.privateKey, keys.private, 0o600);
+  await writeFileAtomic(paths.publicKey, `${keys.public}\n`, 0o644);
+  await saveNodeConfig(o.home, config);
+  return { config, status: answer.status };
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { nodeConfigSchema, nodeEnvOverrides, type NodeConfig } from '../shared/config.js';
+import { BurrowError } from '../shared/errors.js';
+import { readJsonFile, writeFileAtomic } from '../shared/secureFiles.js';
+
+/** Where each piece of a node's state lives inside its home directory. */
+export function nodePaths(home: string) {
+  return {
+    config: join(home, 'node.json'),
+    privateKey: join(home, 'id_ed25519'),
+    publicKey: join(home, 'id_ed25519.pub'),
+    state: join(home, 'state.json'),
+  };
+}
+
+/** Reads node.json (with environment overrides), or says the node is not enrolled. */
+export async function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = {}): Promise<NodeConfig> {
+  const raw = await readJsonFile(nodePaths(home).config);
+  if (raw === undefined) throw new BurrowError('NOT_ENROLLED', `This node is not enrolled (no node.json in ${home}); run "burrow node enroll" first.`);
+  const parsed = nodeConfigSchema.safeParse({ ...(raw as object), ...nodeEnvOverrides(env) });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new BurrowError('CONFIG_INVALID', `node.json is invalid: ${i?.path.join('.') ?? ''}: ${i?.message ?? ''}.`);
+  }
+  return parsed.data;
+}
+
+/** Writes node.json atomically, readable only by its owner. */
+export async function saveNodeConfig(home: string, config: NodeConfig): Promise<void> {
+  await writeFileAtomic(nodePaths(home).config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
+}
+
+/** The node's private key (OpenSSH format). */
+export function readPrivateKey(home: string): Promise<string> {
+  return readFile(nodePaths(home).privateKey, 'utf8');
+}
+
+/** What a running agent last said about itself, for `burrow node status`. */
+export interface AgentStateFile {
+  state: string;
+  pid: number;
+  since: string;
+  lastConnectedAt: string | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+}
+
+/** Records the agent's state for other commands to read. */
+export async function writeAgentState(home: string, s: AgentStateFile): Promise<void> {
+  await writeFileAtomic(nodePaths(home).state, `${JSON.stringify(s, null, 2)}\n`, 0o600);
+}
+
+/** The agent's last recorded state, if an agent ever ran here. */
+export async function readAgentState(home: string): Promise<AgentStateFile | undefined> {
+  return (await readJsonFile(nodePaths(home).state)) as AgentStateFile | undefined;
+}

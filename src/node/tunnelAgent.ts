@@ -1,0 +1,202 @@
+import ssh2 from 'ssh2';
+import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
+import { WebSocket, createWebSocketStream } from 'ws';
+import { Backoff } from '../shared/backoff.js';
+import type { Clock, TimerHandle } from '../shared/clock.js';
+import type { NodeConfig } from '../shared/config.js';
+import type { Logger } from '../shared/log.js';
+import { pinnedAgent } from '../shared/pinnedHttps.js';
+import { SERVICE_PORT, TUNNEL_PATH } from '../shared/protocol.js';
+import { constantTimeEqual } from '../shared/secrets.js';
+import { StateMachine } from '../shared/stateMachine.js';
+import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
+import { ServiceForwarder } from './serviceForwarder.js';
+
+/** The agent's lifecycle. */
+export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
+
+/** Allowed moves between agent states; tested as a table. */
+export const agentTransitions: Record<AgentState, AgentState[]> = {
+  idle: ['connecting', 'stopped'],
+  connecting: ['connected', 'waiting', 'stopped'],
+  connected: ['waiting', 'stopped'],
+  waiting: ['connecting', 'stopped'],
+  stopped: [],
+};
+
+/** What the agent reports on each change, for the status file. */
+export interface AgentReport {
+  state: AgentState;
+  lastConnectedAt: number | null;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+}
+
+/** Dependencies of the agent. */
+export interface TunnelAgentDeps {
+  config: NodeConfig;
+  privateKey: string;
+  clock: Clock;
+  log: Logger;
+  onReport?: (r: AgentReport) => void;
+}
+
+/** A connection is "stable" after this long; only then does backoff start over. */
+const STABLE_MS = 10_000;
+/** A revoked node keeps knocking, but rarely: an admin may un-revoke it. */
+const REVOKED_RETRY_MS = 10 * 60_000;
+const PENDING_RETRY_MS = 30_000;
+
+/**
+ * Keeps the node's tunnel up: dials wss to the server (TLS pinned), runs SSH over it with
+ * the node's key (host key pinned), announces the allow-listed services, and reconnects
+ * with capped, jittered backoff when the link drops.
+ */
+export class TunnelAgent {
+  private readonly lifecycle: StateMachine<AgentState>;
+  private readonly backoff: Backoff;
+  private readonly forwarder: ServiceForwarder;
+  private ws?: WebSocket;
+  private ssh?: ssh2.Client;
+  private timer?: TimerHandle;
+  private lastConnectedAt: number | null = null;
+  private lastError: string | null = null;
+  private nextAttemptAt: number | null = null;
+  private closeHint?: number;
+
+  constructor(private readonly deps: TunnelAgentDeps) {
+    if (!deps.config.nodeId || !deps.privateKey) throw new Error('TunnelAgent needs an enrolled config and a private key');
+    this.lifecycle = new StateMachine<AgentState>('idle', agentTransitions, deps.log, () => this.report());
+    this.backoff = new Backoff({ initialMs: deps.config.backoffInitialMs, maxMs: deps.config.backoffMaxMs });
+    this.forwarder = new ServiceForwarder(deps.config.services, deps.log);
+  }
+
+  /** The state now. */
+  get state(): AgentState {
+    return this.lifecycle.state;
+  }
+
+  /** Starts connecting; the agent then keeps itself connected until `stop()`. */
+  start(): void {
+    this.connect();
+  }
+
+  private connect(): void {
+    const { config, log, privateKey } = this.deps;
+    this.nextAttemptAt = null;
+    this.closeHint = undefined;
+    this.lifecycle.transition('connecting');
+    const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
+    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin), perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
+    this.ws = ws;
+    let connectedAt = 0;
+    let why = 'connection closed';
+    let finished = false;
+    // The WebSocket's close is the last event of every attempt (it carries the server's
+    // reason code, which can arrive just after SSH reports the auth failure), so the
+    // next attempt is planned from there; a stuck close is cut after 2 s.
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (fallback) this.deps.clock.clearTimeout(fallback);
+      ssh.end();
+      const stable = connectedAt > 0 && this.deps.clock.now() - connectedAt >= STABLE_MS;
+      if (stable) this.backoff.reset();
+      this.scheduleReconnect(why);
+    };
+    let fallback: TimerHandle | undefined;
+    const end = (reason: string) => {
+      why = reason;
+      if (fallback || finished) return;
+      ssh.end();
+      if (ws.readyState === WebSocket.OPEN) ws.close();
+      fallback = this.deps.clock.setTimeout(() => {
+        ws.terminate();
+        finish();
+      }, 2_000);
+    };
+    ws.on('close', (code, reason) => {
+      if (code === TUNNEL_CLOSE.revoked.code || code === TUNNEL_CLOSE.pending.code) this.closeHint = code;
+      if (reason.length) why = `server closed the tunnel: ${reason.toString()}`;
+      finish();
+    });
+    ws.on('error', (err) => {
+      this.lastError = err.message;
+      end(err.message);
+    });
+    const ssh = new ssh2.Client();
+    this.ssh = ssh;
+    ws.once('open', () => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => undefined);
+      ssh.connect({
+        sock: stream as never,
+        username: config.nodeId,
+        privateKey,
+        hostVerifier: (key: Buffer) => this.hostKeyMatches(key),
+        keepaliveInterval: config.keepaliveIntervalMs,
+        keepaliveCountMax: config.keepaliveCountMax,
+        readyTimeout: 20_000,
+      });
+    });
+    ssh.on('ready', () => {
+      connectedAt = this.deps.clock.now();
+      this.lastConnectedAt = connectedAt;
+      this.lastError = null;
+      for (const name of this.forwarder.names) {
+        ssh.forwardIn(name, SERVICE_PORT, (err) => {
+          if (err) log.warn({ service: name, err: err.message }, 'server refused the service');
+        });
+      }
+      if (this.lifecycle.state === 'connecting') this.lifecycle.transition('connected');
+      log.info({ services: this.forwarder.names }, 'tunnel up');
+    });
+    ssh.on('tcp connection', (info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void) => this.forwarder.handle(info, accept, reject));
+    ssh.on('error', (err) => {
+      this.lastError = describeSshError(err);
+      end(this.lastError);
+    });
+    ssh.on('close', () => end('tunnel closed'));
+  }
+
+  private hostKeyMatches(key: Buffer): boolean {
+    const pinned = this.deps.config.sshHostKey.trim().split(/\s+/)[1] ?? '';
+    const ok = constantTimeEqual(key.toString('base64'), pinned);
+    if (!ok) this.lastError = "the server's SSH host key does not match the one pinned at enrollment";
+    return ok;
+  }
+
+  private scheduleReconnect(why: string): void {
+    if (this.lifecycle.state === 'stopped') return;
+    let delay = this.backoff.next();
+    if (this.closeHint === TUNNEL_CLOSE.revoked.code) {
+      this.lastError = 'this node has been revoked by an administrator';
+      delay = REVOKED_RETRY_MS;
+    } else if (this.closeHint === TUNNEL_CLOSE.pending.code) {
+      this.lastError = 'this node is waiting for an administrator to approve it';
+      delay = Math.max(delay, PENDING_RETRY_MS);
+    }
+    this.nextAttemptAt = this.deps.clock.now() + delay;
+    this.lifecycle.transition('waiting');
+    this.deps.log.info({ why, lastError: this.lastError, retryInMs: delay }, 'tunnel down');
+    this.timer = this.deps.clock.setTimeout(() => this.connect(), delay);
+  }
+
+  private report(): void {
+    this.deps.onReport?.({ state: this.lifecycle.state, lastConnectedAt: this.lastConnectedAt, lastError: this.lastError, nextAttemptAt: this.nextAttemptAt });
+  }
+
+  /** Stops for good: closes the tunnel and cancels any pending reconnect. Idempotent. */
+  stop(): void {
+    if (this.lifecycle.state === 'stopped') return;
+    this.lifecycle.transition('stopped');
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.ssh?.end();
+    this.ws?.terminate();
+  }
+}
+
+function describeSshError(err: Error & { level?: string }): string {
+  if (err.level === 'client-authentication') return 'the server does not accept this node key (unknown, pending or revoked node)';
+  return err.message;
+}

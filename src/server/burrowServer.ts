@@ -1,0 +1,143 @@
+import https from 'node:https';
+import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import type { Clock } from '../shared/clock.js';
+import { serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
+import { BurrowError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { readJsonFile } from '../shared/secureFiles.js';
+import { SecretBox } from '../shared/secretBox.js';
+import { pinOfPem } from '../shared/tlsPin.js';
+import { NodeRegistry } from './gateway/nodeRegistry.js';
+import { TunnelGateway } from './gateway/tunnelGateway.js';
+import { createApp } from './http/app.js';
+import { SessionManager } from './sessions/sessionManager.js';
+import { appendAudit, recordAudit } from './store/auditStore.js';
+import { Database } from './store/database.js';
+import { loadMigrations, migrate } from './store/migrate.js';
+import { markNodeSeen } from './store/nodeStore.js';
+import { closeOrphanSessions } from './store/sessionStore.js';
+import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
+
+/** Reads server.json and applies environment overrides. */
+export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
+  const raw = await readJsonFile(serverPaths(home).config);
+  if (raw === undefined) throw new BurrowError('NOT_INITIALIZED', `No burrow server in ${home}; run "burrow server init" first.`);
+  const parsed = serverConfigSchema.safeParse({ ...(raw as object), ...serverEnvOverrides(env) });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new BurrowError('CONFIG_INVALID', `server.json is invalid: ${i?.path.join('.') ?? ''}: ${i?.message ?? ''}.`);
+  }
+  return parsed.data;
+}
+
+/** A started server; `close()` stops it and waits for everything it started. */
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Opens the store, then serves the API, the tunnel endpoint and session ports. */
+export async function startServer(o: { home: string; config: ServerConfig; log: Logger; clock: Clock }): Promise<RunningServer> {
+  const { home, config, log, clock } = o;
+  const paths = serverPaths(home);
+  const [cert, key, hostKey, hostKeyPub] = await Promise.all(
+    [paths.tlsCert, paths.tlsKey, paths.hostKey, paths.hostKeyPub].map((p) => readFile(p, 'utf8')),
+  ) as [string, string, string, string];
+  const box = await SecretBox.fromKeyFile(paths.secretKey);
+  const db = await Database.open(paths.database);
+  const applied = await migrate(db, await loadMigrations(MIGRATIONS_DIR));
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const orphans = await closeOrphanSessions(db, clock.now());
+  if (orphans) log.info({ orphans }, 'closed sessions left open by the previous run');
+
+  const registry = new NodeRegistry();
+  const tlsOptions = { cert, key };
+  const publicHost = new URL(config.publicUrl).hostname;
+  const sessions = new SessionManager({
+    db,
+    registry,
+    clock,
+    log: log.child({ part: 'sessions' }),
+    tlsOptions,
+    limits: {
+      range: config.sessionPorts,
+      host: config.sessionHost,
+      publicHost,
+      ttlMs: config.sessionTtlMs,
+      idleMs: config.sessionIdleMs,
+      nodeGraceMs: config.nodeGraceMs,
+    },
+  });
+  const gateway = new TunnelGateway({
+    hostKey,
+    db,
+    registry,
+    log: log.child({ part: 'gateway' }),
+    clock,
+    keepaliveIntervalMs: config.keepaliveIntervalMs,
+    keepaliveCountMax: config.keepaliveCountMax,
+    onNodeOnline: (conn) => {
+      const record = () => {
+        const now = clock.now();
+        void db
+          .transaction(async (tx) => {
+            await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
+            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', detail: { services: [...conn.services] } }, now);
+          })
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect'));
+      };
+      // Services arrive as tcpip-forward requests right after auth; record once they settle.
+      clock.setTimeout(record, 200);
+      conn.once('close', () => {
+        const now = clock.now();
+        void db
+          .transaction(async (tx) => {
+            await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
+            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt } }, now);
+          })
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect'));
+      });
+      log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
+    },
+  });
+  const app = createApp({ db, clock, log, box, registry, sessions, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl });
+
+  const server = https.createServer({ cert, key, minVersion: 'TLSv1.2' }, app.callback());
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
+  server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+    if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  const { host, port } = splitHostPort(config.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new BurrowError('CONFIG_INVALID', `Cannot listen on ${config.listen}: ${err.code ?? err.message}.`, { cause: err });
+  });
+  const actualPort = (server.address() as { port: number }).port;
+  await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
+  log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl }, 'burrow server started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: actualPort,
+    close() {
+      closing ??= (async () => {
+        server.close();
+        await sessions.closeAll('server-shutdown');
+        gateway.close();
+        server.closeAllConnections();
+        await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

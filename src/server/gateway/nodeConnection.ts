@@ -1,0 +1,90 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { Connection } from 'ssh2';
+import { SERVICE_PORT, serviceNameSchema } from '../../shared/protocol.js';
+import { BurrowError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+
+/** The peer of a forwarded connection, as the node's service will see it in the channel. */
+export interface ForwardOrigin {
+  ip: string;
+  port: number;
+}
+
+/**
+ * One node's authenticated SSH connection. It learns the node's services from its
+ * `tcpip-forward` requests and opens `forwarded-tcpip` channels to them on demand.
+ * Emits `close` once.
+ */
+export class NodeConnection extends EventEmitter {
+  readonly services = new Set<string>();
+  readonly connectedAt: number;
+  private closed = false;
+
+  constructor(
+    readonly nodeId: string,
+    readonly remoteIp: string,
+    private readonly ssh: Connection,
+    private readonly log: Logger,
+    now: number,
+  ) {
+    super();
+    this.connectedAt = now;
+    ssh.on('request', (accept, reject, name, info) => {
+      const bind = (info as { bindAddr?: string } | undefined)?.bindAddr ?? '';
+      const valid = serviceNameSchema.safeParse(bind).success && (info as { bindPort?: number }).bindPort === SERVICE_PORT;
+      if (name === 'tcpip-forward' && valid) {
+        this.services.add(bind);
+        log.debug({ service: bind }, 'service announced');
+        accept?.();
+        this.emit('services', [...this.services]);
+      } else if (name === 'cancel-tcpip-forward' && valid) {
+        this.services.delete(bind);
+        accept?.();
+        this.emit('services', [...this.services]);
+      } else {
+        log.warn({ request: name, bind }, 'refused global request');
+        reject?.();
+      }
+    });
+    // A node has no business opening channels towards the server: no shells, no
+    // direct-tcpip. Refusing them here is what keeps a compromised node from using
+    // the server as a pivot.
+    ssh.on('session', (_accept, reject) => reject());
+    ssh.on('tcpip', (_accept, reject) => reject());
+    ssh.on('error', (err) => log.debug({ err: err.message }, 'ssh connection error'));
+    ssh.on('close', () => this.markClosed());
+  }
+
+  /** Opens a channel to the node's service `name`; the agent connects it to its target. */
+  openService(name: string, origin: ForwardOrigin): Promise<Duplex> {
+    if (this.closed) return Promise.reject(new BurrowError('NODE_OFFLINE', `Node ${this.nodeId} is offline.`));
+    if (!this.services.has(name)) {
+      return Promise.reject(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${this.nodeId} does not offer the service "${name}".`));
+    }
+    return new Promise((resolve, reject) => {
+      this.ssh.forwardOut(name, SERVICE_PORT, origin.ip, origin.port, (err, channel) => {
+        if (err) reject(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${this.nodeId} refused the connection to "${name}": ${err.message}.`));
+        else resolve(channel);
+      });
+    });
+  }
+
+  /** Whether the connection is still up. */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Ends the SSH connection; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.ssh.end();
+    this.markClosed();
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+  }
+}

@@ -1,0 +1,152 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { timingSafeEqual } from 'node:crypto';
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection } from 'ssh2';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/log.js';
+import { TUNNEL_PATH } from '../../shared/protocol.js';
+import type { Database } from '../store/database.js';
+import { getNode, type NodeRecord } from '../store/nodeStore.js';
+import { NodeConnection } from './nodeConnection.js';
+import type { NodeRegistry } from './nodeRegistry.js';
+import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
+
+/** What the gateway needs. */
+export interface TunnelGatewayDeps {
+  hostKey: string;
+  db: Database;
+  registry: NodeRegistry;
+  log: Logger;
+  clock: Clock;
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+  /** Called once a node is authenticated and registered. */
+  onNodeOnline?: (conn: NodeConnection) => void;
+}
+
+interface PendingLink {
+  ws: WebSocket;
+  ip: string;
+}
+
+/**
+ * The server end of `/v1/tunnel`: upgrades the HTTPS request to a WebSocket and runs an
+ * SSH server over it, where each node authenticates with its own ed25519 key.
+ */
+export class TunnelGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
+  private readonly ssh: ssh2.Server;
+  /** Links between the WebSocket accepted and the SSH client it turns into, keyed ip:port. */
+  private readonly pending = new Map<string, PendingLink>();
+  private closed = false;
+
+  constructor(private readonly deps: TunnelGatewayDeps) {
+    this.ssh = new ssh2.Server(
+      {
+        hostKeys: [deps.hostKey],
+        keepaliveInterval: deps.keepaliveIntervalMs,
+        keepaliveCountMax: deps.keepaliveCountMax,
+        ident: 'burrow',
+      },
+      (client, info) => this.onSshClient(client, info.ip, info.port),
+    );
+  }
+
+  /** Whether an HTTP upgrade request is for the tunnel. */
+  handles(req: IncomingMessage): boolean {
+    return (req.url ?? '').split('?')[0] === TUNNEL_PATH;
+  }
+
+  /** Takes over an upgrade request for `/v1/tunnel`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      const port = req.socket.remotePort ?? 0;
+      const key = `${ip}:${port}`;
+      const stream = createWebSocketStream(ws);
+      // ssh2 reads the peer address off the socket it is given; give it the real one so
+      // the `connection` event can find this WebSocket again.
+      Object.assign(stream, { remoteAddress: ip, remotePort: port });
+      stream.on('error', () => undefined);
+      this.pending.set(key, { ws, ip });
+      ws.once('close', () => this.pending.delete(key));
+      this.ssh.injectSocket(stream as never);
+    });
+  }
+
+  private onSshClient(client: Connection, ip: string, port: number): void {
+    const link = this.pending.get(`${ip}:${port}`);
+    const log = this.deps.log.child({ peer: `${ip}:${port}` });
+    let node: NodeRecord | undefined;
+    client.on('error', (err) => log.debug({ err: err.message }, 'tunnel ssh error'));
+    client.on('authentication', (ctx) => {
+      void this.authenticate(ctx, link, (n) => {
+        node = n;
+      });
+    });
+    client.on('ready', () => {
+      if (!node) {
+        client.end();
+        return;
+      }
+      const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now());
+      this.deps.registry.add(conn);
+      this.deps.onNodeOnline?.(conn);
+    });
+  }
+
+  /** Accepts only an approved node's own key with a valid signature. */
+  private async authenticate(ctx: AuthContext, link: PendingLink | undefined, admit: (node: NodeRecord) => void): Promise<void> {
+    if (ctx.method !== 'publickey') {
+      ctx.reject(['publickey']);
+      return;
+    }
+    const node = await getNode(this.deps.db, ctx.username).catch(() => undefined);
+    const parsed = node ? ssh2.utils.parseKey(node.publicKey) : undefined;
+    const key = parsed instanceof Error ? undefined : parsed;
+    const sameKey =
+      key !== undefined &&
+      ctx.key.algo === key.type &&
+      ctx.key.data.length === key.getPublicSSH().length &&
+      timingSafeEqual(ctx.key.data, key.getPublicSSH());
+    if (!node || !key || !sameKey) {
+      ctx.reject(['publickey']);
+      return;
+    }
+    // Without a signature the client only asks whether this key would do.
+    if (!ctx.signature) {
+      ctx.accept();
+      return;
+    }
+    if (key.verify(ctx.blob as Buffer, ctx.signature, ctx.hashAlgo) !== true) {
+      ctx.reject(['publickey']);
+      return;
+    }
+    if (node.status !== 'approved') {
+      // Proven key owner, but not allowed in: tell it why over the WebSocket close frame,
+      // which SSH's auth failure cannot carry.
+      ctx.reject([]);
+      const close = node.status === 'revoked' ? TUNNEL_CLOSE.revoked : TUNNEL_CLOSE.pending;
+      link?.ws.close(close.code, close.reason);
+      return;
+    }
+    // Set before accepting: ssh2 may emit `ready` from inside accept().
+    admit(node);
+    ctx.accept();
+  }
+
+  /** Stops accepting tunnels and drops the ones up now. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deps.registry.closeAll();
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,19 @@
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/log.js';
+import type { SecretBox } from '../../shared/secretBox.js';
+import type { NodeRegistry } from '../gateway/nodeRegistry.js';
+import type { SessionManager } from '../sessions/sessionManager.js';
+import type { Database } from '../store/database.js';
+
+/** Everything the API handlers reach for. */
+export interface ApiDeps {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  box: SecretBox;
+  registry: NodeRegistry;
+  sessions: SessionManager;
+  sshHostKeyPub: string;
+  tlsPin: string;
+  publicUrl: string;
+}

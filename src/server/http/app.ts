@@ -1,0 +1,48 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { normalizeIp } from '../../shared/net.js';
+import type { ApiDeps } from './apiDeps.js';
+import type { ApiState, RouteDef } from './apiContext.js';
+import { authenticateBearer, requirePermission } from './authorize.js';
+import { errorMiddleware } from './errorMiddleware.js';
+import { auditRoutes } from './routes/auditRoutes.js';
+import { authRoutes } from './routes/authRoutes.js';
+import { enrollRoutes } from './routes/enrollRoutes.js';
+import { nodeRoutes } from './routes/nodeRoutes.js';
+import { sessionRoutes } from './routes/sessionRoutes.js';
+import { systemRoutes } from './routes/systemRoutes.js';
+
+/** Every API route with the permission it needs; the authorization test walks this list. */
+export function apiRoutes(d: ApiDeps): RouteDef[] {
+  return [...systemRoutes(d), ...authRoutes(d), ...enrollRoutes(d), ...nodeRoutes(d), ...sessionRoutes(d), ...auditRoutes(d)];
+}
+
+/** The Koa application: error shape, security headers, then the route table. */
+export function createApp(d: ApiDeps): Koa<ApiState> {
+  const app = new Koa<ApiState>();
+  // Errors are answered by errorMiddleware; Koa's default handler would print them again.
+  app.silent = true;
+  const router = new Router<ApiState>();
+  for (const route of apiRoutes(d)) {
+    router.register(route.path, [route.method], async (ctx, next) => {
+      if (route.permission !== 'public') {
+        const principal = await authenticateBearer(d.db, d.clock, ctx.get('authorization'));
+        ctx.state.principal = principal;
+        if (route.permission !== 'authenticated') requirePermission(principal, route.permission);
+      }
+      await route.handler(ctx);
+      await next();
+    });
+  }
+  app.use(errorMiddleware(d.log));
+  app.use(async (ctx, next) => {
+    ctx.state.clientIp = normalizeIp(ctx.req.socket.remoteAddress);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    await next();
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  return app;
+}

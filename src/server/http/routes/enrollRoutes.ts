@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { BurrowError } from '../../../shared/errors.js';
+import { enrollRequestSchema } from '../../../shared/protocol.js';
+import { parseDuration } from '../../../shared/duration.js';
+import { createEnrollToken, enrollNode } from '../../enrollment.js';
+import { findGroup, ROOT_GROUP_ID } from '../../store/groupStore.js';
+import { listEnrollTokens, revokeEnrollToken } from '../../store/enrollTokenStore.js';
+import { appendAudit } from '../../store/auditStore.js';
+import { readJson } from '../body.js';
+import type { ApiDeps } from '../apiDeps.js';
+import { principalOf, type RouteDef } from '../apiContext.js';
+
+const MAX_TOKEN_TTL_MS = 30 * 86_400_000;
+
+const createSchema = z.object({
+  uses: z.number().int().min(1).max(100_000).default(1),
+  ttl: z.string().default('1h'),
+  group: z.string().optional(),
+  autoApprove: z.boolean().default(false),
+});
+
+/** Node enrollment and the tokens that allow it. */
+export function enrollRoutes(d: ApiDeps): RouteDef[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/enroll',
+      permission: 'public',
+      handler: async (ctx) => {
+        const body = await readJson(ctx, enrollRequestSchema);
+        const tunnelUrl = new URL('/v1/tunnel', d.publicUrl).toString().replace(/^http/, 'ws');
+        ctx.status = 201;
+        ctx.body = await enrollNode({ db: d.db, clock: d.clock, sshHostKeyPub: d.sshHostKeyPub, tunnelUrl }, body, ctx.state.clientIp);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/enroll-tokens',
+      permission: 'admin',
+      handler: async (ctx) => {
+        const body = await readJson(ctx, createSchema);
+        const ttlMs = parseDuration(body.ttl);
+        if (ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) throw new BurrowError('VALIDATION', 'An enrollment token lives between 1 second and 30 days.');
+        const group = await findGroup(d.db, body.group ?? ROOT_GROUP_ID);
+        if (!group) throw new BurrowError('NOT_FOUND', `No group ${body.group ?? ''}.`);
+        const made = await createEnrollToken(d.db, d.clock, d.tlsPin, {
+          groupId: group.id,
+          maxUses: body.uses,
+          ttlMs,
+          autoApprove: body.autoApprove,
+          createdBy: principalOf(ctx).userId,
+          sourceIp: ctx.state.clientIp,
+        });
+        ctx.status = 201;
+        ctx.body = {
+          id: made.id,
+          token: made.token,
+          expiresAt: new Date(made.expiresAt).toISOString(),
+          enrollCommand: `burrow node enroll ${d.publicUrl} --token ${made.token}`,
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/enroll-tokens',
+      permission: 'admin',
+      handler: async (ctx) => {
+        const now = d.clock.now();
+        ctx.body = (await listEnrollTokens(d.db)).map((t) => ({
+          id: t.id,
+          group: t.groupId,
+          uses: t.uses,
+          maxUses: t.maxUses,
+          autoApprove: t.autoApprove,
+          createdAt: new Date(t.createdAt).toISOString(),
+          expiresAt: new Date(t.expiresAt).toISOString(),
+          state: t.revokedAt !== null ? 'revoked' : t.expiresAt <= now ? 'expired' : t.uses >= t.maxUses ? 'used' : 'active',
+        }));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/enroll-tokens/:id',
+      permission: 'admin',
+      handler: async (ctx) => {
+        const id = ctx.params.id as string;
+        const now = d.clock.now();
+        const done = await d.db.transaction(async (tx) => {
+          if (!(await revokeEnrollToken(tx, id, now))) return false;
+          await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action: 'enroll-token.revoke', target: id, result: 'ok' }, now);
+          return true;
+        });
+        if (!done) throw new BurrowError('NOT_FOUND', `No active enrollment token ${id}.`);
+        ctx.status = 204;
+      },
+    },
+  ];
+}

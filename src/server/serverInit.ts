@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import ssh2 from 'ssh2';
+import { BurrowError } from '../shared/errors.js';
+import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
+import { SecretBox } from '../shared/secretBox.js';
+import { newId } from '../shared/secrets.js';
+import { pinOfPem } from '../shared/tlsPin.js';
+import { serverConfigSchema, type ServerConfig } from '../shared/config.js';
+import { checkPasswordStrength, hashPassword } from './auth/password.js';
+import { newTotpSecret, totpUri } from './auth/totp.js';
+import { appendAudit } from './store/auditStore.js';
+import { Database } from './store/database.js';
+import { insertGroup, ROOT_GROUP_ID } from './store/groupStore.js';
+import { loadMigrations, migrate } from './store/migrate.js';
+import { grantRole, insertUser } from './store/userStore.js';
+import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
+import { selfSignedCertificate } from './tlsCertificate.js';
+
+/** Choices for a new server. */
+export interface ServerInitOptions {
+  home: string;
+  listen: string;
+  publicUrl?: string;
+  sessionPorts: [number, number];
+  adminEmail: string;
+  /** The first admin's password; a strong random one is made when absent. */
+  adminPassword?: string;
+}
+
+/** What init tells the operator once (secrets included). */
+export interface ServerInitResult {
+  url: string;
+  adminEmail: string;
+  adminPassword?: string;
+  totpSecret: string;
+  totpUri: string;
+  tlsPin: string;
+  config: ServerConfig;
+}
+
+/**
+ * Creates a server home: config, store with the root group and first admin, secret key,
+ * TLS certificate and SSH host key. Refuses to touch a home that already has a server.
+ */
+export async function initServer(o: ServerInitOptions): Promise<ServerInitResult> {
+  const paths = serverPaths(o.home);
+  if (await exists(paths.config)) throw new BurrowError('ALREADY_INITIALIZED', `${o.home} already holds a burrow server; use another --home.`);
+  if (o.adminPassword !== undefined) checkPasswordStrength(o.adminPassword);
+  const [host, port] = [o.listen.slice(0, o.listen.lastIndexOf(':')), o.listen.slice(o.listen.lastIndexOf(':') + 1)];
+  const publicUrl = o.publicUrl ?? `https://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
+  const config = serverConfigSchema.parse({ listen: o.listen, publicUrl, sessionPorts: o.sessionPorts });
+  await ensureHome(o.home);
+
+  const { hostname } = new URL(publicUrl);
+  const tls = await selfSignedCertificate([hostname]);
+  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const box = await SecretBox.fromKeyFile(paths.secretKey);
+  const password = o.adminPassword ?? randomBytes(18).toString('base64url');
+  const totpSecret = newTotpSecret();
+
+  const db = await Database.open(paths.database);
+  try {
+    await migrate(db, await loadMigrations(MIGRATIONS_DIR));
+    const now = Date.now();
+    const userId = newId('usr');
+    const passwordHash = await hashPassword(password);
+    await db.transaction(async (tx) => {
+      await insertGroup(tx, { id: ROOT_GROUP_ID, name: 'root', parentId: null }, now);
+      await insertUser(tx, { id: userId, email: o.adminEmail, passwordHash, totpSecretEnc: box.seal(totpSecret, userId), totpConfirmed: false, createdAt: now });
+      await grantRole(tx, userId, ROOT_GROUP_ID, 'admin');
+      await appendAudit(tx, { actor: 'system', action: 'server.init', target: o.adminEmail, result: 'ok', detail: { publicUrl } }, now);
+    });
+  } finally {
+    await db.close();
+  }
+  await writeFileAtomic(paths.tlsCert, tls.cert, 0o644);
+  await writeFileAtomic(paths.tlsKey, tls.key, 0o600);
+  await writeFileAtomic(paths.hostKey, hostKey.private, 0o600);
+  await writeFileAtomic(paths.hostKeyPub, `${hostKey.public}\n`, 0o644);
+  // Written last: its presence is what marks the home as initialized.
+  await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
+  return {
+    url: publicUrl,
+    adminEmail: o.adminEmail,
+    ...(o.adminPassword === undefined ? { adminPassword: password } : {}),
+    totpSecret,
+    totpUri: totpUri(totpSecret, o.adminEmail),
+    tlsPin: pinOfPem(tls.cert),
+    config,
+  };
+}

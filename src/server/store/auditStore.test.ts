@@ -1,0 +1,129 @@
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Database } from './database.js';
+import { loadMigrations, migrate } from './migrate.js';
+import type { Migration } from './migrate.js';
+import { appendAudit, listAudit, verifyAudit } from './auditStore.js';
+import type { AuditEntry, AuditRow } from './auditStore.js';
+
+let root = '';
+let migrations: Migration[] = [];
+let n = 0;
+let db: Database;
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'burrow-audit-'));
+  migrations = await loadMigrations(fileURLToPath(new URL('../../../../migrations', import.meta.url)));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  db = await Database.open(join(root, `audit${++n}.sqlite`));
+  await migrate(db, migrations);
+});
+afterEach(async () => {
+  await db.close();
+});
+
+const entries: AuditEntry[] = [
+  { actor: 'us_alice', sourceIp: '10.0.0.1', action: 'login', result: 'ok' },
+  { actor: 'us_alice', action: 'node.approve', target: 'nd_1', result: 'ok', detail: { group: 'gr_1' } },
+  { actor: 'us_bob', sourceIp: '10.0.0.2', action: 'session.open', target: 'nd_1', result: 'denied', detail: { service: 'web' } },
+  { actor: 'system', action: 'session.expire', target: 'se_9', result: 'ok' },
+];
+
+async function appendAll(): Promise<void> {
+  for (const [i, e] of entries.entries()) await appendAudit(db, e, 1_700_000_000_000 + i);
+}
+
+describe('audit log', () => {
+  it('chains appended entries and verifies them', async () => {
+    assert.deepEqual(await verifyAudit(db), { ok: true, entries: 0 });
+    await appendAll();
+    assert.deepEqual(await verifyAudit(db), { ok: true, entries: entries.length });
+
+    const rows = (await listAudit(db)).reverse();
+    assert.deepEqual(rows.map((r) => r.seq), [1, 2, 3, 4]);
+    assert.equal(rows[0]?.prev_hash, '0'.repeat(64));
+    for (let i = 1; i < rows.length; i++) assert.equal(rows[i]?.prev_hash, rows[i - 1]?.hash);
+    assert.equal(rows[1]?.detail, '{"group":"gr_1"}');
+    assert.equal(rows[0]?.detail, '{}');
+    assert.equal(rows[3]?.source_ip, null);
+  });
+
+  it('refuses UPDATE and DELETE while the triggers exist', async () => {
+    await appendAll();
+    await assert.rejects(db.run('UPDATE audit_log SET detail = ? WHERE seq = 2', ['{"x":1}']), /append-only/);
+    await assert.rejects(db.run('DELETE FROM audit_log WHERE seq = 2'), /append-only/);
+    const row = await db.get<AuditRow>('SELECT * FROM audit_log WHERE seq = 2');
+    assert.equal(row?.detail, '{"group":"gr_1"}');
+    assert.equal((await listAudit(db)).length, entries.length);
+    assert.deepEqual(await verifyAudit(db), { ok: true, entries: entries.length });
+  });
+
+  it('names exactly the row whose detail was edited behind its back', async () => {
+    await appendAll();
+    await db.exec('DROP TRIGGER audit_no_update');
+    await db.run('UPDATE audit_log SET detail = ? WHERE seq = 2', ['{"group":"gr_evil"}']);
+    const verdict = await verifyAudit(db);
+    assert.ok(!verdict.ok);
+    assert.equal(verdict.badSeq, 2);
+    assert.equal(verdict.entries, entries.length);
+    assert.match(verdict.reason, /altered/);
+  });
+
+  it('detects an edit of the last row too', async () => {
+    await appendAll();
+    await db.exec('DROP TRIGGER audit_no_update');
+    await db.run("UPDATE audit_log SET result = 'failed' WHERE seq = 4");
+    const verdict = await verifyAudit(db);
+    assert.ok(!verdict.ok);
+    assert.equal(verdict.badSeq, 4);
+  });
+
+  it('detects a replaced hash at that row', async () => {
+    await appendAll();
+    await db.exec('DROP TRIGGER audit_no_update');
+    await db.run('UPDATE audit_log SET hash = ? WHERE seq = 2', ['f'.repeat(64)]);
+    const verdict = await verifyAudit(db);
+    assert.ok(!verdict.ok);
+    assert.equal(verdict.badSeq, 2);
+  });
+
+  it('detects a deleted middle row at its seq', async () => {
+    await appendAll();
+    await db.exec('DROP TRIGGER audit_no_delete');
+    await db.run('DELETE FROM audit_log WHERE seq = 3');
+    const verdict = await verifyAudit(db);
+    assert.ok(!verdict.ok);
+    assert.equal(verdict.badSeq, 3);
+    assert.equal(verdict.entries, entries.length - 1);
+    assert.match(verdict.reason, /missing/);
+  });
+
+  it('keeps no entry when the transaction that appended it rolls back', async () => {
+    await appendAll();
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await appendAudit(tx, { actor: 'us_alice', action: 'node.delete', target: 'nd_1', result: 'ok' });
+        throw new Error('action failed');
+      }),
+      /action failed/,
+    );
+    assert.deepEqual(await verifyAudit(db), { ok: true, entries: entries.length });
+  });
+
+  it('filters and pages entries, newest first', async () => {
+    await appendAll();
+    assert.deepEqual((await listAudit(db, { actor: 'us_alice' })).map((r) => r.seq), [2, 1]);
+    assert.deepEqual((await listAudit(db, { action: 'session.' })).map((r) => r.seq), [4, 3]);
+    assert.deepEqual((await listAudit(db, { target: 'nd_1', limit: 1 })).map((r) => r.seq), [3]);
+    assert.deepEqual((await listAudit(db, { beforeSeq: 3 })).map((r) => r.seq), [2, 1]);
+    assert.deepEqual((await listAudit(db, { since: 1_700_000_000_001, until: 1_700_000_000_003 })).map((r) => r.seq), [3, 2]);
+  });
+});

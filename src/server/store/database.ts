@@ -1,0 +1,108 @@
+import sqlite3 from 'sqlite3';
+import { BurrowError } from '../../shared/errors.js';
+
+/** A bound parameter value. */
+export type SqlValue = string | number | bigint | Buffer | null;
+
+/** What a statement reports after it ran. */
+export interface RunResult {
+  changes: number;
+  lastID: number;
+}
+
+/** The statements every store uses; both the database and an open transaction offer them. */
+export interface Queryable {
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  exec(sql: string): Promise<void>;
+}
+
+function direct(db: sqlite3.Database): Queryable {
+  return {
+    run: (sql, params = []) =>
+      new Promise((resolve, reject) => {
+        db.run(sql, params as SqlValue[], function (this: sqlite3.RunResult, err: Error | null) {
+          if (err) reject(err);
+          else resolve({ changes: this.changes, lastID: this.lastID });
+        });
+      }),
+    get: <T>(sql: string, params: readonly SqlValue[] = []) =>
+      new Promise<T | undefined>((resolve, reject) => {
+        db.get(sql, params as SqlValue[], (err: Error | null, row: T | undefined) => (err ? reject(err) : resolve(row)));
+      }),
+    all: <T>(sql: string, params: readonly SqlValue[] = []) =>
+      new Promise<T[]>((resolve, reject) => {
+        db.all(sql, params as SqlValue[], (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
+      }),
+    exec: (sql) => new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve()))),
+  };
+}
+
+/**
+ * One SQLite connection in WAL mode. sqlite3 runs statements of one connection in order,
+ * but a transaction spans several awaits, so every use goes through one queue: a
+ * statement never lands inside someone else's open transaction.
+ */
+export class Database implements Queryable {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly q: Queryable;
+
+  private constructor(private readonly db: sqlite3.Database) {
+    this.q = direct(db);
+  }
+
+  /** Opens (creating if needed) the database file and sets the pragmas burrow relies on. */
+  static async open(path: string): Promise<Database> {
+    const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
+    }).catch((err: unknown) => {
+      throw new BurrowError('CONFIG_INVALID', `Cannot open the database ${path}: ${(err as Error).message}.`, { cause: err });
+    });
+    const db = new Database(raw);
+    await db.q.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    return db;
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(fn, fn);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    return this.locked(() => this.q.run(sql, params));
+  }
+
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.locked(() => this.q.get<T>(sql, params));
+  }
+
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.locked(() => this.q.all<T>(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.locked(() => this.q.exec(sql));
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none do. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      await this.q.exec('BEGIN IMMEDIATE');
+      try {
+        const value = await fn(this.q);
+        await this.q.exec('COMMIT');
+        return value;
+      } catch (err) {
+        await this.q.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /** Closes the connection after queued statements finish. */
+  close(): Promise<void> {
+    return this.locked(() => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))));
+  }
+}

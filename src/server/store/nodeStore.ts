@@ -1,0 +1,84 @@
+import type { Queryable } from './database.js';
+
+/** A node row mapped to its type. */
+export interface NodeRecord {
+  id: string;
+  name: string;
+  groupId: string;
+  publicKey: string;
+  status: 'pending' | 'approved' | 'revoked';
+  mode: 'always-on' | 'on-demand';
+  services: string[];
+  agentVersion: string | null;
+  createdAt: number;
+  lastSeenAt: number | null;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  group_id: string;
+  public_key: string;
+  status: NodeRecord['status'];
+  mode: NodeRecord['mode'];
+  services: string;
+  agent_version: string | null;
+  created_at: number;
+  last_seen_at: number | null;
+}
+
+const toRecord = (r: Row): NodeRecord => ({
+  id: r.id,
+  name: r.name,
+  groupId: r.group_id,
+  publicKey: r.public_key,
+  status: r.status,
+  mode: r.mode,
+  services: JSON.parse(r.services) as string[],
+  agentVersion: r.agent_version,
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+});
+
+/** Adds a freshly enrolled node. */
+export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode'> & { enrolledBy: string }): Promise<void> {
+  await q.run(
+    'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)',
+    [n.id, n.name, n.groupId, n.publicKey, n.status, JSON.stringify(n.services), n.agentVersion, n.enrolledBy, n.createdAt],
+  );
+}
+
+/** One node by id. */
+export async function getNode(q: Queryable, id: string): Promise<NodeRecord | undefined> {
+  const r = await q.get<Row>('SELECT * FROM nodes WHERE id = ?', [id]);
+  return r && toRecord(r);
+}
+
+/** One node by id or, failing that, by its unique name. */
+export async function findNode(q: Queryable, idOrName: string): Promise<NodeRecord | undefined> {
+  const byId = await getNode(q, idOrName);
+  if (byId) return byId;
+  const rows = await q.all<Row>('SELECT * FROM nodes WHERE name = ? LIMIT 2', [idOrName]);
+  return rows.length === 1 ? toRecord(rows[0] as Row) : undefined;
+}
+
+/** The node that owns an SSH public key (OpenSSH line). */
+export async function getNodeByKey(q: Queryable, publicKey: string): Promise<NodeRecord | undefined> {
+  const r = await q.get<Row>('SELECT * FROM nodes WHERE public_key = ?', [publicKey]);
+  return r && toRecord(r);
+}
+
+/** All nodes, by name. */
+export async function listNodes(q: Queryable): Promise<NodeRecord[]> {
+  return (await q.all<Row>('SELECT * FROM nodes ORDER BY name, id')).map(toRecord);
+}
+
+/** Sets a node's approval status. */
+export async function setNodeStatus(q: Queryable, id: string, status: NodeRecord['status']): Promise<void> {
+  await q.run('UPDATE nodes SET status = ? WHERE id = ?', [status, id]);
+}
+
+/** Records what a node reported when it connected. */
+export async function markNodeSeen(q: Queryable, id: string, at: number, services: string[]): Promise<void> {
+  await q.run('UPDATE nodes SET last_seen_at = ?, services = ? WHERE id = ?', [at, JSON.stringify(services), id]);
+}

@@ -1,0 +1,95 @@
+import type { Queryable } from './database.js';
+
+/** A WebUI session row. */
+export interface SessionRecord {
+  id: string;
+  nodeId: string;
+  userId: string | null;
+  service: string;
+  port: number;
+  sourceIp: string;
+  openedAt: number;
+  expiresAt: number;
+  closedAt: number | null;
+  closeReason: string | null;
+  bytesUp: number;
+  bytesDown: number;
+}
+
+interface Row {
+  id: string;
+  node_id: string;
+  user_id: string | null;
+  service: string;
+  port: number;
+  source_ip: string;
+  opened_at: number;
+  expires_at: number;
+  closed_at: number | null;
+  close_reason: string | null;
+  bytes_up: number;
+  bytes_down: number;
+}
+
+const toRecord = (r: Row): SessionRecord => ({
+  id: r.id,
+  nodeId: r.node_id,
+  userId: r.user_id,
+  service: r.service,
+  port: r.port,
+  sourceIp: r.source_ip,
+  openedAt: r.opened_at,
+  expiresAt: r.expires_at,
+  closedAt: r.closed_at,
+  closeReason: r.close_reason,
+  bytesUp: r.bytes_up,
+  bytesDown: r.bytes_down,
+});
+
+/** Records a session that just opened. */
+export async function insertSession(q: Queryable, s: Omit<SessionRecord, 'closedAt' | 'closeReason' | 'bytesUp' | 'bytesDown'>): Promise<void> {
+  await q.run(
+    'INSERT INTO sessions (id, node_id, user_id, service, port, source_ip, opened_at, expires_at) VALUES (?,?,?,?,?,?,?,?)',
+    [s.id, s.nodeId, s.userId, s.service, s.port, s.sourceIp, s.openedAt, s.expiresAt],
+  );
+}
+
+/** Marks a session closed with why and how many bytes it relayed. */
+export async function closeSessionRecord(
+  q: Queryable,
+  id: string,
+  c: { at: number; reason: string; bytesUp: number; bytesDown: number },
+): Promise<void> {
+  await q.run('UPDATE sessions SET closed_at = ?, close_reason = ?, bytes_up = ?, bytes_down = ? WHERE id = ? AND closed_at IS NULL', [
+    c.at,
+    c.reason,
+    c.bytesUp,
+    c.bytesDown,
+    id,
+  ]);
+}
+
+/** One session by id. */
+export async function getSession(q: Queryable, id: string): Promise<SessionRecord | undefined> {
+  const r = await q.get<Row>('SELECT * FROM sessions WHERE id = ?', [id]);
+  return r && toRecord(r);
+}
+
+/** Sessions, newest first; only open ones unless `all`. */
+export async function listSessions(q: Queryable, opts: { all?: boolean } = {}): Promise<SessionRecord[]> {
+  const where = opts.all ? '' : 'WHERE closed_at IS NULL';
+  return (await q.all<Row>(`SELECT * FROM sessions ${where} ORDER BY opened_at DESC LIMIT 1000`)).map(toRecord);
+}
+
+/**
+ * Closes every session left open by a previous server process: their ports died with it.
+ * Returns how many were closed.
+ */
+export async function closeOrphanSessions(q: Queryable, at: number): Promise<number> {
+  return (await q.run("UPDATE sessions SET closed_at = ?, close_reason = 'server-restart' WHERE closed_at IS NULL", [at])).changes;
+}
+
+/** Moves a session's absolute expiry. */
+export async function setSessionExpiry(q: Queryable, id: string, expiresAt: number): Promise<void> {
+  await q.run('UPDATE sessions SET expires_at = ? WHERE id = ?', [expiresAt, id]);
+}

@@ -1,0 +1,80 @@
+import type { Queryable } from './database.js';
+
+/** A user row mapped to its type (secrets stay sealed). */
+export interface UserRecord {
+  id: string;
+  email: string;
+  passwordHash: string;
+  totpSecretEnc: string | null;
+  totpConfirmed: boolean;
+  totpLastStep: number;
+  disabled: boolean;
+  createdAt: number;
+}
+
+interface Row {
+  id: string;
+  email: string;
+  password_hash: string;
+  totp_secret_enc: string | null;
+  totp_confirmed: number;
+  totp_last_step: number;
+  disabled: number;
+  created_at: number;
+}
+
+const toRecord = (r: Row): UserRecord => ({
+  id: r.id,
+  email: r.email,
+  passwordHash: r.password_hash,
+  totpSecretEnc: r.totp_secret_enc,
+  totpConfirmed: r.totp_confirmed === 1,
+  totpLastStep: r.totp_last_step,
+  disabled: r.disabled === 1,
+  createdAt: r.created_at,
+});
+
+/** Adds a user. */
+export async function insertUser(q: Queryable, u: Omit<UserRecord, 'totpLastStep' | 'disabled'>): Promise<void> {
+  await q.run(
+    'INSERT INTO users (id, email, password_hash, totp_secret_enc, totp_confirmed, created_at) VALUES (?,?,?,?,?,?)',
+    [u.id, u.email, u.passwordHash, u.totpSecretEnc, u.totpConfirmed ? 1 : 0, u.createdAt],
+  );
+}
+
+/** One user by email (case-insensitive). */
+export async function getUserByEmail(q: Queryable, email: string): Promise<UserRecord | undefined> {
+  const r = await q.get<Row>('SELECT * FROM users WHERE email = ?', [email]);
+  return r && toRecord(r);
+}
+
+/** One user by id. */
+export async function getUser(q: Queryable, id: string): Promise<UserRecord | undefined> {
+  const r = await q.get<Row>('SELECT * FROM users WHERE id = ?', [id]);
+  return r && toRecord(r);
+}
+
+/**
+ * Records that TOTP step `step` was used, only if it is newer than the last one used:
+ * the compare-and-set is what makes a replayed code fail even under concurrent logins.
+ */
+export async function claimTotpStep(q: Queryable, userId: string, step: number): Promise<boolean> {
+  return (await q.run('UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?', [step, userId, step])).changes === 1;
+}
+
+/** Grants `role` on a group. */
+export async function grantRole(q: Queryable, userId: string, groupId: string, role: 'admin' | 'operator' | 'viewer'): Promise<void> {
+  await q.run('INSERT OR REPLACE INTO grants (user_id, group_id, role) VALUES (?,?,?)', [userId, groupId, role]);
+}
+
+/** The roles a user holds, per group. */
+export async function listGrants(q: Queryable, userId: string): Promise<{ groupId: string; role: 'admin' | 'operator' | 'viewer' }[]> {
+  return (await q.all<{ group_id: string; role: 'admin' | 'operator' | 'viewer' }>('SELECT group_id, role FROM grants WHERE user_id = ?', [userId])).map(
+    (r) => ({ groupId: r.group_id, role: r.role }),
+  );
+}
+
+/** Marks the user's authenticator as confirmed by a first valid code. */
+export async function confirmTotp(q: Queryable, userId: string): Promise<void> {
+  await q.run('UPDATE users SET totp_confirmed = 1 WHERE id = ?', [userId]);
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { serviceNameSchema } from './protocol.js';
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT');
+
+/** A port range "40000-65000". */
+export const portRangeSchema = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'expected FROM-TO, e.g. 40000-65000')
+  .transform((s) => s.split('-').map(Number) as [number, number])
+  .refine(([a, b]) => a >= 1024 && b <= 65535 && a <= b, 'the range must lie within 1024-65535 and FROM <= TO');
+
+/** server.json in the server's home. */
+export const serverConfigSchema = z.object({
+  listen: hostPort.default('0.0.0.0:8443'),
+  publicUrl: z.string().url(),
+  sessionPorts: z.tuple([z.number().int(), z.number().int()]).default([40000, 65000]),
+  /** Address session ports bind to. */
+  sessionHost: z.string().default('0.0.0.0'),
+  sessionTtlMs: z.number().int().positive().default(8 * 3_600_000),
+  sessionIdleMs: z.number().int().positive().default(15 * 60_000),
+  /** How long a session waits for its node to come back before it closes. */
+  nodeGraceMs: z.number().int().nonnegative().default(60_000),
+  keepaliveIntervalMs: z.number().int().positive().default(10_000),
+  keepaliveCountMax: z.number().int().positive().default(3),
+  logLevel: z.string().default('info'),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+/** node.json in the node's home. */
+export const nodeConfigSchema = z.object({
+  serverUrl: z.string().url(),
+  nodeId: z.string(),
+  name: z.string(),
+  /** Pin of the server's TLS certificate, from the enrollment token. */
+  tlsPin: z.string().startsWith('sha256/'),
+  /** The server's SSH host key (OpenSSH public key line), pinned at enrollment. */
+  sshHostKey: z.string(),
+  services: z.record(serviceNameSchema, hostPort).default({}),
+  keepaliveIntervalMs: z.number().int().positive().default(10_000),
+  keepaliveCountMax: z.number().int().positive().default(3),
+  backoffInitialMs: z.number().int().positive().default(1_000),
+  backoffMaxMs: z.number().int().positive().default(60_000),
+  logLevel: z.string().default('info'),
+});
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+/** Splits "host:port" (or "[v6]:port") into its parts. */
+export function splitHostPort(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  const host = value.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: Number(value.slice(i + 1)) };
+}
+
+/** Environment variables that override server.json, named once here. */
+export function serverEnvOverrides(env: NodeJS.ProcessEnv): Partial<Record<keyof ServerConfig, unknown>> {
+  const out: Partial<Record<keyof ServerConfig, unknown>> = {};
+  if (env.BURROW_LISTEN) out.listen = env.BURROW_LISTEN;
+  if (env.BURROW_PUBLIC_URL) out.publicUrl = env.BURROW_PUBLIC_URL;
+  if (env.BURROW_LOG_LEVEL) out.logLevel = env.BURROW_LOG_LEVEL;
+  return out;
+}
+
+/** Environment variables that override node.json. */
+export function nodeEnvOverrides(env: NodeJS.ProcessEnv): Partial<Record<keyof NodeConfig, unknown>> {
+  const out: Partial<Record<keyof NodeConfig, unknown>> = {};
+  if (env.BURROW_LOG_LEVEL) out.logLevel = env.BURROW_LOG_LEVEL;
+  return out;
+}

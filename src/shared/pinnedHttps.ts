@@ -1,0 +1,89 @@
+import https from 'node:https';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { BurrowError, isErrorCode as isKnown } from './errors.js';
+import { peerMatchesPin } from './tlsPin.js';
+
+type CreateConnection = (options: tls.ConnectionOptions, cb: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined;
+
+/**
+ * An HTTPS agent that trusts exactly one certificate, named by its pin, whatever signed
+ * it. The socket is handed to the request only after the handshake matched the pin, so
+ * not one byte of a request (tokens included) reaches an impostor.
+ */
+export function pinnedAgent(pin: string): https.Agent {
+  const agent = new https.Agent({ keepAlive: false });
+  const createConnection: CreateConnection = (options, cb) => {
+    const socket = tls.connect({ ...options, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+    socket.once('secureConnect', () => {
+      socket.removeListener('error', onError);
+      if (peerMatchesPin(socket.getPeerCertificate(), pin)) {
+        cb(null, socket);
+      } else {
+        socket.destroy();
+        cb(new BurrowError('TLS_PIN_MISMATCH', `The server's TLS certificate does not match the pinned one (${pin}); someone may be intercepting, or the server's certificate changed.`));
+      }
+    });
+    const onError = (err: Error) => cb(err);
+    socket.once('error', onError);
+    return undefined;
+  };
+  Object.assign(agent, { createConnection });
+  return agent;
+}
+
+/** Options of one JSON request. */
+export interface JsonRequest {
+  method?: string;
+  body?: unknown;
+  token?: string;
+  /** Pin of the server certificate; without it the system CAs decide. */
+  pin?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Sends a JSON request and returns the parsed answer; an API error body becomes a
+ * BurrowError with the server's code, a network failure SERVER_UNREACHABLE.
+ */
+export function requestJson<T>(url: string, r: JsonRequest = {}): Promise<T> {
+  const payload = r.body === undefined ? undefined : Buffer.from(JSON.stringify(r.body));
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (payload) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(payload.length);
+  }
+  if (r.token) headers.authorization = `Bearer ${r.token}`;
+  return new Promise<T>((resolve, reject) => {
+    const req = https.request(url, { method: r.method ?? 'GET', headers, ...(r.pin ? { agent: pinnedAgent(r.pin) } : {}), timeout: r.timeoutMs ?? 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          reject(new BurrowError('SERVER_UNREACHABLE', `The server at ${url} answered ${res.statusCode ?? '?'} with something that is not JSON; is this a burrow server?`));
+          return;
+        }
+        if ((res.statusCode ?? 500) >= 400) reject(errorFromBody(parsed, res.statusCode ?? 500));
+        else resolve(parsed as T);
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new BurrowError('SERVER_UNREACHABLE', `The server at ${url} did not answer in time.`)));
+    req.on('error', (err: Error) => {
+      if (err instanceof BurrowError) reject(err);
+      else reject(new BurrowError('SERVER_UNREACHABLE', `Cannot reach ${new URL(url).origin}: ${(err as NodeJS.ErrnoException).code ?? err.message}.`, { cause: err }));
+    });
+    req.end(payload);
+  });
+}
+
+function errorFromBody(body: unknown, status: number): BurrowError {
+  const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const message = typeof e?.message === 'string' ? e.message : `The server answered HTTP ${status}.`;
+  const code = typeof e?.code === 'string' ? e.code : 'INTERNAL';
+  return new BurrowError(isKnown(code) ? code : 'INTERNAL', message);
+}

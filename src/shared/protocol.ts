@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
+export const TUNNEL_PATH = '/v1/tunnel';
+
+/**
+ * The nominal port in each `tcpip-forward` request. A service is named by the bind
+ * address (e.g. `webui`), so the port carries no meaning; it is fixed so both ends agree.
+ */
+export const SERVICE_PORT = 1;
+
+/** What a node may call a service: short, lowercase, safe in URLs and logs. */
+export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a service name is 1-32 of a-z, 0-9 and -, starting with a letter');
+
+/** A node's display name. */
+export const nodeNameSchema = z.string().trim().min(1).max(64).regex(/^[\w.@-]+$/, 'a node name is letters, digits and . _ @ -');
+
+/** The body of POST /v1/enroll. */
+export const enrollRequestSchema = z.object({
+  token: z.string().min(10).max(200),
+  name: nodeNameSchema,
+  publicKey: z.string().startsWith('ssh-ed25519 ').max(200),
+  services: z.array(serviceNameSchema).max(32).default([]),
+  agentVersion: z.string().max(40).optional(),
+});
+export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
+
+/** The answer to a successful enrollment. */
+export const enrollResponseSchema = z.object({
+  nodeId: z.string(),
+  status: z.enum(['pending', 'approved']),
+  sshHostKey: z.string(),
+  tunnelUrl: z.string(),
+});
+export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
+
+/** Every API error body. */
+export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** A node as the API lists it. */
+export interface NodeView {
+  id: string;
+  name: string;
+  group: string;
+  status: 'pending' | 'approved' | 'revoked';
+  mode: 'always-on' | 'on-demand';
+  online: boolean;
+  lastSeen: string | null;
+  services: string[];
+  agentVersion: string | null;
+}
+
+/** A WebUI session as the API shows it. */
+export interface SessionView {
+  id: string;
+  nodeId: string;
+  service: string;
+  port: number;
+  url: string;
+  state: 'open' | 'closed';
+  openedAt: string;
+  expiresAt: string;
+  closedAt: string | null;
+  closeReason: string | null;
+}
+
+const ENROLL_PREFIX = 'bre_';
+
+/**
+ * Enrollment tokens carry the server certificate's pin after the secret
+ * (`bre_<secret>.<pin>`), so `burrow node enroll URL --token T` can verify a
+ * self-signed server with nothing else to copy, as kubeadm's discovery hash does.
+ */
+export function formatEnrollToken(secret: string, pin: string): string {
+  return `${ENROLL_PREFIX}${secret}.${pin.replace(/^sha256\//, '')}`;
+}
+
+/** Splits an enrollment token into its secret and the server pin it carries. */
+export function parseEnrollToken(token: string): { secret: string; pin: string } | undefined {
+  const m = /^bre_([A-Za-z0-9_-]{20,64})\.([A-Za-z0-9_-]{43})$/.exec(token.trim());
+  if (!m) return undefined;
+  return { secret: m[1] as string, pin: `sha256/${m[2] as string}` };
+}
