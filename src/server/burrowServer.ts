@@ -15,7 +15,7 @@ import { SessionManager } from './sessions/sessionManager.js';
 import { appendAudit, recordAudit } from './store/auditStore.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
-import { markNodeSeen } from './store/nodeStore.js';
+import { getNode, markNodeSeen } from './store/nodeStore.js';
 import { closeOrphanSessions } from './store/sessionStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 
@@ -83,7 +83,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
         void db
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
-            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', detail: { services: [...conn.services] } }, now);
+            const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
+            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', groupId, detail: { services: [...conn.services] } }, now);
           })
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect'));
       };
@@ -94,7 +95,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
         void db
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
-            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt } }, now);
+            const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
+            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', groupId, target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt } }, now);
           })
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect'));
       });

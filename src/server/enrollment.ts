@@ -27,7 +27,7 @@ export async function enrollNode(c: EnrollContext, req: EnrollRequest, sourceIp:
   const token = parsed ? await getEnrollTokenByHash(c.db, sha256Hex(parsed.secret)) : undefined;
   const now = c.clock.now();
   const deny = async (message: string): Promise<never> => {
-    await recordAudit(c.db, { actor: 'anonymous', sourceIp, action: 'node.enroll', target: req.name, result: 'denied', detail: { reason: message } }, now);
+    await recordAudit(c.db, { actor: 'anonymous', sourceIp, action: 'node.enroll', target: req.name, result: 'denied', groupId: token?.groupId ?? null, detail: { reason: message } }, now);
     throw new BurrowError('ENROLL_TOKEN_INVALID', message);
   };
   if (!token) return deny('The enrollment token is not valid.');
@@ -57,7 +57,7 @@ export async function enrollNode(c: EnrollContext, req: EnrollRequest, sourceIp:
       createdAt: now,
       enrolledBy: token.id,
     });
-    await appendAudit(tx, { actor: nodeId, sourceIp, action: 'node.enroll', target: nodeId, result: 'ok', detail: { name: req.name, status, tokenId: token.id } }, now);
+    await appendAudit(tx, { actor: nodeId, sourceIp, action: 'node.enroll', target: nodeId, result: 'ok', groupId: token.groupId, detail: { name: req.name, status, tokenId: token.id } }, now);
   });
   return { nodeId, status, sshHostKey: c.sshHostKeyPub, tunnelUrl: c.tunnelUrl };
 }
@@ -100,6 +100,7 @@ export async function createEnrollToken(
       action: 'enroll-token.create',
       target: id,
       result: 'ok',
+      groupId: o.groupId,
       detail: { maxUses: o.maxUses, autoApprove: o.autoApprove, expiresAt },
     }, now);
   });

@@ -5,49 +5,93 @@ import { newId, newSecretToken, sha256Hex } from '../../shared/secrets.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
 import { insertApiToken } from '../store/apiTokenStore.js';
-import { claimTotpStep, confirmTotp, getUserByEmail } from '../store/userStore.js';
+import { useRecoveryCode } from '../store/recoveryCodeStore.js';
+import { claimTotpStep, confirmTotp, getUserByEmail, listGrants, type UserRecord } from '../store/userStore.js';
+import { checkThrottle, recordFailure, recordSuccess, throttleKeys } from './loginThrottle.js';
 import { decoyPasswordHash, verifyPassword } from './password.js';
+import { hashRecoveryCode } from './recoveryCodes.js';
 import { matchTotp } from './totp.js';
-import { CLI_TOKEN_TTL_MS } from '../http/authorize.js';
 
-/** The credentials of a sign-in. */
-export interface LoginRequest {
-  email: string;
-  password: string;
-  totp: string;
+/** CLI tokens live this long after their last use. */
+export const CLI_TOKEN_TTL_MS = 24 * 3_600_000;
+
+/** What sign-in needs from the server. */
+export interface LoginDeps {
+  db: Database;
+  clock: Clock;
+  box: SecretBox;
+}
+
+/** The second factor of a sign-in: a TOTP code, or one recovery code. */
+export interface SecondFactor {
+  totp?: string | undefined;
+  recoveryCode?: string | undefined;
+}
+
+/** Whether a user must enroll TOTP before doing anything else: admins and operators must. */
+export async function mustEnrollTotp(db: Database, user: UserRecord): Promise<boolean> {
+  if (user.totpConfirmed) return false;
+  return (await listGrants(db, user.id)).some((g) => g.role !== 'viewer');
 }
 
 /**
- * Checks password and TOTP and issues a CLI token that lives 24 h past its last use.
- * Unknown user and wrong password fail alike, in the same time.
+ * Step one: the password. Throttled per account and per source address; an unknown
+ * user and a wrong password fail alike, in the same time.
  */
-export async function login(
-  db: Database,
-  clock: Clock,
-  box: SecretBox,
-  req: LoginRequest,
-  sourceIp: string,
-): Promise<{ token: string; expiresAt: number; userId: string }> {
-  const now = clock.now();
-  const user = await getUserByEmail(db, req.email);
-  const passwordOk = await verifyPassword(req.password, user?.passwordHash ?? (await decoyPasswordHash));
-  const fail = async (code: 'LOGIN_FAILED' | 'TOTP_INVALID', message: string, reason: string): Promise<never> => {
-    await recordAudit(db, { actor: user?.id ?? 'anonymous', sourceIp, action: 'auth.login', target: req.email, result: 'denied', detail: { reason } }, now);
-    throw new BurrowError(code, message);
-  };
-  if (!user || !passwordOk || user.disabled) return fail('LOGIN_FAILED', 'Wrong email or password.', user ? 'password' : 'unknown-user');
-  if (!user.totpSecretEnc) return fail('TOTP_INVALID', 'This account has no authenticator enrolled; ask an administrator.', 'no-totp');
-  const step = matchTotp(box.open(user.totpSecretEnc, user.id), req.totp, now);
-  if (step === undefined) return fail('TOTP_INVALID', 'The authenticator code is wrong or too old.', 'totp');
-  if (!(await claimTotpStep(db, user.id, step))) return fail('TOTP_INVALID', 'That authenticator code was already used; wait for the next one.', 'totp-replay');
+export async function checkPassword(d: LoginDeps, email: string, password: string, ip: string): Promise<UserRecord> {
+  const now = d.clock.now();
+  const keys = throttleKeys(email, ip);
+  await checkThrottle(d.db, keys, now);
+  const user = await getUserByEmail(d.db, email);
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
+  if (!user || !ok || user.disabled) {
+    await d.db.transaction(async (tx) => {
+      await recordFailure(tx, keys, now);
+      await appendAudit(tx, { actor: user?.id ?? 'anonymous', sourceIp: ip, action: 'auth.login', target: email, result: 'denied', detail: { reason: user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user' } }, now);
+    });
+    throw new BurrowError('LOGIN_FAILED', 'Wrong email or password.');
+  }
+  return user;
+}
 
+/**
+ * Step two: a TOTP code (±1 step, each step accepted once) or a recovery code (each
+ * usable once). A first valid code confirms a freshly enrolled authenticator.
+ */
+export async function checkSecondFactor(d: LoginDeps, user: UserRecord, f: SecondFactor, ip: string): Promise<void> {
+  const now = d.clock.now();
+  const keys = throttleKeys(user.email, ip);
+  await checkThrottle(d.db, keys, now);
+  const fail = async (reason: string, message: string): Promise<never> => {
+    await d.db.transaction(async (tx) => {
+      await recordFailure(tx, keys, now);
+      await appendAudit(tx, { actor: user.id, sourceIp: ip, action: 'auth.login', target: user.email, result: 'denied', detail: { reason } }, now);
+    });
+    throw new BurrowError('TOTP_INVALID', message);
+  };
+  if (f.recoveryCode) {
+    if (!(await useRecoveryCode(d.db, user.id, hashRecoveryCode(f.recoveryCode), now))) return fail('recovery-code', 'That recovery code is wrong or already used.');
+    await recordAudit(d.db, { actor: user.id, sourceIp: ip, action: 'auth.recovery-code', target: user.email, result: 'ok' }, now);
+  } else {
+    if (!user.totpSecretEnc) return fail('no-totp', 'This account has no authenticator enrolled; sign in with your password to enroll one.');
+    if (!f.totp) return fail('totp-missing', 'An authenticator code is needed.');
+    const step = matchTotp(d.box.open(user.totpSecretEnc, user.id), f.totp, now);
+    if (step === undefined) return fail('totp', 'The authenticator code is wrong or too old.');
+    if (!(await claimTotpStep(d.db, user.id, step))) return fail('totp-replay', 'That authenticator code was already used; wait for the next one.');
+    if (!user.totpConfirmed) await confirmTotp(d.db, user.id);
+  }
+  await recordSuccess(d.db, `user:${user.email.toLowerCase()}`);
+}
+
+/** Issues a CLI/API sign-in token after both steps passed (or TOTP is not yet enrolled). */
+export async function issueLoginToken(d: LoginDeps, user: UserRecord, ip: string): Promise<{ token: string; expiresAt: number }> {
+  const now = d.clock.now();
   const token = newSecretToken('brt');
   const expiresAt = now + CLI_TOKEN_TTL_MS;
-  await db.transaction(async (tx) => {
+  await d.db.transaction(async (tx) => {
     const id = newId('tok');
-    await insertApiToken(tx, { id, userId: user.id, name: 'cli login', tokenHash: sha256Hex(token), scope: 'admin', kind: 'cli', createdAt: now, expiresAt });
-    if (!user.totpConfirmed) await confirmTotp(tx, user.id);
-    await appendAudit(tx, { actor: user.id, sourceIp, action: 'auth.login', target: user.email, result: 'ok', detail: { tokenId: id } }, now);
+    await insertApiToken(tx, { id, userId: user.id, name: 'cli login', tokenHash: sha256Hex(token), scope: 'admin', kind: 'cli', createdAt: now, expiresAt, groupId: null });
+    await appendAudit(tx, { actor: user.id, sourceIp: ip, action: 'auth.login', target: user.email, result: 'ok', detail: { tokenId: id, via: 'cli' } }, now);
   });
-  return { token, expiresAt, userId: user.id };
+  return { token, expiresAt };
 }

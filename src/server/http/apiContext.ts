@@ -1,14 +1,17 @@
 import type { RouterContext } from '@koa/router';
-import type { TokenScope } from '../store/apiTokenStore.js';
+import type { Access } from '../auth/access.js';
 
 /** The authenticated caller of an API request. */
 export interface Principal {
   userId: string;
   email: string;
-  tokenId: string;
-  scope: TokenScope;
-  /** Roles the user holds, per group id. */
-  grants: { groupId: string; role: 'admin' | 'operator' | 'viewer' }[];
+  /** How the caller signed in: an API/CLI token, or a console cookie. */
+  via: 'token' | 'console';
+  /** The token id, or the hash of the console cookie. */
+  credentialId: string;
+  access: Access;
+  /** An admin or operator who has not enrolled TOTP may only enroll it. */
+  mustEnrollTotp: boolean;
 }
 
 /** Per-request state set by the middlewares. */
@@ -21,8 +24,12 @@ export interface ApiState {
 /** The Koa context every handler receives. */
 export type ApiContext = RouterContext<ApiState>;
 
-/** Who may call a route. `public` needs nothing; the rest need a valid token and that much. */
-export type Permission = 'public' | 'authenticated' | 'read' | 'operate' | 'admin';
+/**
+ * Who may call a route. `public` needs nothing; `totp-setup` any signed-in caller, even
+ * one who must still enroll TOTP; `authenticated` a signed-in caller done with TOTP; the
+ * roles, that role on at least one group (handlers then check the object's own group).
+ */
+export type Permission = 'public' | 'totp-setup' | 'authenticated' | 'read' | 'operate' | 'admin';
 
 /** One API route, as data, so tests can walk the whole table. */
 export interface RouteDef {

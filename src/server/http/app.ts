@@ -3,9 +3,13 @@ import Router from '@koa/router';
 import { normalizeIp } from '../../shared/net.js';
 import type { ApiDeps } from './apiDeps.js';
 import type { ApiState, RouteDef } from './apiContext.js';
-import { authenticateBearer, requirePermission } from './authorize.js';
+import { authenticate, requirePermission } from './authorize.js';
 import { errorMiddleware } from './errorMiddleware.js';
 import { auditRoutes } from './routes/auditRoutes.js';
+import { consoleAuthRoutes } from './routes/consoleAuthRoutes.js';
+import { groupRoutes } from './routes/groupRoutes.js';
+import { tokenRoutes } from './routes/tokenRoutes.js';
+import { userRoutes } from './routes/userRoutes.js';
 import { authRoutes } from './routes/authRoutes.js';
 import { enrollRoutes } from './routes/enrollRoutes.js';
 import { nodeRoutes } from './routes/nodeRoutes.js';
@@ -14,7 +18,18 @@ import { systemRoutes } from './routes/systemRoutes.js';
 
 /** Every API route with the permission it needs; the authorization test walks this list. */
 export function apiRoutes(d: ApiDeps): RouteDef[] {
-  return [...systemRoutes(d), ...authRoutes(d), ...enrollRoutes(d), ...nodeRoutes(d), ...sessionRoutes(d), ...auditRoutes(d)];
+  return [
+    ...systemRoutes(d),
+    ...authRoutes(d),
+    ...consoleAuthRoutes(d),
+    ...userRoutes(d),
+    ...groupRoutes(d),
+    ...tokenRoutes(d),
+    ...enrollRoutes(d),
+    ...nodeRoutes(d),
+    ...sessionRoutes(d),
+    ...auditRoutes(d),
+  ];
 }
 
 /** The Koa application: error shape, security headers, then the route table. */
@@ -26,9 +41,9 @@ export function createApp(d: ApiDeps): Koa<ApiState> {
   for (const route of apiRoutes(d)) {
     router.register(route.path, [route.method], async (ctx, next) => {
       if (route.permission !== 'public') {
-        const principal = await authenticateBearer(d.db, d.clock, ctx.get('authorization'));
+        const principal = await authenticate(d.db, d.clock, ctx);
         ctx.state.principal = principal;
-        if (route.permission !== 'authenticated') requirePermission(principal, route.permission);
+        requirePermission(principal, route.permission);
       }
       await route.handler(ctx);
       await next();

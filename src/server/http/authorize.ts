@@ -1,39 +1,65 @@
-import { BurrowError } from '../../shared/errors.js';
-import { constantTimeEqual, sha256Hex } from '../../shared/secrets.js';
 import type { Clock } from '../../shared/clock.js';
+import { BurrowError } from '../../shared/errors.js';
+import { sha256Hex } from '../../shared/secrets.js';
+import { hasRoleSomewhere, scopeRole } from '../auth/access.js';
+import { checkCsrf, findConsoleSession, SESSION_COOKIE } from '../auth/consoleSignIn.js';
+import { CLI_TOKEN_TTL_MS, mustEnrollTotp } from '../auth/login.js';
+import { getApiTokenByHash, touchApiToken } from '../store/apiTokenStore.js';
 import type { Database } from '../store/database.js';
-import { getApiTokenByHash, touchApiToken, type TokenScope } from '../store/apiTokenStore.js';
 import { getUser, listGrants } from '../store/userStore.js';
-import type { Permission, Principal } from './apiContext.js';
+import type { ApiContext, Permission, Principal } from './apiContext.js';
 
-const rank = { read: 1, operate: 2, admin: 3 } as const;
-const roleRank = { viewer: 1, operator: 2, admin: 3 } as const;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** CLI tokens live this long after their last use. */
-export const CLI_TOKEN_TTL_MS = 24 * 3_600_000;
+/**
+ * Finds who is calling: a Bearer token, else a console cookie (which needs a CSRF header
+ * on state-changing requests). Throws UNAUTHENTICATED when neither is valid.
+ */
+export async function authenticate(db: Database, clock: Clock, ctx: ApiContext): Promise<Principal> {
+  const header = ctx.get('authorization');
+  if (header) return fromToken(db, clock, header);
+  const session = await findConsoleSession(db, clock, ctx.cookies.get(SESSION_COOKIE));
+  if (!session || session.stage !== 'full') throw new BurrowError('UNAUTHENTICATED', 'Sign in first.');
+  if (!SAFE_METHODS.has(ctx.method)) checkCsrf(session, ctx.get('x-csrf-token'));
+  const user = await getUser(db, session.userId);
+  if (!user || user.disabled) throw new BurrowError('UNAUTHENTICATED', 'This account is disabled.');
+  return {
+    userId: user.id,
+    email: user.email,
+    via: 'console',
+    credentialId: session.idHash,
+    access: { grants: await listGrants(db, user.id), scope: 'admin', limitGroupId: null },
+    mustEnrollTotp: await mustEnrollTotp(db, user),
+  };
+}
 
-/** Resolves a bearer token to its principal, or fails with UNAUTHENTICATED. */
-export async function authenticateBearer(db: Database, clock: Clock, header: string | undefined): Promise<Principal> {
-  const m = /^Bearer ([\w-]{10,200})$/.exec(header ?? '');
-  if (!m) throw new BurrowError('UNAUTHENTICATED', 'Sign in first: send an API token as "Authorization: Bearer <token>".');
-  const secret = m[1] as string;
-  const hash = sha256Hex(secret);
-  const token = await getApiTokenByHash(db, hash);
+async function fromToken(db: Database, clock: Clock, header: string): Promise<Principal> {
+  const m = /^Bearer ([\w-]{10,200})$/.exec(header);
+  if (!m) throw new BurrowError('UNAUTHENTICATED', 'Send an API token as "Authorization: Bearer <token>".');
+  // Looked up by its SHA-256: the secret itself is never compared or stored.
+  const token = await getApiTokenByHash(db, sha256Hex(m[1] as string));
   const now = clock.now();
-  // The lookup is by hash, so the compare below is belt and braces against index quirks.
-  if (!token || !constantTimeEqual(hash, sha256Hex(secret)) || token.revokedAt !== null || token.expiresAt <= now) {
+  if (!token || token.revokedAt !== null || token.expiresAt <= now) {
     throw new BurrowError('UNAUTHENTICATED', 'The API token is unknown, expired or revoked; sign in again.');
   }
   const user = await getUser(db, token.userId);
   if (!user || user.disabled) throw new BurrowError('UNAUTHENTICATED', 'The account of this token is disabled.');
   await touchApiToken(db, token.id, now, token.kind === 'cli' ? now + CLI_TOKEN_TTL_MS : undefined);
-  return { userId: user.id, email: user.email, tokenId: token.id, scope: token.scope, grants: await listGrants(db, user.id) };
+  return {
+    userId: user.id,
+    email: user.email,
+    via: 'token',
+    credentialId: token.id,
+    access: { grants: await listGrants(db, user.id), scope: token.scope, limitGroupId: token.groupId },
+    mustEnrollTotp: await mustEnrollTotp(db, user),
+  };
 }
 
-/** Throws FORBIDDEN unless both the token's scope and the user's best role reach `need`. */
-export function requirePermission(p: Principal, need: Exclude<Permission, 'public' | 'authenticated'>): void {
-  const best = Math.max(0, ...p.grants.map((g) => roleRank[g.role]));
-  if (rank[p.scope as TokenScope] < rank[need] || best < rank[need]) {
-    throw new BurrowError('FORBIDDEN', `This needs the ${need} permission, which your account or token does not have.`);
-  }
+/** Throws unless the principal may call a route that needs `need`. */
+export function requirePermission(p: Principal, need: Exclude<Permission, 'public'>): void {
+  if (need === 'totp-setup') return;
+  if (p.mustEnrollTotp) throw new BurrowError('TOTP_REQUIRED', 'Enroll an authenticator (TOTP) before doing anything else.');
+  if (need === 'authenticated') return;
+  const role = need === 'read' ? scopeRole.read : need === 'operate' ? scopeRole.operate : scopeRole.admin;
+  if (!hasRoleSomewhere(p.access, role)) throw new BurrowError('FORBIDDEN', `This needs the ${role} role, which your account or token does not have.`);
 }

@@ -45,6 +45,7 @@ const transitions: Record<SessionState, SessionState[]> = {
 
 interface LiveSession {
   record: SessionRecord;
+  groupId: string;
   relay: SessionRelay;
   lifecycle: StateMachine<SessionState>;
   ttlTimer?: TimerHandle;
@@ -95,7 +96,7 @@ export class SessionManager {
         if (!current) return Promise.reject(new BurrowError('NODE_OFFLINE', 'The node is offline.'));
         return current.openService(req.service, origin);
       },
-      onDenied: (ip) => this.onDenied(id, node.id, ip),
+      onDenied: (ip) => this.onDenied(id, node.id, node.groupId, ip),
       onActivity: () => this.touch(id),
     });
     const inUse = new Set([...this.live.values()].map((s) => s.record.port));
@@ -124,6 +125,7 @@ export class SessionManager {
           action: 'session.open',
           target: node.id,
           result: 'ok',
+          groupId: node.groupId,
           detail: { sessionId: id, service: req.service, port },
         }, now);
       });
@@ -131,7 +133,7 @@ export class SessionManager {
       await relay.close();
       throw err;
     }
-    const session: LiveSession = { record, relay, lifecycle };
+    const session: LiveSession = { record, relay, lifecycle, groupId: node.groupId };
     this.live.set(id, session);
     lifecycle.transition('open');
     session.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
@@ -156,6 +158,7 @@ export class SessionManager {
         action: 'session.close',
         target: s.record.nodeId,
         result: 'ok',
+        groupId: s.groupId,
         detail: { sessionId: id, reason, ...bytes, durationMs: at - s.record.openedAt },
       }, at);
     });
@@ -168,7 +171,7 @@ export class SessionManager {
   /** Pushes a session's absolute expiry out by another TTL from now. */
   extend(id: string): SessionView {
     const s = this.live.get(id);
-    if (!s) throw new BurrowError('SESSION_NOT_FOUND', `No open session ${id}.`);
+    if (!s) throw new BurrowError('SESSION_CLOSED', `Session ${id} is closed; open a new one.`);
     const { clock, limits } = this.deps;
     if (s.ttlTimer) clock.clearTimeout(s.ttlTimer);
     s.record.expiresAt = clock.now() + limits.ttlMs;
@@ -197,6 +200,18 @@ export class SessionManager {
     };
   }
 
+  /** Closes every session a user opened (logout, disablement). */
+  async closeForUser(userId: string, reason: string): Promise<void> {
+    const ids = [...this.live.values()].filter((s) => s.record.userId === userId).map((s) => s.record.id);
+    await Promise.all(ids.map((id) => this.close(id, reason)));
+  }
+
+  /** Closes every session to a node (revocation). */
+  async closeForNode(nodeId: string, reason: string): Promise<void> {
+    const ids = [...this.live.values()].filter((s) => s.record.nodeId === nodeId).map((s) => s.record.id);
+    await Promise.all(ids.map((id) => this.close(id, reason)));
+  }
+
   /** Closes every session (server shutdown). */
   async closeAll(reason: string): Promise<void> {
     await Promise.all([...this.live.keys()].map((id) => this.close(id, reason)));
@@ -210,13 +225,14 @@ export class SessionManager {
     s.idleTimer = clock.setTimeout(() => void this.close(id, 'idle'), limits.idleMs);
   }
 
-  private onDenied(sessionId: string, nodeId: string, ip: string): void {
+  private onDenied(sessionId: string, nodeId: string, groupId: string, ip: string): void {
     void recordAudit(this.deps.db, {
       actor: 'anonymous',
       sourceIp: ip,
       action: 'session.deny',
       target: nodeId,
       result: 'denied',
+      groupId,
       detail: { sessionId, reason: 'source address not allowed' },
     }).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'audit write failed'));
   }

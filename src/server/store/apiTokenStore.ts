@@ -14,6 +14,8 @@ export interface ApiTokenRecord {
   expiresAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** Limits the token to this group's subtree. */
+  groupId: string | null;
 }
 
 interface Row {
@@ -26,6 +28,7 @@ interface Row {
   expires_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  group_id: string | null;
 }
 
 const toRecord = (r: Row): ApiTokenRecord => ({
@@ -38,13 +41,14 @@ const toRecord = (r: Row): ApiTokenRecord => ({
   expiresAt: r.expires_at,
   lastUsedAt: r.last_used_at,
   revokedAt: r.revoked_at,
+  groupId: r.group_id,
 });
 
 /** Stores a token under the hash of its secret. */
 export async function insertApiToken(q: Queryable, t: Omit<ApiTokenRecord, 'lastUsedAt' | 'revokedAt'> & { tokenHash: string }): Promise<void> {
   await q.run(
-    'INSERT INTO api_tokens (id, user_id, name, token_hash, scope, kind, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?)',
-    [t.id, t.userId, t.name, t.tokenHash, t.scope, t.kind, t.createdAt, t.expiresAt],
+    'INSERT INTO api_tokens (id, user_id, name, token_hash, scope, kind, created_at, expires_at, group_id) VALUES (?,?,?,?,?,?,?,?,?)',
+    [t.id, t.userId, t.name, t.tokenHash, t.scope, t.kind, t.createdAt, t.expiresAt, t.groupId],
   );
 }
 
@@ -63,4 +67,22 @@ export async function touchApiToken(q: Queryable, id: string, now: number, newEx
 /** Revokes a token at once. */
 export async function revokeApiToken(q: Queryable, id: string, now: number): Promise<void> {
   await q.run('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [now, id]);
+}
+
+/** One token by id. */
+export async function getApiToken(q: Queryable, id: string): Promise<ApiTokenRecord | undefined> {
+  const r = await q.get<Row>('SELECT * FROM api_tokens WHERE id = ?', [id]);
+  return r && toRecord(r);
+}
+
+/** A user's API tokens (not CLI sign-ins), newest first. */
+export async function listApiTokens(q: Queryable, userIds: readonly string[]): Promise<ApiTokenRecord[]> {
+  if (userIds.length === 0) return [];
+  const marks = userIds.map(() => '?').join(',');
+  return (await q.all<Row>(`SELECT * FROM api_tokens WHERE kind = 'api' AND user_id IN (${marks}) ORDER BY created_at DESC`, userIds)).map(toRecord);
+}
+
+/** Gives a token a new secret, keeping its name, scope and expiry. */
+export async function rehashApiToken(q: Queryable, id: string, tokenHash: string): Promise<void> {
+  await q.run('UPDATE api_tokens SET token_hash = ?, last_used_at = NULL WHERE id = ?', [tokenHash, id]);
 }

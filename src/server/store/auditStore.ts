@@ -9,6 +9,8 @@ export interface AuditEntry {
   target?: string | null;
   result: 'ok' | 'denied' | 'failed';
   detail?: Record<string, unknown>;
+  /** The group the entry concerns, so group admins can read it. */
+  groupId?: string | null;
 }
 
 /** An audit row as stored. */
@@ -23,12 +25,13 @@ export interface AuditRow {
   detail: string;
   prev_hash: string;
   hash: string;
+  group_id: string | null;
 }
 
 const GENESIS = '0'.repeat(64);
 
-function rowHash(prev: string, r: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'> & { seq: number }): string {
-  return sha256Hex(`${prev}\n${JSON.stringify([r.seq, r.at, r.actor, r.source_ip, r.action, r.target, r.result, r.detail])}`);
+function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+  return sha256Hex(`${prev}\n${JSON.stringify([r.seq, r.at, r.actor, r.source_ip, r.action, r.target, r.result, r.detail, r.group_id])}`);
 }
 
 /**
@@ -47,10 +50,11 @@ export async function appendAudit(q: Queryable, e: AuditEntry, at = Date.now()):
     target: e.target ?? null,
     result: e.result,
     detail: JSON.stringify(e.detail ?? {}),
+    group_id: e.groupId ?? null,
   };
   await q.run(
-    'INSERT INTO audit_log (seq, at, actor, source_ip, action, target, result, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)',
-    [row.seq, row.at, row.actor, row.source_ip, row.action, row.target, row.result, row.detail, prev, rowHash(prev, row)],
+    'INSERT INTO audit_log (seq, at, actor, source_ip, action, target, result, detail, group_id, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+    [row.seq, row.at, row.actor, row.source_ip, row.action, row.target, row.result, row.detail, row.group_id, prev, rowHash(prev, row)],
   );
 }
 
@@ -63,6 +67,8 @@ export interface AuditFilter {
   until?: number;
   limit?: number;
   beforeSeq?: number;
+  /** Only entries of these groups (root admins read everything and pass none). */
+  groupIds?: readonly string[];
 }
 
 /** Reads entries, newest first. */
@@ -78,6 +84,10 @@ export async function listAudit(q: Queryable, f: AuditFilter = {}): Promise<Audi
   const used = conditions.filter((c): c is [string, string | number] => c[1] !== undefined && c[1] !== '');
   const where = used.map((c) => c[0]);
   const params = used.map((c) => c[1]);
+  if (f.groupIds) {
+    where.push(`group_id IN (${f.groupIds.map(() => '?').join(',') || "''"})`);
+    params.push(...f.groupIds);
+  }
   const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
   return q.all<AuditRow>(sql, [...params, Math.min(f.limit ?? 100, 10_000)]);
 }

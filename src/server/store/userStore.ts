@@ -78,3 +78,37 @@ export async function listGrants(q: Queryable, userId: string): Promise<{ groupI
 export async function confirmTotp(q: Queryable, userId: string): Promise<void> {
   await q.run('UPDATE users SET totp_confirmed = 1 WHERE id = ?', [userId]);
 }
+
+/** Every user, by email. */
+export async function listUsers(q: Queryable): Promise<UserRecord[]> {
+  return (await q.all<Row>('SELECT * FROM users ORDER BY email')).map(toRecord);
+}
+
+/** Every grant of every user. */
+export async function listAllGrants(q: Queryable): Promise<{ userId: string; groupId: string; role: 'admin' | 'operator' | 'viewer' }[]> {
+  return (await q.all<{ user_id: string; group_id: string; role: 'admin' | 'operator' | 'viewer' }>('SELECT * FROM grants')).map((r) => ({
+    userId: r.user_id,
+    groupId: r.group_id,
+    role: r.role,
+  }));
+}
+
+/** Removes a user's role on a group; false if there was none. */
+export async function revokeRole(q: Queryable, userId: string, groupId: string): Promise<boolean> {
+  return (await q.run('DELETE FROM grants WHERE user_id = ? AND group_id = ?', [userId, groupId])).changes === 1;
+}
+
+/** Disables or re-enables an account. */
+export async function setUserDisabled(q: Queryable, userId: string, disabled: boolean): Promise<void> {
+  await q.run('UPDATE users SET disabled = ? WHERE id = ?', [disabled ? 1 : 0, userId]);
+}
+
+/** Replaces the password hash. */
+export async function setPasswordHash(q: Queryable, userId: string, hash: string): Promise<void> {
+  await q.run('UPDATE users SET password_hash = ? WHERE id = ?', [hash, userId]);
+}
+
+/** Stores a new, not yet confirmed TOTP secret (sealed), or clears it with null. */
+export async function setTotpSecret(q: Queryable, userId: string, sealed: string | null): Promise<void> {
+  await q.run('UPDATE users SET totp_secret_enc = ?, totp_confirmed = 0, totp_last_step = 0 WHERE id = ?', [sealed, userId]);
+}

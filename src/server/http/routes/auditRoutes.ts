@@ -1,9 +1,17 @@
-import { listAudit, verifyAudit, type AuditRow } from '../../store/auditStore.js';
+import { listAudit, verifyAudit, type AuditFilter, type AuditRow } from '../../store/auditStore.js';
+import { BurrowError } from '../../../shared/errors.js';
 import type { ApiDeps } from '../apiDeps.js';
-import type { RouteDef } from '../apiContext.js';
+import type { ApiContext, RouteDef } from '../apiContext.js';
+import { accessOf } from '../accessOf.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const time = (v: unknown): number | undefined => {
+  if (typeof v !== 'string' || v === '') return undefined;
+  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (Number.isNaN(t)) throw new BurrowError('VALIDATION', `"${v}" is not a time; use ISO 8601 or milliseconds since the epoch.`);
+  return t;
+};
 
 /** Formats an audit row for the API. */
 export function auditView(r: AuditRow) {
@@ -15,11 +23,37 @@ export function auditView(r: AuditRow) {
     action: r.action,
     target: r.target,
     result: r.result,
+    group: r.group_id,
     detail: JSON.parse(r.detail) as Record<string, unknown>,
   };
 }
 
-/** Reading and checking the audit log. */
+const CSV_COLUMNS = ['seq', 'at', 'actor', 'sourceIp', 'action', 'target', 'result', 'group', 'detail'] as const;
+
+function csvCell(v: unknown): string {
+  const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // Quote everything and neutralize leading formula characters for spreadsheet safety.
+  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return `"${safe.replaceAll('"', '""')}"`;
+}
+
+/** The filter of a request; group admins read only their groups' entries. */
+async function filterOf(d: ApiDeps, ctx: ApiContext, maxLimit: number): Promise<AuditFilter> {
+  const a = await accessOf(d.db, ctx);
+  const q = ctx.query;
+  return {
+    actor: str(q.actor),
+    action: str(q.action),
+    target: str(q.target) ?? str(q.node),
+    since: time(q.since),
+    until: time(q.until),
+    limit: Math.min(num(q.limit) ?? 100, maxLimit),
+    beforeSeq: num(q.before),
+    ...(a.isRootAdmin() ? {} : { groupIds: a.groups('admin') }),
+  };
+}
+
+/** Reading, exporting and checking the audit log. */
 export function auditRoutes(d: ApiDeps): RouteDef[] {
   return [
     {
@@ -27,17 +61,25 @@ export function auditRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/audit',
       permission: 'admin',
       handler: async (ctx) => {
-        const q = ctx.query;
-        const rows = await listAudit(d.db, {
-          actor: str(q.actor),
-          action: str(q.action),
-          target: str(q.target),
-          since: num(q.since),
-          until: num(q.until),
-          limit: num(q.limit),
-          beforeSeq: num(q.before),
-        });
-        ctx.body = rows.map(auditView);
+        ctx.body = (await listAudit(d.db, await filterOf(d, ctx, 1000))).map(auditView);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/audit/export',
+      permission: 'admin',
+      handler: async (ctx) => {
+        const format = ctx.query.format === 'csv' ? 'csv' : ctx.query.format === 'jsonl' || ctx.query.format === undefined ? 'jsonl' : undefined;
+        if (!format) throw new BurrowError('VALIDATION', 'format is csv or jsonl.');
+        const rows = (await listAudit(d.db, await filterOf(d, ctx, 10_000))).map(auditView).reverse();
+        if (format === 'csv') {
+          ctx.type = 'text/csv';
+          ctx.body = [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+        } else {
+          ctx.type = 'application/x-ndjson';
+          ctx.body = rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+        }
+        ctx.set('Content-Disposition', `attachment; filename="burrow-audit.${format}"`);
       },
     },
     {
@@ -45,6 +87,9 @@ export function auditRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/audit/verify',
       permission: 'admin',
       handler: async (ctx) => {
+        const a = await accessOf(d.db, ctx);
+        // The chain spans every group, so only root admins may walk it.
+        if (!a.isRootAdmin()) throw new BurrowError('FORBIDDEN', 'Only administrators of the root group can verify the whole audit chain.');
         ctx.body = await verifyAudit(d.db);
       },
     },

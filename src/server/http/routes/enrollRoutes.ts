@@ -3,12 +3,13 @@ import { BurrowError } from '../../../shared/errors.js';
 import { enrollRequestSchema } from '../../../shared/protocol.js';
 import { parseDuration } from '../../../shared/duration.js';
 import { createEnrollToken, enrollNode } from '../../enrollment.js';
-import { findGroup, ROOT_GROUP_ID } from '../../store/groupStore.js';
+import { ROOT_GROUP_ID } from '../../store/groupStore.js';
 import { listEnrollTokens, revokeEnrollToken } from '../../store/enrollTokenStore.js';
+import { accessOf, groupParam } from '../accessOf.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
-import { principalOf, type RouteDef } from '../apiContext.js';
+import type { RouteDef } from '../apiContext.js';
 
 const MAX_TOKEN_TTL_MS = 30 * 86_400_000;
 
@@ -41,14 +42,16 @@ export function enrollRoutes(d: ApiDeps): RouteDef[] {
         const body = await readJson(ctx, createSchema);
         const ttlMs = parseDuration(body.ttl);
         if (ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) throw new BurrowError('VALIDATION', 'An enrollment token lives between 1 second and 30 days.');
-        const group = await findGroup(d.db, body.group ?? ROOT_GROUP_ID);
-        if (!group) throw new BurrowError('NOT_FOUND', `No group ${body.group ?? ''}.`);
+        const a = await accessOf(d.db, ctx);
+        const target = body.group ?? (a.isRootAdmin() ? ROOT_GROUP_ID : a.groups('admin')[0]);
+        if (!target) throw new BurrowError('VALIDATION', 'Name the group the nodes join (--group).');
+        const group = await groupParam(d.db, a, target, 'admin');
         const made = await createEnrollToken(d.db, d.clock, d.tlsPin, {
           groupId: group.id,
           maxUses: body.uses,
           ttlMs,
           autoApprove: body.autoApprove,
-          createdBy: principalOf(ctx).userId,
+          createdBy: a.userId,
           sourceIp: ctx.state.clientIp,
         });
         ctx.status = 201;
@@ -66,7 +69,8 @@ export function enrollRoutes(d: ApiDeps): RouteDef[] {
       permission: 'admin',
       handler: async (ctx) => {
         const now = d.clock.now();
-        ctx.body = (await listEnrollTokens(d.db)).map((t) => ({
+        const mine = new Set((await accessOf(d.db, ctx)).groups('admin'));
+        ctx.body = (await listEnrollTokens(d.db)).filter((t) => mine.has(t.groupId)).map((t) => ({
           id: t.id,
           group: t.groupId,
           uses: t.uses,
@@ -85,9 +89,13 @@ export function enrollRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const id = ctx.params.id as string;
         const now = d.clock.now();
+        const a = await accessOf(d.db, ctx);
+        const token = (await listEnrollTokens(d.db)).find((t) => t.id === id);
+        if (!token) throw new BurrowError('NOT_FOUND', `No active enrollment token ${id}.`);
+        a.require(token.groupId, 'admin', `enrollment token ${id}`);
         const done = await d.db.transaction(async (tx) => {
           if (!(await revokeEnrollToken(tx, id, now))) return false;
-          await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action: 'enroll-token.revoke', target: id, result: 'ok' }, now);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'enroll-token.revoke', target: id, result: 'ok', groupId: token.groupId }, now);
           return true;
         });
         if (!done) throw new BurrowError('NOT_FOUND', `No active enrollment token ${id}.`);

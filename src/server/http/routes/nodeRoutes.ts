@@ -3,7 +3,9 @@ import type { NodeView } from '../../../shared/protocol.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { findNode, listNodes, setNodeStatus, type NodeRecord } from '../../store/nodeStore.js';
 import type { ApiDeps } from '../apiDeps.js';
-import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
+import type { ApiContext, RouteDef } from '../apiContext.js';
+import { accessOf, type RequestAccess } from '../accessOf.js';
+import type { Role } from '../../auth/access.js';
 
 /** Formats a node for the API, with its live state from the registry. */
 export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
@@ -21,22 +23,36 @@ export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
   };
 }
 
-async function nodeParam(d: ApiDeps, ctx: ApiContext): Promise<NodeRecord> {
-  const node = await findNode(d.db, ctx.params.id as string);
-  if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${ctx.params.id as string}.`);
+/** The node named in the path, if the caller holds `need` on its group. */
+export async function nodeParam(d: ApiDeps, a: RequestAccess, idOrName: string, need: Role): Promise<NodeRecord> {
+  const node = await findNode(d.db, idOrName);
+  if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${idOrName}.`);
+  try {
+    a.require(node.groupId, need, `node ${idOrName}`);
+  } catch (err) {
+    // Outside the caller's groups a node does not exist, as far as the caller can tell.
+    if (err instanceof BurrowError && err.code === 'NOT_FOUND') throw new BurrowError('NODE_NOT_FOUND', `No node ${idOrName}.`);
+    throw err;
+  }
   return node;
 }
 
+const param = (ctx: ApiContext) => ctx.params.id as string;
+
 function statusChange(d: ApiDeps, to: 'approved' | 'revoked', action: string): RouteDef['handler'] {
   return async (ctx) => {
-    const node = await nodeParam(d, ctx);
+    const a = await accessOf(d.db, ctx);
+    const node = await nodeParam(d, a, param(ctx), 'admin');
     const now = d.clock.now();
     await d.db.transaction(async (tx) => {
       await setNodeStatus(tx, node.id, to);
-      await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action, target: node.id, result: 'ok', detail: { from: node.status } }, now);
+      await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action, target: node.id, result: 'ok', groupId: node.groupId, detail: { from: node.status } }, now);
     });
     // Revocation takes effect now, not at the next reconnect.
-    if (to === 'revoked') d.registry.disconnect(node.id);
+    if (to === 'revoked') {
+      d.registry.disconnect(node.id);
+      await d.sessions.closeForNode(node.id, 'node-revoked');
+    }
     ctx.body = nodeView(d, { ...node, status: to });
   };
 }
@@ -49,7 +65,9 @@ export function nodeRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes',
       permission: 'read',
       handler: async (ctx) => {
-        ctx.body = (await listNodes(d.db)).map((n) => nodeView(d, n));
+        const a = await accessOf(d.db, ctx);
+        const visible = new Set(a.groups('viewer'));
+        ctx.body = (await listNodes(d.db)).filter((n) => visible.has(n.groupId)).map((n) => nodeView(d, n));
       },
     },
     {
@@ -57,7 +75,7 @@ export function nodeRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id',
       permission: 'read',
       handler: async (ctx) => {
-        ctx.body = nodeView(d, await nodeParam(d, ctx));
+        ctx.body = nodeView(d, await nodeParam(d, await accessOf(d.db, ctx), param(ctx), 'viewer'));
       },
     },
     { method: 'POST', path: '/v1/nodes/:id/approve', permission: 'admin', handler: statusChange(d, 'approved', 'node.approve') },

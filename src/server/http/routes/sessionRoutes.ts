@@ -1,13 +1,30 @@
 import { z } from 'zod';
 import { BurrowError } from '../../../shared/errors.js';
 import { serviceNameSchema } from '../../../shared/protocol.js';
-import { findNode } from '../../store/nodeStore.js';
+import { listNodes } from '../../store/nodeStore.js';
+import { getSession } from '../../store/sessionStore.js';
+import { accessOf } from '../accessOf.js';
+import { nodeParam } from './nodeRoutes.js';
 import { listSessions } from '../../store/sessionStore.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
-import { principalOf, type RouteDef } from '../apiContext.js';
+import type { ApiContext, RouteDef } from '../apiContext.js';
 
 const openSchema = z.object({ node: z.string().min(1).max(100), service: serviceNameSchema.default('webui') });
+
+/** The session in the path, if the caller may operate its node. */
+async function sessionParam(d: ApiDeps, ctx: ApiContext) {
+  const a = await accessOf(d.db, ctx);
+  const s = await getSession(d.db, ctx.params.id as string);
+  if (!s) throw new BurrowError('SESSION_NOT_FOUND', `No session ${ctx.params.id as string}.`);
+  try {
+    await nodeParam(d, a, s.nodeId, 'operator');
+  } catch (err) {
+    if (err instanceof BurrowError && err.code === 'NODE_NOT_FOUND') throw new BurrowError('SESSION_NOT_FOUND', `No session ${s.id}.`);
+    throw err;
+  }
+  return a;
+}
 
 /** WebUI sessions: open, list, extend, close. */
 export function sessionRoutes(d: ApiDeps): RouteDef[] {
@@ -18,10 +35,10 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       permission: 'operate',
       handler: async (ctx) => {
         const body = await readJson(ctx, openSchema);
-        const node = await findNode(d.db, body.node);
-        if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${body.node}.`);
+        const a = await accessOf(d.db, ctx);
+        const node = await nodeParam(d, a, body.node, 'operator');
         ctx.status = 201;
-        ctx.body = await d.sessions.open({ nodeId: node.id, service: body.service, userId: principalOf(ctx).userId, sourceIp: ctx.state.clientIp });
+        ctx.body = await d.sessions.open({ nodeId: node.id, service: body.service, userId: a.userId, sourceIp: ctx.state.clientIp });
       },
     },
     {
@@ -30,7 +47,10 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       permission: 'read',
       handler: async (ctx) => {
         const all = ctx.query.all === 'true';
-        ctx.body = (await listSessions(d.db, { all })).map((s) => d.sessions.view(d.sessions.get(s.id) ?? s));
+        const a = await accessOf(d.db, ctx);
+        const visible = new Set(a.groups('viewer'));
+        const nodes = new Set((await listNodes(d.db)).filter((n) => visible.has(n.groupId)).map((n) => n.id));
+        ctx.body = (await listSessions(d.db, { all })).filter((s) => nodes.has(s.nodeId)).map((s) => d.sessions.view(d.sessions.get(s.id) ?? s));
       },
     },
     {
@@ -38,6 +58,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/sessions/:id/extend',
       permission: 'operate',
       handler: async (ctx) => {
+        await sessionParam(d, ctx);
         ctx.body = d.sessions.extend(ctx.params.id as string);
       },
     },
@@ -47,8 +68,9 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       permission: 'operate',
       handler: async (ctx) => {
         const id = ctx.params.id as string;
-        if (!(await d.sessions.close(id, 'closed-by-user', principalOf(ctx).userId))) {
-          throw new BurrowError('SESSION_NOT_FOUND', `No open session ${id}.`);
+        const a = await sessionParam(d, ctx);
+        if (!(await d.sessions.close(id, 'closed-by-user', a.userId))) {
+          throw new BurrowError('SESSION_CLOSED', `Session ${id} is already closed.`);
         }
         ctx.status = 204;
       },

@@ -1,0 +1,52 @@
+import { BurrowError } from '../../shared/errors.js';
+import { constantTimeEqual, newSecretToken, sha256Hex } from '../../shared/secrets.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Database } from '../store/database.js';
+import { deleteConsoleSession, getConsoleSession, insertConsoleSession, touchConsoleSession, type ConsoleSessionRecord } from '../store/consoleSessionStore.js';
+
+/** Name of the console's sign-in cookie. */
+export const SESSION_COOKIE = 'burrow_session';
+/** Name of the cookie that remembers a browser (skip TOTP). */
+export const REMEMBER_COOKIE = 'burrow_remember';
+/** A console sign-in ends after this long without a request… */
+export const CONSOLE_IDLE_MS = 30 * 60_000;
+/** …and after this long in any case. */
+export const CONSOLE_ABSOLUTE_MS = 12 * 3_600_000;
+/** Time allowed between the password and the TOTP step. */
+export const TOTP_STEP_MS = 5 * 60_000;
+
+/** Starts a browser sign-in; returns the cookie value and CSRF token (both secrets). */
+export async function startConsoleSession(
+  db: Database,
+  clock: Clock,
+  userId: string,
+  stage: 'totp' | 'full',
+): Promise<{ cookie: string; csrf: string; expiresAt: number }> {
+  const cookie = newSecretToken('brs');
+  const csrf = newSecretToken('csrf');
+  const now = clock.now();
+  const expiresAt = now + (stage === 'totp' ? TOTP_STEP_MS : CONSOLE_ABSOLUTE_MS);
+  await insertConsoleSession(db, { idHash: sha256Hex(cookie), userId, stage, csrfHash: sha256Hex(csrf), createdAt: now, lastSeenAt: now, expiresAt });
+  return { cookie, csrf, expiresAt };
+}
+
+/** The live sign-in behind a cookie, or undefined (expired ones are removed). */
+export async function findConsoleSession(db: Database, clock: Clock, cookie: string | undefined): Promise<ConsoleSessionRecord | undefined> {
+  if (!cookie) return undefined;
+  const s = await getConsoleSession(db, sha256Hex(cookie));
+  if (!s) return undefined;
+  const now = clock.now();
+  if (s.expiresAt <= now || now - s.lastSeenAt > CONSOLE_IDLE_MS) {
+    await deleteConsoleSession(db, s.idHash);
+    return undefined;
+  }
+  await touchConsoleSession(db, s.idHash, now);
+  return s;
+}
+
+/** Refuses a state-changing request whose CSRF header does not match the sign-in. */
+export function checkCsrf(s: ConsoleSessionRecord, header: string | undefined): void {
+  if (!header || !constantTimeEqual(sha256Hex(header), s.csrfHash)) {
+    throw new BurrowError('FORBIDDEN', 'The request lacks a valid X-CSRF-Token header; reload the console and try again.');
+  }
+}

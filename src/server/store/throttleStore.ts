@@ -1,0 +1,25 @@
+import type { Queryable } from './database.js';
+
+/** Failed sign-ins recorded for one key (an account or a source address). */
+export interface ThrottleRecord {
+  key: string;
+  failures: number;
+  lastFailureAt: number;
+  lockedUntil: number;
+}
+
+/** The record of a key, if it failed recently. */
+export async function getThrottle(q: Queryable, key: string): Promise<ThrottleRecord | undefined> {
+  const r = await q.get<{ key: string; failures: number; last_failure_at: number; locked_until: number }>('SELECT * FROM login_throttle WHERE key = ?', [key]);
+  return r && { key: r.key, failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until };
+}
+
+/** Stores a key's record. */
+export async function putThrottle(q: Queryable, t: ThrottleRecord): Promise<void> {
+  await q.run('INSERT OR REPLACE INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES (?,?,?,?)', [t.key, t.failures, t.lastFailureAt, t.lockedUntil]);
+}
+
+/** Forgets a key after a successful sign-in. */
+export async function clearThrottle(q: Queryable, key: string): Promise<void> {
+  await q.run('DELETE FROM login_throttle WHERE key = ?', [key]);
+}
