@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BurrowError } from '../shared/errors.js';
-import { requestJson, type JsonRequest } from '../shared/pinnedHttps.js';
+import { requestJson, requestText, type JsonRequest } from '../shared/pinnedHttps.js';
 import { readJsonFile, writeFileAtomic, exists } from '../shared/secureFiles.js';
 import { pinOfPem } from '../shared/tlsPin.js';
 
@@ -55,6 +55,11 @@ export class AdminClient {
   /** The server this client talks to. */
   get server(): string {
     return this.creds.server;
+  }
+
+  /** Fetches a non-JSON document (an export) from the API. */
+  text(path: string): Promise<string> {
+    return requestText(new URL(path, this.creds.server).toString(), { token: this.creds.token, ...(this.creds.pin ? { pin: this.creds.pin } : {}) });
   }
 
   /** Calls `path` on the API. */

@@ -1,26 +1,18 @@
 import type { Command } from 'commander';
-import { spawn } from 'node:child_process';
+import QRCode from 'qrcode';
 import { BurrowError } from '../shared/errors.js';
 import { requestJson } from '../shared/pinnedHttps.js';
-import type { NodeView, SessionView } from '../shared/protocol.js';
-import { AdminClient, forgetCredentials, pinFor, saveCredentials } from './adminClient.js';
-import { printJson, printTable } from './cliOutput.js';
+import type { NodeView } from '../shared/protocol.js';
+import { forgetCredentials, pinFor, saveCredentials } from './adminClient.js';
+import { printJson } from './cliOutput.js';
+import { client, homeOption, show, type HomeOpt } from './adminShared.js';
+import { registerSessionCommands } from './sessionCommands.js';
+import { registerAuditCommands } from './auditCommands.js';
+import { registerUserCommands } from './userCommands.js';
+import { registerTokenCommands } from './tokenCommands.js';
 import { resolveHome } from './homeDir.js';
 import { ask, readSecretFile } from './prompt.js';
 
-interface HomeOpt {
-  home?: string;
-  json?: boolean;
-}
-
-const client = (o: HomeOpt) => AdminClient.open(resolveHome(o.home, process.env));
-const homeOption = ['--home <dir>', 'directory holding the CLI login (env BURROW_HOME)'] as const;
-
-/** Prints `value` as JSON with --json, else as a table of `columns`. */
-function show(o: HomeOpt, value: Record<string, unknown>[], columns: string[]): void {
-  if (o.json) printJson(value);
-  else printTable(value, columns);
-}
 
 /** `burrow admin …`: everything staff do, through the REST API. */
 export function registerAdminCommands(program: Command): void {
@@ -33,21 +25,55 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--email <email>', 'your account email')
     .option('--password-file <file>', 'read the password from this file instead of asking')
     .option('--totp <code>', 'the 6-digit code from your authenticator app')
+    .option('--recovery-code <code>', 'a recovery code instead of the authenticator code')
+    .option('--no-totp', 'sign in without a code, to enroll an authenticator for the first time')
     .option('--fingerprint <pin>', "the server certificate's pin (sha256/…), for a self-signed server")
     .option(...homeOption)
-    .action(async (o: HomeOpt & { server: string; email: string; passwordFile?: string; totp?: string; fingerprint?: string }) => {
+    .action(async (o: HomeOpt & { server: string; email: string; passwordFile?: string; totp?: string | false; recoveryCode?: string; fingerprint?: string }) => {
       const home = resolveHome(o.home, process.env);
       const pin = await pinFor(home, o.fingerprint);
       const password = o.passwordFile ? await readSecretFile(o.passwordFile, 'password') : await ask('Password: ', true);
-      const totp = o.totp ?? (await ask('Authenticator code: ', false));
+      const second = o.recoveryCode
+        ? { recoveryCode: o.recoveryCode }
+        : o.totp === false
+          ? {}
+          : { totp: (typeof o.totp === 'string' ? o.totp : await ask('Authenticator code: ', false)).trim() };
       const server = new URL(o.server).origin;
-      const r = await requestJson<{ token: string; expiresAt: string }>(`${server}/v1/auth/login`, {
+      const r = await requestJson<{ token: string; expiresAt: string; totpEnrollmentRequired: boolean }>(`${server}/v1/auth/login`, {
         method: 'POST',
-        body: { email: o.email, password, totp: totp.trim() },
+        body: { email: o.email, password, ...second },
         ...(pin ? { pin } : {}),
       });
       await saveCredentials(home, { server, email: o.email, token: r.token, ...(pin ? { pin } : {}) });
       process.stdout.write(`Logged in to ${server} as ${o.email}.\n`);
+      if (r.totpEnrollmentRequired) {
+        process.stdout.write('Your role needs an authenticator (TOTP) before anything else: run "burrow admin totp setup", then "burrow admin totp confirm CODE".\n');
+      }
+    });
+
+  const totp = admin.command('totp').description('enroll your authenticator app (TOTP)');
+  totp
+    .command('setup')
+    .description('make a new TOTP secret and show it as a QR code')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (o: HomeOpt) => {
+      const r = await (await client(o)).call<{ secret: string; uri: string }>('POST', '/v1/auth/totp/setup');
+      if (o.json) printJson({ secret: r.secret, uri: r.uri });
+      else {
+        const qr = await QRCode.toString(r.uri, { type: 'terminal', small: true });
+        process.stdout.write(`${qr}\nScan the code, or enter the secret ${r.secret} in your authenticator app; then run "burrow admin totp confirm CODE".\n`);
+      }
+    });
+  totp
+    .command('confirm <code>')
+    .description('confirm the authenticator with its current code; prints recovery codes once')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (code: string, o: HomeOpt) => {
+      const r = await (await client(o)).call<{ recoveryCodes: string[] }>('POST', '/v1/auth/totp/confirm', { code: code.trim() });
+      if (o.json) printJson(r);
+      else process.stdout.write(`Authenticator enrolled. Recovery codes (each works once; store them now):\n  ${r.recoveryCodes.join('\n  ')}\n`);
     });
 
   admin
@@ -109,7 +135,7 @@ export function registerAdminCommands(program: Command): void {
     .option(...homeOption)
     .action(async (o: HomeOpt) => {
       const rows = await (await client(o)).call<NodeView[]>('GET', '/v1/nodes');
-      show(o, rows as unknown as Record<string, unknown>[], ['id', 'name', 'group', 'status', 'mode', 'online', 'lastSeen', 'services']);
+      show(o, rows, ['id', 'name', 'group', 'status', 'mode', 'online', 'lastSeen', 'services']);
     });
 
   const node = admin.command('node').description('act on one node');
@@ -141,77 +167,6 @@ export function registerAdminCommands(program: Command): void {
 
   registerSessionCommands(admin);
   registerAuditCommands(admin);
-}
-
-function registerSessionCommands(admin: Command): void {
-  const session = admin.command('session').description('WebUI sessions on nodes');
-  session
-    .command('open <node>')
-    .description('open a session port to a node service and print its URL')
-    .option('--service <name>', 'the node service to reach', 'webui')
-    .option('--open', 'open the URL in a browser')
-    .option('--json', 'print JSON')
-    .option(...homeOption)
-    .action(async (nodeId: string, o: HomeOpt & { service: string; open?: boolean }) => {
-      const r = await (await client(o)).call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service });
-      if (o.json) printJson(r);
-      else process.stdout.write(`Session ${r.id} open until ${r.expiresAt}:\n  ${r.url}\n`);
-      if (o.open) spawn('xdg-open', [r.url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
-    });
-  session
-    .command('list')
-    .description('list open sessions')
-    .option('--all', 'include closed sessions')
-    .option('--json', 'print JSON')
-    .option(...homeOption)
-    .action(async (o: HomeOpt & { all?: boolean }) => {
-      const rows = await (await client(o)).call<SessionView[]>('GET', `/v1/sessions${o.all ? '?all=true' : ''}`);
-      show(o, rows as unknown as Record<string, unknown>[], ['id', 'nodeId', 'service', 'port', 'state', 'expiresAt', 'closeReason']);
-    });
-  session
-    .command('close <id>')
-    .description('close a session and free its port')
-    .option(...homeOption)
-    .action(async (id: string, o: HomeOpt) => {
-      await (await client(o)).call('DELETE', `/v1/sessions/${encodeURIComponent(id)}`);
-      process.stdout.write(`Closed ${id}.\n`);
-    });
-  session
-    .command('extend <id>')
-    .description("push a session's expiry out by another full lifetime")
-    .option('--json', 'print JSON')
-    .option(...homeOption)
-    .action(async (id: string, o: HomeOpt) => {
-      const r = await (await client(o)).call<SessionView>('POST', `/v1/sessions/${encodeURIComponent(id)}/extend`);
-      if (o.json) printJson(r);
-      else process.stdout.write(`Session ${r.id} now expires ${r.expiresAt}.\n`);
-    });
-}
-
-function registerAuditCommands(admin: Command): void {
-  const audit = admin
-    .command('audit')
-    .description('read the audit log, newest first')
-    .option('--action <prefix>', 'only actions starting with this, e.g. session.')
-    .option('--actor <id>', 'only this actor')
-    .option('--limit <n>', 'at most this many entries', '50')
-    .option('--json', 'print JSON')
-    .option(...homeOption)
-    .action(async (o: HomeOpt & { action?: string; actor?: string; limit: string }) => {
-      const q = new URLSearchParams({ limit: o.limit, ...(o.action ? { action: o.action } : {}), ...(o.actor ? { actor: o.actor } : {}) });
-      const rows = await (await client(o)).call<Record<string, unknown>[]>('GET', `/v1/audit?${q.toString()}`);
-      show(o, rows, ['seq', 'at', 'actor', 'action', 'target', 'result', 'sourceIp']);
-    });
-  audit
-    .command('verify')
-    .description('check the hash chain of the audit log')
-    .option('--json', 'print JSON')
-    .option(...homeOption)
-    .action(async (o: HomeOpt) => {
-      const home = o.home ?? (audit.opts() as HomeOpt).home;
-      const r = await (await client({ ...(home ? { home } : {}) })).call<{ ok: boolean; entries: number; badSeq?: number; reason?: string }>('GET', '/v1/audit/verify');
-      if (o.json) printJson(r);
-      if (!r.ok) throw new BurrowError('CONFLICT', `The audit log fails verification at entry ${r.badSeq ?? '?'}: ${r.reason ?? ''}.`);
-      if (!o.json) process.stdout.write(`Audit log intact: ${r.entries} entries verified.\n`);
-    });
+  registerUserCommands(admin);
+  registerTokenCommands(admin);
 }

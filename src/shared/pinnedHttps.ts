@@ -42,11 +42,8 @@ export interface JsonRequest {
   timeoutMs?: number;
 }
 
-/**
- * Sends a JSON request and returns the parsed answer; an API error body becomes a
- * BurrowError with the server's code, a network failure SERVER_UNREACHABLE.
- */
-export function requestJson<T>(url: string, r: JsonRequest = {}): Promise<T> {
+/** Sends a request and collects the whole answer (API answers are small). */
+function send(url: string, r: JsonRequest): Promise<{ status: number; text: string }> {
   const payload = r.body === undefined ? undefined : Buffer.from(JSON.stringify(r.body));
   const headers: Record<string, string> = { accept: 'application/json' };
   if (payload) {
@@ -54,22 +51,11 @@ export function requestJson<T>(url: string, r: JsonRequest = {}): Promise<T> {
     headers['content-length'] = String(payload.length);
   }
   if (r.token) headers.authorization = `Bearer ${r.token}`;
-  return new Promise<T>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const req = https.request(url, { method: r.method ?? 'GET', headers, ...(r.pin ? { agent: pinnedAgent(r.pin) } : {}), timeout: r.timeoutMs ?? 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          reject(new BurrowError('SERVER_UNREACHABLE', `The server at ${url} answered ${res.statusCode ?? '?'} with something that is not JSON; is this a burrow server?`));
-          return;
-        }
-        if ((res.statusCode ?? 500) >= 400) reject(errorFromBody(parsed, res.statusCode ?? 500));
-        else resolve(parsed as T);
-      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 500, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new BurrowError('SERVER_UNREACHABLE', `The server at ${url} did not answer in time.`)));
@@ -79,6 +65,32 @@ export function requestJson<T>(url: string, r: JsonRequest = {}): Promise<T> {
     });
     req.end(payload);
   });
+}
+
+function parse(url: string, status: number, text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    throw new BurrowError('SERVER_UNREACHABLE', `The server at ${url} answered ${status} with something that is not JSON; is this a burrow server?`);
+  }
+}
+
+/**
+ * Sends a JSON request and returns the parsed answer; an API error body becomes a
+ * BurrowError with the server's code, a network failure SERVER_UNREACHABLE.
+ */
+export async function requestJson<T>(url: string, r: JsonRequest = {}): Promise<T> {
+  const { status, text } = await send(url, r);
+  const body = parse(url, status, text);
+  if (status >= 400) throw errorFromBody(body, status);
+  return body as T;
+}
+
+/** Like requestJson, for answers that are text (exports); errors are still JSON. */
+export async function requestText(url: string, r: JsonRequest = {}): Promise<string> {
+  const { status, text } = await send(url, r);
+  if (status >= 400) throw errorFromBody(parse(url, status, text), status);
+  return text;
 }
 
 function errorFromBody(body: unknown, status: number): BurrowError {

@@ -41,7 +41,7 @@ const toRecord = (r: Row): NodeRecord => ({
 });
 
 /** Adds a freshly enrolled node. */
-export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode'> & { enrolledBy: string }): Promise<void> {
+export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode'> & { enrolledBy: string | null }): Promise<void> {
   await q.run(
     'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)',
     [n.id, n.name, n.groupId, n.publicKey, n.status, JSON.stringify(n.services), n.agentVersion, n.enrolledBy, n.createdAt],

@@ -61,9 +61,9 @@ export function consoleAuthRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const body = await readJson(ctx, totpStep);
         const pending = await findConsoleSession(d.db, d.clock, ctx.cookies.get(SESSION_COOKIE));
-        if (!pending || pending.stage !== 'totp') throw new BurrowError('UNAUTHENTICATED', 'Enter your email and password first.');
+        if (!pending || pending.stage !== 'totp') throw new BurrowError('LOGIN_FAILED', 'Enter your email and password first.');
         const user = await getUser(d.db, pending.userId);
-        if (!user || user.disabled) throw new BurrowError('UNAUTHENTICATED', 'This account is disabled.');
+        if (!user || user.disabled) throw new BurrowError('LOGIN_FAILED', 'This account is disabled.');
         await checkSecondFactor(d, user, body, ctx.state.clientIp);
         await deleteConsoleSession(d.db, pending.idHash);
         const s = await startConsoleSession(d.db, d.clock, user.id, 'full');

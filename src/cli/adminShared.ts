@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { AdminClient } from './adminClient.js';
+import { printJson, printTable } from './cliOutput.js';
+import { resolveHome } from './homeDir.js';
+
+/** Options every admin command takes. */
+export interface HomeOpt {
+  home?: string;
+  json?: boolean;
+}
+
+/** The API client of the login kept in --home. */
+export const client = (o: HomeOpt) => AdminClient.open(resolveHome(o.home, process.env));
+
+/** The --home option of admin commands. */
+export const homeOption = ['--home <dir>', 'directory holding the CLI login (env BURROW_HOME)'] as const;
+
+/** Prints `value` as JSON with --json, else as a table of `columns`. */
+export function show(o: HomeOpt, value: readonly object[], columns: string[]): void {
+  if (o.json) printJson(value);
+  else printTable(value as Record<string, unknown>[], columns);
+}
+
+/** Adds --json and --home to a command. */
+export function withCommon(cmd: Command): Command {
+  return cmd.option('--json', 'print JSON').option(...homeOption);
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import type { SessionView } from '../shared/protocol.js';
+import { printJson } from './cliOutput.js';
+import { client, homeOption, show, type HomeOpt } from './adminShared.js';
+
+/** `burrow admin session …`. */
+export function registerSessionCommands(admin: Command): void {
+  const session = admin.command('session').description('WebUI sessions on nodes');
+  session
+    .command('open <node>')
+    .description('open a session port to a node service and print its URL')
+    .option('--service <name>', 'the node service to reach', 'webui')
+    .option('--open', 'open the URL in a browser')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (nodeId: string, o: HomeOpt & { service: string; open?: boolean }) => {
+      const r = await (await client(o)).call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service });
+      if (o.json) printJson(r);
+      else process.stdout.write(`Session ${r.id} open until ${r.expiresAt}:\n  ${r.url}\n`);
+      if (o.open) spawn('xdg-open', [r.url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+    });
+  session
+    .command('list')
+    .description('list open sessions')
+    .option('--all', 'include closed sessions')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (o: HomeOpt & { all?: boolean }) => {
+      const rows = await (await client(o)).call<SessionView[]>('GET', `/v1/sessions${o.all ? '?all=true' : ''}`);
+      show(o, rows, ['id', 'nodeId', 'service', 'port', 'state', 'expiresAt', 'closeReason']);
+    });
+  session
+    .command('close <id>')
+    .description('close a session and free its port')
+    .option(...homeOption)
+    .action(async (id: string, o: HomeOpt) => {
+      await (await client(o)).call('DELETE', `/v1/sessions/${encodeURIComponent(id)}`);
+      process.stdout.write(`Closed ${id}.\n`);
+    });
+  session
+    .command('extend <id>')
+    .description("push a session's expiry out by another full lifetime")
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (id: string, o: HomeOpt) => {
+      const r = await (await client(o)).call<SessionView>('POST', `/v1/sessions/${encodeURIComponent(id)}/extend`);
+      if (o.json) printJson(r);
+      else process.stdout.write(`Session ${r.id} now expires ${r.expiresAt}.\n`);
+    });
+}

@@ -1,0 +1,157 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiRoutes } from './app.js';
+import { buildApiWorld, call, type ApiWorld, type Person } from '../testing/apiWorld.js';
+
+/** How one route must answer each kind of caller. Exact statuses, so a loosened rule fails. */
+interface Rule {
+  path: string;
+  body?: unknown;
+  /** Who may call it, and the status that proves the call got past authorization. */
+  ok?: [Person, number, string?];
+  /** A viewer on a state-changing route. */
+  viewer?: number;
+  /** Another customer's admin, or an operator outside the node's groups. */
+  outsider?: [Person, number];
+}
+
+const PUBLIC = new Set(['GET /healthz', 'GET /v1/tunnel', 'POST /v1/auth/login', 'POST /v1/auth/console/password', 'POST /v1/auth/console/totp', 'POST /v1/enroll']);
+/** Routes a user who still has to enroll TOTP may call. */
+const TOTP_SETUP = new Set(['POST /v1/auth/logout', 'GET /v1/auth/whoami', 'POST /v1/auth/totp/setup', 'POST /v1/auth/totp/confirm']);
+
+const grant = { role: 'viewer', group: 'siteA' };
+const RULES: Record<string, Rule> = {
+  'GET /healthz': { path: '/healthz' },
+  'GET /v1/tunnel': { path: '/v1/tunnel' },
+  'POST /v1/auth/login': { path: '/v1/auth/login' },
+  'POST /v1/auth/console/password': { path: '/v1/auth/console/password' },
+  'POST /v1/auth/console/totp': { path: '/v1/auth/console/totp' },
+  'POST /v1/enroll': { path: '/v1/enroll' },
+  'POST /v1/auth/logout': { path: '/v1/auth/logout', ok: ['aViewer', 204] },
+  'GET /v1/auth/whoami': { path: '/v1/auth/whoami', ok: ['aNewOperator', 200] },
+  'POST /v1/auth/totp/setup': { path: '/v1/auth/totp/setup', ok: ['aNewOperator', 200] },
+  'POST /v1/auth/totp/confirm': { path: '/v1/auth/totp/confirm', body: { code: '123456' }, ok: ['aViewer', 409, 'CONFLICT'] },
+  'POST /v1/auth/password': { path: '/v1/auth/password', body: { currentPassword: 'correct horse battery staple', newPassword: 'another long passphrase 42' }, ok: ['aViewer', 204] },
+  'GET /v1/users': { path: '/v1/users', ok: ['aAdmin', 200], viewer: 403 },
+  'POST /v1/users': { path: '/v1/users', body: { email: 'new@example.com', role: 'viewer', group: 'custA' }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/users/:id': { path: '/v1/users/usr_aOperator', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/users/:id/disable': { path: '/v1/users/usr_aOperator/disable', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/users/:id/enable': { path: '/v1/users/usr_aOperator/enable', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/users/:id/reset-totp': { path: '/v1/users/usr_aOperator/reset-totp', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/users/:id/grants': { path: '/v1/users/usr_aOperator/grants', body: grant, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/users/:id/grants/:group': { path: '/v1/users/usr_aOperator/grants/siteA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/groups': { path: '/v1/groups', ok: ['aViewer', 200] },
+  'POST /v1/groups': { path: '/v1/groups', body: { name: 'site2', parent: 'custA' }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
+  'PATCH /v1/groups/:id': { path: '/v1/groups/siteA', body: { rememberBrowserDays: 7 }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/groups/:id': { path: '/v1/groups/emptyA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/tokens': { path: '/v1/tokens', ok: ['aViewer', 200] },
+  'POST /v1/tokens': { path: '/v1/tokens', body: { name: 'ci', scope: 'read', ttl: '30d' }, ok: ['aViewer', 201] },
+  'DELETE /v1/tokens/:id': { path: '/v1/tokens/tokA', ok: ['aOperator', 204], outsider: ['bAdmin', 404] },
+  'POST /v1/tokens/:id/reissue': { path: '/v1/tokens/tokA/reissue', ok: ['aAdmin', 200], outsider: ['bAdmin', 404] },
+  'POST /v1/enroll-tokens': { path: '/v1/enroll-tokens', body: { group: 'custA' }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/enroll-tokens': { path: '/v1/enroll-tokens', ok: ['aAdmin', 200], viewer: 403 },
+  'DELETE /v1/enroll-tokens/:id': { path: '/v1/enroll-tokens/etA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/nodes': { path: '/v1/nodes', ok: ['aViewer', 200] },
+  'GET /v1/nodes/:id': { path: '/v1/nodes/nodeA', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
+  'POST /v1/nodes/:id/approve': { path: '/v1/nodes/nodeA/approve', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/nodes/:id/revoke': { path: '/v1/nodes/nodeA/revoke', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/sessions': { path: '/v1/sessions', ok: ['aViewer', 200] },
+  // Authorized but the node is not connected: 409 NODE_OFFLINE proves the rules let it through.
+  'POST /v1/sessions': { path: '/v1/sessions', body: { node: 'nodeA' }, ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/sessions/:id/extend': { path: '/v1/sessions/sesA/extend', ok: ['aOperator', 409, 'SESSION_CLOSED'], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/sessions/:id': { path: '/v1/sessions/sesA', ok: ['aOperator', 409, 'SESSION_CLOSED'], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/audit': { path: '/v1/audit', ok: ['aAdmin', 200], viewer: 403 },
+  'GET /v1/audit/export': { path: '/v1/audit/export?format=csv', ok: ['aAdmin', 200], viewer: 403 },
+  'GET /v1/audit/verify': { path: '/v1/audit/verify', ok: ['rootAdmin', 200], viewer: 403 },
+};
+
+const code = (body: unknown) => (body as { error?: { code?: string } } | undefined)?.error?.code;
+
+describe('every API route has an authorization rule', () => {
+  it('the rule table names exactly the routes the server has', async () => {
+    const world = await buildApiWorld();
+    after(() => world.close());
+    const routes = apiRoutes(world.deps).map((r) => `${r.method} ${r.path}`).sort();
+    assert.deepEqual(routes, Object.keys(RULES).sort(), 'a route was added or removed without a rule here');
+    for (const r of apiRoutes(world.deps)) {
+      const key = `${r.method} ${r.path}`;
+      assert.equal(r.permission === 'public', PUBLIC.has(key), `${key} public-ness`);
+      assert.equal(r.permission === 'totp-setup', TOTP_SETUP.has(key), `${key} totp-setup`);
+    }
+  });
+
+  for (const [key, rule] of Object.entries(RULES)) {
+    const method = key.split(' ')[0] as string;
+    // A fresh world per route: the allowed call changes state (revokes, disables, deletes).
+    it(`${key}`, async (t) => {
+      const world = await buildApiWorld();
+      t.after(() => world.close());
+      if (PUBLIC.has(key)) {
+        const r = await call(world, undefined, method, rule.path, rule.body);
+        assert.notEqual(code(r.body), 'UNAUTHENTICATED', 'a public route must not ask for credentials');
+        return;
+      }
+      const anon = await call(world, undefined, method, rule.path, rule.body);
+      assert.equal(anon.status, 401, `anonymous: ${JSON.stringify(anon.body)}`);
+      assert.equal(code(anon.body), 'UNAUTHENTICATED');
+      if (!TOTP_SETUP.has(key)) {
+        const fresh = await call(world, 'aNewOperator', method, rule.path, rule.body);
+        assert.equal(fresh.status, 403, 'an operator without TOTP may only enroll it');
+        assert.equal(code(fresh.body), 'TOTP_REQUIRED');
+      }
+      if (rule.viewer) assert.equal((await call(world, 'aViewer', method, rule.path, rule.body)).status, rule.viewer, 'viewer');
+      if (rule.outsider) {
+        const [who, status] = rule.outsider;
+        const r = await call(world, who, method, rule.path, rule.body);
+        assert.equal(r.status, status, `${who}: ${JSON.stringify(r.body)}`);
+      }
+      assert.ok(rule.ok, 'every protected route names who may call it');
+      const [who, status, errorCode] = rule.ok;
+      const r = await call(world, who, method, rule.path, rule.body);
+      assert.equal(r.status, status, `${who}: ${JSON.stringify(r.body)}`);
+      if (errorCode) assert.equal(code(r.body), errorCode);
+    });
+  }
+});
+
+describe('one customer sees nothing of another', () => {
+  let world: ApiWorld;
+  before(async () => {
+    world = await buildApiWorld();
+  });
+  after(() => world.close());
+
+  const ids = (body: unknown, field = 'id') => (body as Record<string, unknown>[]).map((x) => x[field]);
+
+  it('lists only its own nodes, users, enrollment tokens, sessions and audit entries', async () => {
+    assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/nodes')).body), ['nodeB']);
+    assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/users')).body), ['usr_bAdmin']);
+    assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/enroll-tokens')).body), ['etB']);
+    assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/sessions')).body), ['sesB']);
+    const audit = (await call(world, 'bAdmin', 'GET', '/v1/audit')).body as { group: string }[];
+    assert.ok(audit.length > 0 && audit.every((e) => e.group === 'custB'), JSON.stringify(audit));
+    assert.deepEqual(ids((await call(world, 'aOperator', 'GET', '/v1/nodes')).body), ['nodeA']);
+    assert.deepEqual((ids((await call(world, 'rootAdmin', 'GET', '/v1/nodes')).body) as string[]).sort(), ['nodeA', 'nodeB']);
+  });
+
+  it('cannot raise its own role, grant above its own, or reach outside its subtree', async () => {
+    const self = await call(world, 'aAdmin', 'POST', '/v1/users/usr_aAdmin/grants', { role: 'admin', group: 'root' });
+    assert.equal(self.status, 403);
+    const above = await call(world, 'aOperator', 'POST', '/v1/users/usr_aViewer/grants', { role: 'admin', group: 'siteA' });
+    assert.equal(above.status, 403);
+    const outside = await call(world, 'aAdmin', 'POST', '/v1/users/usr_aViewer/grants', { role: 'viewer', group: 'custB' });
+    assert.equal(outside.status, 404);
+    const rootGroup = await call(world, 'aAdmin', 'POST', '/v1/groups', { name: 'x', parent: 'root' });
+    assert.equal(rootGroup.status, 404, 'the root lies outside a customer admin\'s subtree');
+  });
+
+  it('a read-scoped token of an admin cannot change anything', async () => {
+    const made = await call(world, 'aAdmin', 'POST', '/v1/tokens', { name: 'ro', scope: 'read', ttl: '1d' });
+    assert.equal(made.status, 201);
+    const secret = (made.body as { token: string }).token;
+    const res = await fetch(`${world.url}/v1/nodes/nodeA/revoke`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(res.status, 403);
+    const list = await fetch(`${world.url}/v1/nodes`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(list.status, 200);
+  });
+});

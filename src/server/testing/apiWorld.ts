@@ -1,0 +1,137 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../../shared/clock.js';
+import { silentLogger } from '../../shared/log.js';
+import { SecretBox } from '../../shared/secretBox.js';
+import { newSecretToken, sha256Hex } from '../../shared/secrets.js';
+import { hashPassword } from '../auth/password.js';
+import { NodeRegistry } from '../gateway/nodeRegistry.js';
+import { createApp } from '../http/app.js';
+import type { ApiDeps } from '../http/apiDeps.js';
+import { SessionManager } from '../sessions/sessionManager.js';
+import { insertApiToken } from '../store/apiTokenStore.js';
+import { Database } from '../store/database.js';
+import { insertEnrollToken } from '../store/enrollTokenStore.js';
+import { insertGroup } from '../store/groupStore.js';
+import { loadMigrations, migrate } from '../store/migrate.js';
+import { insertNode } from '../store/nodeStore.js';
+import { insertSession } from '../store/sessionStore.js';
+import { grantRole, insertUser } from '../store/userStore.js';
+import { appendAudit } from '../store/auditStore.js';
+
+/** The people of the test world, by role. */
+export const PEOPLE = ['rootAdmin', 'aAdmin', 'aOperator', 'aViewer', 'bAdmin', 'aNewOperator'] as const;
+export type Person = (typeof PEOPLE)[number];
+
+/** The shared password of every test user. */
+export const WORLD_PASSWORD = 'correct horse battery staple';
+
+/** A running API over a fresh store with two customers, for authorization tests. */
+export interface ApiWorld {
+  url: string;
+  deps: ApiDeps;
+  /** Each person's API token (CLI kind, admin scope: their roles decide). */
+  tokens: Record<Person, string>;
+  userIds: Record<Person, string>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = new URL('../../../../migrations', import.meta.url).pathname;
+let passwordHash: Promise<string> | undefined;
+
+/**
+ * Groups: root > custA > siteA, root > custB, custA > emptyA. Nodes nodeA (siteA), nodeB
+ * (custB); enrollment tokens etA, etB; sessions sesA, sesB (recorded, not live); API tokens
+ * tokA (aOperator), tokB (bAdmin). aNewOperator has not enrolled TOTP.
+ */
+export async function buildApiWorld(): Promise<ApiWorld> {
+  const dir = await mkdtemp(join(tmpdir(), 'burrow-api-'));
+  const db = await Database.open(join(dir, 'burrow.db'));
+  await migrate(db, await loadMigrations(MIGRATIONS));
+  const box = await SecretBox.fromKeyFile(join(dir, 'secret.key'));
+  passwordHash ??= hashPassword(WORLD_PASSWORD);
+  const hash = await passwordHash;
+  const now = Date.now();
+  const roles: Record<Person, [string, 'admin' | 'operator' | 'viewer']> = {
+    rootAdmin: ['root', 'admin'],
+    aAdmin: ['custA', 'admin'],
+    aOperator: ['siteA', 'operator'],
+    aViewer: ['custA', 'viewer'],
+    bAdmin: ['custB', 'admin'],
+    aNewOperator: ['custA', 'operator'],
+  };
+  const tokens = {} as Record<Person, string>;
+  const userIds = {} as Record<Person, string>;
+  await db.transaction(async (tx) => {
+    for (const [id, parentId] of [['root', null], ['custA', 'root'], ['custB', 'root'], ['siteA', 'custA'], ['emptyA', 'custA']] as const) {
+      await insertGroup(tx, { id, name: id, parentId }, now);
+    }
+    for (const person of PEOPLE) {
+      const id = `usr_${person}`;
+      userIds[person] = id;
+      await insertUser(tx, { id, email: `${person}@example.com`, passwordHash: hash, totpSecretEnc: null, totpConfirmed: person !== 'aNewOperator', createdAt: now });
+      const [group, role] = roles[person];
+      await grantRole(tx, id, group, role);
+      tokens[person] = newSecretToken('brt');
+      await insertApiToken(tx, { id: `tok_${person}`, userId: id, name: 'cli', tokenHash: sha256Hex(tokens[person]), scope: 'admin', kind: 'cli', createdAt: now, expiresAt: now + 3_600_000, groupId: null });
+    }
+    for (const [id, owner] of [['tokA', 'aOperator'], ['tokB', 'bAdmin']] as const) {
+      await insertApiToken(tx, { id, userId: userIds[owner], name: id, tokenHash: sha256Hex(id), scope: 'read', kind: 'api', createdAt: now, expiresAt: now + 3_600_000, groupId: null });
+    }
+    for (const [id, groupId, key] of [['nodeA', 'siteA', 'A'], ['nodeB', 'custB', 'B']] as const) {
+      await insertNode(tx, { id, name: id, groupId, publicKey: `ssh-ed25519 key${key}`, status: 'approved', services: ['webui'], agentVersion: null, createdAt: now, enrolledBy: null });
+      await appendAudit(tx, { actor: 'system', action: 'test.seed', target: id, result: 'ok', groupId }, now);
+    }
+    for (const [id, groupId] of [['etA', 'custA'], ['etB', 'custB']] as const) {
+      await insertEnrollToken(tx, { id, tokenHash: sha256Hex(id), groupId, maxUses: 1, autoApprove: false, createdBy: null, createdAt: now, expiresAt: now + 3_600_000 });
+    }
+    for (const [id, nodeId] of [['sesA', 'nodeA'], ['sesB', 'nodeB']] as const) {
+      await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 });
+    }
+  });
+  const registry = new NodeRegistry();
+  const log = silentLogger();
+  const sessions = new SessionManager({
+    db,
+    registry,
+    clock: systemClock,
+    log,
+    tlsOptions: {},
+    limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000 },
+  });
+  const deps: ApiDeps = { db, clock: systemClock, log, box, registry, sessions, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443' };
+  const server = http.createServer(createApp(deps).callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    deps,
+    tokens,
+    userIds,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One API call of a test: status and parsed JSON body (if any). */
+export async function call(world: ApiWorld, as: Person | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = {};
+  if (as) headers.authorization = `Bearer ${world.tokens[as]}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(world.url + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Exports are not JSON; keep the text.
+  }
+  return { status: res.status, body: parsed };
+}
