@@ -36,6 +36,8 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
           await revokeApiToken(tx, p.tokenId, now);
           await appendAudit(tx, { actor: p.userId, sourceIp: ctx.state.clientIp, action: 'auth.logout', target: p.email, result: 'ok' }, now);
         });
+        // A signed-out user's session ports must not outlive the sign-in that opened them.
+        await d.sessions.closeForUser(p.userId, 'logout');
         ctx.status = 204;
       },
     },

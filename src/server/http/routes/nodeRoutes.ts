@@ -36,7 +36,10 @@ function statusChange(d: ApiDeps, to: 'approved' | 'revoked', action: string): R
       await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action, target: node.id, result: 'ok', detail: { from: node.status } }, now);
     });
     // Revocation takes effect now, not at the next reconnect.
-    if (to === 'revoked') d.registry.disconnect(node.id);
+    if (to === 'revoked') {
+      d.registry.disconnect(node.id);
+      await d.sessions.closeForNode(node.id, 'node-revoked');
+    }
     ctx.body = nodeView(d, { ...node, status: to });
   };
 }
