@@ -7,6 +7,7 @@ import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { pinnedAgent } from '../shared/pinnedHttps.js';
 import { SERVICE_PORT, TUNNEL_PATH } from '../shared/protocol.js';
+import { SERVICE_TARGETS_HEADER } from '../shared/serviceTarget.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
@@ -87,7 +88,10 @@ export class TunnelAgent {
     this.closeHint = undefined;
     this.lifecycle.transition('connecting');
     const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
-    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin), perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
+    // The targets tell the server how to speak to each WebUI (scheme, Host); the node still
+    // decides where a channel goes, from its own allow-list.
+    const headers = { [SERVICE_TARGETS_HEADER]: JSON.stringify(config.services) };
+    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin), headers, perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
     this.ws = ws;
     let connectedAt = 0;
     let why = 'connection closed';
