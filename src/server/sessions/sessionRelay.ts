@@ -2,6 +2,7 @@ import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../shared/log.js';
+import { joinStreams } from '../../shared/joinStreams.js';
 import { normalizeIp } from '../../shared/net.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
@@ -62,16 +63,7 @@ export class SessionRelay {
           this.bytesDown += chunk.length;
           this.deps.onActivity();
         });
-        socket.pipe(upstream);
-        upstream.pipe(socket);
-        const teardown = () => {
-          socket.destroy();
-          upstream.destroy();
-        };
-        socket.once('close', teardown);
-        upstream.once('close', teardown);
-        socket.on('error', teardown);
-        upstream.on('error', teardown);
+        joinStreams(socket, upstream);
       },
       (err: Error) => {
         this.deps.log.info({ err: err.message }, 'could not reach the node service');
