@@ -47,7 +47,8 @@ export class Stack {
   url = '';
   pin = '';
   totpSecret = '';
-  private token = '';
+  /** The admin's API token (from the CLI login), for raw API requests. */
+  apiToken = '';
 
   private constructor(
     readonly dir: string,
@@ -122,7 +123,7 @@ export class Stack {
   private async login(): Promise<void> {
     await burrowOk(['admin', 'login', '--home', this.adminHome, '--server', this.url, '--email', ADMIN_EMAIL, '--password-file', join(this.dir, 'admin-password'), '--totp', await totpCode(this.totpSecret), '--fingerprint', this.pin]);
     const creds = JSON.parse(await readFile(join(this.adminHome, 'cli.json'), 'utf8')) as { token: string };
-    this.token = creds.token;
+    this.apiToken = creds.token;
   }
 
   /** Runs `burrow admin …  --home <admin>` and returns stdout; fails on a non-zero exit. */
@@ -137,7 +138,7 @@ export class Stack {
 
   /** Calls the REST API directly, with the admin's token unless `auth` is false. */
   api<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
-    return requestJson<T>(new URL(path, this.url).toString(), { method, pin: this.pin, timeoutMs: 5_000, ...(auth ? { token: this.token } : {}), ...(body === undefined ? {} : { body }) });
+    return requestJson<T>(new URL(path, this.url).toString(), { method, pin: this.pin, timeoutMs: 5_000, ...(auth ? { token: this.apiToken } : {}), ...(body === undefined ? {} : { body }) });
   }
 
   /** Creates an enrollment token through the CLI. */
