@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
 import { parseServiceTarget } from '../shared/serviceTarget.js';
+import { joinStreams } from '../shared/joinStreams.js';
 import type { Logger } from '../shared/log.js';
 
 /**
@@ -33,16 +34,7 @@ export class ServiceForwarder {
     const local = net.connect({ host, port });
     local.setNoDelay(true);
     local.once('connect', () => {
-      const channel = accept();
-      channel.pipe(local);
-      local.pipe(channel);
-      const teardown = () => {
-        local.destroy();
-        channel.destroy();
-      };
-      channel.once('close', teardown);
-      channel.on('error', teardown);
-      local.once('close', teardown);
+      joinStreams(accept(), local);
     });
     local.once('error', (err: NodeJS.ErrnoException) => {
       if (!local.connecting) return;

@@ -46,7 +46,6 @@ export interface TunnelAgentDeps {
 const STABLE_MS = 10_000;
 /** A revoked node keeps knocking, but rarely: an admin may un-revoke it. */
 const REVOKED_RETRY_MS = 10 * 60_000;
-const PENDING_RETRY_MS = 30_000;
 
 /**
  * Keeps the node's tunnel up: dials wss to the server (TLS pinned), runs SSH over it with
@@ -178,7 +177,7 @@ export class TunnelAgent {
       delay = REVOKED_RETRY_MS;
     } else if (this.closeHint === TUNNEL_CLOSE.pending.code) {
       this.lastError = 'this node is waiting for an administrator to approve it';
-      delay = Math.max(delay, PENDING_RETRY_MS);
+      delay = Math.max(delay, this.deps.config.pendingRetryMs);
     }
     this.nextAttemptAt = this.deps.clock.now() + delay;
     this.lifecycle.transition('waiting');

@@ -49,6 +49,8 @@ export const nodeConfigSchema = z.object({
   keepaliveCountMax: z.number().int().positive().default(3),
   backoffInitialMs: z.number().int().positive().default(1_000),
   backoffMaxMs: z.number().int().positive().default(60_000),
+  /** How often a node that waits for approval knocks again. */
+  pendingRetryMs: z.number().int().positive().default(30_000),
   logLevel: z.string().default('info'),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

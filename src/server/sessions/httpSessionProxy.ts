@@ -2,6 +2,7 @@ import https from 'node:https';
 import http from 'node:http';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { joinStreams } from '../../shared/joinStreams.js';
 import { normalizeIp } from '../../shared/net.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import type { SessionAdmission } from './sessionAdmission.js';
@@ -137,15 +138,7 @@ export class HttpSessionProxy implements SessionListener {
         const activity = () => this.deps.onActivity();
         socket.on('data', activity);
         upstream.on('data', activity);
-        socket.pipe(upstream);
-        upstream.pipe(socket);
-        const teardown = () => {
-          socket.destroy();
-          upstream.destroy();
-        };
-        socket.once('close', teardown);
-        upstream.once('close', teardown);
-        upstream.on('error', teardown);
+        joinStreams(socket, upstream);
       },
       (err: Error) => {
         this.deps.log.info({ err: err.message }, 'could not reach the node WebUI for an upgrade');

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Socket } from 'node:net';
+import { joinStreams } from '../../shared/joinStreams.js';
 import { normalizeIp } from '../../shared/net.js';
 import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
 
@@ -52,15 +53,7 @@ export class TcpSessionRelay implements SessionListener {
         const activity = () => this.deps.onActivity();
         socket.on('data', activity);
         upstream.on('data', activity);
-        socket.pipe(upstream);
-        upstream.pipe(socket);
-        const teardown = () => {
-          socket.destroy();
-          upstream.destroy();
-        };
-        socket.once('close', teardown);
-        upstream.once('close', teardown);
-        upstream.on('error', teardown);
+        joinStreams(socket, upstream);
       },
       (err: Error) => {
         this.deps.log.info({ err: err.message }, 'could not reach the node service');
