@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../shared/clock.js';
+import type { BurrowError } from '../../shared/errors.js';
 import { SecretBox } from '../../shared/secretBox.js';
 import { sha256Hex } from '../../shared/secrets.js';
 import { getApiTokenByHash } from '../store/apiTokenStore.js';
@@ -205,6 +206,16 @@ describe('sign-in throttling', () => {
     assert.equal(await getThrottle(w.db, `user:${EMAIL}`), undefined);
     // Three fresh free failures: without the reset the 4th failure overall would be throttled.
     for (let i = 0; i < 3; i++) await failOnce(w);
+  });
+});
+
+describe('sign-in throttling under concurrency', () => {
+  it('does not let a burst of concurrent guesses past the throttle', async () => {
+    const w = await world();
+    const r = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => checkPassword(w.d, EMAIL, `wrong guess ${i}!!`, IP)));
+    const codes = r.map((x) => (x.status === 'rejected' ? (x.reason as BurrowError).code : 'ok'));
+    assert.equal(codes.filter((c) => c === 'LOGIN_FAILED').length, 3, codes.join(','));
+    assert.equal(codes.filter((c) => c === 'RATE_LIMITED').length, 17);
   });
 });
 
