@@ -22,7 +22,7 @@ export interface BurrowServer {
 const totp = async (secret: string) => (await run('oathtool', ['--totp', '-b', secret])).trim();
 
 /** Inits, starts and logs in to a server in `dir`. */
-export async function startBurrowServer(dir: string, opts: { sessionPorts?: string; env?: NodeJS.ProcessEnv } = {}): Promise<BurrowServer> {
+export async function startBurrowServer(dir: string, opts: { sessionPorts?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<BurrowServer> {
   const port = await freePort();
   const home = join(dir, 'server');
   const adminHome = join(dir, 'admin');
@@ -33,7 +33,8 @@ export async function startBurrowServer(dir: string, opts: { sessionPorts?: stri
     await run(BURROW, ['server', 'init', '--home', home, '--listen', `127.0.0.1:${port}`, '--admin-email', 'bench@example.com', '--admin-password-file', pw, '--session-ports', opts.sessionPorts ?? '40000-65000', '--json']),
   ) as { url: string; totpSecret: string; fingerprint: string };
   const env = { ...process.env, BURROW_LOG_LEVEL: 'warn', ...opts.env };
-  const launch = () => start(BURROW, ['server', 'start', '--home', home], join(dir, 'server.log'), { env });
+  // Through node itself so profiling flags (not allowed in NODE_OPTIONS) can be passed.
+  const launch = () => start(process.execPath, [...(opts.nodeArgs ?? []), BURROW, 'server', 'start', '--home', home], join(dir, 'server.log'), { env });
   const server: BurrowServer = {
     url: init.url,
     port,
@@ -81,11 +82,11 @@ async function healthy(url: string): Promise<boolean> {
 }
 
 /** Enrolls and runs one real agent process that exposes `webui` → the origin. */
-export async function startNode(server: BurrowServer, dir: string, name: string, originPort: number): Promise<ChildProcess> {
+export async function startNode(server: BurrowServer, dir: string, name: string, originPort: number, nodeArgs: string[] = []): Promise<ChildProcess> {
   const token = (await server.admin<{ token: string }>('enroll-token', 'create', '--auto-approve')).token;
   const home = join(dir, name);
   await run(BURROW, ['node', 'enroll', server.url, '--token', token, '--name', name, '--service', `webui=127.0.0.1:${originPort}`, '--home', home]);
-  const node = start(BURROW, ['node', 'run', '--home', home], join(dir, `${name}.log`), { env: { ...process.env, BURROW_LOG_LEVEL: 'warn' } });
+  const node = start(process.execPath, [...nodeArgs, BURROW, 'node', 'run', '--home', home], join(dir, `${name}.log`), { env: { ...process.env, BURROW_LOG_LEVEL: 'warn' } });
   await waitFor(`${name} online`, async () => (await server.admin<{ name: string; online: boolean }[]>('nodes')).some((n) => n.name === name && n.online), 30_000);
   return node;
 }

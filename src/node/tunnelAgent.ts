@@ -42,6 +42,16 @@ export interface TunnelAgentDeps {
   onReport?: (r: AgentReport) => void;
 }
 
+/**
+ * RFC 6455 masking keeps a browser's attacker-chosen bytes from poisoning proxy caches.
+ * Our frames carry SSH ciphertext that no one can choose, so the agent sends an all-zero
+ * mask, which lets both ends skip the per-byte XOR (a quarter of the agent's CPU in bulk
+ * transfers) while staying a valid masked frame.
+ */
+const zeroMask = (mask: Buffer): void => {
+  mask.fill(0);
+};
+
 /** A connection is "stable" after this long; only then does backoff start over. */
 const STABLE_MS = 10_000;
 /** A revoked node keeps knocking, but rarely: an admin may un-revoke it. */
@@ -90,7 +100,14 @@ export class TunnelAgent {
     // The targets tell the server how to speak to each WebUI (scheme, Host); the node still
     // decides where a channel goes, from its own allow-list.
     const headers = { [SERVICE_TARGETS_HEADER]: JSON.stringify(config.services) };
-    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin), headers, perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
+    const ws = new WebSocket(url, {
+      agent: pinnedAgent(config.tlsPin),
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: 15_000,
+      maxPayload: 1024 * 1024,
+      generateMask: zeroMask,
+    });
     this.ws = ws;
     let connectedAt = 0;
     let why = 'connection closed';
