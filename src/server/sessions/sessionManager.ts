@@ -107,7 +107,7 @@ export class SessionManager {
     const log = this.deps.log.child({ sessionId: id, nodeId: node.id });
     const now = clock.now();
     const record: SessionRecord = {
-      id, nodeId: node.id, userId: req.userId, service: req.service, port: 0, sourceIp: req.sourceIp,
+      id, nodeId: node.id, userId: req.userId, service: req.service, type: req.type, port: 0, sourceIp: req.sourceIp,
       openedAt: now, expiresAt: now + limits.ttlMs, closedAt: null, closeReason: null, bytesUp: 0, bytesDown: 0,
     };
     const session: LiveSession = { record, type: req.type, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0 };
@@ -225,7 +225,7 @@ export class SessionManager {
 
   /** Formats a session for the API (never with its token). */
   view(r: SessionRecord): SessionView {
-    const type = this.live.get(r.id)?.type;
+    const type = r.type;
     const v: SessionView = {
       id: r.id,
       nodeId: r.nodeId,
@@ -238,7 +238,7 @@ export class SessionManager {
       closedAt: r.closedAt === null ? null : new Date(r.closedAt).toISOString(),
       closeReason: r.closeReason,
     };
-    if (type) v.type = type;
+    v.type = type;
     return v;
   }
 

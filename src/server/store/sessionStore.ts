@@ -6,6 +6,7 @@ export interface SessionRecord {
   nodeId: string;
   userId: string | null;
   service: string;
+  type: 'http' | 'tcp';
   port: number;
   sourceIp: string;
   openedAt: number;
@@ -21,6 +22,7 @@ interface Row {
   node_id: string;
   user_id: string | null;
   service: string;
+  type: 'http' | 'tcp';
   port: number;
   source_ip: string;
   opened_at: number;
@@ -36,6 +38,7 @@ const toRecord = (r: Row): SessionRecord => ({
   nodeId: r.node_id,
   userId: r.user_id,
   service: r.service,
+  type: r.type,
   port: r.port,
   sourceIp: r.source_ip,
   openedAt: r.opened_at,
@@ -49,8 +52,8 @@ const toRecord = (r: Row): SessionRecord => ({
 /** Records a session that just opened. */
 export async function insertSession(q: Queryable, s: Omit<SessionRecord, 'closedAt' | 'closeReason' | 'bytesUp' | 'bytesDown'>): Promise<void> {
   await q.run(
-    'INSERT INTO sessions (id, node_id, user_id, service, port, source_ip, opened_at, expires_at) VALUES (?,?,?,?,?,?,?,?)',
-    [s.id, s.nodeId, s.userId, s.service, s.port, s.sourceIp, s.openedAt, s.expiresAt],
+    'INSERT INTO sessions (id, node_id, user_id, service, type, port, source_ip, opened_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)',
+    [s.id, s.nodeId, s.userId, s.service, s.type, s.port, s.sourceIp, s.openedAt, s.expiresAt],
   );
 }
 

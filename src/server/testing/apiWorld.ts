@@ -89,7 +89,7 @@ export async function buildApiWorld(): Promise<ApiWorld> {
       await insertEnrollToken(tx, { id, tokenHash: sha256Hex(id), groupId, maxUses: 1, autoApprove: false, createdBy: null, createdAt: now, expiresAt: now + 3_600_000 });
     }
     for (const [id, nodeId] of [['sesA', 'nodeA'], ['sesB', 'nodeB']] as const) {
-      await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 });
+      await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', type: 'http', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 });
     }
   });
   const registry = new NodeRegistry();
