@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type tls from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
@@ -64,11 +65,13 @@ export interface SessionRequest {
 /**
  * Opens, tracks and closes WebUI sessions: one TLS port per session, bound at random in
  * the configured range, relaying to one service of one node.
+ * Emits `opened` and `closed` (SessionView, groupId of its node) for live console updates.
  */
-export class SessionManager {
+export class SessionManager extends EventEmitter {
   private readonly live = new Map<string, LiveSession>();
 
   constructor(private readonly deps: SessionManagerDeps) {
+    super();
     deps.registry.on('offline', (nodeId: string) => this.onNodeOffline(nodeId));
     deps.registry.on('online', (nodeId: string) => this.onNodeOnline(nodeId));
   }
@@ -139,7 +142,9 @@ export class SessionManager {
     session.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
     this.touch(id);
     log.info({ port, service: req.service }, 'session open');
-    return this.view(record);
+    const view = this.view(record);
+    this.emit('opened', view, node.groupId);
+    return view;
   }
 
   /** Closes a session and frees its port; idempotent. Returns false if it was not open. */
@@ -165,6 +170,7 @@ export class SessionManager {
     this.live.delete(id);
     s.lifecycle.transition('closed');
     Object.assign(s.record, { closedAt: at, closeReason: reason, ...bytes });
+    this.emit('closed', this.view(s.record), s.groupId);
     return true;
   }
 
