@@ -20,8 +20,9 @@ export function sseFrame(event: string, data: unknown): string {
  * the one-time token meant only for the person who opened it.
  */
 function publicSession(v: SessionView): Omit<SessionView, 'url'> {
-  const { url: _url, ...rest } = v;
-  return rest;
+  const rest: Partial<SessionView> = { ...v };
+  delete rest.url;
+  return rest as Omit<SessionView, 'url'>;
 }
 
 /** Live updates for the console: nodes going online/offline, sessions opening/closing. */
