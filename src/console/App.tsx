@@ -45,6 +45,8 @@ export function App() {
     }
     stopLive();
     setCsrfToken(undefined);
+    // The next person to sign in here starts on the nodes page, not on this user's last page.
+    window.history.replaceState(null, '', '#/nodes');
     setAuth({ state: 'signed-out' });
   };
 

@@ -32,6 +32,7 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void }) {
   }, [page, arg]);
   const live = useLiveConnected();
   const nav = NAV.filter((n) => hasRole(p.me, n.role));
+  const barred = NAV.some((n) => n.path === page) && !nav.some((n) => n.path === page);
   return (
     <div class="shell">
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); main.current?.focus(); }}>
@@ -59,6 +60,15 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void }) {
         </button>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
+        {barred ? (
+          <section>
+            <h1 tabIndex={-1}>Not available to you</h1>
+            <p>
+              This page needs a role your account does not have. <a href="#/nodes">Go to the nodes.</a>
+            </p>
+          </section>
+        ) : (
+          <>
         {page === 'nodes' && !arg && <NodesPage me={p.me} />}
         {page === 'nodes' && arg && <NodeDetailPage id={arg} me={p.me} />}
         {page === 'sessions' && <SessionsPage me={p.me} />}
@@ -68,6 +78,8 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void }) {
         {page === 'audit' && <AuditPage />}
         {page === 'account' && <TotpEnrollPage me={p.me} required={false} onDone={() => undefined} onSignOut={p.onSignOut} />}
         {!['nodes', 'sessions', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
+          </>
+        )}
       </main>
       <Notices />
     </div>
