@@ -4,6 +4,7 @@ import { systemClock } from '../shared/clock.js';
 import { BurrowError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { serviceNameSchema } from '../shared/protocol.js';
+import { parseServiceTarget } from '../shared/serviceTarget.js';
 import { enroll } from '../node/enroll.js';
 import { runAgent } from '../node/agentRunner.js';
 import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
@@ -13,13 +14,16 @@ import { onShutdown } from './shutdown.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** Parses repeated `--service name=host:port` into the allow-list. */
+/** Parses repeated `--service name=[http(s)://]host:port` into the allow-list. */
 export function parseServices(specs: string[]): Record<string, string> {
   const services: Record<string, string> = {};
   for (const spec of specs) {
-    const m = /^([^=]+)=(.+:\d{1,5})$/.exec(spec);
-    if (!m || !serviceNameSchema.safeParse(m[1]).success) {
-      throw new BurrowError('VALIDATION', `--service "${spec}" is not name=host:port with a name of a-z, 0-9 and - (e.g. webui=127.0.0.1:80).`);
+    const m = /^([^=]+)=(.+)$/.exec(spec);
+    if (!m || !serviceNameSchema.safeParse(m[1]).success || !parseServiceTarget(m[2] as string)) {
+      throw new BurrowError(
+        'VALIDATION',
+        `--service "${spec}" is not name=host:port or name=https://host:port with a name of a-z, 0-9 and - (e.g. webui=127.0.0.1:80).`,
+      );
     }
     services[m[1] as string] = m[2] as string;
   }
@@ -35,7 +39,7 @@ export function registerNodeCommands(program: Command): void {
     .description('make this node a key and register it with the server')
     .requiredOption('--token <token>', 'the enrollment token from "burrow admin enroll-token create"')
     .option('--name <name>', 'the name the console shows', hostname())
-    .option('--service <name=host:port>', 'a local service to expose (repeatable)', collect, [] as string[])
+    .option('--service <name=[https://]host:port>', 'a local service to expose (repeatable); host:port is plain HTTP (or raw TCP for tcp sessions), https://host:port a WebUI with its own (even self-signed) TLS', collect, [] as string[])
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .option('--json', 'print JSON')
     .action(async (url: string, o: { token: string; name: string; service: string[]; home?: string; json?: boolean }) => {

@@ -33,8 +33,12 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     },
   });
   log.info({ server: config.serverUrl, services: Object.keys(config.services) }, 'burrow agent starting');
+  // The clock's timers are unref'd, so while the agent waits to reconnect nothing would
+  // keep the process alive and the daemon would exit silently; this handle does, until stop.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
   agent.start();
   return async () => {
+    clearInterval(keepAlive);
     agent.stop();
     await writes;
   };

@@ -1,4 +1,4 @@
-import ssh2 from 'ssh2';
+import { generateEd25519 } from '../shared/sshKeys.js';
 import { BurrowError } from '../shared/errors.js';
 import { enrollResponseSchema, parseEnrollToken, type EnrollRequest } from '../shared/protocol.js';
 import { requestJson } from '../shared/pinnedHttps.js';
@@ -33,7 +33,7 @@ export async function enroll(o: EnrollOptions): Promise<{ config: NodeConfig; st
   }
   if (base.protocol !== 'https:') throw new BurrowError('VALIDATION', 'The server URL must start with https://.');
 
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519();
   const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(o.services), agentVersion: AGENT_VERSION };
   const answer = enrollResponseSchema.parse(await requestJson(new URL('/v1/enroll', base).toString(), { method: 'POST', body, pin: token.pin }));
 

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
-import { splitHostPort } from '../shared/config.js';
+import { parseServiceTarget } from '../shared/serviceTarget.js';
+import { joinStreams } from '../shared/joinStreams.js';
 import type { Logger } from '../shared/log.js';
 
 /**
@@ -22,25 +23,18 @@ export class ServiceForwarder {
   /** Handles one `tcp connection` event of the ssh2 client. */
   handle(info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void): void {
     const target = Object.hasOwn(this.services, info.destIP) ? this.services[info.destIP] : undefined;
-    if (!target) {
+    const parsed = target === undefined ? undefined : parseServiceTarget(target);
+    if (!target || !parsed) {
       this.log.warn({ service: info.destIP }, 'refused a channel to a service that is not allow-listed');
       reject();
       return;
     }
-    const { host, port } = splitHostPort(target);
+    // Bytes pass through untouched: for an https:// WebUI the server speaks TLS inside the channel.
+    const { host, port } = parsed;
     const local = net.connect({ host, port });
     local.setNoDelay(true);
     local.once('connect', () => {
-      const channel = accept();
-      channel.pipe(local);
-      local.pipe(channel);
-      const teardown = () => {
-        local.destroy();
-        channel.destroy();
-      };
-      channel.once('close', teardown);
-      channel.on('error', teardown);
-      local.once('close', teardown);
+      joinStreams(accept(), local);
     });
     local.once('error', (err: NodeJS.ErrnoException) => {
       if (!local.connecting) return;

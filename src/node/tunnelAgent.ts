@@ -7,6 +7,7 @@ import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { pinnedAgent } from '../shared/pinnedHttps.js';
 import { SERVICE_PORT, TUNNEL_PATH } from '../shared/protocol.js';
+import { SERVICE_TARGETS_HEADER } from '../shared/serviceTarget.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
@@ -45,7 +46,6 @@ export interface TunnelAgentDeps {
 const STABLE_MS = 10_000;
 /** A revoked node keeps knocking, but rarely: an admin may un-revoke it. */
 const REVOKED_RETRY_MS = 10 * 60_000;
-const PENDING_RETRY_MS = 30_000;
 
 /**
  * Keeps the node's tunnel up: dials wss to the server (TLS pinned), runs SSH over it with
@@ -87,7 +87,10 @@ export class TunnelAgent {
     this.closeHint = undefined;
     this.lifecycle.transition('connecting');
     const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
-    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin), perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
+    // The targets tell the server how to speak to each WebUI (scheme, Host); the node still
+    // decides where a channel goes, from its own allow-list.
+    const headers = { [SERVICE_TARGETS_HEADER]: JSON.stringify(config.services) };
+    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin), headers, perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
     this.ws = ws;
     let connectedAt = 0;
     let why = 'connection closed';
@@ -174,7 +177,7 @@ export class TunnelAgent {
       delay = REVOKED_RETRY_MS;
     } else if (this.closeHint === TUNNEL_CLOSE.pending.code) {
       this.lastError = 'this node is waiting for an administrator to approve it';
-      delay = Math.max(delay, PENDING_RETRY_MS);
+      delay = Math.max(delay, this.deps.config.pendingRetryMs);
     }
     this.nextAttemptAt = this.deps.clock.now() + delay;
     this.lifecycle.transition('waiting');

@@ -67,6 +67,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       ttlMs: config.sessionTtlMs,
       idleMs: config.sessionIdleMs,
       nodeGraceMs: config.nodeGraceMs,
+      concurrency: { perUser: config.maxSessionsPerUser, perNode: config.maxSessionsPerNode, total: config.maxSessions },
     },
   });
   const gateway = new TunnelGateway({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { generateEd25519 } from '../shared/sshKeys.js';
 import { BurrowError } from '../shared/errors.js';
 import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
@@ -53,7 +53,7 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
 
   const { hostname } = new URL(publicUrl);
   const tls = await selfSignedCertificate([hostname]);
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const hostKey = generateEd25519();
   const box = await SecretBox.fromKeyFile(paths.secretKey);
   const password = o.adminPassword ?? randomBytes(18).toString('base64url');
   const totpSecret = newTotpSecret();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { serviceNameSchema } from './protocol.js';
+import { serviceTargetSchema } from './serviceTarget.js';
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT');
 
@@ -21,6 +22,12 @@ export const serverConfigSchema = z.object({
   sessionIdleMs: z.number().int().positive().default(15 * 60_000),
   /** How long a session waits for its node to come back before it closes. */
   nodeGraceMs: z.number().int().nonnegative().default(60_000),
+  /** Open sessions one user may hold at once. */
+  maxSessionsPerUser: z.number().int().positive().default(20),
+  /** Open sessions on one node at once. */
+  maxSessionsPerNode: z.number().int().positive().default(20),
+  /** Open sessions on this server at once. */
+  maxSessions: z.number().int().positive().default(1000),
   keepaliveIntervalMs: z.number().int().positive().default(10_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   logLevel: z.string().default('info'),
@@ -36,11 +43,14 @@ export const nodeConfigSchema = z.object({
   tlsPin: z.string().startsWith('sha256/'),
   /** The server's SSH host key (OpenSSH public key line), pinned at enrollment. */
   sshHostKey: z.string(),
-  services: z.record(serviceNameSchema, hostPort).default({}),
+  /** Service name -> `host:port` (HTTP or raw TCP) or `https://host:port` (a WebUI speaking TLS). */
+  services: z.record(serviceNameSchema, serviceTargetSchema).default({}),
   keepaliveIntervalMs: z.number().int().positive().default(10_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   backoffInitialMs: z.number().int().positive().default(1_000),
   backoffMaxMs: z.number().int().positive().default(60_000),
+  /** How often a node that waits for approval knocks again. */
+  pendingRetryMs: z.number().int().positive().default(30_000),
   logLevel: z.string().default('info'),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

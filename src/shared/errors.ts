@@ -23,6 +23,7 @@ const table = {
   PAYLOAD_TOO_LARGE: { status: 413, exit: 2, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2, retryable: false },
   RATE_LIMITED: { status: 429, exit: 6, retryable: true },
+  SESSION_LIMIT: { status: 429, exit: 6, retryable: true },
   PORT_RANGE_EXHAUSTED: { status: 503, exit: 6, retryable: true },
   SERVER_UNREACHABLE: { status: 502, exit: 7, retryable: true },
   TLS_PIN_MISMATCH: { status: 502, exit: 7, retryable: false },

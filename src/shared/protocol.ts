@@ -50,12 +50,19 @@ export interface NodeView {
   agentVersion: string | null;
 }
 
+/** `http`: a browser session through the HTTPS proxy; `tcp`: a raw TCP relay guarded by source address. */
+export const sessionTypeSchema = z.enum(['http', 'tcp']);
+export type SessionType = z.infer<typeof sessionTypeSchema>;
+
 /** A WebUI session as the API shows it. */
 export interface SessionView {
   id: string;
   nodeId: string;
   service: string;
+  /** Known while the session is open (kept in memory, like its token and cookie hashes). */
+  type?: SessionType;
   port: number;
+  /** For an `http` session just opened, carries the one-time token; `tcp://host:port` for `tcp`. */
   url: string;
   state: 'open' | 'closed';
   openedAt: string;

@@ -97,4 +97,8 @@ describe('SecretBox', () => {
     await writeFile(path, Buffer.alloc(16).toString('base64'), { mode: 0o600 });
     await assert.rejects(SecretBox.fromKeyFile(path), (err) => err instanceof BurrowError && err.code === 'CONFIG_INVALID');
   });
+  it('refuses truncated data with a BurrowError instead of a crypto error', async () => {
+    const box = await SecretBox.fromKeyFile(join(await mkdtemp(join(tmpdir(), 'burrow-box-')), 'k'));
+    assert.throws(() => box.open('v1:AAAA', 'c'), (e: unknown) => e instanceof BurrowError && e.code === 'INTERNAL');
+  });
 });

@@ -31,7 +31,9 @@ export class SecretBox {
     const [version, data] = sealed.split(':');
     if (version !== VERSION || !data) throw new BurrowError('INTERNAL', 'Unknown sealed secret format.');
     const raw = Buffer.from(data, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    // IV (12) + tag (16) at least; a shorter tag would make forgeries easier.
+    if (raw.length < 28) throw new BurrowError('INTERNAL', 'A sealed secret is truncated.');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(raw.subarray(12, 28));
     try {

@@ -7,7 +7,7 @@ import type { Database } from '../store/database.js';
 import { insertApiToken } from '../store/apiTokenStore.js';
 import { useRecoveryCode } from '../store/recoveryCodeStore.js';
 import { claimTotpStep, confirmTotp, getUserByEmail, listGrants, type UserRecord } from '../store/userStore.js';
-import { checkThrottle, recordFailure, recordSuccess, throttleKeys } from './loginThrottle.js';
+import { attemptSucceeded, beginAttempt, throttleKeys } from './loginThrottle.js';
 import { decoyPasswordHash, verifyPassword } from './password.js';
 import { hashRecoveryCode } from './recoveryCodes.js';
 import { matchTotp } from './totp.js';
@@ -41,16 +41,14 @@ export async function mustEnrollTotp(db: Database, user: UserRecord): Promise<bo
 export async function checkPassword(d: LoginDeps, email: string, password: string, ip: string): Promise<UserRecord> {
   const now = d.clock.now();
   const keys = throttleKeys(email, ip);
-  await checkThrottle(d.db, keys, now);
+  await d.db.transaction((tx) => beginAttempt(tx, keys, now));
   const user = await getUserByEmail(d.db, email);
   const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
   if (!user || !ok || user.disabled) {
-    await d.db.transaction(async (tx) => {
-      await recordFailure(tx, keys, now);
-      await appendAudit(tx, { actor: user?.id ?? 'anonymous', sourceIp: ip, action: 'auth.login', target: email, result: 'denied', detail: { reason: user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user' } }, now);
-    });
+    await recordAudit(d.db, { actor: user?.id ?? 'anonymous', sourceIp: ip, action: 'auth.login', target: email, result: 'denied', detail: { reason: user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user' } }, now);
     throw new BurrowError('LOGIN_FAILED', 'Wrong email or password.');
   }
+  await d.db.transaction((tx) => attemptSucceeded(tx, keys));
   return user;
 }
 
@@ -61,12 +59,9 @@ export async function checkPassword(d: LoginDeps, email: string, password: strin
 export async function checkSecondFactor(d: LoginDeps, user: UserRecord, f: SecondFactor, ip: string): Promise<void> {
   const now = d.clock.now();
   const keys = throttleKeys(user.email, ip);
-  await checkThrottle(d.db, keys, now);
+  await d.db.transaction((tx) => beginAttempt(tx, keys, now));
   const fail = async (reason: string, message: string): Promise<never> => {
-    await d.db.transaction(async (tx) => {
-      await recordFailure(tx, keys, now);
-      await appendAudit(tx, { actor: user.id, sourceIp: ip, action: 'auth.login', target: user.email, result: 'denied', detail: { reason } }, now);
-    });
+    await recordAudit(d.db, { actor: user.id, sourceIp: ip, action: 'auth.login', target: user.email, result: 'denied', detail: { reason } }, now);
     throw new BurrowError('TOTP_INVALID', message);
   };
   if (f.recoveryCode) {
@@ -80,7 +75,7 @@ export async function checkSecondFactor(d: LoginDeps, user: UserRecord, f: Secon
     if (!(await claimTotpStep(d.db, user.id, step))) return fail('totp-replay', 'That authenticator code was already used; wait for the next one.');
     if (!user.totpConfirmed) await confirmTotp(d.db, user.id);
   }
-  await recordSuccess(d.db, `user:${user.email.toLowerCase()}`);
+  await d.db.transaction((tx) => attemptSucceeded(tx, keys));
 }
 
 /** Issues a CLI/API sign-in token after both steps passed (or TOTP is not yet enrolled). */

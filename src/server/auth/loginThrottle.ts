@@ -50,9 +50,24 @@ export async function recordFailure(q: Queryable, keys: readonly [string, Thrott
   }
 }
 
-/** Forgets an account's failures after it signed in. */
-export function recordSuccess(q: Queryable, accountKey: string): Promise<void> {
-  return clearThrottle(q, accountKey);
+/**
+ * Admits one attempt or throws RATE_LIMITED, counting it as a failure up front: the check
+ * and the count happen in one transaction, so a burst of concurrent guesses is throttled
+ * exactly like the same guesses made one after another. A success takes the count back.
+ */
+export async function beginAttempt(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number): Promise<void> {
+  await checkThrottle(q, keys, now);
+  await recordFailure(q, keys, now);
+}
+
+/** Takes back the failure counted for a successful attempt; the account starts afresh. */
+export async function attemptSucceeded(q: Queryable, keys: readonly [string, ThrottlePolicy][]): Promise<void> {
+  const [account, ...others] = keys;
+  if (account) await clearThrottle(q, account[0]);
+  for (const [key] of others) {
+    const t = await getThrottle(q, key);
+    if (t) await putThrottle(q, { ...t, failures: Math.max(0, t.failures - 1) });
+  }
 }
 
 /** The throttle keys of one attempt. */

@@ -93,6 +93,17 @@ describe('matchTotp', () => {
     }
   });
 
+  it('refuses a 6-character input that only parses to the number of a code', () => {
+    // A code with a leading zero, e.g. 012345, equals 12345 as a number; " 12345" or "12345x"
+    // must not pass for it (speakeasy compares parseInt values).
+    let s = step;
+    while (!totpAtStep(secret, s).startsWith('0')) s++;
+    const at = s * 30_000 + 15_000;
+    const tail = totpAtStep(secret, s).slice(1);
+    assert.equal(matchTotp(secret, `0${tail}`, at), s, 'fixture: the real code matches');
+    for (const bad of [` ${tail}`, `+${tail}`, `${tail}x`, `${tail} `]) assert.equal(matchTotp(secret, bad, at), undefined, JSON.stringify(bad));
+  });
+
   it('refuses the 8-digit form of the current code', () => {
     // Its last 6 digits are the 6-digit code, but only exactly 6 digits are accepted.
     const eight = hotp(base32Decode(secret), step, 8);

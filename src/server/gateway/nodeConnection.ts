@@ -4,6 +4,7 @@ import type { Connection } from 'ssh2';
 import { SERVICE_PORT, serviceNameSchema } from '../../shared/protocol.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import type { ServiceTarget } from '../../shared/serviceTarget.js';
 
 /** The peer of a forwarded connection, as the node's service will see it in the channel. */
 export interface ForwardOrigin {
@@ -27,6 +28,8 @@ export class NodeConnection extends EventEmitter {
     private readonly ssh: Connection,
     private readonly log: Logger,
     now: number,
+    /** How each service's WebUI expects to be spoken to, as the agent declared it. */
+    readonly targets: ReadonlyMap<string, ServiceTarget> = new Map(),
   ) {
     super();
     this.connectedAt = now;

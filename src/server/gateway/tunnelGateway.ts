@@ -7,6 +7,7 @@ import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { TUNNEL_PATH } from '../../shared/protocol.js';
+import { parseServiceTargetsHeader, SERVICE_TARGETS_HEADER, type ServiceTarget } from '../../shared/serviceTarget.js';
 import type { Database } from '../store/database.js';
 import { getNode, type NodeRecord } from '../store/nodeStore.js';
 import { NodeConnection } from './nodeConnection.js';
@@ -29,6 +30,8 @@ export interface TunnelGatewayDeps {
 interface PendingLink {
   ws: WebSocket;
   ip: string;
+  /** The service targets the agent declared on its upgrade request. */
+  targets: Map<string, ServiceTarget>;
 }
 
 /**
@@ -74,7 +77,7 @@ export class TunnelGateway {
       // the `connection` event can find this WebSocket again.
       Object.assign(stream, { remoteAddress: ip, remotePort: port });
       stream.on('error', () => undefined);
-      this.pending.set(key, { ws, ip });
+      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]) });
       ws.once('close', () => this.pending.delete(key));
       this.ssh.injectSocket(stream as never);
     });
@@ -95,7 +98,7 @@ export class TunnelGateway {
         client.end();
         return;
       }
-      const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now());
+      const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets);
       this.deps.registry.add(conn);
       this.deps.onNodeOnline?.(conn);
     });

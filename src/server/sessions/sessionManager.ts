@@ -4,17 +4,22 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { newId } from '../../shared/secrets.js';
-import type { SessionView } from '../../shared/protocol.js';
+import type { SessionType, SessionView } from '../../shared/protocol.js';
+import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import { StateMachine } from '../../shared/stateMachine.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
 import { getNode } from '../store/nodeStore.js';
-import { closeSessionRecord, insertSession, type SessionRecord } from '../store/sessionStore.js';
-import { SessionRelay } from './sessionRelay.js';
+import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
+import { HttpSessionProxy } from './httpSessionProxy.js';
+import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
+import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
+import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
+import { TcpSessionRelay } from './tcpSessionRelay.js';
 
-/** How sessions are placed and how long they live. */
+/** How sessions are placed, how long they live and how many there may be. */
 export interface SessionLimits {
   range: readonly [number, number];
   host: string;
@@ -24,6 +29,7 @@ export interface SessionLimits {
   idleMs: number;
   /** How long a session survives its node being offline. */
   nodeGraceMs: number;
+  concurrency: ConcurrencyLimits;
 }
 
 /** Dependencies of the session manager. */
@@ -36,8 +42,10 @@ export interface SessionManagerDeps {
   limits: SessionLimits;
 }
 
-type SessionState = 'opening' | 'open' | 'closing' | 'closed';
-const transitions: Record<SessionState, SessionState[]> = {
+/** A session's lifecycle. */
+export type SessionState = 'opening' | 'open' | 'closing' | 'closed';
+/** Its legal moves. */
+export const sessionTransitions: Record<SessionState, SessionState[]> = {
   opening: ['open', 'closed'],
   open: ['closing'],
   closing: ['closed'],
@@ -46,9 +54,12 @@ const transitions: Record<SessionState, SessionState[]> = {
 
 interface LiveSession {
   record: SessionRecord;
+  type: SessionType;
+  /** The node's group, for the audit entries of the session. */
   groupId: string;
-  relay: SessionRelay;
+  listener?: SessionListener;
   lifecycle: StateMachine<SessionState>;
+  lastTouch: number;
   ttlTimer?: TimerHandle;
   idleTimer?: TimerHandle;
   graceTimer?: TimerHandle;
@@ -58,14 +69,20 @@ interface LiveSession {
 export interface SessionRequest {
   nodeId: string;
   service: string;
+  type: SessionType;
   userId: string;
   sourceIp: string;
 }
 
+/** Idle-timer resets closer together than this are skipped: a transfer touches per chunk. */
+const TOUCH_EVERY_MS = 1_000;
+/** Used when an older agent did not declare its targets: plain HTTP, Host left to the guess. */
+const UNKNOWN_TARGET: ServiceTarget = { scheme: 'http', host: 'localhost', port: 80 };
+
 /**
- * Opens, tracks and closes WebUI sessions: one TLS port per session, bound at random in
- * the configured range, relaying to one service of one node.
- * Emits `opened` and `closed` (SessionView, groupId of its node) for live console updates.
+ * Opens, tracks and closes sessions: one port per session, bound at random in the
+ * configured range, relaying to one service of one node.
+ * Emits `opened` and `closed` (SessionView without its token, groupId of its node) for live console updates.
  */
 export class SessionManager extends EventEmitter {
   private readonly live = new Map<string, LiveSession>();
@@ -87,39 +104,40 @@ export class SessionManager extends EventEmitter {
     if (!conn.services.has(req.service)) {
       throw new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${node.name} does not offer the service "${req.service}".`);
     }
+    // Checked and reserved in one synchronous step, so concurrent opens cannot overshoot.
+    checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const id = newId('ses');
     const log = this.deps.log.child({ sessionId: id, nodeId: node.id });
-    const lifecycle = new StateMachine<SessionState>('opening', transitions, log);
-    const relay = new SessionRelay({
-      tlsOptions: this.deps.tlsOptions,
-      allowedIp: req.sourceIp,
-      log,
-      openUpstream: (origin) => {
-        const current = registry.get(node.id);
-        if (!current) return Promise.reject(new BurrowError('NODE_OFFLINE', 'The node is offline.'));
-        return current.openService(req.service, origin);
-      },
-      onDenied: (ip) => this.onDenied(id, node.id, node.groupId, ip),
-      onActivity: () => this.touch(id),
-    });
-    const inUse = new Set([...this.live.values()].map((s) => s.record.port));
-    const port = await listenOnRandomPort(relay.server, { range: limits.range, host: limits.host, inUse });
     const now = clock.now();
     const record: SessionRecord = {
-      id,
-      nodeId: node.id,
-      userId: req.userId,
-      service: req.service,
-      port,
-      sourceIp: req.sourceIp,
-      openedAt: now,
-      expiresAt: now + limits.ttlMs,
-      closedAt: null,
-      closeReason: null,
-      bytesUp: 0,
-      bytesDown: 0,
+      id, nodeId: node.id, userId: req.userId, service: req.service, port: 0, sourceIp: req.sourceIp,
+      openedAt: now, expiresAt: now + limits.ttlMs, closedAt: null, closeReason: null, bytesUp: 0, bytesDown: 0,
     };
+    const session: LiveSession = { record, type: req.type, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0 };
+    this.live.set(id, session);
+    const admission = new SessionAdmission(id, req.sourceIp);
     try {
+      const listenerDeps: SessionListenerDeps = {
+        log,
+        openUpstream: (origin) => {
+          const current = registry.get(node.id);
+          if (!current) return Promise.reject(new BurrowError('NODE_OFFLINE', 'The node is offline.'));
+          return current.openService(req.service, origin);
+        },
+        onDenied: (ip, reason) => this.onDenied(id, node.id, node.groupId, ip, reason),
+        onActivity: () => this.touch(id),
+      };
+      session.listener = req.type === 'tcp'
+        ? new TcpSessionRelay({ ...listenerDeps, allowedIp: req.sourceIp })
+        : new HttpSessionProxy({
+          ...listenerDeps,
+          tlsOptions: this.deps.tlsOptions,
+          admission,
+          target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
+          publicOrigin: () => this.origin(record.port),
+        });
+      const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
+      record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {
         await insertSession(tx, record);
         await appendAudit(tx, {
@@ -129,21 +147,23 @@ export class SessionManager extends EventEmitter {
           target: node.id,
           result: 'ok',
           groupId: node.groupId,
-          detail: { sessionId: id, service: req.service, port },
+          detail: { sessionId: id, service: req.service, type: req.type, port: record.port },
         }, now);
       });
     } catch (err) {
-      await relay.close();
+      this.live.delete(id);
+      session.lifecycle.transition('closed');
+      await session.listener?.close();
       throw err;
     }
-    const session: LiveSession = { record, relay, lifecycle, groupId: node.groupId };
-    this.live.set(id, session);
-    lifecycle.transition('open');
+    session.lifecycle.transition('open');
     session.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
     this.touch(id);
-    log.info({ port, service: req.service }, 'session open');
+    log.info({ port: record.port, service: req.service, type: req.type }, 'session open');
+    // Broadcast before the one-time token is added: only the opener may see it.
+    this.emit('opened', this.view(record), node.groupId);
     const view = this.view(record);
-    this.emit('opened', view, node.groupId);
+    if (req.type === 'http') view.url = `${this.origin(record.port)}/?${TOKEN_PARAM}=${admission.token}`;
     return view;
   }
 
@@ -153,85 +173,108 @@ export class SessionManager extends EventEmitter {
     if (!s || s.lifecycle.state !== 'open') return false;
     s.lifecycle.transition('closing');
     for (const t of [s.ttlTimer, s.idleTimer, s.graceTimer]) if (t) this.deps.clock.clearTimeout(t);
-    await s.relay.close();
+    const listener = s.listener as SessionListener;
+    await listener.close();
     const at = this.deps.clock.now();
-    const bytes = { bytesUp: s.relay.bytesUp, bytesDown: s.relay.bytesDown };
-    await this.deps.db.transaction(async (tx) => {
-      await closeSessionRecord(tx, id, { at, reason, ...bytes });
-      await appendAudit(tx, {
-        actor,
-        action: 'session.close',
-        target: s.record.nodeId,
-        result: 'ok',
-        groupId: s.groupId,
-        detail: { sessionId: id, reason, ...bytes, durationMs: at - s.record.openedAt },
-      }, at);
-    });
-    this.live.delete(id);
-    s.lifecycle.transition('closed');
-    Object.assign(s.record, { closedAt: at, closeReason: reason, ...bytes });
+    const bytes = { bytesUp: listener.bytesUp, bytesDown: listener.bytesDown };
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        await closeSessionRecord(tx, id, { at, reason, ...bytes });
+        await appendAudit(tx, {
+          actor,
+          action: 'session.close',
+          target: s.record.nodeId,
+          result: 'ok',
+          groupId: s.groupId,
+          detail: { sessionId: id, reason, type: s.type, ...bytes, durationMs: at - s.record.openedAt },
+        }, at);
+      });
+    } finally {
+      // The port is already free; the session must not linger in memory if the write failed.
+      this.live.delete(id);
+      s.lifecycle.transition('closed');
+      Object.assign(s.record, { closedAt: at, closeReason: reason, ...bytes });
+    }
     this.emit('closed', this.view(s.record), s.groupId);
     return true;
   }
 
+  /** Closes every session of a user (logout, account disabled). Returns how many closed. */
+  async closeForUser(userId: string, reason: string): Promise<number> {
+    return this.closeWhere((s) => s.record.userId === userId, reason);
+  }
+
+  /** Closes every session on a node (revocation). Returns how many closed. */
+  async closeForNode(nodeId: string, reason: string): Promise<number> {
+    return this.closeWhere((s) => s.record.nodeId === nodeId, reason);
+  }
+
   /** Pushes a session's absolute expiry out by another TTL from now. */
-  extend(id: string): SessionView {
+  async extend(id: string): Promise<SessionView> {
     const s = this.live.get(id);
-    if (!s) throw new BurrowError('SESSION_CLOSED', `Session ${id} is closed; open a new one.`);
+    if (!s || s.lifecycle.state !== 'open') throw new BurrowError('SESSION_CLOSED', `Session ${id} is closed; open a new one.`);
     const { clock, limits } = this.deps;
+    const expiresAt = clock.now() + limits.ttlMs;
+    await setSessionExpiry(this.deps.db, id, expiresAt);
     if (s.ttlTimer) clock.clearTimeout(s.ttlTimer);
-    s.record.expiresAt = clock.now() + limits.ttlMs;
+    s.record.expiresAt = expiresAt;
     s.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
+    this.touch(id);
     return this.view(s.record);
   }
 
-  /** The live session with this id. */
+  /** The open session with this id. */
   get(id: string): SessionRecord | undefined {
-    return this.live.get(id)?.record;
+    const s = this.live.get(id);
+    return s?.lifecycle.state === 'open' ? s.record : undefined;
   }
 
-  /** Formats a session for the API. */
+  /** Formats a session for the API (never with its token). */
   view(r: SessionRecord): SessionView {
-    return {
+    const type = this.live.get(r.id)?.type;
+    const v: SessionView = {
       id: r.id,
       nodeId: r.nodeId,
       service: r.service,
       port: r.port,
-      url: `https://${this.deps.limits.publicHost}:${r.port}/`,
+      url: type === 'tcp' ? `tcp://${this.deps.limits.publicHost}:${r.port}` : `${this.origin(r.port)}/`,
       state: r.closedAt === null ? 'open' : 'closed',
       openedAt: new Date(r.openedAt).toISOString(),
       expiresAt: new Date(r.expiresAt).toISOString(),
       closedAt: r.closedAt === null ? null : new Date(r.closedAt).toISOString(),
       closeReason: r.closeReason,
     };
-  }
-
-  /** Closes every session a user opened (logout, disablement). */
-  async closeForUser(userId: string, reason: string): Promise<void> {
-    const ids = [...this.live.values()].filter((s) => s.record.userId === userId).map((s) => s.record.id);
-    await Promise.all(ids.map((id) => this.close(id, reason)));
-  }
-
-  /** Closes every session to a node (revocation). */
-  async closeForNode(nodeId: string, reason: string): Promise<void> {
-    const ids = [...this.live.values()].filter((s) => s.record.nodeId === nodeId).map((s) => s.record.id);
-    await Promise.all(ids.map((id) => this.close(id, reason)));
+    if (type) v.type = type;
+    return v;
   }
 
   /** Closes every session (server shutdown). */
   async closeAll(reason: string): Promise<void> {
-    await Promise.all([...this.live.keys()].map((id) => this.close(id, reason)));
+    await this.closeWhere(() => true, reason);
+  }
+
+  private async closeWhere(match: (s: LiveSession) => boolean, reason: string): Promise<number> {
+    const ids = [...this.live.values()].filter((s) => s.lifecycle.state === 'open' && match(s)).map((s) => s.record.id);
+    const closed = await Promise.all(ids.map((id) => this.close(id, reason)));
+    return closed.filter(Boolean).length;
+  }
+
+  private origin(port: number): string {
+    return `https://${this.deps.limits.publicHost}:${port}`;
   }
 
   private touch(id: string): void {
     const s = this.live.get(id);
     if (!s || s.lifecycle.state !== 'open') return;
     const { clock, limits } = this.deps;
+    const now = clock.now();
+    if (s.idleTimer && now - s.lastTouch < TOUCH_EVERY_MS) return;
+    s.lastTouch = now;
     if (s.idleTimer) clock.clearTimeout(s.idleTimer);
     s.idleTimer = clock.setTimeout(() => void this.close(id, 'idle'), limits.idleMs);
   }
 
-  private onDenied(sessionId: string, nodeId: string, groupId: string, ip: string): void {
+  private onDenied(sessionId: string, nodeId: string, groupId: string, ip: string, reason: string): void {
     void recordAudit(this.deps.db, {
       actor: 'anonymous',
       sourceIp: ip,
@@ -239,7 +282,7 @@ export class SessionManager extends EventEmitter {
       target: nodeId,
       result: 'denied',
       groupId,
-      detail: { sessionId, reason: 'source address not allowed' },
+      detail: { sessionId, reason },
     }).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'audit write failed'));
   }
 

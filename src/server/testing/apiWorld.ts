@@ -100,7 +100,7 @@ export async function buildApiWorld(): Promise<ApiWorld> {
     clock: systemClock,
     log,
     tlsOptions: {},
-    limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000 },
+    limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
   });
   const deps: ApiDeps = { db, clock: systemClock, log, box, registry, sessions, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443' };
   const server = http.createServer(createApp(deps).callback());

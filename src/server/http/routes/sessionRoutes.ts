@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import { BurrowError } from '../../../shared/errors.js';
-import { serviceNameSchema } from '../../../shared/protocol.js';
+import { serviceNameSchema, sessionTypeSchema } from '../../../shared/protocol.js';
 import { listNodes } from '../../store/nodeStore.js';
-import { getSession } from '../../store/sessionStore.js';
+import { getSession, listSessions } from '../../store/sessionStore.js';
 import { accessOf } from '../accessOf.js';
 import { nodeParam } from './nodeRoutes.js';
-import { listSessions } from '../../store/sessionStore.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 
-const openSchema = z.object({ node: z.string().min(1).max(100), service: serviceNameSchema.default('webui') });
+const openSchema = z.object({
+  node: z.string().min(1).max(100),
+  service: serviceNameSchema.default('webui'),
+  type: sessionTypeSchema.default('http'),
+});
 
 /** The session in the path, if the caller may operate its node. */
 async function sessionParam(d: ApiDeps, ctx: ApiContext) {
@@ -38,7 +41,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
         const a = await accessOf(d.db, ctx);
         const node = await nodeParam(d, a, body.node, 'operator');
         ctx.status = 201;
-        ctx.body = await d.sessions.open({ nodeId: node.id, service: body.service, userId: a.userId, sourceIp: ctx.state.clientIp });
+        ctx.body = await d.sessions.open({ nodeId: node.id, service: body.service, type: body.type, userId: a.userId, sourceIp: ctx.state.clientIp });
       },
     },
     {
@@ -59,7 +62,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       permission: 'operate',
       handler: async (ctx) => {
         await sessionParam(d, ctx);
-        ctx.body = d.sessions.extend(ctx.params.id as string);
+        ctx.body = await d.sessions.extend(ctx.params.id as string);
       },
     },
     {

@@ -1,0 +1,74 @@
+import { generateEd25519 } from '../src/shared/sshKeys.js';
+import { systemClock } from '../src/shared/clock.js';
+import { nodeConfigSchema } from '../src/shared/config.js';
+import { silentLogger } from '../src/shared/log.js';
+import { requestJson } from '../src/shared/pinnedHttps.js';
+import { enrollResponseSchema, parseEnrollToken } from '../src/shared/protocol.js';
+import { TunnelAgent } from '../src/node/tunnelAgent.js';
+
+/**
+ * A load-generator process holding many idle nodes: each is our real TunnelAgent with
+ * its own key, a real wss + SSH connection with keepalives. Run with fork(); it reports
+ * over IPC: {type:'enrolled'}; {type:'start'} connects every node; {type:'stats'} is
+ * answered with {type:'stats', connected, attempts, failures, rssKiB}; {type:'stop'} ends it.
+ */
+interface Args {
+  serverUrl: string;
+  token: string;
+  count: number;
+  prefix: string;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+const pin = parseEnrollToken(args.token)?.pin;
+if (!pin) throw new Error('the fleet needs an enrollment token');
+
+let attempts = 0;
+let failures = 0;
+const agents: TunnelAgent[] = [];
+
+async function enrollOne(i: number): Promise<void> {
+  const keys = generateEd25519();
+  const name = `${args.prefix}-${i}`;
+  const answer = enrollResponseSchema.parse(
+    await requestJson(new URL('/v1/enroll', args.serverUrl).toString(), { method: 'POST', body: { token: args.token, name, publicKey: keys.public, services: [] }, pin }),
+  );
+  const config = nodeConfigSchema.parse({ serverUrl: args.serverUrl, nodeId: answer.nodeId, name, tlsPin: pin, sshHostKey: answer.sshHostKey, services: {} });
+  const agent = new TunnelAgent({
+    config,
+    privateKey: keys.private,
+    clock: systemClock,
+    log: silentLogger(),
+    onReport: (r) => {
+      if (r.state === 'connecting') attempts++;
+      if (r.state === 'waiting') failures++;
+    },
+  });
+  agents.push(agent);
+}
+
+async function main(): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < args.count) await enrollOne(next++);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  process.send?.({ type: 'enrolled' });
+}
+
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'start') {
+    for (const a of agents) a.start();
+  } else if (m.type === 'stats') {
+    const connected = agents.filter((a) => a.state === 'connected').length;
+    process.send?.({ type: 'stats', connected, attempts, failures, rssKiB: Math.round(process.memoryUsage().rss / 1024) });
+  } else if (m.type === 'stop') {
+    for (const a of agents) a.stop();
+    setTimeout(() => process.exit(0), 200);
+  }
+});
+
+main().catch((err: Error) => {
+  process.send?.({ type: 'error', message: err.message });
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, run, start, stop, waitForPort } from './lib/procs.js';
+import { rssKiB, treeCpuSeconds } from './lib/procStats.js';
+import { openSshReverse, startSshd, startStunnelPair } from './lib/opensshPath.js';
+import { sessionAccess, startBurrowServer, startNode } from './lib/burrowStack.js';
+import { report, type Row } from './lib/report.js';
+import { measurePath, pathRows, type BenchPath, type PathFigures } from './throughputBench.js';
+import { measureSessionOpen } from './sessionOpenBench.js';
+import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
+
+/**
+ * `make bench`: burrow against OpenSSH on the same machine in the same run, so ratios
+ * hold even on a busy machine. Sizes can be lowered for a quick look:
+ * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list).
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DOWNLOAD = Number(process.env.BENCH_DOWNLOAD_MB ?? 1024) * 1024 * 1024;
+const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 3);
+const NODES = (process.env.BENCH_NODES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
+const GCM = 'aes128-gcm@openssh.com';
+
+async function main(): Promise<void> {
+  await run('bash', [new URL('../../scripts/bench-deps.sh', import.meta.url).pathname]);
+  const dir = await mkdtemp(join(tmpdir(), 'burrow-bench-'));
+  const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+  const originPort = await freePort();
+  const origin = start(process.execPath, [new URL('./originServer.js', import.meta.url).pathname, String(originPort)], join(dir, 'origin.log'));
+  await waitForPort(originPort);
+  const opts = { runs: RUNS, downloadBytes: DOWNLOAD, wrkSeconds: WRK_SECONDS };
+  const figures: Record<string, PathFigures> = {};
+  const measure = async (p: BenchPath) => {
+    log(`measuring ${p.name}`);
+    figures[p.name] = await measurePath(p, opts);
+  };
+
+  await measure({ name: 'direct', base: `http://127.0.0.1:${originPort}`, headers: [], pids: () => [] });
+
+  const sshd = await startSshd(join(dir, 'sshd'));
+  const sshdPids = () => [sshd.sshd.pid as number];
+  for (const [name, cipher, interactive] of [
+    ['ssh -N -R', undefined, false],
+    [`ssh -N -R ${GCM}`, GCM, false],
+    ['ssh -tt -R', undefined, true],
+    [`ssh -tt -R ${GCM}`, GCM, true],
+  ] as const) {
+    const t = await openSshReverse({ dir, sshdPort: sshd.port, key: sshd.key, originPort, ...(cipher ? { cipher } : {}), interactive });
+    await measure({ name, base: `http://127.0.0.1:${t.port}`, headers: [], pids: () => [...t.pids(), ...sshdPids()] });
+    await t.close();
+  }
+  const stunnel = await startStunnelPair(dir, sshd.port);
+  for (const [name, interactive] of [
+    [`ssh -N -R in stunnel ${GCM}`, false],
+    [`ssh -tt -R in stunnel ${GCM}`, true],
+  ] as const) {
+    const t = await openSshReverse({ dir, sshdPort: sshd.port, key: sshd.key, originPort, cipher: GCM, interactive, viaPort: stunnel.clientPort });
+    await measure({ name, base: `http://127.0.0.1:${t.port}`, headers: [], pids: () => [...t.pids(), ...sshdPids(), ...stunnel.pids] });
+    await t.close();
+  }
+  await stunnel.close();
+  await stop(sshd.sshd);
+
+  log('starting burrow');
+  const server = await startBurrowServer(join(dir, 'burrow'));
+  const node = await startNode(server, join(dir, 'burrow'), 'bench-node', originPort);
+  const session = await server.admin<{ url: string }>('session', 'open', 'bench-node');
+  const access = await sessionAccess(session.url);
+  await measure({ name: 'burrow session', base: access.base, headers: access.headers, pids: () => [server.process.pid as number, node.pid as number] });
+
+  log('measuring session open latency');
+  const open = await measureSessionOpen(server, 'bench-node', 30);
+  log('measuring the idle agent');
+  await new Promise((r) => setTimeout(r, 2000));
+  const cpu0 = treeCpuSeconds([node.pid as number]);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const agentCpuPct = ((treeCpuSeconds([node.pid as number]) - cpu0) / 10) * 100;
+  const agentRss = rssKiB(node.pid as number);
+  await stop(node);
+  await server.close();
+
+  const scale: ScaleFigures[] = [];
+  for (const count of NODES) {
+    log(`scale: ${count} idle nodes`);
+    const s = await startBurrowServer(join(dir, `scale-${count}`), { sessionPorts: '40000-40100' });
+    try {
+      scale.push(await measureScale(s, count));
+    } finally {
+      await s.close();
+    }
+  }
+  await stop(origin);
+
+  const stunnelFig = figures[`ssh -N -R in stunnel ${GCM}`];
+  const ttFig = figures['ssh -tt -R'];
+  const rows: Row[] = [];
+  for (const [name, f] of Object.entries(figures)) {
+    rows.push(...pathRows(name, f, { ...(name === 'direct' ? {} : { stunnel: stunnelFig, tt: ttFig }), targets: name === 'burrow session' }));
+  }
+  rows.push({ figure: 'session open → first byte p50', path: 'burrow', value: open.median, unit: `ms (p99 ${open.p99.toFixed(1)} ms)`, spread: `${open.min.toFixed(1)}–${open.max.toFixed(1)} (n=${open.n})`, ratio: { against: 'target 15 ms', value: open.median / 15, target: '<=1.00', met: open.median <= 15 } });
+  rows.push({ figure: 'idle agent RSS', path: 'burrow', value: agentRss / 1024, unit: 'MiB', ratio: { against: 'target 50 MiB', value: agentRss / 1024 / 50, target: '<=1.00', met: agentRss / 1024 <= 50 } });
+  rows.push({ figure: 'idle agent CPU', path: 'burrow', value: agentCpuPct, unit: '% of a core' });
+  for (const s of scale) rows.push(...scaleRows(s));
+  await report(rows, { figures, open, agentRss, agentCpuPct, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
+  await rm(dir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

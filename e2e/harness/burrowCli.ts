@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { burrowBin } from './paths.js';
+
+/** What one `burrow` command did. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `burrow args…` to completion (bounded), as a user would from a shell. */
+export function runBurrow(args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [burrowBin, ...args],
+      { timeout: o.timeoutMs ?? 30_000, env: { ...process.env, BURROW_HOME: '', ...o.env }, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        // execFile puts the exit status in err.code (a number), or an errno string when spawning failed.
+        const e = err as { code?: unknown; killed?: boolean; message: string } | null;
+        if (e && typeof e.code !== 'number') {
+          reject(new Error(`burrow ${args.join(' ')}: ${e.killed ? 'timed out' : e.message}\n${stderr}`));
+          return;
+        }
+        resolve({ code: e ? (e.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs `burrow args…` and fails unless it exits 0. */
+export async function burrowOk(args: string[]): Promise<string> {
+  const r = await runBurrow(args);
+  if (r.code !== 0) throw new Error(`burrow ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/** Runs a `burrow … --json` command and parses its one JSON document. */
+export async function burrowJson<T>(args: string[]): Promise<T> {
+  const out = await burrowOk([...args, '--json']);
+  return JSON.parse(out) as T;
+}

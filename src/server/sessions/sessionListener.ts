@@ -1,0 +1,79 @@
+import type { Server, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../shared/log.js';
+import type { ForwardOrigin } from '../gateway/nodeConnection.js';
+
+/** The listener on one session port, whatever it speaks. */
+export interface SessionListener {
+  readonly server: Server;
+  /** Bytes from the client towards the node so far. */
+  readonly bytesUp: number;
+  /** Bytes from the node towards the client so far. */
+  readonly bytesDown: number;
+  /** Stops listening and cuts every connection; resolves when the port is free. */
+  close(): Promise<void>;
+}
+
+/** What every session listener needs from the session around it. */
+export interface SessionListenerDeps {
+  /** Opens a fresh channel to the node's service. */
+  openUpstream: (origin: ForwardOrigin) => Promise<Duplex>;
+  /** Called for each refused client, with its address and why. */
+  onDenied: (ip: string, reason: string) => void;
+  /** Called when bytes move, to reset the idle timer (the session throttles it). */
+  onActivity: () => void;
+  log: Logger;
+}
+
+/**
+ * The client sockets of a session port: counts their bytes (live and closed) and cuts
+ * them all when the session closes.
+ */
+export class SocketTally {
+  private readonly live = new Set<Socket | Duplex>();
+  private doneUp = 0;
+  private doneDown = 0;
+
+  /** Tracks a client socket until it closes. */
+  client(socket: Socket): void {
+    this.live.add(socket);
+    socket.once('close', () => {
+      this.live.delete(socket);
+      this.doneUp += socket.bytesRead;
+      this.doneDown += socket.bytesWritten;
+    });
+  }
+
+  /** Tracks an upstream channel so close() cuts it too. */
+  upstream(s: Duplex): void {
+    this.live.add(s);
+    s.once('close', () => this.live.delete(s));
+  }
+
+  /** Bytes received from clients. */
+  get bytesUp(): number {
+    let n = this.doneUp;
+    for (const s of this.live) if ('bytesRead' in s) n += s.bytesRead;
+    return n;
+  }
+
+  /** Bytes sent to clients. */
+  get bytesDown(): number {
+    let n = this.doneDown;
+    for (const s of this.live) if ('bytesWritten' in s) n += s.bytesWritten;
+    return n;
+  }
+
+  /** Destroys every tracked socket. */
+  destroyAll(): void {
+    for (const s of this.live) s.destroy();
+  }
+}
+
+/** Stops a server; resolves when its port is free. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) resolve();
+    else server.close(() => resolve());
+  });
+}

@@ -1,0 +1,70 @@
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import { joinStreams } from '../../shared/joinStreams.js';
+import { normalizeIp } from '../../shared/net.js';
+import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
+
+/** What a raw TCP relay needs. */
+export interface TcpSessionRelayDeps extends SessionListenerDeps {
+  /** The only source address admitted. */
+  allowedIp: string;
+}
+
+/**
+ * The plain TCP listener of a `tcp` session (e.g. the node's SSH): tools that are not
+ * browsers cannot carry a cookie or speak our TLS, so the source address is the guard,
+ * and each admitted connection gets its own channel to the node's service.
+ */
+export class TcpSessionRelay implements SessionListener {
+  readonly server: net.Server;
+  private readonly tally = new SocketTally();
+
+  constructor(private readonly deps: TcpSessionRelayDeps) {
+    this.server = net.createServer((socket) => this.onClient(socket));
+  }
+
+  get bytesUp(): number {
+    return this.tally.bytesUp;
+  }
+
+  get bytesDown(): number {
+    return this.tally.bytesDown;
+  }
+
+  private onClient(socket: Socket): void {
+    const ip = normalizeIp(socket.remoteAddress);
+    if (ip !== this.deps.allowedIp) {
+      socket.destroy();
+      this.deps.onDenied(ip, 'source address not allowed');
+      return;
+    }
+    this.tally.client(socket);
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    // Hold client bytes until the channel is there; pipe() then drains them in order.
+    socket.pause();
+    this.deps.openUpstream({ ip, port: socket.remotePort ?? 0 }).then(
+      (upstream) => {
+        if (socket.destroyed) {
+          upstream.destroy();
+          return;
+        }
+        this.tally.upstream(upstream);
+        const activity = () => this.deps.onActivity();
+        socket.on('data', activity);
+        upstream.on('data', activity);
+        joinStreams(socket, upstream);
+      },
+      (err: Error) => {
+        this.deps.log.info({ err: err.message }, 'could not reach the node service');
+        socket.destroy();
+      },
+    );
+  }
+
+  /** Stops listening and cuts every open connection; resolves when the port is free. */
+  close(): Promise<void> {
+    this.tally.destroyAll();
+    return closeServer(this.server);
+  }
+}
