@@ -15,9 +15,11 @@ install: $(NODE_MODULES_STAMP)
 build: install
 	rm -rf dist
 	npx tsc -p tsconfig.json
+	npm run --silent build:console
 
 typecheck: install
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p src/console/tsconfig.json
 
 lint: install
 	npx eslint --no-error-on-unmatched-pattern src e2e bench

@@ -4,6 +4,9 @@ set -euo pipefail
 need=()
 command -v oathtool >/dev/null || need+=(oathtool)
 command -v openssl >/dev/null || need+=(openssl)
+# The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -17,7 +17,7 @@ import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { getNode, markNodeSeen } from './store/nodeStore.js';
 import { closeOrphanSessions } from './store/sessionStore.js';
-import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
+import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 
 /** Reads server.json and applies environment overrides. */
 export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
@@ -104,7 +104,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
     },
   });
-  const app = createApp({ db, clock, log, box, registry, sessions, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl });
+  const app = createApp({ db, clock, log, box, registry, sessions, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, consoleDir: CONSOLE_DIR });
 
   const server = https.createServer({ cert, key, minVersion: 'TLSv1.2' }, app.callback());
   server.headersTimeout = 20_000;

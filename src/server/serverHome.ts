@@ -15,3 +15,6 @@ export function serverPaths(home: string) {
 
 /** Where burrow keeps its SQL migrations, relative to this compiled file. */
 export const MIGRATIONS_DIR = new URL('../../../migrations', import.meta.url).pathname;
+
+/** Where `npm run build:console` puts the console, relative to this compiled file. */
+export const CONSOLE_DIR = new URL('../../console', import.meta.url).pathname;

@@ -2,7 +2,7 @@ import { BurrowError } from '../../shared/errors.js';
 import { constantTimeEqual, newSecretToken, sha256Hex } from '../../shared/secrets.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Database } from '../store/database.js';
-import { deleteConsoleSession, getConsoleSession, insertConsoleSession, touchConsoleSession, type ConsoleSessionRecord } from '../store/consoleSessionStore.js';
+import { deleteConsoleSession, getConsoleSession, insertConsoleSession, setConsoleCsrfHash, touchConsoleSession, type ConsoleSessionRecord } from '../store/consoleSessionStore.js';
 
 /** Name of the console's sign-in cookie. */
 export const SESSION_COOKIE = 'burrow_session';
@@ -47,6 +47,16 @@ export async function findConsoleSession(db: Database, clock: Clock, cookie: str
 /** Refuses a state-changing request whose CSRF header does not match the sign-in. */
 export function checkCsrf(s: ConsoleSessionRecord, header: string | undefined): void {
   if (!header || !constantTimeEqual(sha256Hex(header), s.csrfHash)) {
-    throw new BurrowError('FORBIDDEN', 'The request lacks a valid X-CSRF-Token header; reload the console and try again.');
+    throw new BurrowError('CSRF_INVALID', 'The request lacks a valid X-CSRF-Token header; reload the console and try again.');
   }
+}
+
+/**
+ * Issues a new CSRF token for a sign-in (the old one stops working). The console keeps its
+ * token only in memory, so a reloaded page asks for a new one; only its hash is stored.
+ */
+export async function rotateCsrf(db: Database, idHash: string): Promise<string> {
+  const csrf = newSecretToken('csrf');
+  await setConsoleCsrfHash(db, idHash, sha256Hex(csrf));
+  return csrf;
 }

@@ -16,4 +16,6 @@ export interface ApiDeps {
   sshHostKeyPub: string;
   tlsPin: string;
   publicUrl: string;
+  /** The built console (index.html and assets); none is served when unset. */
+  consoleDir?: string;
 }

@@ -4,6 +4,7 @@ import { normalizeIp } from '../../shared/net.js';
 import type { ApiDeps } from './apiDeps.js';
 import type { ApiState, RouteDef } from './apiContext.js';
 import { authenticate, requirePermission } from './authorize.js';
+import { CONSOLE_CSP, consoleStatic } from './consoleStatic.js';
 import { errorMiddleware } from './errorMiddleware.js';
 import { auditRoutes } from './routes/auditRoutes.js';
 import { consoleAuthRoutes } from './routes/consoleAuthRoutes.js';
@@ -12,6 +13,7 @@ import { tokenRoutes } from './routes/tokenRoutes.js';
 import { userRoutes } from './routes/userRoutes.js';
 import { authRoutes } from './routes/authRoutes.js';
 import { enrollRoutes } from './routes/enrollRoutes.js';
+import { eventRoutes } from './routes/eventRoutes.js';
 import { nodeRoutes } from './routes/nodeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
@@ -29,10 +31,11 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...nodeRoutes(d),
     ...sessionRoutes(d),
     ...auditRoutes(d),
+    ...eventRoutes(d),
   ];
 }
 
-/** The Koa application: error shape, security headers, then the route table. */
+/** The Koa application: error shape, security headers, the console's files, then the route table. */
 export function createApp(d: ApiDeps): Koa<ApiState> {
   const app = new Koa<ApiState>();
   // Errors are answered by errorMiddleware; Koa's default handler would print them again.
@@ -55,8 +58,11 @@ export function createApp(d: ApiDeps): Koa<ApiState> {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Strict-Transport-Security', 'max-age=31536000');
+    ctx.set('Content-Security-Policy', CONSOLE_CSP);
+    ctx.set('Referrer-Policy', 'no-referrer');
     await next();
   });
+  app.use(consoleStatic(d.consoleDir));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   return app;

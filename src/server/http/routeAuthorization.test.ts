@@ -13,6 +13,8 @@ interface Rule {
   viewer?: number;
   /** Another customer's admin, or an operator outside the node's groups. */
   outsider?: [Person, number];
+  /** An endless Server-Sent Events stream: the allowed call checks status and type, then hangs up. */
+  stream?: boolean;
 }
 
 const PUBLIC = new Set(['GET /healthz', 'GET /v1/tunnel', 'POST /v1/auth/login', 'POST /v1/auth/console/password', 'POST /v1/auth/console/totp', 'POST /v1/enroll']);
@@ -63,6 +65,7 @@ const RULES: Record<string, Rule> = {
   'GET /v1/audit': { path: '/v1/audit', ok: ['aAdmin', 200], viewer: 403 },
   'GET /v1/audit/export': { path: '/v1/audit/export?format=csv', ok: ['aAdmin', 200], viewer: 403 },
   'GET /v1/audit/verify': { path: '/v1/audit/verify', ok: ['rootAdmin', 200], viewer: 403 },
+  'GET /v1/events': { path: '/v1/events', ok: ['aViewer', 200], stream: true },
 };
 
 const code = (body: unknown) => (body as { error?: { code?: string } } | undefined)?.error?.code;
@@ -107,6 +110,14 @@ describe('every API route has an authorization rule', () => {
       }
       assert.ok(rule.ok, 'every protected route names who may call it');
       const [who, status, errorCode] = rule.ok;
+      if (rule.stream) {
+        const abort = new AbortController();
+        const res = await fetch(world.url + rule.path, { headers: { authorization: `Bearer ${world.tokens[who]}` }, signal: abort.signal });
+        abort.abort();
+        assert.equal(res.status, status, who);
+        assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+        return;
+      }
       const r = await call(world, who, method, rule.path, rule.body);
       assert.equal(r.status, status, `${who}: ${JSON.stringify(r.body)}`);
       if (errorCode) assert.equal(code(r.body), errorCode);

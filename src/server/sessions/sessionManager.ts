@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type tls from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
@@ -81,11 +82,13 @@ const UNKNOWN_TARGET: ServiceTarget = { scheme: 'http', host: 'localhost', port:
 /**
  * Opens, tracks and closes sessions: one port per session, bound at random in the
  * configured range, relaying to one service of one node.
+ * Emits `opened` and `closed` (SessionView without its token, groupId of its node) for live console updates.
  */
-export class SessionManager {
+export class SessionManager extends EventEmitter {
   private readonly live = new Map<string, LiveSession>();
 
   constructor(private readonly deps: SessionManagerDeps) {
+    super();
     deps.registry.on('offline', (nodeId: string) => this.onNodeOffline(nodeId));
     deps.registry.on('online', (nodeId: string) => this.onNodeOnline(nodeId));
   }
@@ -157,6 +160,8 @@ export class SessionManager {
     session.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
     this.touch(id);
     log.info({ port: record.port, service: req.service, type: req.type }, 'session open');
+    // Broadcast before the one-time token is added: only the opener may see it.
+    this.emit('opened', this.view(record), node.groupId);
     const view = this.view(record);
     if (req.type === 'http') view.url = `${this.origin(record.port)}/?${TOKEN_PARAM}=${admission.token}`;
     return view;
@@ -190,6 +195,7 @@ export class SessionManager {
       s.lifecycle.transition('closed');
       Object.assign(s.record, { closedAt: at, closeReason: reason, ...bytes });
     }
+    this.emit('closed', this.view(s.record), s.groupId);
     return true;
   }
 

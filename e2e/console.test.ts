@@ -1,0 +1,167 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN, REPO, startConsoleStack, totp, type ConsoleStack } from './consoleStack.js';
+
+const SHOTS = join(REPO, 'e2e', 'screenshots');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WAIT = { timeout: 20_000 };
+
+describe('management console in Chromium', () => {
+  let stack: ConsoleStack;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+  let loads = 0;
+
+  before(async () => {
+    stack = await startConsoleStack();
+    await mkdir(SHOTS, { recursive: true });
+    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
+    // A persistent context is how playwright takes a fresh --user-data-dir.
+    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('load', () => loads++);
+  });
+  after(async () => {
+    await context?.close();
+    await stack?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const notice = (text: string | RegExp) => page.locator('.notice', { hasText: text }).first().waitFor(WAIT);
+  const go = async (hash: string, heading: string) => {
+    await page.locator(`nav a[href="${hash}"]`).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor(WAIT);
+  };
+
+  it('serves the console with a strict Content-Security-Policy', async () => {
+    const res = await page.goto(stack.url + '/');
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /script-src 'self';/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  });
+
+  it('signs the admin in with password, then TOTP', async () => {
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await shot('login');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Authenticator code').fill(await totp(stack.totpSecret));
+    await shot('login-totp');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+  });
+
+  it('shows a real agent come online without a reload', async () => {
+    const row = page.locator(`tr[data-node="${stack.nodeName}"]`);
+    await row.locator('.badge-offline').waitFor(WAIT);
+    await page.locator('.live-on').waitFor(WAIT);
+    const loadsBefore = loads;
+    await stack.startNode();
+    await row.locator('.badge-online').waitFor(WAIT);
+    assert.equal(loads, loadsBefore, 'the page must not reload');
+    await shot('nodes');
+    await row.getByRole('link', { name: stack.nodeName }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(stack.nodeName) }).waitFor(WAIT);
+    await shot('node-detail');
+  });
+
+  it('opens the WebUI in a new tab, shows the session, extends and closes it', async () => {
+    const [tab] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Open WebUI' }).click()]);
+    await tab.getByText(stack.webuiText).waitFor(WAIT);
+    assert.ok(tab.url().startsWith('https://127.0.0.1:'), tab.url());
+    await tab.screenshot({ path: join(SHOTS, 'webui-tab.png') });
+    await tab.close();
+    await page.getByRole('heading', { level: 1, name: 'Sessions' }).waitFor(WAIT);
+    const row = page.locator('table[aria-label="Sessions"] tbody tr').first();
+    await row.locator('.countdown').waitFor(WAIT);
+    assert.match((await row.locator('.countdown').textContent()) ?? '', /^\d+:\d\d/);
+    await shot('sessions');
+    await row.getByRole('button', { name: 'Extend' }).click();
+    await notice(/extended until/);
+    await row.getByRole('button', { name: 'Close' }).click();
+    await notice(/closed\./);
+    await page.getByText('No open or queued sessions.').first().waitFor(WAIT);
+  });
+
+  it('creates an enrollment token shown once, then revokes it', async () => {
+    await go('#/enroll-tokens', 'Enrollment tokens');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await notice(/Enrollment token .* created/);
+    const secret = (await page.getByTestId('secret').textContent()) ?? '';
+    assert.match(secret, /^bre_/);
+    await shot('enroll-tokens');
+    await page.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await page.getByText(secret).count(), 0, 'the secret is shown only once');
+    const row = page.locator('table[aria-label="Enrollment tokens"] tr', { has: page.locator('.badge', { hasText: 'active' }) }).first();
+    const id = (await row.locator('code').textContent()) ?? '';
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Yes, revoke' }).click();
+    await notice(`Enrollment token ${id} revoked.`);
+    await page.locator(`tr[data-token="${id}"] .badge`, { hasText: 'revoked' }).waitFor(WAIT);
+  });
+
+  it('creates an API token and a user', async () => {
+    await go('#/tokens', 'API tokens');
+    await page.getByLabel('Name').fill('ci');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await notice('API token "ci" created.');
+    assert.match((await page.getByTestId('secret').textContent()) ?? '', /^bra_/);
+    await shot('api-tokens');
+    await go('#/users', 'Users');
+    await page.getByLabel('Email').fill('operator@example.com');
+    await page.getByLabel('Password (leave empty for a temporary one)').fill('another long passphrase 42');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await notice(/User operator@example.com created/);
+    await page.locator('tr[data-user="operator@example.com"]').waitFor(WAIT);
+    await shot('users');
+  });
+
+  it('finds those actions in the audit log', async () => {
+    await go('#/audit', 'Audit log');
+    for (const action of ['auth.login', 'node.connect', 'session.open', 'session.close', 'enroll-token.create', 'enroll-token.revoke', 'token.create', 'user.create']) {
+      await page.locator(`tr[data-action="${action}"]`).first().waitFor(WAIT);
+    }
+    await shot('audit');
+    await page.getByLabel('Action').fill('enroll-token.revoke');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.locator('tr[data-action="session.open"]').waitFor({ state: 'detached', ...WAIT });
+    assert.equal(await page.locator('tbody tr[data-action="enroll-token.revoke"]').count(), 1);
+    const csv = await page.request.get(`${stack.url}${(await page.getByRole('link', { name: 'CSV' }).getAttribute('href')) ?? ''}`);
+    assert.equal(csv.status(), 200);
+    assert.match(await csv.text(), /enroll-token\.revoke/);
+  });
+
+  it('enrolls TOTP for the new user with a QR code', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to burrow' }).waitFor(WAIT);
+    await page.getByLabel('Email').fill('operator@example.com');
+    await page.getByLabel('Password').fill('another long passphrase 42');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Set up your authenticator' }).waitFor(WAIT);
+    const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
+    await qr.waitFor(WAIT);
+    assert.ok(((await qr.getAttribute('src')) ?? '').startsWith('data:image/svg+xml;base64,'));
+    assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR image renders under the CSP');
+    await shot('totp-enroll');
+    const secret = (await page.getByTestId('totp-secret').textContent()) ?? '';
+    await page.getByLabel('Code from the app').fill(await totp(secret));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('recovery-codes').waitFor(WAIT);
+    await page.getByRole('button', { name: /I have stored them/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+    await page.locator(`tr[data-node="${stack.nodeName}"] .badge-online`).waitFor(WAIT);
+    assert.deepEqual(problems, [], 'no script errors or CSP violations in the page');
+  });
+});

@@ -1,0 +1,24 @@
+/** "3 min ago" / "in 5 min" from an ISO time, for tables people scan quickly. */
+export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return 'never';
+  const ms = Date.parse(iso) - now;
+  const abs = Math.abs(ms);
+  const unit = abs < 60_000 ? [Math.round(abs / 1000), 's'] : abs < 3_600_000 ? [Math.round(abs / 60_000), 'min'] : abs < 86_400_000 ? [Math.round(abs / 3_600_000), 'h'] : [Math.round(abs / 86_400_000), 'd'];
+  const text = `${unit[0]} ${unit[1]}`;
+  if (abs < 5000) return 'just now';
+  return ms < 0 ? `${text} ago` : `in ${text}`;
+}
+
+/** A time as the local clock shows it. */
+export function localTime(iso: string | null | undefined): string {
+  return iso ? new Date(iso).toLocaleString() : '—';
+}
+
+/** A countdown, e.g. "14:05" or "1:02:03". */
+export function remaining(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((Date.parse(iso) - now) / 1000));
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return hh > 0 ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}

@@ -1,0 +1,150 @@
+import { useCallback, useState } from 'preact/hooks';
+import { api, errorText } from '../api.js';
+import { localTime, relativeTime } from '../format.js';
+import { useLive, type LiveEvent } from '../live.js';
+import { notify } from '../notices.js';
+import { openSession } from '../openSession.js';
+import { ConfirmButton } from '../parts/ConfirmButton.js';
+import { HistoryChart, parseHistory } from '../parts/HistoryChart.js';
+import { NodeBadge } from '../parts/NodeBadge.js';
+import { PageState } from '../parts/PageState.js';
+import { useLoad } from '../parts/useLoad.js';
+import { hasRole } from '../roles.js';
+import type { Node, Session, WhoAmI } from '../types.js';
+import { SessionTable } from './SessionTable.js';
+
+/** One node: status with history, services to open, its sessions, mode, approval and revocation. */
+export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
+  const node = useLoad(() => api<Node>('GET', `/v1/nodes/${encodeURIComponent(p.id)}`), [p.id]);
+  // The history route arrives with a newer server; without it the page simply has no chart.
+  const history = useLoad(() => api<unknown>('GET', `/v1/nodes/${encodeURIComponent(p.id)}/status`).catch(() => undefined), [p.id]);
+  const sessions = useLoad(() => api<Session[]>('GET', '/v1/sessions'), []);
+  const [mode, setMode] = useState('');
+
+  const onLive = useCallback(
+    (event: LiveEvent, data: unknown) => {
+      const d = data as { id: string; nodeId?: string };
+      if ((event === 'node.online' || event === 'node.offline') && node.data && d.id === node.data.id) node.set({ ...node.data, ...(data as Node) });
+      if (event.startsWith('session.') && node.data && d.nodeId === node.data.id) void sessions.reload();
+    },
+    [node.data],
+  );
+  useLive(onLive);
+
+  if (!node.data) {
+    return (
+      <section>
+        <h1 tabIndex={-1}>Node {p.id}</h1>
+        <PageState error={node.error} loading />
+      </section>
+    );
+  }
+  const n = node.data;
+  const isAdmin = hasRole(p.me, 'admin');
+  const canOperate = hasRole(p.me, 'operator');
+
+  const change = async (what: 'approve' | 'revoke') => {
+    try {
+      node.set(await api<Node>('POST', `/v1/nodes/${encodeURIComponent(n.id)}/${what}`));
+      notify('ok', what === 'revoke' ? `${n.name} is revoked: its tunnel and sessions are closed.` : `${n.name} is approved.`);
+    } catch (err) {
+      notify('error', `Could not ${what} ${n.name}: ${errorText(err)}`);
+    }
+  };
+
+  const proposeMode = async (e: Event) => {
+    e.preventDefault();
+    if (!mode) return;
+    try {
+      await api('POST', `/v1/nodes/${encodeURIComponent(n.id)}/mode`, { mode });
+      notify('ok', `Proposed ${mode} to ${n.name}; the node applies it at its next connection unless its operator locked the mode.`);
+      void node.reload();
+    } catch (err) {
+      notify('error', `Could not propose a mode: ${errorText(err)}`);
+    }
+  };
+
+  const points = parseHistory(history.data);
+  return (
+    <section>
+      <p>
+        <a href="#/nodes">← All nodes</a>
+      </p>
+      <h1 tabIndex={-1}>
+        {n.name} <NodeBadge node={n} />
+      </h1>
+      <dl class="facts">
+        <dt>Id</dt>
+        <dd>
+          <code>{n.id}</code>
+        </dd>
+        <dt>Group</dt>
+        <dd>{n.group}</dd>
+        <dt>Mode</dt>
+        <dd>{n.mode ?? '—'}{n.proposedMode ? ` (proposed: ${n.proposedMode})` : ''}</dd>
+        <dt>{n.online ? 'Connected' : 'Last seen'}</dt>
+        <dd>{n.online ? 'now' : `${relativeTime(n.lastSeen)} (${localTime(n.lastSeen)})`}</dd>
+        {n.nextCheckIn !== undefined && (
+          <>
+            <dt>Next check-in</dt>
+            <dd>{n.nextCheckIn ? `${relativeTime(n.nextCheckIn)} (${localTime(n.nextCheckIn)})` : '—'}</dd>
+          </>
+        )}
+        <dt>Agent version</dt>
+        <dd>{n.agentVersion ?? '—'}</dd>
+      </dl>
+
+      <h2>Status history</h2>
+      {history.data === undefined ? <p class="muted">This server keeps no status history.</p> : <HistoryChart points={points} />}
+
+      <h2>Services</h2>
+      {n.services.length === 0 ? (
+        <p class="muted">The node offers no services.</p>
+      ) : (
+        <ul class="services">
+          {n.services.map((s) => (
+            <li key={s}>
+              <code>{s}</code>{' '}
+              {canOperate && n.status === 'approved' && (
+                <button type="button" onClick={() => void openSession(n, s)}>
+                  {s === 'webui' ? 'Open WebUI' : `Open ${s}`}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <h2>Sessions</h2>
+      <SessionTable sessions={(sessions.data ?? []).filter((s) => s.nodeId === n.id)} nodes={[n]} onChanged={() => void sessions.reload()} canOperate={canOperate} />
+
+      {isAdmin && (
+        <>
+          <h2>Mode</h2>
+          <form class="row" onSubmit={proposeMode}>
+            <label>
+              Propose a connect mode
+              <select value={mode} onChange={(e) => setMode(e.currentTarget.value)}>
+                <option value="">Choose…</option>
+                <option value="always-on">always-on</option>
+                <option value="on-demand">on-demand</option>
+              </select>
+            </label>
+            <button type="submit" disabled={!mode}>
+              Propose
+            </button>
+          </form>
+          <h2>Access</h2>
+          <div class="row">
+            {n.status === 'pending' && (
+              <button type="button" class="primary" onClick={() => void change('approve')}>
+                Approve
+              </button>
+            )}
+            {n.status !== 'revoked' && <ConfirmButton label="Revoke" confirm={`Revoke ${n.name}? It disconnects now and cannot reconnect.`} onConfirm={() => change('revoke')} />}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

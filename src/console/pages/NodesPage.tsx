@@ -1,0 +1,159 @@
+import { useCallback, useMemo, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { relativeTime } from '../format.js';
+import { useLive, type LiveEvent } from '../live.js';
+import { openSession } from '../openSession.js';
+import { NodeBadge } from '../parts/NodeBadge.js';
+import { PageState } from '../parts/PageState.js';
+import { Pager } from '../parts/Pager.js';
+import { useLoad } from '../parts/useLoad.js';
+import { hasRole } from '../roles.js';
+import type { Group, Node, WhoAmI } from '../types.js';
+
+const PAGE_SIZE = 50;
+type SortKey = 'name' | 'group' | 'mode' | 'state' | 'lastSeen' | 'agentVersion';
+const COLUMNS: { key: SortKey; label: string }[] = [
+  { key: 'name', label: 'Name' },
+  { key: 'group', label: 'Group' },
+  { key: 'mode', label: 'Mode' },
+  { key: 'state', label: 'Status' },
+  { key: 'lastSeen', label: 'Last seen / next check-in' },
+  { key: 'agentVersion', label: 'Agent' },
+];
+
+const stateOf = (n: Node) => (n.status !== 'approved' ? n.status : n.online ? 'online' : 'offline');
+
+function sortValue(n: Node, key: SortKey, groups: Map<string, string>): string {
+  if (key === 'group') return groups.get(n.group) ?? n.group;
+  if (key === 'state') return stateOf(n);
+  if (key === 'lastSeen') return n.online ? '~' : (n.lastSeen ?? '');
+  return String(n[key] ?? '');
+}
+
+/** Merges a node pushed by a live event into the list (new nodes appear too). */
+export function mergeNode(list: Node[], n: Node): Node[] {
+  const i = list.findIndex((x) => x.id === n.id);
+  if (i < 0) return [...list, n];
+  const next = list.slice();
+  next[i] = { ...list[i], ...n };
+  return next;
+}
+
+/** All nodes the user can see: search, filter, sort and page, updated live. */
+export function NodesPage(p: { me: WhoAmI }) {
+  const nodes = useLoad(() => api<Node[]>('GET', '/v1/nodes'), []);
+  const groups = useLoad(() => api<Group[]>('GET', '/v1/groups'), []);
+  const [query, setQuery] = useState('');
+  const [state, setState] = useState('all');
+  const [group, setGroup] = useState('all');
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
+  const [page, setPage] = useState(0);
+  const groupNames = useMemo(() => new Map((groups.data ?? []).map((g) => [g.id, g.path])), [groups.data]);
+
+  const onLive = useCallback(
+    (event: LiveEvent, data: unknown) => {
+      if ((event === 'node.online' || event === 'node.offline') && nodes.data) nodes.set(mergeNode(nodes.data, data as Node));
+    },
+    [nodes.data],
+  );
+  useLive(onLive);
+
+  const rows = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const list = (nodes.data ?? []).filter(
+      (n) =>
+        (state === 'all' || stateOf(n) === state) &&
+        (group === 'all' || n.group === group) &&
+        (!q || n.name.toLowerCase().includes(q) || n.id.toLowerCase().includes(q) || (groupNames.get(n.group) ?? n.group).toLowerCase().includes(q)),
+    );
+    return list.sort((a, b) => sortValue(a, sort.key, groupNames).localeCompare(sortValue(b, sort.key, groupNames), undefined, { numeric: true }) * sort.dir);
+  }, [nodes.data, query, state, group, sort, groupNames]);
+
+  const pages = Math.ceil(rows.length / PAGE_SIZE);
+  const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  const canOperate = hasRole(p.me, 'operator');
+  const online = (nodes.data ?? []).filter((n) => n.online).length;
+
+  return (
+    <section>
+      <h1 tabIndex={-1}>Nodes</h1>
+      <p class="muted">
+        {nodes.data ? `${nodes.data.length} nodes, ${online} online.` : ''} Status changes appear here as they happen.
+      </p>
+      <div class="filters" role="search">
+        <label>
+          Search
+          <input type="search" value={query} placeholder="name, id or group" onInput={(e) => { setQuery(e.currentTarget.value); setPage(0); }} />
+        </label>
+        <label>
+          Status
+          <select value={state} onChange={(e) => { setState(e.currentTarget.value); setPage(0); }}>
+            <option value="all">All</option>
+            <option value="online">Online</option>
+            <option value="offline">Offline</option>
+            <option value="pending">Pending approval</option>
+            <option value="revoked">Revoked</option>
+          </select>
+        </label>
+        <label>
+          Group
+          <select value={group} onChange={(e) => { setGroup(e.currentTarget.value); setPage(0); }}>
+            <option value="all">All groups</option>
+            {(groups.data ?? []).map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.path}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <PageState error={nodes.error} loading={!nodes.data} />
+      {nodes.data && (
+        <>
+          <table class="grid" aria-label="Nodes">
+            <thead>
+              <tr>
+                {COLUMNS.map((c) => (
+                  <th key={c.key} scope="col" aria-sort={sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+                    <button type="button" class="sort" onClick={() => setSort({ key: c.key, dir: sort.key === c.key ? (-sort.dir as 1 | -1) : 1 })}>
+                      {c.label}
+                      <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
+                    </button>
+                  </th>
+                ))}
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((n) => (
+                <tr key={n.id} data-node={n.name}>
+                  <td>
+                    <a href={`#/nodes/${encodeURIComponent(n.id)}`}>{n.name}</a>
+                  </td>
+                  <td>{groupNames.get(n.group) ?? n.group}</td>
+                  <td>{n.mode ?? '—'}</td>
+                  <td>
+                    <NodeBadge node={n} />
+                  </td>
+                  <td>{n.online ? 'connected now' : n.nextCheckIn ? `next check-in ${relativeTime(n.nextCheckIn)}` : `seen ${relativeTime(n.lastSeen)}`}</td>
+                  <td>{n.agentVersion ?? '—'}</td>
+                  <td>
+                    {canOperate && n.status === 'approved' && n.services.includes('webui') && (
+                      <button type="button" onClick={() => void openSession(n, 'webui')} aria-label={`Open WebUI of ${n.name}`}>
+                        Open WebUI
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {rows.length === 0 && <p class="muted">No node matches.</p>}
+          <Pager page={page} pages={pages} total={rows.length} onPage={setPage} label="nodes" />
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,8 @@
+import type { Node } from '../types.js';
+
+/** Online/offline (and pending/revoked) as text and colour, never colour alone. */
+export function NodeBadge(p: { node: Node }) {
+  if (p.node.status === 'revoked') return <span class="badge badge-revoked">revoked</span>;
+  if (p.node.status === 'pending') return <span class="badge badge-pending">pending approval</span>;
+  return p.node.online ? <span class="badge badge-online">online</span> : <span class="badge badge-offline">offline</span>;
+}

@@ -1,0 +1,47 @@
+/** A node as GET /v1/nodes answers; fields added by newer servers are optional. */
+export interface Node {
+  id: string;
+  name: string;
+  group: string;
+  status: 'pending' | 'approved' | 'revoked';
+  mode?: string;
+  online: boolean;
+  lastSeen: string | null;
+  services: string[];
+  agentVersion: string | null;
+  nextCheckIn?: string | null;
+  proposedMode?: string | null;
+}
+
+/** A session as the API shows it; `url` is absent in live events and may be one-time. */
+export interface Session {
+  id: string;
+  nodeId: string;
+  service: string;
+  port: number;
+  url?: string;
+  state: 'open' | 'closed' | 'queued' | string;
+  openedAt: string;
+  expiresAt: string;
+  closedAt: string | null;
+  closeReason: string | null;
+}
+
+/** A group the caller can see. */
+export interface Group {
+  id: string;
+  name: string;
+  parent: string | null;
+  path: string;
+  role: 'admin' | 'operator' | 'viewer';
+}
+
+/** The answer of GET /v1/auth/whoami. */
+export interface WhoAmI {
+  userId: string;
+  email: string;
+  via: 'token' | 'console';
+  grants: { groupId: string; role: 'admin' | 'operator' | 'viewer' }[];
+  totpEnrollmentRequired: boolean;
+  csrfToken?: string;
+}

@@ -1,0 +1,53 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildApiWorld, WORLD_PASSWORD, type ApiWorld } from '../testing/apiWorld.js';
+import { createApp } from './app.js';
+
+describe('console CSRF token', () => {
+  let world: ApiWorld;
+  let server: http.Server;
+  let url: string;
+  // Console cookies are Secure: this app trusts X-Forwarded-Proto so plain HTTP can carry them.
+  const https = { 'x-forwarded-proto': 'https' };
+  before(async () => {
+    world = await buildApiWorld();
+    const app = createApp(world.deps);
+    app.proxy = true;
+    server = http.createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    server.close();
+    await world.close();
+  });
+
+  it('is reissued by whoami after a reload, and the old one stops working', async () => {
+    // aNewOperator has no authenticator yet, so the password alone completes this sign-in.
+    const signIn = await fetch(`${url}/v1/auth/console/password`, {
+      method: 'POST',
+      headers: { ...https, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'aNewOperator@example.com', password: WORLD_PASSWORD }),
+    });
+    assert.equal(signIn.status, 200);
+    const first = ((await signIn.json()) as { csrfToken: string }).csrfToken;
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const who = await fetch(`${url}/v1/auth/whoami`, { headers: { ...https, cookie } });
+    assert.equal(who.status, 200);
+    const second = ((await who.json()) as { csrfToken?: string }).csrfToken;
+    assert.ok(second && second !== first);
+    const post = (csrf: string) => fetch(`${url}/v1/auth/totp/setup`, { method: 'POST', headers: { ...https, cookie, 'x-csrf-token': csrf } });
+    const stale = await post(first);
+    assert.equal(stale.status, 403);
+    assert.equal(((await stale.json()) as { error: { code: string } }).error.code, 'CSRF_INVALID');
+    assert.equal((await post(second)).status, 200);
+  });
+
+  it('is not part of whoami for API tokens', async () => {
+    const who = await fetch(`${world.url}/v1/auth/whoami`, { headers: { authorization: `Bearer ${world.tokens.aViewer}` } });
+    assert.equal(((await who.json()) as { csrfToken?: string }).csrfToken, undefined);
+  });
+});
