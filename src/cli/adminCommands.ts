@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import QRCode from 'qrcode';
 import { BurrowError } from '../shared/errors.js';
 import { requestJson } from '../shared/pinnedHttps.js';
 import type { NodeView } from '../shared/protocol.js';
@@ -61,6 +60,7 @@ export function registerAdminCommands(program: Command): void {
       const r = await (await client(o)).call<{ secret: string; uri: string }>('POST', '/v1/auth/totp/setup');
       if (o.json) printJson({ secret: r.secret, uri: r.uri });
       else {
+        const { default: QRCode } = await import('qrcode');
         const qr = await QRCode.toString(r.uri, { type: 'terminal', small: true });
         process.stdout.write(`${qr}\nScan the code, or enter the secret ${r.secret} in your authenticator app; then run "burrow admin totp confirm CODE".\n`);
       }

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import QRCode from 'qrcode';
 import { portRangeSchema } from '../shared/config.js';
 import { BurrowError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
-import { initServer } from '../server/serverInit.js';
-import { loadServerConfig, startServer } from '../server/burrowServer.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { readSecretFile } from './prompt.js';
@@ -21,7 +18,10 @@ interface InitOpts {
   json?: boolean;
 }
 
-/** `burrow server …`: create and run a server. */
+/**
+ * `burrow server …`: create and run a server. Server code is imported only when a server
+ * command runs, so the agent (`burrow node run`) does not carry it in memory.
+ */
 export function registerServerCommands(program: Command): void {
   const server = program.command('server').description('create and run a burrow server');
 
@@ -39,6 +39,7 @@ export function registerServerCommands(program: Command): void {
       const range = portRangeSchema.safeParse(o.sessionPorts);
       if (!range.success) throw new BurrowError('VALIDATION', `--session-ports: ${range.error.issues[0]?.message ?? 'invalid'}.`);
       const home = resolveHome(o.home, process.env);
+      const { initServer } = await import('../server/serverInit.js');
       const r = await initServer({
         home,
         listen: o.listen,
@@ -51,6 +52,7 @@ export function registerServerCommands(program: Command): void {
         printJson({ url: r.url, adminEmail: r.adminEmail, adminPassword: r.adminPassword, totpSecret: r.totpSecret, totpUri: r.totpUri, fingerprint: r.tlsPin, home });
         return;
       }
+      const { default: QRCode } = await import('qrcode');
       const qr = await QRCode.toString(r.totpUri, { type: 'terminal', small: true });
       process.stdout.write(
         [
@@ -74,6 +76,7 @@ export function registerServerCommands(program: Command): void {
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
     .action(async (o: { home?: string }) => {
       const home = resolveHome(o.home, process.env);
+      const { loadServerConfig, startServer } = await import('../server/burrowServer.js');
       const config = await loadServerConfig(home, process.env);
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
       const running = await startServer({ home, config, log, clock: systemClock });
