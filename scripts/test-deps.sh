@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 command -v oathtool >/dev/null || need+=(oathtool)
 command -v openssl >/dev/null || need+=(openssl)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
 # The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)

@@ -22,6 +22,11 @@ function query(o: FilterOpts): string {
   return q.toString();
 }
 
+/** Options the user did give (commander leaves the rest undefined). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 function filters(cmd: Command, limit: string): Command {
   return cmd
     .option('--action <prefix>', 'only actions starting with this, e.g. session.')
@@ -44,7 +49,8 @@ export function registerAuditCommands(admin: Command): void {
   filters(audit.command('export').description('export entries, oldest first, as CSV or JSON lines'), '10000')
     .option('--format <format>', 'csv or jsonl', 'jsonl')
     .option('--output <file>', 'write to this file instead of stdout')
-    .action(async (o: FilterOpts & { format: string; output?: string }) => {
+    .action(async (own: FilterOpts & { format: string; output?: string }) => {
+      const o = { ...(audit.opts() as FilterOpts), ...definedOnly(own) };
       if (o.format !== 'csv' && o.format !== 'jsonl') throw new BurrowError('VALIDATION', '--format is csv or jsonl.');
       const c = await client(o);
       const text = await c.text(`/v1/audit/export?${query(o)}&format=${o.format}`);
@@ -56,7 +62,9 @@ export function registerAuditCommands(admin: Command): void {
     .description('check the hash chain of the audit log; fails at the first altered or missing entry')
     .option('--json', 'print JSON')
     .option(...homeOption)
-    .action(async (o: HomeOpt) => {
+    .action(async (own: HomeOpt) => {
+      // `audit` has --home and --json too; commander hands them to whichever comes first.
+      const o = { ...(audit.opts() as HomeOpt), ...definedOnly(own) };
       const r = await (await client(o)).call<{ ok: boolean; entries: number; badSeq?: number; reason?: string }>('GET', '/v1/audit/verify');
       if (o.json) printJson(r);
       if (!r.ok) throw new BurrowError('CONFLICT', `The audit log fails verification at entry ${r.badSeq ?? '?'}: ${r.reason ?? ''}.`);

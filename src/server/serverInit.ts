@@ -48,7 +48,10 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   if (o.adminPassword !== undefined) checkPasswordStrength(o.adminPassword);
   const [host, port] = [o.listen.slice(0, o.listen.lastIndexOf(':')), o.listen.slice(o.listen.lastIndexOf(':') + 1)];
   const publicUrl = o.publicUrl ?? `https://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
-  const config = serverConfigSchema.parse({ listen: o.listen, publicUrl, sessionPorts: o.sessionPorts });
+  // Session ports open on the interface the server listens on: a server kept on loopback
+  // must not expose its session ports to the network.
+  const sessionHost = host === '' ? '0.0.0.0' : host.replace(/^\[(.*)\]$/, '$1');
+  const config = serverConfigSchema.parse({ listen: o.listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost });
   await ensureHome(o.home);
 
   const { hostname } = new URL(publicUrl);
