@@ -119,7 +119,7 @@ cat <<INFO
 
 ================================ burrow demo is running ================================
 
-Console / API:   $URL
+Console / API:   $URL   (open it in a browser and sign in as below)
                  (self-signed certificate; its pin is $PIN)
 Admin login:     email     $EMAIL
                  password  $PASSWORD      (also in $DEMO/admin-password)
