@@ -16,4 +16,8 @@ export interface ApiDeps {
   sshHostKeyPub: string;
   tlsPin: string;
   publicUrl: string;
+  /** Where terminal transcripts are kept. */
+  recordingsDir: string;
+  /** Job delivery, woken when a job is queued. */
+  jobs: { kick(nodeIds: readonly string[]): void };
 }

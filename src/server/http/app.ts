@@ -14,6 +14,8 @@ import { authRoutes } from './routes/authRoutes.js';
 import { enrollRoutes } from './routes/enrollRoutes.js';
 import { nodeRoutes } from './routes/nodeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
+import { recordingRoutes } from './routes/recordingRoutes.js';
+import { jobRoutes } from './routes/jobRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 
 /** Every API route with the permission it needs; the authorization test walks this list. */
@@ -29,6 +31,8 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...nodeRoutes(d),
     ...sessionRoutes(d),
     ...auditRoutes(d),
+    ...recordingRoutes(d),
+    ...jobRoutes(d),
   ];
 }
 
