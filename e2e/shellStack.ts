@@ -88,7 +88,7 @@ export interface StackNode {
   home: string;
   /** Starts its agent and waits until the server lists it online with `services`. */
   start(services?: string[]): Promise<void>;
-  /** Stops its agent. */
+  /** Stops its agent and waits until the server lists it offline. */
   stop(): Promise<void>;
 }
 
@@ -159,6 +159,13 @@ export async function startShellStack(): Promise<ShellStack> {
         async stop() {
           await stopProcess(agent);
           agent = undefined;
+          // Wait until the server has seen the tunnel go, so work queued next waits for the node.
+          for (let i = 0; i < 100; i++) {
+            const nodes = JSON.parse(await burrowOk(['admin', 'nodes', '--json', '--home', adminHome])) as { id: string; online: boolean }[];
+            if (!nodes.find((n) => n.id === r.nodeId)?.online) return;
+            await new Promise((res) => setTimeout(res, 100));
+          }
+          throw new Error(`the server still lists node ${name} online: ${await burrowOk(["admin", "audit", "--json", "--limit", "30", "--home", adminHome])}`);
         },
       };
     },
