@@ -18,7 +18,7 @@ describe('tunnel spine', () => {
     const nodes = await s.adminJson<NodeView[]>(['nodes']);
     assert.equal(nodes.length, 1);
     const n = nodes[0] as NodeView;
-    assert.deepEqual({ id: n.id, name: n.name, status: n.status, online: n.online, services: n.services }, { id: s.node.id, name: 'n1', status: 'approved', online: true, services: ['webui'] });
+    assert.deepEqual({ id: n.id, name: n.name, status: n.status, online: n.online, services: n.services }, { id: s.node.id, name: 'n1', status: 'approved', online: true, services: ['jobs', 'shell', 'webui'] });
     const status = await s.nodeStatus(s.node);
     assert.deepEqual({ agent: status.agent, connected: status.connected, lastError: status.lastError }, { agent: 'running', connected: true, lastError: null });
   });
@@ -56,7 +56,7 @@ describe('tunnel spine', () => {
     await waitFor('the agent to notice the server is gone', async () => !(await s.nodeStatus(s.node)).connected);
     await s.startServer();
     const view = await s.waitOnline(s.node.id, true);
-    assert.deepEqual(view.services, ['webui']);
+    assert.deepEqual(view.services, ['jobs', 'shell', 'webui']);
     const status = await waitFor('the agent to say it is connected', async () => {
       const st = await s.nodeStatus(s.node);
       return st.connected ? st : undefined;

@@ -6,6 +6,7 @@ import { forgetCredentials, pinFor, saveCredentials } from './adminClient.js';
 import { printJson } from './cliOutput.js';
 import { client, homeOption, show, type HomeOpt } from './adminShared.js';
 import { registerSessionCommands } from './sessionCommands.js';
+import { registerJobCommands } from './jobCommands.js';
 import { registerAuditCommands } from './auditCommands.js';
 import { registerUserCommands } from './userCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
@@ -166,6 +167,7 @@ export function registerAdminCommands(program: Command): void {
     });
 
   registerSessionCommands(admin);
+  registerJobCommands(admin);
   registerAuditCommands(admin);
   registerUserCommands(admin);
   registerTokenCommands(admin);

@@ -4,6 +4,7 @@ import { registerAdminCommands } from './adminCommands.js';
 import { exitWithError } from './cliOutput.js';
 import { registerNodeCommands } from './nodeCommands.js';
 import { registerServerCommands } from './serverCommands.js';
+import { registerSshCommand } from './sshCommand.js';
 
 const program = new Command('burrow')
   .description('Remote access to appliances behind NAT: an outbound tunnel from each node, a WebUI session port per browser.')
@@ -13,5 +14,6 @@ const program = new Command('burrow')
 registerServerCommands(program);
 registerAdminCommands(program);
 registerNodeCommands(program);
+registerSshCommand(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -11,6 +11,7 @@ import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
+import { registerNodeFeatureCommands } from './nodeFeatureCommands.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -64,6 +65,8 @@ export function registerNodeCommands(program: Command): void {
       onShutdown(log, stop);
     });
 
+  registerNodeFeatureCommands(node);
+
   node
     .command('status')
     .description("show this node's identity and tunnel state")
@@ -79,6 +82,8 @@ export function registerNodeCommands(program: Command): void {
         name: config.name,
         server: config.serverUrl,
         services: config.services,
+        shell: config.shell,
+        jobs: { enabled: config.jobs.enabled, signedUpdates: config.jobs.updateKey !== undefined },
         agent: running ? 'running' : 'stopped',
         connected: running && state?.state === 'connected',
         lastConnectedAt: state?.lastConnectedAt ?? null,

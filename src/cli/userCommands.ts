@@ -93,11 +93,21 @@ export function registerUserCommands(admin: Command): void {
     groups
       .command('set <group>')
       .description('change a group setting')
-      .requiredOption('--remember-browser-days <n>', 'days members may skip TOTP on a remembered browser (0-30, 0 = never)'),
-  ).action(async (id: string, o: HomeOpt & { rememberBrowserDays: string }) => {
-    const days = Number(o.rememberBrowserDays);
-    if (!Number.isInteger(days) || days < 0 || days > 30) throw new BurrowError('VALIDATION', '--remember-browser-days is a whole number from 0 to 30.');
-    const g = await (await client(o)).call<object>('PATCH', `/v1/groups/${encodeURIComponent(id)}`, { rememberBrowserDays: days });
+      .option('--remember-browser-days <n>', 'days members may skip TOTP on a remembered browser (0-30, 0 = never)')
+      .option('--record-shell <on|off>', "record terminal sessions on the group's nodes"),
+  ).action(async (id: string, o: HomeOpt & { rememberBrowserDays?: string; recordShell?: string }) => {
+    const body: { rememberBrowserDays?: number; recordShell?: boolean } = {};
+    if (o.rememberBrowserDays !== undefined) {
+      const days = Number(o.rememberBrowserDays);
+      if (!Number.isInteger(days) || days < 0 || days > 30) throw new BurrowError('VALIDATION', '--remember-browser-days is a whole number from 0 to 30.');
+      body.rememberBrowserDays = days;
+    }
+    if (o.recordShell !== undefined) {
+      if (o.recordShell !== 'on' && o.recordShell !== 'off') throw new BurrowError('VALIDATION', '--record-shell is on or off.');
+      body.recordShell = o.recordShell === 'on';
+    }
+    if (Object.keys(body).length === 0) throw new BurrowError('VALIDATION', 'Give a setting to change: --remember-browser-days or --record-shell.');
+    const g = await (await client(o)).call<object>('PATCH', `/v1/groups/${encodeURIComponent(id)}`, body);
     if (o.json) printJson(g);
     else process.stdout.write(`Updated ${id}.\n`);
   });

@@ -2,6 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import { loadNodeConfig, readPrivateKey, writeAgentState } from './nodeHome.js';
 import { TunnelAgent } from './tunnelAgent.js';
+import { builtinServices } from './builtinServices.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -16,6 +17,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     privateKey,
     clock: o.clock,
     log,
+    builtins: builtinServices(config, privateKey, log, o.env),
     onReport: (r) => {
       // Serialize the writes so the file always ends with the latest state.
       writes = writes
@@ -32,7 +34,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         .catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
     },
   });
-  log.info({ server: config.serverUrl, services: Object.keys(config.services) }, 'burrow agent starting');
+  log.info({ server: config.serverUrl, services: Object.keys(config.services), shell: config.shell.enabled, jobs: config.jobs.enabled }, 'burrow agent starting');
   // The clock's timers are unref'd, so while the agent waits to reconnect nothing would
   // keep the process alive and the daemon would exit silently; this handle does, until stop.
   const keepAlive = setInterval(() => undefined, 2 ** 30);

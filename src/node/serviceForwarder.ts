@@ -13,15 +13,22 @@ export class ServiceForwarder {
   constructor(
     private readonly services: Readonly<Record<string, string>>,
     private readonly log: Logger,
+    /** Services the agent serves in-process (shell, jobs), by name; they win over `services`. */
+    private readonly builtins: Readonly<Record<string, (channel: ClientChannel) => void>> = {},
   ) {}
 
   /** The names to announce with tcpip-forward. */
   get names(): string[] {
-    return Object.keys(this.services);
+    return [...new Set([...Object.keys(this.services), ...Object.keys(this.builtins)])];
   }
 
   /** Handles one `tcp connection` event of the ssh2 client. */
   handle(info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void): void {
+    const builtin = Object.hasOwn(this.builtins, info.destIP) ? this.builtins[info.destIP] : undefined;
+    if (builtin) {
+      builtin(accept());
+      return;
+    }
     const target = Object.hasOwn(this.services, info.destIP) ? this.services[info.destIP] : undefined;
     const parsed = target === undefined ? undefined : parseServiceTarget(target);
     if (!target || !parsed) {

@@ -40,6 +40,8 @@ export interface TunnelAgentDeps {
   clock: Clock;
   log: Logger;
   onReport?: (r: AgentReport) => void;
+  /** Services served in-process (shell, jobs), by name. */
+  builtins?: Record<string, (channel: ClientChannel) => void>;
 }
 
 /**
@@ -78,7 +80,7 @@ export class TunnelAgent {
     if (!deps.config.nodeId || !deps.privateKey) throw new Error('TunnelAgent needs an enrolled config and a private key');
     this.lifecycle = new StateMachine<AgentState>('idle', agentTransitions, deps.log, () => this.report());
     this.backoff = new Backoff({ initialMs: deps.config.backoffInitialMs, maxMs: deps.config.backoffMaxMs });
-    this.forwarder = new ServiceForwarder(deps.config.services, deps.log);
+    this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins);
   }
 
   /** The state now. */

@@ -11,6 +11,9 @@ import { pinOfPem } from '../shared/tlsPin.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { createApp } from './http/app.js';
+import { JobDispatcher } from './jobs/jobDispatcher.js';
+import { TerminalEndpoint } from './shell/terminalEndpoint.js';
+import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
 import { appendAudit, recordAudit } from './store/auditStore.js';
 import { Database } from './store/database.js';
@@ -104,7 +107,13 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
     },
   });
-  const app = createApp({ db, clock, log, box, registry, sessions, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, consoleDir: CONSOLE_DIR });
+  const orphanJobs = await failOrphanTargets(db, clock.now());
+  if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
+  const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
+  const apiDeps = { db, clock, log, box, registry, sessions, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR };
+  const app = createApp(apiDeps);
+  const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
+  jobs.start();
 
   const server = https.createServer({ cert, key, minVersion: 'TLSv1.2' }, app.callback());
   server.headersTimeout = 20_000;
@@ -112,6 +121,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
+    else if (terminals.handles(req)) terminals.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
   const { host, port } = splitHostPort(config.listen);
@@ -135,6 +145,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       closing ??= (async () => {
         server.close();
         await sessions.closeAll('server-shutdown');
+        jobs.stop();
+        terminals.close();
         gateway.close();
         server.closeAllConnections();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);

@@ -10,6 +10,7 @@ export function serverPaths(home: string) {
     tlsKey: join(home, 'tls', 'key.pem'),
     hostKey: join(home, 'ssh_host_ed25519_key'),
     hostKeyPub: join(home, 'ssh_host_ed25519_key.pub'),
+    recordings: join(home, 'recordings'),
   };
 }
 

@@ -4,6 +4,9 @@ import { serviceTargetSchema } from './serviceTarget.js';
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT');
 
+/** A local account name as useradd allows it. */
+export const localUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name is lowercase letters, digits, _ and -');
+
 /** A port range "40000-65000". */
 export const portRangeSchema = z
   .string()
@@ -45,6 +48,10 @@ export const nodeConfigSchema = z.object({
   sshHostKey: z.string(),
   /** Service name -> `host:port` (HTTP or raw TCP) or `https://host:port` (a WebUI speaking TLS). */
   services: z.record(serviceNameSchema, serviceTargetSchema).default({}),
+  /** The built-in shell service: on unless the operator turns it off; optionally pinned to one local user. */
+  shell: z.object({ enabled: z.boolean().default(true), user: localUserName.optional() }).default({ enabled: true }),
+  /** The built-in jobs service; `updateKey` (ed25519 public key, PEM) makes signatures on updates mandatory. */
+  jobs: z.object({ enabled: z.boolean().default(true), updateKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional() }).default({ enabled: true }),
   keepaliveIntervalMs: z.number().int().positive().default(10_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   backoffInitialMs: z.number().int().positive().default(1_000),

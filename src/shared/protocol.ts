@@ -88,3 +88,61 @@ export function parseEnrollToken(token: string): { secret: string; pin: string }
   if (!m) return undefined;
   return { secret: m[1] as string, pin: `sha256/${m[2] as string}` };
 }
+
+/** The built-in service that carries the node's shell (an SSH server inside the channel). */
+export const SHELL_SERVICE = 'shell';
+/** The built-in service that carries jobs (one job per channel). */
+export const JOBS_SERVICE = 'jobs';
+/** Service names the agent serves itself; a configured service may not take them. */
+export const BUILTIN_SERVICES: readonly string[] = [SHELL_SERVICE, JOBS_SERVICE];
+
+/** The upgrade path of a node's terminal WebSocket: /v1/nodes/:id/shell. */
+export const SHELL_PATH_RE = /^\/v1\/nodes\/([^/]{1,200})\/shell$/;
+
+/** Control messages on the terminal WebSocket (text frames); terminal bytes go as binary frames. */
+export const terminalControlSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('resize'), cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }),
+  z.object({ type: z.literal('signal'), name: z.enum(['INT', 'TERM', 'HUP', 'KILL', 'QUIT']) }),
+  z.object({ type: z.literal('eof') }),
+]);
+export type TerminalControl = z.infer<typeof terminalControlSchema>;
+
+/** What the server sends as text frames: where the session is, stderr of a command without a pty, and the end. */
+export type TerminalEvent =
+  | { type: 'ready'; nodeId: string; recording: string | null }
+  | { type: 'stderr'; data: string }
+  | { type: 'exit'; code: number | null; signal: string | null }
+  | { type: 'error'; code: string; message: string };
+
+/** Bytes of stdout and of stderr a job keeps; the rest is cut. */
+export const JOB_OUTPUT_LIMIT = 64 * 1024;
+
+/** The header line the server sends on a `jobs` channel; `size` bytes of payload follow it. */
+export const jobWireSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['command', 'push', 'update']),
+  /** The command; for an update, its install command (the file is in $BURROW_UPDATE_FILE). */
+  command: z.string().max(8192).optional(),
+  /** push: the absolute target path; update: the file's name. */
+  path: z.string().max(4096).optional(),
+  mode: z.number().int().min(0).max(0o7777).optional(),
+  size: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** base64 ed25519 signature over the payload. */
+  signature: z.string().max(200).optional(),
+  timeoutMs: z.number().int().positive(),
+});
+export type JobWire = z.infer<typeof jobWireSchema>;
+
+/** The one line the node answers with before it closes the channel. */
+export const jobResultSchema = z.object({
+  ok: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  error: z.string().nullable(),
+});
+export type JobResult = z.infer<typeof jobResultSchema>;
+
+/** A job target's state. */
+export type JobTargetStatus = 'pending' | 'running' | 'ok' | 'failed' | 'expired' | 'cancelled';

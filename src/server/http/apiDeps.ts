@@ -18,4 +18,8 @@ export interface ApiDeps {
   publicUrl: string;
   /** The built console (index.html and assets); none is served when unset. */
   consoleDir?: string;
+  /** Where terminal transcripts are kept. */
+  recordingsDir: string;
+  /** Job delivery, woken when a job is queued. */
+  jobs: { kick(nodeIds: readonly string[]): void };
 }

@@ -16,6 +16,8 @@ import { enrollRoutes } from './routes/enrollRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
 import { nodeRoutes } from './routes/nodeRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
+import { recordingRoutes } from './routes/recordingRoutes.js';
+import { jobRoutes } from './routes/jobRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 
 /** Every API route with the permission it needs; the authorization test walks this list. */
@@ -32,6 +34,8 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...sessionRoutes(d),
     ...auditRoutes(d),
     ...eventRoutes(d),
+    ...recordingRoutes(d),
+    ...jobRoutes(d),
   ];
 }
 

@@ -2,10 +2,10 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import { BurrowError } from '../../shared/errors.js';
 
-const LIMIT = 64 * 1024;
+const DEFAULT_LIMIT = 64 * 1024;
 
-/** Reads a JSON request body of at most 64 KiB and validates it against `schema`. */
-export async function readJson<S extends z.ZodType>(ctx: Context, schema: S): Promise<z.infer<S>> {
+/** Reads a JSON request body of at most `LIMIT` (64 KiB, unless the route allows more) and validates it against `schema`. */
+export async function readJson<S extends z.ZodType>(ctx: Context, schema: S, LIMIT = DEFAULT_LIMIT): Promise<z.infer<S>> {
   const type = ctx.request.type;
   const length = Number(ctx.get('content-length') || 0);
   let text = '';

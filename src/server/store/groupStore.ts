@@ -9,6 +9,8 @@ export interface GroupRecord {
   name: string;
   parentId: string | null;
   rememberBrowserDays: number;
+  /** Whether terminal sessions on the group's nodes are recorded. */
+  recordShell?: boolean;
 }
 
 interface Row {
@@ -16,9 +18,10 @@ interface Row {
   name: string;
   parent_id: string | null;
   remember_browser_days: number;
+  record_shell?: number;
 }
 
-const toRecord = (r: Row): GroupRecord => ({ id: r.id, name: r.name, parentId: r.parent_id, rememberBrowserDays: r.remember_browser_days ?? 0 });
+const toRecord = (r: Row): GroupRecord => ({ id: r.id, name: r.name, parentId: r.parent_id, rememberBrowserDays: r.remember_browser_days ?? 0, recordShell: (r.record_shell ?? 1) === 1 });
 
 /** Adds a group under `parentId` (null only for the root). */
 export async function insertGroup(q: Queryable, g: Pick<GroupRecord, 'id' | 'name' | 'parentId'>, now: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ import { insertNode } from '../store/nodeStore.js';
 import { insertSession } from '../store/sessionStore.js';
 import { grantRole, insertUser } from '../store/userStore.js';
 import { appendAudit } from '../store/auditStore.js';
+import { insertJob } from '../store/jobStore.js';
+import { insertRecording } from '../store/recordingStore.js';
 
 /** The people of the test world, by role. */
 export const PEOPLE = ['rootAdmin', 'aAdmin', 'aOperator', 'aViewer', 'bAdmin', 'aNewOperator'] as const;
@@ -45,7 +47,8 @@ let passwordHash: Promise<string> | undefined;
 /**
  * Groups: root > custA > siteA, root > custB, custA > emptyA. Nodes nodeA (siteA), nodeB
  * (custB); enrollment tokens etA, etB; sessions sesA, sesB (recorded, not live); API tokens
- * tokA (aOperator), tokB (bAdmin). aNewOperator has not enrolled TOTP.
+ * tokA (aOperator), tokB (bAdmin); a recording recA and a job jobA on nodeA. aNewOperator has
+ * not enrolled TOTP.
  */
 export async function buildApiWorld(): Promise<ApiWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'burrow-api-'));
@@ -88,6 +91,8 @@ export async function buildApiWorld(): Promise<ApiWorld> {
     for (const [id, groupId] of [['etA', 'custA'], ['etB', 'custB']] as const) {
       await insertEnrollToken(tx, { id, tokenHash: sha256Hex(id), groupId, maxUses: 1, autoApprove: false, createdBy: null, createdAt: now, expiresAt: now + 3_600_000 });
     }
+    await insertRecording(tx, { id: 'recA', nodeId: 'nodeA', groupId: 'siteA', userId: userIds.rootAdmin, startedAt: now });
+    await insertJob(tx, { id: 'jobA', kind: 'command', command: 'true', path: null, mode: null, payload: null, sha256: null, signature: null, timeoutMs: 60_000, stopAfterFailures: null, createdBy: userIds.rootAdmin, groupId: 'siteA', createdAt: now, expiresAt: now + 3_600_000 }, ['nodeA']);
     for (const [id, nodeId] of [['sesA', 'nodeA'], ['sesB', 'nodeB']] as const) {
       await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', type: 'http', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 });
     }
@@ -102,7 +107,10 @@ export async function buildApiWorld(): Promise<ApiWorld> {
     tlsOptions: {},
     limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
   });
-  const deps: ApiDeps = { db, clock: systemClock, log, box, registry, sessions, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443' };
+  const deps: ApiDeps = { db, clock: systemClock, log, box, registry, sessions, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined } };
+  // A finished transcript on nodeA, so the replay route has something to serve.
+  await mkdir(deps.recordingsDir, { recursive: true });
+  await writeFile(join(deps.recordingsDir, 'recA.cast'), '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n');
   const server = http.createServer(createApp(deps).callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -5,13 +5,16 @@ import { roleOn } from '../../auth/access.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { deleteGroup, groupContents, insertGroup, ROOT_GROUP_ID, setRememberBrowserDays } from '../../store/groupStore.js';
 import { readJson } from '../body.js';
+import { groupRecordsShell, setGroupRecordsShell } from '../../store/recordingStore.js';
 import { accessOf, groupParam } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { RouteDef } from '../apiContext.js';
 
 const name = z.string().trim().min(1).max(64).regex(/^[\w .@-]+$/, 'a group name is letters, digits, spaces and . _ @ -');
 const createSchema = z.object({ name, parent: z.string().min(1).max(100).default(ROOT_GROUP_ID) });
-const patchSchema = z.object({ rememberBrowserDays: z.number().int().min(0).max(30) });
+const patchSchema = z
+  .object({ rememberBrowserDays: z.number().int().min(0).max(30).optional(), recordShell: z.boolean().optional() })
+  .refine((b) => b.rememberBrowserDays !== undefined || b.recordShell !== undefined, 'give rememberBrowserDays or recordShell');
 
 /** The group tree: customers at the top, sites below. */
 export function groupRoutes(d: ApiDeps): RouteDef[] {
@@ -24,7 +27,7 @@ export function groupRoutes(d: ApiDeps): RouteDef[] {
         const a = await accessOf(d.db, ctx);
         ctx.body = a.groups('viewer').map((id) => {
           const g = a.tree.get(id);
-          return { id, name: g?.name, parent: g?.parentId ?? null, path: a.tree.path(id), role: roleOn(a.access, a.tree, id), rememberBrowserDays: g?.rememberBrowserDays ?? 0 };
+          return { id, name: g?.name, parent: g?.parentId ?? null, path: a.tree.path(id), role: roleOn(a.access, a.tree, id), rememberBrowserDays: g?.rememberBrowserDays ?? 0, recordShell: g?.recordShell ?? true };
         }).sort((x, y) => x.path.localeCompare(y.path));
       },
     },
@@ -59,10 +62,11 @@ export function groupRoutes(d: ApiDeps): RouteDef[] {
         const group = await groupParam(d.db, a, ctx.params.id as string, 'admin');
         const now = d.clock.now();
         await d.db.transaction(async (tx) => {
-          await setRememberBrowserDays(tx, group.id, body.rememberBrowserDays);
+          if (body.rememberBrowserDays !== undefined) await setRememberBrowserDays(tx, group.id, body.rememberBrowserDays);
+          if (body.recordShell !== undefined) await setGroupRecordsShell(tx, group.id, body.recordShell);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'group.update', target: group.id, result: 'ok', groupId: group.id, detail: body }, now);
         });
-        ctx.body = { ...group, rememberBrowserDays: body.rememberBrowserDays };
+        ctx.body = { ...group, ...body, recordShell: body.recordShell ?? (await groupRecordsShell(d.db, group.id)) };
       },
     },
     {

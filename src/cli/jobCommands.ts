@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { BurrowError } from '../shared/errors.js';
+import { parseDuration } from '../shared/duration.js';
+import { printJson } from './cliOutput.js';
+import { client, homeOption, show, type HomeOpt } from './adminShared.js';
+import { shellJoin } from './sshCommand.js';
+
+interface TargetOpts extends HomeOpt {
+  node?: string;
+  group?: string;
+  timeout: string;
+  stopAfter?: string;
+  expires: string;
+  wait?: boolean;
+}
+
+interface JobView {
+  id: string;
+  kind: string;
+  targets?: { nodeId: string; name: string | null; status: string; exitCode: number | null; stdout: string; stderr: string; error: string | null }[];
+}
+
+function targeted(cmd: Command): Command {
+  return cmd
+    .option('--node <node>', 'run on this node')
+    .option('--group <group>', 'run on every approved node of this group and its subgroups')
+    .option('--timeout <duration>', 'kill the job on a node after this long', '60s')
+    .option('--stop-after <n>', 'cancel the rest of the rollout after N failed nodes')
+    .option('--expires <duration>', 'give up on nodes that have not connected by then', '24h')
+    .option('--wait', 'wait until every node is done; exit 1 if any failed')
+    .option('--json', 'print JSON')
+    .option(...homeOption);
+}
+
+async function submit(o: TargetOpts, what: Record<string, unknown>): Promise<void> {
+  if ((o.node === undefined) === (o.group === undefined)) throw new BurrowError('VALIDATION', 'Give exactly one of --node and --group.');
+  const api = await client(o);
+  const body = {
+    ...(o.node ? { node: o.node } : { group: o.group }),
+    ...what,
+    timeoutMs: parseDuration(o.timeout),
+    expiresIn: o.expires,
+    ...(o.stopAfter ? { stopAfterFailures: Number(o.stopAfter) } : {}),
+  };
+  const job = await api.call<JobView & { nodes: string[] }>('POST', '/v1/jobs', body);
+  if (!o.wait) {
+    if (o.json) printJson(job);
+    else process.stdout.write(`Job ${job.id} queued for ${job.nodes.length} node(s).\n`);
+    return;
+  }
+  for (;;) {
+    const view = await api.call<JobView>('GET', `/v1/jobs/${job.id}`);
+    const targets = view.targets ?? [];
+    if (targets.every((t) => t.status !== 'pending' && t.status !== 'running')) {
+      if (o.json) printJson(view);
+      else printTargets(view);
+      if (targets.some((t) => t.status !== 'ok')) process.exitCode = 1;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function printTargets(view: JobView): void {
+  for (const t of view.targets ?? []) {
+    process.stdout.write(`${t.name ?? t.nodeId}: ${t.status}${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''}${t.error ? ` - ${t.error}` : ''}\n`);
+    if (t.stdout) process.stdout.write(t.stdout.replace(/^/gm, '  | '));
+    if (t.stderr) process.stdout.write(t.stderr.replace(/^/gm, '  ! '));
+  }
+}
+
+/** `burrow admin job …` and `burrow admin recording …`. */
+export function registerJobCommands(admin: Command): void {
+  const job = admin.command('job').description('commands, file pushes and software updates on nodes');
+  targeted(job.command('run').argument('<command...>', 'the command (after --)').description('run a command on a node or a group'))
+    .action(async (command: string[], o: TargetOpts) => submit(o, { command: shellJoin(command) }));
+  targeted(job.command('push <file>').description('write a file on a node or a group'))
+    .requiredOption('--to <path>', 'absolute target path on the node')
+    .option('--mode <octal>', 'file mode', '0644')
+    .action(async (file: string, o: TargetOpts & { to: string; mode: string }) => {
+      if (!/^[0-7]{3,4}$/.test(o.mode)) throw new BurrowError('VALIDATION', '--mode is an octal mode such as 0644.');
+      await submit(o, { push: { path: o.to, mode: parseInt(o.mode, 8), content: (await readFile(file)).toString('base64') } });
+    });
+  targeted(job.command('update <file>').description('send a software update: the node checks its SHA-256 (and signature) before running the install command'))
+    .requiredOption('--install <command>', 'the install command; the file is in $BURROW_UPDATE_FILE')
+    .option('--sha256 <hex>', "the file's published SHA-256 (default: computed from the file here)")
+    .option('--sign <keyfile>', 'sign the file with this ed25519 private key (PEM)')
+    .action(async (file: string, o: TargetOpts & { install: string; sha256?: string; sign?: string }) => {
+      const content = await readFile(file);
+      const signature = o.sign ? sign(null, content, createPrivateKey(await readFile(o.sign, 'utf8'))).toString('base64') : undefined;
+      const sha256 = (o.sha256 ?? createHash('sha256').update(content).digest('hex')).toLowerCase();
+      await submit(o, { update: { fileName: basename(file), content: content.toString('base64'), sha256, install: o.install, ...(signature ? { signature } : {}) } });
+    });
+  job
+    .command('list')
+    .description('list jobs')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (o: HomeOpt) => show(o, await (await client(o)).call<object[]>('GET', '/v1/jobs'), ['id', 'kind', 'command', 'path', 'group', 'createdAt']));
+  job
+    .command('show <id>')
+    .description("show a job and each node's status, exit code and output")
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (id: string, o: HomeOpt) => {
+      const view = await (await client(o)).call<JobView>('GET', `/v1/jobs/${encodeURIComponent(id)}`);
+      if (o.json) printJson(view);
+      else printTargets(view);
+    });
+
+  const recording = admin.command('recording').description('terminal session transcripts (asciinema v2)');
+  recording
+    .command('get <id>')
+    .description('print a recording (the id is in the shell.open audit entry)')
+    .option('--play', 'replay its output on this terminal, with its timing (pauses capped at 1 s)')
+    .option(...homeOption)
+    .action(async (id: string, o: HomeOpt & { play?: boolean }) => {
+      const cast = await (await client(o)).text(`/v1/recordings/${encodeURIComponent(id)}`);
+      if (!o.play) {
+        process.stdout.write(cast);
+        return;
+      }
+      let last = 0;
+      for (const line of cast.split('\n').slice(1)) {
+        if (!line.trim()) continue;
+        const [t, type, data] = JSON.parse(line) as [number, string, string];
+        await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, (t - last) * 1000))));
+        last = t;
+        if (type === 'o') process.stdout.write(data);
+      }
+    });
+}

@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../shared/log.js';
+import { JOB_OUTPUT_LIMIT, type JobResult, type JobWire } from '../../shared/protocol.js';
+import { readJob } from './jobReader.js';
+import { payloadProblem } from './verifyPayload.js';
+
+/** What the job runner needs. */
+export interface JobRunnerDeps {
+  /** The ed25519 public key (PEM) that must have signed updates, if the operator set one. */
+  updateKey?: string | undefined;
+  /** The environment commands start from (the agent's own). */
+  env: Readonly<Record<string, string | undefined>>;
+  log: Logger;
+}
+
+/** Appends to a bounded buffer; past the limit only a marker is kept. */
+class Bounded {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private cut = false;
+  add(d: Buffer): void {
+    const room = JOB_OUTPUT_LIMIT - this.size;
+    if (room <= 0) {
+      this.cut = true;
+      return;
+    }
+    this.parts.push(d.subarray(0, room));
+    this.size += Math.min(room, d.length);
+    if (d.length > room) this.cut = true;
+  }
+  text(): string {
+    return Buffer.concat(this.parts).toString('utf8') + (this.cut ? '\n[output truncated]\n' : '');
+  }
+}
+
+/**
+ * Serves one `jobs` channel: reads the job, checks its file, then runs the command, writes
+ * the pushed file, or stores the update and runs its install command, within the job's
+ * timeout, and answers with one JSON line.
+ */
+export class JobRunner {
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  /** Handles a channel opened to the `jobs` service. */
+  handle(channel: Duplex): void {
+    channel.on('error', () => undefined);
+    void this.serve(channel).then(
+      (r) => channel.end(`${JSON.stringify(r)}\n`),
+      (err: Error) => channel.end(`${JSON.stringify(failed(err.message))}\n`),
+    );
+  }
+
+  private async serve(channel: Duplex): Promise<JobResult> {
+    const { header, payload } = await readJob(channel);
+    const log = this.deps.log.child({ jobId: header.id, kind: header.kind });
+    const problem = payloadProblem(header, payload, this.deps.updateKey);
+    if (problem) {
+      log.warn({ problem }, 'job refused');
+      return failed(problem);
+    }
+    log.info('job start');
+    if (header.kind === 'command') return run(header.command ?? 'true', header.timeoutMs, this.deps.env);
+    if (header.kind === 'push') return push(header, payload);
+    const dir = await mkdtemp(join(tmpdir(), 'burrow-update-'));
+    try {
+      const file = join(dir, basename(header.path ?? 'update.bin'));
+      await writeFile(file, payload, { mode: 0o700 });
+      return await run(header.command ?? 'true', header.timeoutMs, { ...this.deps.env, BURROW_UPDATE_FILE: file }, dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+const failed = (error: string): JobResult => ({ ok: false, exitCode: null, stdout: '', stderr: '', error });
+
+/** Writes a pushed file atomically with its mode; the target was checked on the server and is checked again here. */
+async function push(header: JobWire, payload: Buffer): Promise<JobResult> {
+  const path = header.path ?? '';
+  if (!path.startsWith('/') || path.split('/').includes('..')) return failed(`refusing the target path "${path}": it must be absolute, without .. components`);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.burrow-tmp`);
+  try {
+    await writeFile(tmp, payload, { mode: header.mode ?? 0o644 });
+    await chmod(tmp, header.mode ?? 0o644);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    return failed(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return { ok: true, exitCode: 0, stdout: '', stderr: '', error: null };
+}
+
+/** Runs a command with sh, killing it (and its children) at the timeout; output is bounded. */
+function run(command: string, timeoutMs: number, env: Readonly<Record<string, string | undefined>>, cwd = '/'): Promise<JobResult> {
+  return new Promise((resolve) => {
+    const out = new Bounded();
+    const err = new Bounded();
+    const child = spawn('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => out.add(d));
+    child.stderr.on('data', (d: Buffer) => err.add(d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve(failed(`cannot start /bin/sh: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const error = timedOut ? `timed out after ${timeoutMs} ms` : signal ? `killed by ${signal}` : code === 0 ? null : `exited with ${code}`;
+      resolve({ ok: code === 0 && !timedOut, exitCode: code, stdout: out.text(), stderr: err.text(), error });
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection } from 'ssh2';
+import type { Logger } from '../../shared/log.js';
+import { localUser, type LocalUser } from './localUser.js';
+import { serveSession } from './shellSession.js';
+
+/** What the node's shell needs. */
+export interface ShellServerDeps {
+  /** The node's own private key: the host key the burrow server pins as nodes.public_key. */
+  hostKey: string;
+  /** The burrow server's SSH host key (OpenSSH public line), the only key allowed in. */
+  trustedKey: string;
+  /** Run every session as this local user instead of the agent's own. */
+  user?: string | undefined;
+  log: Logger;
+}
+
+/**
+ * The node's shell: an SSH server that runs inside each `shell` channel the burrow server
+ * opens. The tunnel already proved who the server is, but the channel is authenticated
+ * again end to end, so only a holder of the server's host key gets a shell, whatever
+ * relays the bytes.
+ */
+export class ShellServer {
+  private readonly ssh: ssh2.Server;
+  private readonly trusted: ssh2.ParsedKey;
+  private readonly user: LocalUser;
+
+  constructor(private readonly deps: ShellServerDeps) {
+    const parsed = ssh2.utils.parseKey(deps.trustedKey);
+    if (parsed instanceof Error) throw new Error(`the pinned server key is unusable: ${parsed.message}`);
+    this.trusted = Array.isArray(parsed) ? (parsed[0] as ssh2.ParsedKey) : parsed;
+    this.user = localUser(deps.user);
+    this.ssh = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'burrow-shell' }, (client) => this.onClient(client));
+  }
+
+  /** Serves one channel opened to the `shell` service. */
+  handle(channel: Duplex): void {
+    channel.on('error', () => undefined);
+    this.ssh.injectSocket(channel as never);
+  }
+
+  private onClient(client: Connection): void {
+    const log = this.deps.log.child({ part: 'shell' });
+    client.on('error', (err) => log.debug({ err: err.message }, 'shell ssh error'));
+    client.on('authentication', (ctx) => this.authenticate(ctx));
+    client.on('ready', () => {
+      client.on('session', (accept) => serveSession(accept(), this.user, log));
+    });
+  }
+
+  private authenticate(ctx: AuthContext): void {
+    if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+    const want = this.trusted.getPublicSSH();
+    const same = ctx.key.algo === this.trusted.type && ctx.key.data.length === want.length && timingSafeEqual(ctx.key.data, want);
+    if (!same) return ctx.reject(['publickey']);
+    // Without a signature the client only asks whether this key would do.
+    if (!ctx.signature) return ctx.accept();
+    if (this.trusted.verify(ctx.blob as Buffer, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
+    ctx.accept();
+  }
+}

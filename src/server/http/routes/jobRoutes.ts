@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { parseDuration } from '../../../shared/duration.js';
+import { BurrowError } from '../../../shared/errors.js';
+import { newId } from '../../../shared/secrets.js';
+import { appendAudit } from '../../store/auditStore.js';
+import { getJob, insertJob, listJobs, listTargets, type JobRecord } from '../../store/jobStore.js';
+import { listNodes } from '../../store/nodeStore.js';
+import { accessOf, groupParam } from '../accessOf.js';
+import { readJson } from '../body.js';
+import type { ApiDeps } from '../apiDeps.js';
+import type { ApiContext, RouteDef } from '../apiContext.js';
+import { nodeParam } from './nodeRoutes.js';
+
+/** Pushes and updates travel base64 in the JSON body; this caps the whole request. */
+const JOB_BODY_LIMIT = 48 * 1024 * 1024;
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+const absolutePath = z
+  .string()
+  .min(2)
+  .max(4096)
+  .refine((p) => p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'the target must be an absolute path without .. components');
+
+const createSchema = z
+  .object({
+    node: z.string().min(1).max(100).optional(),
+    group: z.string().min(1).max(100).optional(),
+    command: z.string().min(1).max(8192).optional(),
+    push: z.object({ path: absolutePath, mode: z.number().int().min(0).max(0o7777).default(0o644), content: base64 }).optional(),
+    update: z
+      .object({
+        fileName: z.string().regex(/^[\w.+-]{1,200}$/, 'a file name of letters, digits and . _ + -'),
+        content: base64,
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256'),
+        signature: z.string().max(200).optional(),
+        install: z.string().min(1).max(8192),
+      })
+      .optional(),
+    timeoutMs: z.number().int().min(1000).max(24 * 3_600_000).default(60_000),
+    stopAfterFailures: z.number().int().min(1).optional(),
+    expiresIn: z.string().default('24h'),
+  })
+  .refine((b) => (b.node === undefined) !== (b.group === undefined), 'give exactly one of node and group')
+  .refine((b) => [b.command, b.push, b.update].filter((x) => x !== undefined).length === 1, 'give exactly one of command, push and update');
+
+function view(j: JobRecord) {
+  return {
+    id: j.id,
+    kind: j.kind,
+    command: j.command,
+    path: j.path,
+    mode: j.mode,
+    sha256: j.sha256,
+    signed: j.signature !== null,
+    group: j.groupId,
+    createdBy: j.createdBy,
+    createdAt: new Date(j.createdAt).toISOString(),
+    expiresAt: new Date(j.expiresAt).toISOString(),
+    timeoutMs: j.timeoutMs,
+    stopAfterFailures: j.stopAfterFailures,
+  };
+}
+
+async function jobParam(d: ApiDeps, ctx: ApiContext): Promise<JobRecord> {
+  const id = ctx.params.id as string;
+  const a = await accessOf(d.db, ctx);
+  const job = await getJob(d.db, id);
+  if (!job || !a.groups('viewer').includes(job.groupId)) throw new BurrowError('JOB_NOT_FOUND', `No job ${id}.`);
+  return job;
+}
+
+/** Jobs: commands, file pushes and software updates queued per node or group. */
+export function jobRoutes(d: ApiDeps): RouteDef[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/jobs',
+      permission: 'operate',
+      handler: async (ctx) => {
+        const body = await readJson(ctx, createSchema, JOB_BODY_LIMIT);
+        const a = await accessOf(d.db, ctx);
+        let groupId: string;
+        let nodeIds: string[];
+        if (body.node !== undefined) {
+          const node = await nodeParam(d, a, body.node, 'operator');
+          if (node.status !== 'approved') throw new BurrowError('NODE_NOT_APPROVED', `Node ${body.node} is ${node.status}.`);
+          groupId = node.groupId;
+          nodeIds = [node.id];
+        } else {
+          const group = await groupParam(d.db, a, body.group as string, 'operator');
+          groupId = group.id;
+          nodeIds = (await listNodes(d.db)).filter((n) => n.status === 'approved' && a.tree.isWithin(n.groupId, group.id)).map((n) => n.id);
+          if (nodeIds.length === 0) throw new BurrowError('VALIDATION', `Group ${body.group as string} has no approved nodes.`);
+        }
+        let expiresInMs: number;
+        try {
+          expiresInMs = parseDuration(body.expiresIn);
+        } catch {
+          throw new BurrowError('VALIDATION', 'Invalid request: expiresIn: expected a duration such as 30m, 24h or 7d.');
+        }
+        const now = d.clock.now();
+        const push = body.push ? Buffer.from(body.push.content, 'base64') : undefined;
+        const update = body.update ? Buffer.from(body.update.content, 'base64') : undefined;
+        const job: JobRecord = {
+          id: newId('job'),
+          kind: push ? 'push' : update ? 'update' : 'command',
+          command: body.command ?? body.update?.install ?? null,
+          path: body.push?.path ?? body.update?.fileName ?? null,
+          mode: body.push?.mode ?? null,
+          payload: push ?? update ?? null,
+          // A push is hashed here so the node can check the bytes it got; an update carries the
+          // hash its publisher gave, and only the node checks it, against the bytes it will run.
+          sha256: push ? createHash('sha256').update(push).digest('hex') : (body.update?.sha256 ?? null),
+          signature: body.update?.signature ?? null,
+          timeoutMs: body.timeoutMs,
+          stopAfterFailures: body.stopAfterFailures ?? null,
+          createdBy: a.userId,
+          groupId,
+          createdAt: now,
+          expiresAt: now + expiresInMs,
+        };
+        await d.db.transaction(async (tx) => {
+          await insertJob(tx, job, nodeIds);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.create', target: job.id, result: 'ok', groupId, detail: { kind: job.kind, command: job.command, path: job.path, sha256: job.sha256, nodes: nodeIds } }, now);
+        });
+        d.jobs.kick(nodeIds);
+        ctx.status = 201;
+        ctx.body = { ...view(job), nodes: nodeIds };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/jobs',
+      permission: 'read',
+      handler: async (ctx) => {
+        const a = await accessOf(d.db, ctx);
+        const visible = new Set(a.groups('viewer'));
+        ctx.body = (await listJobs(d.db)).filter((j) => visible.has(j.groupId)).map(view);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/jobs/:id',
+      permission: 'read',
+      handler: async (ctx) => {
+        const job = await jobParam(d, ctx);
+        const names = new Map((await listNodes(d.db)).map((n) => [n.id, n.name]));
+        const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+        const targets = (await listTargets(d.db, job.id)).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, startedAt: iso(t.startedAt), finishedAt: iso(t.finishedAt) }));
+        ctx.body = { ...view(job), targets };
+      },
+    },
+  ];
+}

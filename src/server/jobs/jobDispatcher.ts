@@ -1,0 +1,147 @@
+import type { Clock, TimerHandle } from '../../shared/clock.js';
+import type { Logger } from '../../shared/log.js';
+import { JOBS_SERVICE } from '../../shared/protocol.js';
+import type { NodeConnection } from '../gateway/nodeConnection.js';
+import type { NodeRegistry } from '../gateway/nodeRegistry.js';
+import { appendAudit } from '../store/auditStore.js';
+import type { Database } from '../store/database.js';
+import { claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nextPendingJob, type JobRecord } from '../store/jobStore.js';
+import { getNode } from '../store/nodeStore.js';
+import { deliverJob } from './deliverJob.js';
+
+/** What the dispatcher needs. */
+export interface JobDispatcherDeps {
+  db: Database;
+  registry: NodeRegistry;
+  clock: Clock;
+  log: Logger;
+  /** How long to wait after a node connects for it to announce its jobs service. */
+  serviceWaitMs?: number;
+  sweepIntervalMs?: number;
+}
+
+/**
+ * Delivers queued jobs: one at a time per node, oldest first, whenever the node is
+ * connected (at once for a node online when the job is queued, at its next connection
+ * otherwise). Expires targets whose job outlived its `expiresAt`, and cancels the rest of
+ * a rollout once its `stopAfterFailures` is reached.
+ */
+export class JobDispatcher {
+  private readonly draining = new Set<string>();
+  private readonly again = new Set<string>();
+  private sweepTimer?: TimerHandle;
+  private stopped = false;
+
+  constructor(private readonly deps: JobDispatcherDeps) {}
+
+  /** Starts listening for nodes coming online and sweeping expired jobs. */
+  start(): void {
+    this.deps.registry.on('online', (nodeId: string) => this.kick([nodeId]));
+    this.scheduleSweep();
+  }
+
+  /** Looks for work for these nodes now (those online). */
+  kick(nodeIds: readonly string[]): void {
+    for (const id of nodeIds) {
+      if (this.stopped || !this.deps.registry.isOnline(id)) continue;
+      if (this.draining.has(id)) {
+        this.again.add(id);
+        continue;
+      }
+      this.draining.add(id);
+      void this.drain(id)
+        .catch((err: Error) => this.deps.log.warn({ nodeId: id, err: err.message }, 'job delivery failed'))
+        .finally(() => {
+          this.draining.delete(id);
+          if (this.again.delete(id)) this.kick([id]);
+        });
+    }
+  }
+
+  /** Whether the server holds work for a node (keeps an on-demand node connected). */
+  busy(nodeId: string): boolean {
+    return this.draining.has(nodeId);
+  }
+
+  /** Stops delivering; jobs in flight finish on their own. */
+  stop(): void {
+    this.stopped = true;
+    if (this.sweepTimer) this.deps.clock.clearTimeout(this.sweepTimer);
+  }
+
+  private scheduleSweep(): void {
+    if (this.stopped) return;
+    this.sweepTimer = this.deps.clock.setTimeout(() => {
+      void this.expire()
+        .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'job expiry sweep failed'))
+        .finally(() => this.scheduleSweep());
+    }, this.deps.sweepIntervalMs ?? 30_000);
+  }
+
+  private async expire(): Promise<void> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    for (const j of await jobsToExpire(db, now)) {
+      await db.transaction(async (tx) => {
+        const n = await closePending(tx, j.id, 'expired', 'the node did not connect before the job expired', now);
+        if (n) await appendAudit(tx, { actor: 'system', action: 'job.expire', target: j.id, result: 'ok', groupId: j.groupId, detail: { nodes: n } }, now);
+      });
+    }
+  }
+
+  private async drain(nodeId: string): Promise<void> {
+    const { db, registry, clock } = this.deps;
+    await this.expire();
+    for (;;) {
+      const conn = registry.get(nodeId);
+      if (!conn || this.stopped) return;
+      const job = await nextPendingJob(db, nodeId);
+      if (!job) return;
+      if (!(await this.claim(job, nodeId))) continue;
+      const offered = await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000);
+      const result = offered
+        ? await deliverJob(conn, job)
+        : { ok: false, exitCode: null, stdout: '', stderr: '', error: 'the node refuses jobs (its operator turned them off)' };
+      const now = clock.now();
+      const groupId = (await getNode(db, nodeId))?.groupId ?? job.groupId;
+      await db.transaction(async (tx) => {
+        await finishTarget(tx, job.id, nodeId, { status: result.ok ? 'ok' : 'failed', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, error: result.error }, now);
+        await appendAudit(tx, { actor: nodeId, action: 'job.run', target: job.id, result: result.ok ? 'ok' : 'failed', groupId, detail: { node: nodeId, exitCode: result.exitCode, error: result.error } }, now);
+        if (!result.ok && job.stopAfterFailures !== null && (await countFailed(tx, job.id)) >= job.stopAfterFailures) {
+          const n = await closePending(tx, job.id, 'cancelled', `the rollout stopped after ${job.stopAfterFailures} failure(s)`, now);
+          if (n) await appendAudit(tx, { actor: 'system', action: 'job.stop', target: job.id, result: 'ok', groupId: job.groupId, detail: { cancelled: n } }, now);
+        }
+      });
+      this.deps.log.info({ nodeId, jobId: job.id, ok: result.ok, exitCode: result.exitCode }, 'job finished');
+    }
+  }
+
+  private async claim(job: JobRecord, nodeId: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    if (job.expiresAt <= now) {
+      await this.expire();
+      return false;
+    }
+    return this.deps.db.transaction((tx) => claimTarget(tx, job.id, nodeId, now));
+  }
+}
+
+/** Resolves true once `conn` offers `service`, false after `ms` or if it closes. */
+function waitForService(conn: NodeConnection, service: string, ms: number): Promise<boolean> {
+  if (conn.services.has(service)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      conn.off('services', onServices);
+      conn.off('close', onClose);
+      resolve(v);
+    };
+    const onServices = () => {
+      if (conn.services.has(service)) done(true);
+    };
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(conn.services.has(service)), ms);
+    conn.on('services', onServices);
+    conn.once('close', onClose);
+  });
+}

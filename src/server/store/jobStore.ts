@@ -1,0 +1,176 @@
+import type { JobTargetStatus } from '../../shared/protocol.js';
+import type { Queryable } from './database.js';
+
+/** A job as stored. */
+export interface JobRecord {
+  id: string;
+  kind: 'command' | 'push' | 'update';
+  command: string | null;
+  path: string | null;
+  mode: number | null;
+  payload: Buffer | null;
+  sha256: string | null;
+  signature: string | null;
+  timeoutMs: number;
+  stopAfterFailures: number | null;
+  createdBy: string | null;
+  groupId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** One node's part of a job. */
+export interface JobTargetRecord {
+  jobId: string;
+  nodeId: string;
+  status: JobTargetStatus;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  error: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+interface JobRow {
+  id: string;
+  kind: JobRecord['kind'];
+  command: string | null;
+  path: string | null;
+  mode: number | null;
+  payload: Buffer | null;
+  sha256: string | null;
+  signature: string | null;
+  timeout_ms: number;
+  stop_after_failures: number | null;
+  created_by: string | null;
+  group_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+interface TargetRow {
+  job_id: string;
+  node_id: string;
+  status: JobTargetStatus;
+  exit_code: number | null;
+  stdout: string;
+  stderr: string;
+  error: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+const toJob = (r: JobRow): JobRecord => ({
+  id: r.id,
+  kind: r.kind,
+  command: r.command,
+  path: r.path,
+  mode: r.mode,
+  payload: r.payload,
+  sha256: r.sha256,
+  signature: r.signature,
+  timeoutMs: r.timeout_ms,
+  stopAfterFailures: r.stop_after_failures,
+  createdBy: r.created_by,
+  groupId: r.group_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
+const toTarget = (r: TargetRow): JobTargetRecord => ({
+  jobId: r.job_id,
+  nodeId: r.node_id,
+  status: r.status,
+  exitCode: r.exit_code,
+  stdout: r.stdout,
+  stderr: r.stderr,
+  error: r.error,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+/** Queues a job for each of `nodeIds`. */
+export async function insertJob(q: Queryable, j: JobRecord, nodeIds: readonly string[]): Promise<void> {
+  await q.run(
+    'INSERT INTO jobs (id, kind, command, path, mode, payload, sha256, signature, timeout_ms, stop_after_failures, created_by, group_id, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+    [j.id, j.kind, j.command, j.path, j.mode, j.payload, j.sha256, j.signature, j.timeoutMs, j.stopAfterFailures, j.createdBy, j.groupId, j.createdAt, j.expiresAt],
+  );
+  for (const nodeId of nodeIds) await q.run("INSERT INTO job_targets (job_id, node_id, status) VALUES (?, ?, 'pending')", [j.id, nodeId]);
+}
+
+/** One job by id. */
+export async function getJob(q: Queryable, id: string): Promise<JobRecord | undefined> {
+  const r = await q.get<JobRow>('SELECT * FROM jobs WHERE id = ?', [id]);
+  return r && toJob(r);
+}
+
+/** Jobs, newest first, without their payloads. */
+export async function listJobs(q: Queryable, limit = 200): Promise<JobRecord[]> {
+  return (await q.all<JobRow>('SELECT id, kind, command, path, mode, NULL AS payload, sha256, signature, timeout_ms, stop_after_failures, created_by, group_id, created_at, expires_at FROM jobs ORDER BY created_at DESC, id LIMIT ?', [limit])).map(toJob);
+}
+
+/** Every node's part of a job. */
+export async function listTargets(q: Queryable, jobId: string): Promise<JobTargetRecord[]> {
+  return (await q.all<TargetRow>('SELECT * FROM job_targets WHERE job_id = ? ORDER BY node_id', [jobId])).map(toTarget);
+}
+
+/** The oldest job still pending for a node, if any. */
+export async function nextPendingJob(q: Queryable, nodeId: string): Promise<JobRecord | undefined> {
+  const r = await q.get<JobRow>(
+    "SELECT j.* FROM jobs j JOIN job_targets t ON t.job_id = j.id WHERE t.node_id = ? AND t.status = 'pending' ORDER BY j.created_at, j.id LIMIT 1",
+    [nodeId],
+  );
+  return r && toJob(r);
+}
+
+/** Moves a pending target to `running`; false when someone else took it first. */
+export async function claimTarget(q: Queryable, jobId: string, nodeId: string, now: number): Promise<boolean> {
+  const r = await q.run("UPDATE job_targets SET status = 'running', started_at = ? WHERE job_id = ? AND node_id = ? AND status = 'pending'", [now, jobId, nodeId]);
+  return r.changes === 1;
+}
+
+/** Records how a node's part of a job ended. */
+export async function finishTarget(
+  q: Queryable,
+  jobId: string,
+  nodeId: string,
+  r: { status: JobTargetStatus; exitCode: number | null; stdout: string; stderr: string; error: string | null },
+  now: number,
+): Promise<void> {
+  await q.run('UPDATE job_targets SET status = ?, exit_code = ?, stdout = ?, stderr = ?, error = ?, finished_at = ? WHERE job_id = ? AND node_id = ?', [
+    r.status,
+    r.exitCode,
+    r.stdout,
+    r.stderr,
+    r.error,
+    now,
+    jobId,
+    nodeId,
+  ]);
+}
+
+/** How many of a job's targets failed. */
+export async function countFailed(q: Queryable, jobId: string): Promise<number> {
+  return ((await q.get<{ n: number }>("SELECT COUNT(*) AS n FROM job_targets WHERE job_id = ? AND status = 'failed'", [jobId])) as { n: number }).n;
+}
+
+/** Ends every still-pending target of a job with `status`; returns how many. */
+export async function closePending(q: Queryable, jobId: string, status: 'cancelled' | 'expired', error: string, now: number): Promise<number> {
+  const r = await q.run("UPDATE job_targets SET status = ?, error = ?, finished_at = ? WHERE job_id = ? AND status = 'pending'", [status, error, now, jobId]);
+  return r.changes;
+}
+
+/** Jobs past their expiry that still have pending targets. */
+export async function jobsToExpire(q: Queryable, now: number): Promise<{ id: string; groupId: string }[]> {
+  return q.all<{ id: string; groupId: string }>(
+    "SELECT DISTINCT j.id AS id, j.group_id AS groupId FROM jobs j JOIN job_targets t ON t.job_id = j.id WHERE t.status = 'pending' AND j.expires_at <= ?",
+    [now],
+  );
+}
+
+/** Marks targets left `running` by a previous server run as failed (their result is lost). */
+export async function failOrphanTargets(q: Queryable, now: number): Promise<number> {
+  const r = await q.run("UPDATE job_targets SET status = 'failed', error = 'the server restarted while the job ran', finished_at = ? WHERE status = 'running'", [now]);
+  return r.changes;
+}
