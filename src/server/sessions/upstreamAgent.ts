@@ -26,7 +26,9 @@ export class UpstreamAgent extends http.Agent {
     private readonly open: () => Promise<Duplex>,
     private readonly onUpstream: (s: Duplex) => void,
   ) {
-    super({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8, scheduling: 'lifo' });
+    // As many idle channels kept as may be busy: a browser (or a load test) with many parallel
+    // connections must not pay a channel open for every request.
+    super({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64, scheduling: 'lifo' });
   }
 
   override createConnection(_options: unknown, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
