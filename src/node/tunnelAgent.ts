@@ -75,6 +75,8 @@ export class TunnelAgent {
   private lastError: string | null = null;
   private nextAttemptAt: number | null = null;
   private closeHint?: number;
+  /** A Retry-After the server sent with 503 (ms): it knows its backlog better than our backoff. */
+  private retryHintMs?: number;
 
   constructor(private readonly deps: TunnelAgentDeps) {
     if (!deps.config.nodeId || !deps.privateKey) throw new Error('TunnelAgent needs an enrolled config and a private key');
@@ -97,6 +99,7 @@ export class TunnelAgent {
     const { config, log, privateKey } = this.deps;
     this.nextAttemptAt = null;
     this.closeHint = undefined;
+    this.retryHintMs = undefined;
     this.lifecycle.transition('connecting');
     const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
     // The targets tell the server how to speak to each WebUI (scheme, Host); the node still
@@ -137,6 +140,13 @@ export class TunnelAgent {
         finish();
       }, 2_000);
     };
+    ws.on('unexpected-response', (_req, res) => {
+      const seconds = Number(res.headers['retry-after']);
+      if (res.statusCode === 503 && Number.isFinite(seconds) && seconds > 0) this.retryHintMs = Math.min(seconds, 300) * 1000;
+      this.lastError = res.statusCode === 503 ? 'the server is busy' : `the server answered HTTP ${res.statusCode ?? '?'} instead of opening the tunnel`;
+      res.resume();
+      ws.terminate();
+    });
     ws.on('close', (code, reason) => {
       if (code === TUNNEL_CLOSE.revoked.code || code === TUNNEL_CLOSE.pending.code) this.closeHint = code;
       if (reason.length) why = `server closed the tunnel: ${reason.toString()}`;
@@ -191,7 +201,10 @@ export class TunnelAgent {
   private scheduleReconnect(why: string): void {
     if (this.lifecycle.state === 'stopped') return;
     let delay = this.backoff.next();
-    if (this.closeHint === TUNNEL_CLOSE.revoked.code) {
+    if (this.retryHintMs !== undefined) {
+      // Spread within the hinted second so a whole fleet told "3 s" does not return at once.
+      delay = this.retryHintMs + Math.floor(Math.random() * 1000);
+    } else if (this.closeHint === TUNNEL_CLOSE.revoked.code) {
       this.lastError = 'this node has been revoked by an administrator';
       delay = REVOKED_RETRY_MS;
     } else if (this.closeHint === TUNNEL_CLOSE.pending.code) {

@@ -81,6 +81,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     clock,
     keepaliveIntervalMs: config.keepaliveIntervalMs,
     keepaliveCountMax: config.keepaliveCountMax,
+    maxPendingHandshakes: config.maxPendingHandshakes,
     onNodeOnline: (conn) => {
       const record = () => {
         const now = clock.now();

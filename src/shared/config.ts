@@ -33,6 +33,8 @@ export const serverConfigSchema = z.object({
   maxSessions: z.number().int().positive().default(1000),
   keepaliveIntervalMs: z.number().int().positive().default(10_000),
   keepaliveCountMax: z.number().int().positive().default(3),
+  /** Tunnels allowed mid-handshake at once; the rest get 503 with Retry-After. */
+  maxPendingHandshakes: z.number().int().positive().default(256),
   logLevel: z.string().default('info'),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;

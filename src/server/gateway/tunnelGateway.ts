@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection } from 'ssh2';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
@@ -23,6 +23,8 @@ export interface TunnelGatewayDeps {
   clock: Clock;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
+  /** Tunnels allowed to be mid-handshake at once; more are told to come back later. */
+  maxPendingHandshakes: number;
   /** Called once a node is authenticated and registered. */
   onNodeOnline?: (conn: NodeConnection) => void;
 }
@@ -32,6 +34,8 @@ interface PendingLink {
   ip: string;
   /** The service targets the agent declared on its upgrade request. */
   targets: Map<string, ServiceTarget>;
+  /** Marks the handshake done (authenticated or abandoned); idempotent. */
+  settle: () => void;
 }
 
 /**
@@ -44,6 +48,8 @@ export class TunnelGateway {
   /** Links between the WebSocket accepted and the SSH client it turns into, keyed ip:port. */
   private readonly pending = new Map<string, PendingLink>();
   private closed = false;
+  /** Tunnels upgraded but not yet authenticated. */
+  private handshaking = 0;
 
   constructor(private readonly deps: TunnelGatewayDeps) {
     this.ssh = new ssh2.Server(
@@ -68,7 +74,18 @@ export class TunnelGateway {
       socket.destroy();
       return;
     }
+    if (this.handshaking >= this.deps.maxPendingHandshakes) {
+      refuseBusy(socket, this.handshaking);
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.handshaking++;
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        this.handshaking--;
+      };
       const ip = req.socket.remoteAddress ?? 'unknown';
       const port = req.socket.remotePort ?? 0;
       const key = `${ip}:${port}`;
@@ -77,8 +94,11 @@ export class TunnelGateway {
       // the `connection` event can find this WebSocket again.
       Object.assign(stream, { remoteAddress: ip, remotePort: port });
       stream.on('error', () => undefined);
-      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]) });
-      ws.once('close', () => this.pending.delete(key));
+      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]), settle });
+      ws.once('close', () => {
+        settle();
+        this.pending.delete(key);
+      });
       this.ssh.injectSocket(stream as never);
     });
   }
@@ -94,6 +114,7 @@ export class TunnelGateway {
       });
     });
     client.on('ready', () => {
+      link?.settle();
       if (!node) {
         client.end();
         return;
@@ -152,4 +173,17 @@ export class TunnelGateway {
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
   }
+}
+
+/**
+ * Turns a tunnel away while too many handshakes are under way (a reconnect storm after a
+ * restart): a cheap 503 whose Retry-After spreads the fleet over the next seconds, in
+ * proportion to the backlog, instead of handshakes timing out under load.
+ */
+function refuseBusy(socket: Duplex, backlog: number): void {
+  const retryAfter = 1 + randomInt(0, Math.ceil(backlog / 100) + 1);
+  const body = JSON.stringify({ error: { code: 'RATE_LIMITED', message: `The server is busy; retry in ${retryAfter} s.` } });
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryAfter}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
