@@ -1,41 +1,102 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import type { Clock } from '../shared/clock.js';
+import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
-import { loadNodeConfig, readPrivateKey, writeAgentState } from './nodeHome.js';
-import { TunnelAgent } from './tunnelAgent.js';
+import { ConnectModeController, connectModeOf, type ControllerReport } from './connectModeController.js';
+import { loadNodeConfig, nodePaths, readPrivateKey, writeAgentState } from './nodeHome.js';
+import { TunnelAgent, type AgentReport } from './tunnelAgent.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** How often node.json is checked for a new mode; stat polling survives atomic renames. */
+const CONFIG_POLL_MS = 500;
 
-/** Starts the agent daemon of the node in `home`; resolves to a stop function. */
+const modeKey = (c: NodeConfig) => JSON.stringify([c.mode, c.schedule ?? null]);
+
+/**
+ * Starts the agent daemon of the node in `home`; resolves to a stop function. The
+ * connect-mode controller decides when a TunnelAgent runs; a change of mode in
+ * node.json (by `burrow node mode`) is picked up without a restart.
+ */
 export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: Logger; clock: Clock }): Promise<() => Promise<void>> {
-  const config = await loadNodeConfig(o.home, o.env);
+  let config = await loadNodeConfig(o.home, o.env);
+  const initialMode = connectModeOf(config);
   const privateKey = await readPrivateKey(o.home);
   const log = o.log.child({ nodeId: config.nodeId });
+  let agent: TunnelAgent | undefined;
+  let agentReport: AgentReport | undefined;
+  let ctlReport: ControllerReport | undefined;
+  let lastConnectedAt: number | null = null;
+
   let writes = Promise.resolve();
-  const agent = new TunnelAgent({
-    config,
-    privateKey,
+  const write = () => {
+    const a = agentReport;
+    const c = ctlReport;
+    if (!c) return;
+    const linked = c.state !== 'sleeping';
+    const state = {
+      state: linked ? (a?.state ?? 'idle') : 'sleeping',
+      mode: c.mode,
+      connect: c.state,
+      pid: process.pid,
+      since: new Date(o.clock.now()).toISOString(),
+      lastConnectedAt: iso(lastConnectedAt),
+      lastError: a?.lastError ?? null,
+      nextAttemptAt: linked ? iso(a?.nextAttemptAt ?? null) : null,
+      nextCheckInAt: iso(c.nextCheckInAt),
+      lastCheckInAt: iso(c.lastCheckInAt),
+    };
+    // Serialize the writes so the file always ends with the latest state.
+    writes = writes.then(() => writeAgentState(o.home, state)).catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
+  };
+
+  const controller = new ConnectModeController({
     clock: o.clock,
     log,
+    holdCheckMs: config.holdCheckMs,
+    createLink: () => {
+      const a: TunnelAgent = new TunnelAgent({
+        config,
+        privateKey,
+        clock: o.clock,
+        log,
+        onReport: (r) => {
+          // A stopped agent's last words must not overwrite its successor's state.
+          if (agent !== a) return;
+          agentReport = r;
+          if (r.lastConnectedAt !== null) lastConnectedAt = Math.max(lastConnectedAt ?? 0, r.lastConnectedAt);
+          write();
+        },
+      });
+      agent = a;
+      agentReport = undefined;
+      return a;
+    },
     onReport: (r) => {
-      // Serialize the writes so the file always ends with the latest state.
-      writes = writes
-        .then(() =>
-          writeAgentState(o.home, {
-            state: r.state,
-            pid: process.pid,
-            since: new Date(o.clock.now()).toISOString(),
-            lastConnectedAt: iso(r.lastConnectedAt),
-            lastError: r.lastError,
-            nextAttemptAt: iso(r.nextAttemptAt),
-          }),
-        )
-        .catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
+      ctlReport = r;
+      write();
     },
   });
-  log.info({ server: config.serverUrl, services: Object.keys(config.services) }, 'burrow agent starting');
-  agent.start();
+
+  const path = nodePaths(o.home).config;
+  const reload = () => {
+    loadNodeConfig(o.home, o.env)
+      .then((next) => {
+        const changed = modeKey(next) !== modeKey(config);
+        const mode = changed ? connectModeOf(next) : undefined;
+        config = next;
+        if (mode) controller.setMode(mode);
+      })
+      .catch((err: Error) => log.warn({ err: err.message }, 'node.json changed but cannot be used; keeping the current mode'));
+  };
+  // Persistent: while the agent sleeps between check-ins this watcher is all that keeps
+  // the process alive (the clock's timers are unref'd).
+  watchFile(path, { interval: CONFIG_POLL_MS, persistent: true }, reload);
+
+  log.info({ server: config.serverUrl, services: Object.keys(config.services), mode: config.mode }, 'burrow agent starting');
+  controller.start(initialMode);
   return async () => {
-    agent.stop();
+    unwatchFile(path, reload);
+    controller.stop();
     await writes;
   };
 }

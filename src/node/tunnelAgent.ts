@@ -63,6 +63,7 @@ export class TunnelAgent {
   private lastError: string | null = null;
   private nextAttemptAt: number | null = null;
   private closeHint?: number;
+  private holdsWork = false;
 
   constructor(private readonly deps: TunnelAgentDeps) {
     if (!deps.config.nodeId || !deps.privateKey) throw new Error('TunnelAgent needs an enrolled config and a private key');
@@ -74,6 +75,11 @@ export class TunnelAgent {
   /** The state now. */
   get state(): AgentState {
     return this.lifecycle.state;
+  }
+
+  /** Whether the server said, in its last status reply, that it holds work for this node. */
+  get serverHoldsWork(): boolean {
+    return this.holdsWork && this.lifecycle.state === 'connected';
   }
 
   /** Starts connecting; the agent then keeps itself connected until `stop()`. */
@@ -192,7 +198,12 @@ export class TunnelAgent {
     this.lifecycle.transition('stopped');
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     this.ssh?.end();
-    this.ws?.terminate();
+    // A clean close lets the SSH disconnect reach the server; cut it if that stalls.
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.close();
+      this.deps.clock.setTimeout(() => ws.terminate(), 1_000);
+    } else ws?.terminate();
   }
 }
 

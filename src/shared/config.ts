@@ -27,6 +27,15 @@ export const serverConfigSchema = z.object({
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
+/** An on-demand schedule as stored in node.json (and proposed by the server). */
+export const onDemandScheduleSchema = z.object({
+  windows: z.array(z.string().max(64)).min(1).max(32),
+  timeZone: z.string().max(64),
+  intervalMs: z.number().int().positive(),
+  durationMs: z.number().int().positive(),
+});
+export type OnDemandSchedule = z.infer<typeof onDemandScheduleSchema>;
+
 /** node.json in the node's home. */
 export const nodeConfigSchema = z.object({
   serverUrl: z.string().url(),
@@ -42,7 +51,17 @@ export const nodeConfigSchema = z.object({
   backoffInitialMs: z.number().int().positive().default(1_000),
   backoffMaxMs: z.number().int().positive().default(60_000),
   logLevel: z.string().default('info'),
-});
+  /** How the agent connects; `burrow node mode` writes this and a running agent follows. */
+  mode: z.enum(['always-on', 'on-demand']).default('always-on'),
+  /** The on-demand schedule: windows like "Mon-Fri 09:00-18:00" in an IANA zone. */
+  schedule: onDemandScheduleSchema.optional(),
+  /** Set by the operator so that a mode proposed by the server is not applied. */
+  modeLocked: z.boolean().default(false),
+  /** Past an on-demand check-in, how often to ask whether the server still holds work. */
+  holdCheckMs: z.number().int().positive().default(5_000),
+  /** How often a connected always-on agent reports its status. */
+  statusIntervalMs: z.number().int().positive().default(60_000),
+}).refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
 /** Splits "host:port" (or "[v6]:port") into its parts. */

@@ -75,7 +75,12 @@ export class TunnelGateway {
       Object.assign(stream, { remoteAddress: ip, remotePort: port });
       stream.on('error', () => undefined);
       this.pending.set(key, { ws, ip });
-      ws.once('close', () => this.pending.delete(key));
+      ws.once('close', () => {
+        this.pending.delete(key);
+        // ws's stream only ends its readable side on close; ssh2 waits for `close`, so
+        // without this a node that leaves without an SSH disconnect stays "online".
+        stream.destroy();
+      });
       this.ssh.injectSocket(stream as never);
     });
   }
