@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { BurrowError } from '../shared/errors.js';
 import { requestJson } from '../shared/pinnedHttps.js';
 import type { NodeView, SessionView } from '../shared/protocol.js';
+import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
 import { AdminClient, forgetCredentials, pinFor, saveCredentials } from './adminClient.js';
 import { printJson, printTable } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
@@ -139,6 +140,7 @@ export function registerAdminCommands(program: Command): void {
       else for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(13)} ${Array.isArray(v) ? v.join(',') : String(v)}\n`);
     });
 
+  registerAdminNodeStatusCommands(node);
   registerSessionCommands(admin);
   registerAuditCommands(admin);
 }

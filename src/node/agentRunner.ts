@@ -4,13 +4,16 @@ import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { ConnectModeController, connectModeOf, type ControllerReport } from './connectModeController.js';
 import { loadNodeConfig, nodePaths, readPrivateKey, writeAgentState } from './nodeHome.js';
+import { setNodeMode } from './nodeMode.js';
+import { collectNodeStatus } from './nodeStatus.js';
+import type { ConnectModeSpec } from '../shared/protocol.js';
 import { TunnelAgent, type AgentReport } from './tunnelAgent.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
 const CONFIG_POLL_MS = 500;
 
-const modeKey = (c: NodeConfig) => JSON.stringify([c.mode, c.schedule ?? null]);
+const modeKey = (c: Pick<NodeConfig, 'mode' | 'schedule'>) => JSON.stringify([c.mode, c.mode === 'on-demand' ? (c.schedule ?? null) : null]);
 
 /**
  * Starts the agent daemon of the node in `home`; resolves to a stop function. The
@@ -49,6 +52,20 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     writes = writes.then(() => writeAgentState(o.home, state)).catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
   };
 
+  // The proposal last acted on, so a refused or applied one is not retried on every reply.
+  let lastProposal = '';
+  const applyProposal = (p: ConnectModeSpec) => {
+    const key = modeKey({ mode: p.mode, schedule: p.mode === 'on-demand' ? p.schedule : undefined });
+    if (key === lastProposal || key === modeKey(config)) return;
+    lastProposal = key;
+    if (config.modeLocked) {
+      log.info({ proposed: p.mode }, 'the server proposes another connect mode; ignored because the mode is locked');
+      return;
+    }
+    log.info({ proposed: p.mode }, 'applying the connect mode proposed by the server');
+    setNodeMode(o.home, p).catch((err: Error) => log.warn({ err: err.message }, 'could not apply the proposed connect mode'));
+  };
+
   const controller = new ConnectModeController({
     clock: o.clock,
     log,
@@ -59,6 +76,11 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         privateKey,
         clock: o.clock,
         log,
+        collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
+        ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
+        onServerReply: (r) => {
+          if (r.proposedMode) applyProposal(r.proposedMode);
+        },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
           if (agent !== a) return;

@@ -6,11 +6,12 @@ import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { pinnedAgent } from '../shared/pinnedHttps.js';
-import { SERVICE_PORT, TUNNEL_PATH } from '../shared/protocol.js';
+import { SERVICE_PORT, STATUS_CHANNEL, TUNNEL_PATH, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ServiceForwarder } from './serviceForwarder.js';
+import { StatusReporter } from './statusReporter.js';
 
 /** The agent's lifecycle. */
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -39,6 +40,12 @@ export interface TunnelAgentDeps {
   clock: Clock;
   log: Logger;
   onReport?: (r: AgentReport) => void;
+  /** Gathers a health report for the status channel; without it the agent reports nothing. */
+  collectStatus?: () => Promise<NodeStatusReport>;
+  /** Asks the server this often whether it holds work (on-demand check-ins). */
+  workPollMs?: number;
+  /** Called with every reply on the status channel (work held, proposed mode). */
+  onServerReply?: (r: StatusReply) => void;
 }
 
 /** A connection is "stable" after this long; only then does backoff start over. */
@@ -64,6 +71,7 @@ export class TunnelAgent {
   private nextAttemptAt: number | null = null;
   private closeHint?: number;
   private holdsWork = false;
+  private reporter?: StatusReporter;
 
   constructor(private readonly deps: TunnelAgentDeps) {
     if (!deps.config.nodeId || !deps.privateKey) throw new Error('TunnelAgent needs an enrolled config and a private key');
@@ -105,6 +113,9 @@ export class TunnelAgent {
       if (finished) return;
       finished = true;
       if (fallback) this.deps.clock.clearTimeout(fallback);
+      this.reporter?.close();
+      this.reporter = undefined;
+      this.holdsWork = false;
       ssh.end();
       const stable = connectedAt > 0 && this.deps.clock.now() - connectedAt >= STABLE_MS;
       if (stable) this.backoff.reset();
@@ -149,6 +160,8 @@ export class TunnelAgent {
       connectedAt = this.deps.clock.now();
       this.lastConnectedAt = connectedAt;
       this.lastError = null;
+      // Announcing the status channel lets the server open it towards us.
+      if (this.deps.collectStatus) ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined);
       for (const name of this.forwarder.names) {
         ssh.forwardIn(name, SERVICE_PORT, (err) => {
           if (err) log.warn({ service: name, err: err.message }, 'server refused the service');
@@ -157,12 +170,35 @@ export class TunnelAgent {
       if (this.lifecycle.state === 'connecting') this.lifecycle.transition('connected');
       log.info({ services: this.forwarder.names }, 'tunnel up');
     });
-    ssh.on('tcp connection', (info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void) => this.forwarder.handle(info, accept, reject));
+    ssh.on('tcp connection', (info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void) => {
+      if (info.destIP === STATUS_CHANNEL) this.startReporter(accept, reject);
+      else this.forwarder.handle(info, accept, reject);
+    });
     ssh.on('error', (err) => {
       this.lastError = describeSshError(err);
       end(this.lastError);
     });
     ssh.on('close', () => end('tunnel closed'));
+  }
+
+  private startReporter(accept: () => ClientChannel, reject: () => void): void {
+    const collect = this.deps.collectStatus;
+    if (!collect || this.lifecycle.state !== 'connected') {
+      reject();
+      return;
+    }
+    this.reporter?.close();
+    this.reporter = new StatusReporter(accept(), {
+      clock: this.deps.clock,
+      log: this.deps.log,
+      collect,
+      reportEveryMs: this.deps.config.statusIntervalMs,
+      ...(this.deps.workPollMs !== undefined ? { pollEveryMs: this.deps.workPollMs } : {}),
+      onReply: (r) => {
+        this.holdsWork = r.holdsWork;
+        this.deps.onServerReply?.(r);
+      },
+    });
   }
 
   private hostKeyMatches(key: Buffer): boolean {
@@ -197,6 +233,7 @@ export class TunnelAgent {
     if (this.lifecycle.state === 'stopped') return;
     this.lifecycle.transition('stopped');
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.reporter?.close();
     this.ssh?.end();
     // A clean close lets the SSH disconnect reach the server; cut it if that stalls.
     const ws = this.ws;

@@ -10,6 +10,8 @@ import { SecretBox } from '../shared/secretBox.js';
 import { pinOfPem } from '../shared/tlsPin.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
+import { serveStatusChannel } from './gateway/statusChannel.js';
+import { serverHoldsWork } from './nodeWork.js';
 import { createApp } from './http/app.js';
 import { SessionManager } from './sessions/sessionManager.js';
 import { appendAudit, recordAudit } from './store/auditStore.js';
@@ -97,6 +99,10 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
             await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt } }, now);
           })
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect'));
+      });
+      conn.once('status-ready', () => {
+        const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
+        void serveStatusChannel(conn, { db, clock, log: statusLog, historyLimit: config.statusHistoryLimit, holdsWork: (id) => serverHoldsWork(db, id) });
       });
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
     },

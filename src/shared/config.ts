@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { serviceNameSchema } from './protocol.js';
+import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
+export type { OnDemandSchedule } from './protocol.js';
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT');
 
@@ -24,17 +25,10 @@ export const serverConfigSchema = z.object({
   keepaliveIntervalMs: z.number().int().positive().default(10_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   logLevel: z.string().default('info'),
+  /** How many status reports the server keeps per node. */
+  statusHistoryLimit: z.number().int().positive().max(10_000).default(200),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
-
-/** An on-demand schedule as stored in node.json (and proposed by the server). */
-export const onDemandScheduleSchema = z.object({
-  windows: z.array(z.string().max(64)).min(1).max(32),
-  timeZone: z.string().max(64),
-  intervalMs: z.number().int().positive(),
-  durationMs: z.number().int().positive(),
-});
-export type OnDemandSchedule = z.infer<typeof onDemandScheduleSchema>;
 
 /** node.json in the node's home. */
 export const nodeConfigSchema = z.object({

@@ -12,6 +12,10 @@ export interface NodeRecord {
   agentVersion: string | null;
   createdAt: number;
   lastSeenAt: number | null;
+  /** When an on-demand node said it will connect next. */
+  nextCheckInAt: number | null;
+  /** A mode proposed from the API, as JSON text, until the node reports it applied. */
+  proposedMode: string | null;
 }
 
 interface Row {
@@ -25,6 +29,8 @@ interface Row {
   agent_version: string | null;
   created_at: number;
   last_seen_at: number | null;
+  next_check_in_at: number | null;
+  proposed_mode: string | null;
 }
 
 const toRecord = (r: Row): NodeRecord => ({
@@ -38,10 +44,12 @@ const toRecord = (r: Row): NodeRecord => ({
   agentVersion: r.agent_version,
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
+  nextCheckInAt: r.next_check_in_at,
+  proposedMode: r.proposed_mode,
 });
 
 /** Adds a freshly enrolled node. */
-export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode'> & { enrolledBy: string }): Promise<void> {
+export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode'> & { enrolledBy: string }): Promise<void> {
   await q.run(
     'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)',
     [n.id, n.name, n.groupId, n.publicKey, n.status, JSON.stringify(n.services), n.agentVersion, n.enrolledBy, n.createdAt],
