@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v oathtool >/dev/null || need+=(oathtool)
 command -v openssl >/dev/null || need+=(openssl)
+# A real HTTP proxy (Basic and Digest auth) for the agent's CONNECT path.
+[ -x /usr/sbin/squid ] || need+=(squid)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -8,6 +8,7 @@ import { enroll } from '../node/enroll.js';
 import { runAgent } from '../node/agentRunner.js';
 import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
 import { registerNodeModeCommands } from './nodeModeCommands.js';
+import { registerNodeProxyCommands } from './nodeProxyCommands.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
@@ -92,6 +93,7 @@ export function registerNodeCommands(program: Command): void {
     });
 
   registerNodeModeCommands(node);
+  registerNodeProxyCommands(node);
 }
 
 /** Whether process `pid` exists. */

@@ -6,6 +6,8 @@ import { ConnectModeController, connectModeOf, type ControllerReport } from './c
 import { loadNodeConfig, nodePaths, readPrivateKey, writeAgentState } from './nodeHome.js';
 import { setNodeMode } from './nodeMode.js';
 import { collectNodeStatus } from './nodeStatus.js';
+import type { ProxyTarget } from './proxyConnect.js';
+import { resolveProxy } from './proxySettings.js';
 import type { ConnectModeSpec } from '../shared/protocol.js';
 import { TunnelAgent, type AgentReport } from './tunnelAgent.js';
 
@@ -25,6 +27,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   const initialMode = connectModeOf(config);
   const privateKey = await readPrivateKey(o.home);
   const log = o.log.child({ nodeId: config.nodeId });
+  let proxy: ProxyTarget | undefined = await resolveProxy(config, o.env, o.home);
   let agent: TunnelAgent | undefined;
   let agentReport: AgentReport | undefined;
   let ctlReport: ControllerReport | undefined;
@@ -76,6 +79,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         privateKey,
         clock: o.clock,
         log,
+        proxy: () => proxy,
         collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         onServerReply: (r) => {
@@ -102,10 +106,12 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   const path = nodePaths(o.home).config;
   const reload = () => {
     loadNodeConfig(o.home, o.env)
-      .then((next) => {
+      .then(async (next) => {
         const changed = modeKey(next) !== modeKey(config);
         const mode = changed ? connectModeOf(next) : undefined;
+        const nextProxy = await resolveProxy(next, o.env, o.home);
         config = next;
+        proxy = nextProxy;
         if (mode) controller.setMode(mode);
       })
       .catch((err: Error) => log.warn({ err: err.message }, 'node.json changed but cannot be used; keeping the current mode'));
@@ -114,7 +120,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   // the process alive (the clock's timers are unref'd).
   watchFile(path, { interval: CONFIG_POLL_MS, persistent: true }, reload);
 
-  log.info({ server: config.serverUrl, services: Object.keys(config.services), mode: config.mode }, 'burrow agent starting');
+  log.info({ server: config.serverUrl, services: Object.keys(config.services), mode: config.mode, proxy: proxy?.url ?? null }, 'burrow agent starting');
   controller.start(initialMode);
   return async () => {
     unwatchFile(path, reload);

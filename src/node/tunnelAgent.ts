@@ -12,6 +12,7 @@ import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ServiceForwarder } from './serviceForwarder.js';
 import { StatusReporter } from './statusReporter.js';
+import { connectThroughProxy, type ProxyTarget } from './proxyConnect.js';
 
 /** The agent's lifecycle. */
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -44,6 +45,8 @@ export interface TunnelAgentDeps {
   collectStatus?: () => Promise<NodeStatusReport>;
   /** Asks the server this often whether it holds work (on-demand check-ins). */
   workPollMs?: number;
+  /** The proxy to reach the server through, asked at each attempt (settings may change). */
+  proxy?: () => ProxyTarget | undefined;
   /** Called with every reply on the status channel (work held, proposed mode). */
   onServerReply?: (r: StatusReply) => void;
 }
@@ -101,7 +104,9 @@ export class TunnelAgent {
     this.closeHint = undefined;
     this.lifecycle.transition('connecting');
     const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
-    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin), perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
+    const proxy = this.deps.proxy?.();
+    const dial = proxy ? (host: string, port: number) => connectThroughProxy(proxy, host, port) : undefined;
+    const ws = new WebSocket(url, { agent: pinnedAgent(config.tlsPin, dial), perMessageDeflate: false, handshakeTimeout: 15_000, maxPayload: 1024 * 1024 });
     this.ws = ws;
     let connectedAt = 0;
     let why = 'connection closed';

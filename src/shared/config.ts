@@ -53,6 +53,14 @@ export const nodeConfigSchema = z.object({
   modeLocked: z.boolean().default(false),
   /** Past an on-demand check-in, how often to ask whether the server still holds work. */
   holdCheckMs: z.number().int().positive().default(5_000),
+  /** An HTTP(S) proxy for reaching the server; the password is sealed with the node's key file. */
+  proxy: z
+    .object({
+      url: z.string().regex(/^https?:\/\/[^/@\s]+(:\d{1,5})?\/?$/, 'a proxy URL is http(s)://host:port, without credentials'),
+      username: z.string().max(256).optional(),
+      sealedPassword: z.string().optional(),
+    })
+    .optional(),
   /** How often a connected always-on agent reports its status. */
   statusIntervalMs: z.number().int().positive().default(60_000),
 }).refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] });
