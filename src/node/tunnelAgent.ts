@@ -179,9 +179,11 @@ export class TunnelAgent {
       if (info.destIP === STATUS_CHANNEL) this.startReporter(accept, reject);
       else this.forwarder.handle(info, accept, reject);
     });
-    ssh.on('error', (err) => {
+    ssh.on('error', (err: Error & { level?: string }) => {
       this.lastError = describeSshError(err);
       end(this.lastError);
+      // A keepalive timeout means the link is dead: a close handshake would never finish.
+      if (err.level === 'client-timeout') ws.terminate();
     });
     ssh.on('close', () => end('tunnel closed'));
   }
@@ -251,5 +253,6 @@ export class TunnelAgent {
 
 function describeSshError(err: Error & { level?: string }): string {
   if (err.level === 'client-authentication') return 'the server does not accept this node key (unknown, pending or revoked node)';
+  if (err.level === 'client-timeout') return 'the server stopped answering keepalives (dead link)';
   return err.message;
 }

@@ -22,7 +22,8 @@ export const serverConfigSchema = z.object({
   sessionIdleMs: z.number().int().positive().default(15 * 60_000),
   /** How long a session waits for its node to come back before it closes. */
   nodeGraceMs: z.number().int().nonnegative().default(60_000),
-  keepaliveIntervalMs: z.number().int().positive().default(10_000),
+  /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
+  keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   logLevel: z.string().default('info'),
   /** How many status reports the server keeps per node. */
@@ -40,7 +41,8 @@ export const nodeConfigSchema = z.object({
   /** The server's SSH host key (OpenSSH public key line), pinned at enrollment. */
   sshHostKey: z.string(),
   services: z.record(serviceNameSchema, hostPort).default({}),
-  keepaliveIntervalMs: z.number().int().positive().default(10_000),
+  /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
+  keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   backoffInitialMs: z.number().int().positive().default(1_000),
   backoffMaxMs: z.number().int().positive().default(60_000),

@@ -89,7 +89,15 @@ export class TunnelGateway {
     const link = this.pending.get(`${ip}:${port}`);
     const log = this.deps.log.child({ peer: `${ip}:${port}` });
     let node: NodeRecord | undefined;
-    client.on('error', (err) => log.debug({ err: err.message }, 'tunnel ssh error'));
+    client.on('error', (err: Error & { level?: string }) => {
+      log.debug({ err: err.message }, 'tunnel ssh error');
+      // Keepalives went unanswered: the link is dead, so drop it now instead of waiting
+      // for a WebSocket close handshake that cannot complete.
+      if (err.level === 'client-timeout') {
+        log.info('node stopped answering keepalives; dropping its tunnel');
+        link?.ws.terminate();
+      }
+    });
     client.on('authentication', (ctx) => {
       void this.authenticate(ctx, link, (n) => {
         node = n;
