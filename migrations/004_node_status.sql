@@ -11,3 +11,19 @@ CREATE INDEX node_status_node ON node_status(node_id, id);
 ALTER TABLE nodes ADD COLUMN next_check_in_at INTEGER;
 -- A mode proposed from the API (JSON), applied by the node at its next connection.
 ALTER TABLE nodes ADD COLUMN proposed_mode TEXT;
+
+-- Sessions requested while an on-demand node was away; opened when it checks in.
+CREATE TABLE session_requests (
+  id           TEXT PRIMARY KEY,
+  node_id      TEXT NOT NULL REFERENCES nodes(id),
+  user_id      TEXT NOT NULL REFERENCES users(id),
+  service      TEXT NOT NULL,
+  source_ip    TEXT NOT NULL,
+  requested_at INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  state        TEXT NOT NULL CHECK (state IN ('queued', 'opened', 'cancelled', 'expired', 'failed')),
+  session_id   TEXT REFERENCES sessions(id),
+  reason       TEXT,
+  updated_at   INTEGER
+);
+CREATE INDEX session_requests_node ON session_requests(node_id, state);

@@ -4,6 +4,7 @@ import { BurrowError } from '../shared/errors.js';
 import { requestJson } from '../shared/pinnedHttps.js';
 import type { NodeView, SessionView } from '../shared/protocol.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
+import { registerAdminSessionRequestCommands } from './adminSessionRequestCommands.js';
 import { AdminClient, forgetCredentials, pinFor, saveCredentials } from './adminClient.js';
 import { printJson, printTable } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
@@ -142,6 +143,7 @@ export function registerAdminCommands(program: Command): void {
 
   registerAdminNodeStatusCommands(node);
   registerSessionCommands(admin);
+  registerAdminSessionRequestCommands(admin);
   registerAuditCommands(admin);
 }
 

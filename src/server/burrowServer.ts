@@ -12,13 +12,14 @@ import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { serveStatusChannel } from './gateway/statusChannel.js';
 import { serverHoldsWork } from './nodeWork.js';
+import { SessionQueue } from './sessionQueue.js';
 import { createApp } from './http/app.js';
 import { SessionManager } from './sessions/sessionManager.js';
 import { appendAudit, recordAudit } from './store/auditStore.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { markNodeSeen } from './store/nodeStore.js';
-import { closeOrphanSessions } from './store/sessionStore.js';
+import { closeOrphanSessions, getSession } from './store/sessionStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 
 /** Reads server.json and applies environment overrides. */
@@ -71,6 +72,18 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       nodeGraceMs: config.nodeGraceMs,
     },
   });
+  const queue = new SessionQueue({
+    db,
+    clock,
+    log: log.child({ part: 'session-queue' }),
+    registry,
+    sessions,
+    maxWaitMs: config.sessionQueueMaxWaitMs,
+    viewSession: async (id) => {
+      const r = sessions.get(id) ?? (await getSession(db, id));
+      return r ? sessions.view(r) : null;
+    },
+  });
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -102,12 +115,12 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       });
       conn.once('status-ready', () => {
         const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
-        void serveStatusChannel(conn, { db, clock, log: statusLog, historyLimit: config.statusHistoryLimit, holdsWork: (id) => serverHoldsWork(db, id) });
+        void serveStatusChannel(conn, { db, clock, log: statusLog, historyLimit: config.statusHistoryLimit, holdsWork: (id) => serverHoldsWork(db, queue, id) });
       });
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
     },
   });
-  const app = createApp({ db, clock, log, box, registry, sessions, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl });
+  const app = createApp({ db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl });
 
   const server = https.createServer({ cert, key, minVersion: 'TLSv1.2' }, app.callback());
   server.headersTimeout = 20_000;

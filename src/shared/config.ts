@@ -26,6 +26,8 @@ export const serverConfigSchema = z.object({
   keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   logLevel: z.string().default('info'),
+  /** How long a session requested for an away on-demand node waits for it. */
+  sessionQueueMaxWaitMs: z.number().int().positive().default(24 * 3_600_000),
   /** How many status reports the server keeps per node. */
   statusHistoryLimit: z.number().int().positive().max(10_000).default(200),
 });

@@ -103,6 +103,21 @@ export interface NodeView {
   agentVersion: string | null;
 }
 
+/** A session asked for while its on-demand node was away. */
+export interface SessionRequestView {
+  id: string;
+  nodeId: string;
+  service: string;
+  state: 'queued' | 'opened' | 'cancelled' | 'expired' | 'failed';
+  requestedAt: string;
+  /** When the node is expected to check in (null: unknown); shown while queued. */
+  expectedAt: string | null;
+  expiresAt: string;
+  /** The session once opened. */
+  session: SessionView | null;
+  reason: string | null;
+}
+
 /** GET /v1/nodes/:id/status: liveness and the latest and recent health reports. */
 export interface NodeStatusView {
   nodeId: string;

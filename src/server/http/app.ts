@@ -11,11 +11,12 @@ import { enrollRoutes } from './routes/enrollRoutes.js';
 import { nodeRoutes } from './routes/nodeRoutes.js';
 import { nodeStatusRoutes } from './routes/nodeStatusRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
+import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 
 /** Every API route with the permission it needs; the authorization test walks this list. */
 export function apiRoutes(d: ApiDeps): RouteDef[] {
-  return [...systemRoutes(d), ...authRoutes(d), ...enrollRoutes(d), ...nodeRoutes(d), ...nodeStatusRoutes(d), ...sessionRoutes(d), ...auditRoutes(d)];
+  return [...systemRoutes(d), ...authRoutes(d), ...enrollRoutes(d), ...nodeRoutes(d), ...nodeStatusRoutes(d), ...sessionRoutes(d), ...sessionRequestRoutes(d), ...auditRoutes(d)];
 }
 
 /** The Koa application: error shape, security headers, then the route table. */
