@@ -11,6 +11,9 @@ CREATE INDEX node_status_node ON node_status(node_id, id);
 ALTER TABLE nodes ADD COLUMN next_check_in_at INTEGER;
 -- A mode proposed from the API (JSON), applied by the node at its next connection.
 ALTER TABLE nodes ADD COLUMN proposed_mode TEXT;
+-- A rotated key the node registered over its tunnel; it replaces public_key (which is
+-- then refused) the first time the node signs in with it.
+ALTER TABLE nodes ADD COLUMN next_public_key TEXT;
 
 -- Sessions requested while an on-demand node was away; opened when it checks in.
 CREATE TABLE session_requests (

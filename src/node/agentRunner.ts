@@ -5,6 +5,7 @@ import type { Logger } from '../shared/log.js';
 import { ConnectModeController, connectModeOf, type ControllerReport } from './connectModeController.js';
 import { loadNodeConfig, nodePaths, readPrivateKey, writeAgentState } from './nodeHome.js';
 import { setNodeMode } from './nodeMode.js';
+import { KeyRotation } from './keyRotation.js';
 import { collectNodeStatus } from './nodeStatus.js';
 import type { ProxyTarget } from './proxyConnect.js';
 import { resolveProxy } from './proxySettings.js';
@@ -25,7 +26,10 @@ const modeKey = (c: Pick<NodeConfig, 'mode' | 'schedule'>) => JSON.stringify([c.
 export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: Logger; clock: Clock }): Promise<() => Promise<void>> {
   let config = await loadNodeConfig(o.home, o.env);
   const initialMode = connectModeOf(config);
-  const privateKey = await readPrivateKey(o.home);
+  let privateKey = await readPrivateKey(o.home);
+  const keyRotation = new KeyRotation(o.home, config.keyRotationMs, o.clock, (key) => {
+    privateKey = key;
+  });
   const log = o.log.child({ nodeId: config.nodeId });
   let proxy: ProxyTarget | undefined = await resolveProxy(config, o.env, o.home);
   let agent: TunnelAgent | undefined;
@@ -76,7 +80,8 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     createLink: () => {
       const a: TunnelAgent = new TunnelAgent({
         config,
-        privateKey,
+        privateKey: () => privateKey,
+        keyRotation,
         clock: o.clock,
         log,
         proxy: () => proxy,

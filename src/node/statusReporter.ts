@@ -59,7 +59,8 @@ export class StatusReporter {
     }, ms);
   }
 
-  private send(line: StatusLine): void {
+  /** Sends one line now (reports and polls are sent by the reporter itself). */
+  send(line: StatusLine): void {
     if (!this.closed) writeJsonLine(this.channel, line);
   }
 

@@ -37,7 +37,8 @@ export interface AgentReport {
 /** Dependencies of the agent. */
 export interface TunnelAgentDeps {
   config: NodeConfig;
-  privateKey: string;
+  /** The node's current private key (it changes when the key rotates). */
+  privateKey: () => string;
   clock: Clock;
   log: Logger;
   onReport?: (r: AgentReport) => void;
@@ -45,10 +46,20 @@ export interface TunnelAgentDeps {
   collectStatus?: () => Promise<NodeStatusReport>;
   /** Asks the server this often whether it holds work (on-demand check-ins). */
   workPollMs?: number;
+  /** Rotates the node key over the status channel when it is due. */
+  keyRotation?: KeyRotator;
   /** The proxy to reach the server through, asked at each attempt (settings may change). */
   proxy?: () => ProxyTarget | undefined;
   /** Called with every reply on the status channel (work held, proposed mode). */
   onServerReply?: (r: StatusReply) => void;
+}
+
+/** What the agent needs from key rotation (KeyRotation). */
+export interface KeyRotator {
+  due(): Promise<boolean>;
+  prepare(): Promise<string>;
+  commit(publicKey: string): Promise<boolean>;
+  abandon(): void;
 }
 
 /** A connection is "stable" after this long; only then does backoff start over. */
@@ -75,9 +86,12 @@ export class TunnelAgent {
   private closeHint?: number;
   private holdsWork = false;
   private reporter?: StatusReporter;
+  private rotating = false;
+  /** Ends the current connection (it then reconnects as after any drop). */
+  private dropConnection?: (why: string) => void;
 
   constructor(private readonly deps: TunnelAgentDeps) {
-    if (!deps.config.nodeId || !deps.privateKey) throw new Error('TunnelAgent needs an enrolled config and a private key');
+    if (!deps.config.nodeId || !deps.privateKey()) throw new Error('TunnelAgent needs an enrolled config and a private key');
     this.lifecycle = new StateMachine<AgentState>('idle', agentTransitions, deps.log, () => this.report());
     this.backoff = new Backoff({ initialMs: deps.config.backoffInitialMs, maxMs: deps.config.backoffMaxMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log);
@@ -121,12 +135,15 @@ export class TunnelAgent {
       this.reporter?.close();
       this.reporter = undefined;
       this.holdsWork = false;
+      this.deps.keyRotation?.abandon();
+      this.rotating = false;
       ssh.end();
       const stable = connectedAt > 0 && this.deps.clock.now() - connectedAt >= STABLE_MS;
       if (stable) this.backoff.reset();
       this.scheduleReconnect(why);
     };
     let fallback: TimerHandle | undefined;
+    this.dropConnection = (reason: string) => end(reason);
     const end = (reason: string) => {
       why = reason;
       if (fallback || finished) return;
@@ -154,7 +171,7 @@ export class TunnelAgent {
       ssh.connect({
         sock: stream as never,
         username: config.nodeId,
-        privateKey,
+        privateKey: privateKey(),
         hostVerifier: (key: Buffer) => this.hostKeyMatches(key),
         keepaliveInterval: config.keepaliveIntervalMs,
         keepaliveCountMax: config.keepaliveCountMax,
@@ -204,8 +221,42 @@ export class TunnelAgent {
       onReply: (r) => {
         this.holdsWork = r.holdsWork;
         this.deps.onServerReply?.(r);
+        if (r.keyRegistered) void this.finishRotation(r.keyRegistered);
+        else void this.maybeRotate();
       },
     });
+  }
+
+  /** Starts a key rotation if one is due: the new key goes to the server over this tunnel. */
+  private async maybeRotate(): Promise<void> {
+    const rotation = this.deps.keyRotation;
+    if (!rotation || this.rotating || !this.reporter) return;
+    this.rotating = true;
+    try {
+      if (!(await rotation.due())) {
+        this.rotating = false;
+        return;
+      }
+      const publicKey = await rotation.prepare();
+      this.deps.log.info('key rotation due; registering the next key over the tunnel');
+      this.reporter?.send({ rotateKey: { publicKey } });
+    } catch (err) {
+      this.rotating = false;
+      this.deps.log.warn({ err: (err as Error).message }, 'key rotation failed; the current key stays');
+    }
+  }
+
+  /** The server registered the next key: switch to it by reconnecting with it. */
+  private async finishRotation(publicKey: string): Promise<void> {
+    try {
+      if (!(await this.deps.keyRotation?.commit(publicKey))) return;
+      this.deps.log.info('the server registered the next key; reconnecting with it');
+      this.dropConnection?.('switching to the rotated key');
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'could not switch to the rotated key');
+    } finally {
+      this.rotating = false;
+    }
   }
 
   private hostKeyMatches(key: Buffer): boolean {

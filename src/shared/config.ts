@@ -65,6 +65,8 @@ export const nodeConfigSchema = z.object({
       sealedPassword: z.string().optional(),
     })
     .optional(),
+  /** How old the node's SSH key may grow before the agent rotates it over the tunnel. */
+  keyRotationMs: z.number().int().positive().default(30 * 86_400_000),
   /** How often a connected always-on agent reports its status. */
   statusIntervalMs: z.number().int().positive().default(60_000),
 }).refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] });

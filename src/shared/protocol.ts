@@ -51,7 +51,12 @@ export const nodeStatusReportSchema = z.object({
 export type NodeStatusReport = z.infer<typeof nodeStatusReportSchema>;
 
 /** One line from the agent: a status report, or only "do you hold work for me?". */
-export const statusLineSchema = z.union([z.object({ report: nodeStatusReportSchema }), z.object({ poll: z.literal(true) })]);
+export const statusLineSchema = z.union([
+  z.object({ report: nodeStatusReportSchema }),
+  z.object({ poll: z.literal(true) }),
+  /** Key rotation: the node's next public key, registered over the authenticated tunnel. */
+  z.object({ rotateKey: z.object({ publicKey: z.string().startsWith('ssh-ed25519 ').max(200) }) }),
+]);
 export type StatusLine = z.infer<typeof statusLineSchema>;
 
 /** The server's answer to each line. */
@@ -60,6 +65,8 @@ export const statusReplySchema = z.object({
   holdsWork: z.boolean(),
   /** A mode proposed from the API; applied unless the operator locked the mode. */
   proposedMode: connectModeSchema.nullable(),
+  /** Echoes a public key the server registered as the node's next key. */
+  keyRegistered: z.string().optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 

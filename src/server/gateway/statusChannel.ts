@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../../shared/clock.js';
 import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
 import type { Logger } from '../../shared/log.js';
 import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type StatusReply } from '../../shared/protocol.js';
 import type { Database } from '../store/database.js';
-import { getNode } from '../store/nodeStore.js';
+import ssh2 from 'ssh2';
+import { appendAudit } from '../store/auditStore.js';
+import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
 import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
 import type { NodeConnection } from './nodeConnection.js';
 
@@ -67,7 +70,42 @@ async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown,
       await setNodeSchedule(tx, conn.nodeId, r.mode, r.nextCheckInAt === null ? null : Date.parse(r.nextCheckInAt));
     });
   }
+  let keyRegistered: string | undefined;
+  if ('rotateKey' in line.data) keyRegistered = await registerNextKey(conn, line.data.rotateKey.publicKey, deps);
   const node = await getNode(deps.db, conn.nodeId);
-  const reply: StatusReply = { holdsWork: await deps.holdsWork(conn.nodeId), proposedMode: parseProposal(node?.proposedMode ?? null) };
+  const reply: StatusReply = {
+    holdsWork: await deps.holdsWork(conn.nodeId),
+    proposedMode: parseProposal(node?.proposedMode ?? null),
+    ...(keyRegistered ? { keyRegistered } : {}),
+  };
   writeJsonLine(channel, reply);
+}
+
+/**
+ * Registers a node's next key, asked for over its authenticated tunnel; the old key
+ * stays valid until the node signs in with the new one. Returns the key on success.
+ */
+async function registerNextKey(conn: NodeConnection, publicKey: string, deps: StatusChannelDeps): Promise<string | undefined> {
+  const key = publicKey.trim();
+  const parsed = ssh2.utils.parseKey(key);
+  if (parsed instanceof Error || parsed.type !== 'ssh-ed25519') {
+    deps.log.warn('refused a rotated key that is not an ed25519 public key');
+    return undefined;
+  }
+  if (await getNodeByKey(deps.db, key)) {
+    deps.log.warn('refused a rotated key already in use');
+    return undefined;
+  }
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await setNextPublicKey(tx, conn.nodeId, key);
+    await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.key.register', target: conn.nodeId, result: 'ok', detail: { fingerprint: keyFingerprint(key) } }, now);
+  });
+  return key;
+}
+
+/** SHA-256 fingerprint of an OpenSSH public key line, as ssh-keygen -l shows it. */
+export function keyFingerprint(line: string): string {
+  const blob = Buffer.from(line.trim().split(/\s+/)[1] ?? '', 'base64');
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }

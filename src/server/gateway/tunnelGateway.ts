@@ -8,7 +8,9 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { TUNNEL_PATH } from '../../shared/protocol.js';
 import type { Database } from '../store/database.js';
-import { getNode, type NodeRecord } from '../store/nodeStore.js';
+import { getNode, promoteNextPublicKey, type NodeRecord } from '../store/nodeStore.js';
+import { appendAudit } from '../store/auditStore.js';
+import { keyFingerprint } from './statusChannel.js';
 import { NodeConnection } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
@@ -121,14 +123,17 @@ export class TunnelGateway {
       return;
     }
     const node = await getNode(this.deps.db, ctx.username).catch(() => undefined);
-    const parsed = node ? ssh2.utils.parseKey(node.publicKey) : undefined;
-    const key = parsed instanceof Error ? undefined : parsed;
-    const sameKey =
-      key !== undefined &&
-      ctx.key.algo === key.type &&
-      ctx.key.data.length === key.getPublicSSH().length &&
-      timingSafeEqual(ctx.key.data, key.getPublicSSH());
-    if (!node || !key || !sameKey) {
+    // The node's key, or the one it registered while rotating (first use promotes it).
+    const matches = (line: string | null | undefined) => {
+      const parsed = line ? ssh2.utils.parseKey(line) : undefined;
+      const k = parsed instanceof Error ? undefined : parsed;
+      const same = k !== undefined && ctx.key.algo === k.type && ctx.key.data.length === k.getPublicSSH().length && timingSafeEqual(ctx.key.data, k.getPublicSSH());
+      return same ? k : undefined;
+    };
+    const current = matches(node?.publicKey);
+    const next = current ? undefined : matches(node?.nextPublicKey);
+    const key = current ?? next;
+    if (!node || !key) {
       ctx.reject(['publickey']);
       return;
     }
@@ -149,9 +154,28 @@ export class TunnelGateway {
       link?.ws.close(close.code, close.reason);
       return;
     }
+    if (next) {
+      try {
+        await this.promoteKey(node, link?.ip ?? 'unknown');
+      } catch (err) {
+        this.deps.log.warn({ nodeId: node.id, err: (err as Error).message }, 'could not promote the rotated key');
+        ctx.reject(['publickey']);
+        return;
+      }
+    }
     // Set before accepting: ssh2 may emit `ready` from inside accept().
     admit(node);
     ctx.accept();
+  }
+
+  /** The node signed in with its rotated key: that key becomes its only key. */
+  private async promoteKey(node: NodeRecord, ip: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (tx) => {
+      await promoteNextPublicKey(tx, node.id);
+      await appendAudit(tx, { actor: node.id, sourceIp: ip, action: 'node.key.rotate', target: node.id, result: 'ok', detail: { retired: keyFingerprint(node.publicKey), current: keyFingerprint(node.nextPublicKey ?? '') } }, now);
+    });
+    this.deps.log.info({ nodeId: node.id }, 'node switched to its rotated key; the old key is retired');
   }
 
   /** Stops accepting tunnels and drops the ones up now. */
