@@ -36,7 +36,7 @@ async function enrollOne(i: number): Promise<void> {
   const config = nodeConfigSchema.parse({ serverUrl: args.serverUrl, nodeId: answer.nodeId, name, tlsPin: pin, sshHostKey: answer.sshHostKey, services: {} });
   const agent = new TunnelAgent({
     config,
-    privateKey: keys.private,
+    privateKey: () => keys.private,
     clock: systemClock,
     log: silentLogger(),
     onReport: (r) => {

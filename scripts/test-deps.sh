@@ -8,6 +8,8 @@ command -v sqlite3 >/dev/null || need+=(sqlite3)
 # The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+# A real HTTP proxy (Basic and Digest auth) for the agent's CONNECT path.
+[ -x /usr/sbin/squid ] || need+=(squid)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -10,6 +10,8 @@ import { registerJobCommands } from './jobCommands.js';
 import { registerAuditCommands } from './auditCommands.js';
 import { registerUserCommands } from './userCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
+import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
+import { registerAdminSessionRequestCommands } from './adminSessionRequestCommands.js';
 import { resolveHome } from './homeDir.js';
 import { ask, readSecretFile } from './prompt.js';
 
@@ -166,8 +168,10 @@ export function registerAdminCommands(program: Command): void {
       else for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(13)} ${Array.isArray(v) ? v.join(',') : String(v)}\n`);
     });
 
+  registerAdminNodeStatusCommands(node);
   registerSessionCommands(admin);
   registerJobCommands(admin);
+  registerAdminSessionRequestCommands(admin);
   registerAuditCommands(admin);
   registerUserCommands(admin);
   registerTokenCommands(admin);

@@ -8,6 +8,8 @@ import { parseServiceTarget } from '../shared/serviceTarget.js';
 import { enroll } from '../node/enroll.js';
 import { runAgent } from '../node/agentRunner.js';
 import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
+import { registerNodeModeCommands } from './nodeModeCommands.js';
+import { registerNodeProxyCommands } from './nodeProxyCommands.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
@@ -82,19 +84,28 @@ export function registerNodeCommands(program: Command): void {
         name: config.name,
         server: config.serverUrl,
         services: config.services,
+        mode: config.mode,
+        schedule: config.mode === 'on-demand' ? (config.schedule ?? null) : null,
+        modeLocked: config.modeLocked,
         shell: config.shell,
         jobs: { enabled: config.jobs.enabled, signedUpdates: config.jobs.updateKey !== undefined },
         agent: running ? 'running' : 'stopped',
+        connect: running ? (state?.connect ?? null) : null,
         connected: running && state?.state === 'connected',
         lastConnectedAt: state?.lastConnectedAt ?? null,
         nextAttemptAt: running ? (state?.nextAttemptAt ?? null) : null,
+        nextCheckInAt: running ? (state?.nextCheckInAt ?? null) : null,
         lastError: state?.lastError ?? null,
       };
       if (o.json) printJson(status);
       else for (const [k, v] of Object.entries(status)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`);
     });
+
+  registerNodeModeCommands(node);
+  registerNodeProxyCommands(node);
 }
 
+/** Whether process `pid` exists. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

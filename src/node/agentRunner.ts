@@ -1,47 +1,137 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import type { Clock } from '../shared/clock.js';
+import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
-import { loadNodeConfig, readPrivateKey, writeAgentState } from './nodeHome.js';
-import { TunnelAgent } from './tunnelAgent.js';
+import { ConnectModeController, connectModeOf, type ControllerReport } from './connectModeController.js';
+import { loadNodeConfig, nodePaths, readPrivateKey, writeAgentState } from './nodeHome.js';
+import { setNodeMode } from './nodeMode.js';
+import { KeyRotation } from './keyRotation.js';
+import { collectNodeStatus } from './nodeStatus.js';
+import type { ProxyTarget } from './proxyConnect.js';
+import { resolveProxy } from './proxySettings.js';
+import type { ConnectModeSpec } from '../shared/protocol.js';
+import { TunnelAgent, type AgentReport } from './tunnelAgent.js';
 import { builtinServices } from './builtinServices.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** How often node.json is checked for a new mode; stat polling survives atomic renames. */
+const CONFIG_POLL_MS = 500;
 
-/** Starts the agent daemon of the node in `home`; resolves to a stop function. */
+const modeKey = (c: Pick<NodeConfig, 'mode' | 'schedule'>) => JSON.stringify([c.mode, c.mode === 'on-demand' ? (c.schedule ?? null) : null]);
+
+/**
+ * Starts the agent daemon of the node in `home`; resolves to a stop function. The
+ * connect-mode controller decides when a TunnelAgent runs; a change of mode in
+ * node.json (by `burrow node mode`) is picked up without a restart.
+ */
 export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: Logger; clock: Clock }): Promise<() => Promise<void>> {
-  const config = await loadNodeConfig(o.home, o.env);
-  const privateKey = await readPrivateKey(o.home);
+  let config = await loadNodeConfig(o.home, o.env);
+  const initialMode = connectModeOf(config);
+  let privateKey = await readPrivateKey(o.home);
+  const keyRotation = new KeyRotation(o.home, config.keyRotationMs, o.clock, (key) => {
+    privateKey = key;
+  });
   const log = o.log.child({ nodeId: config.nodeId });
+  let proxy: ProxyTarget | undefined = await resolveProxy(config, o.env, o.home);
+  let agent: TunnelAgent | undefined;
+  let agentReport: AgentReport | undefined;
+  let ctlReport: ControllerReport | undefined;
+  let lastConnectedAt: number | null = null;
+
   let writes = Promise.resolve();
-  const agent = new TunnelAgent({
-    config,
-    privateKey,
+  const write = () => {
+    const a = agentReport;
+    const c = ctlReport;
+    if (!c) return;
+    const linked = c.state !== 'sleeping';
+    const state = {
+      state: linked ? (a?.state ?? 'idle') : 'sleeping',
+      mode: c.mode,
+      connect: c.state,
+      pid: process.pid,
+      since: new Date(o.clock.now()).toISOString(),
+      lastConnectedAt: iso(lastConnectedAt),
+      lastError: a?.lastError ?? null,
+      nextAttemptAt: linked ? iso(a?.nextAttemptAt ?? null) : null,
+      nextCheckInAt: iso(c.nextCheckInAt),
+      lastCheckInAt: iso(c.lastCheckInAt),
+    };
+    // Serialize the writes so the file always ends with the latest state.
+    writes = writes.then(() => writeAgentState(o.home, state)).catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
+  };
+
+  // The proposal last acted on, so a refused or applied one is not retried on every reply.
+  let lastProposal = '';
+  const applyProposal = (p: ConnectModeSpec) => {
+    const key = modeKey({ mode: p.mode, schedule: p.mode === 'on-demand' ? p.schedule : undefined });
+    if (key === lastProposal || key === modeKey(config)) return;
+    lastProposal = key;
+    if (config.modeLocked) {
+      log.info({ proposed: p.mode }, 'the server proposes another connect mode; ignored because the mode is locked');
+      return;
+    }
+    log.info({ proposed: p.mode }, 'applying the connect mode proposed by the server');
+    setNodeMode(o.home, p).catch((err: Error) => log.warn({ err: err.message }, 'could not apply the proposed connect mode'));
+  };
+
+  const controller = new ConnectModeController({
     clock: o.clock,
     log,
-    builtins: builtinServices(config, privateKey, log, o.env),
+    holdCheckMs: config.holdCheckMs,
+    createLink: () => {
+      const a: TunnelAgent = new TunnelAgent({
+        config,
+        privateKey: () => privateKey,
+        keyRotation,
+        clock: o.clock,
+        log,
+        proxy: () => proxy,
+        builtins: builtinServices(config, privateKey, log, o.env),
+        collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
+        ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
+        onServerReply: (r) => {
+          if (r.proposedMode) applyProposal(r.proposedMode);
+        },
+        onReport: (r) => {
+          // A stopped agent's last words must not overwrite its successor's state.
+          if (agent !== a) return;
+          agentReport = r;
+          if (r.lastConnectedAt !== null) lastConnectedAt = Math.max(lastConnectedAt ?? 0, r.lastConnectedAt);
+          write();
+        },
+      });
+      agent = a;
+      agentReport = undefined;
+      return a;
+    },
     onReport: (r) => {
-      // Serialize the writes so the file always ends with the latest state.
-      writes = writes
-        .then(() =>
-          writeAgentState(o.home, {
-            state: r.state,
-            pid: process.pid,
-            since: new Date(o.clock.now()).toISOString(),
-            lastConnectedAt: iso(r.lastConnectedAt),
-            lastError: r.lastError,
-            nextAttemptAt: iso(r.nextAttemptAt),
-          }),
-        )
-        .catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
+      ctlReport = r;
+      write();
     },
   });
-  log.info({ server: config.serverUrl, services: Object.keys(config.services), shell: config.shell.enabled, jobs: config.jobs.enabled }, 'burrow agent starting');
-  // The clock's timers are unref'd, so while the agent waits to reconnect nothing would
-  // keep the process alive and the daemon would exit silently; this handle does, until stop.
-  const keepAlive = setInterval(() => undefined, 2 ** 30);
-  agent.start();
+
+  const path = nodePaths(o.home).config;
+  const reload = () => {
+    loadNodeConfig(o.home, o.env)
+      .then(async (next) => {
+        const changed = modeKey(next) !== modeKey(config);
+        const mode = changed ? connectModeOf(next) : undefined;
+        const nextProxy = await resolveProxy(next, o.env, o.home);
+        config = next;
+        proxy = nextProxy;
+        if (mode) controller.setMode(mode);
+      })
+      .catch((err: Error) => log.warn({ err: err.message }, 'node.json changed but cannot be used; keeping the current mode'));
+  };
+  // Persistent: while the agent sleeps between check-ins this watcher is all that keeps
+  // the process alive (the clock's timers are unref'd).
+  watchFile(path, { interval: CONFIG_POLL_MS, persistent: true }, reload);
+
+  log.info({ server: config.serverUrl, services: Object.keys(config.services), shell: config.shell.enabled, jobs: config.jobs.enabled, mode: config.mode, proxy: proxy?.url ?? null }, 'burrow agent starting');
+  controller.start(initialMode);
   return async () => {
-    clearInterval(keepAlive);
-    agent.stop();
+    unwatchFile(path, reload);
+    controller.stop();
     await writes;
   };
 }

@@ -39,6 +39,11 @@ export function readPrivateKey(home: string): Promise<string> {
 /** What a running agent last said about itself, for `burrow node status`. */
 export interface AgentStateFile {
   state: string;
+  mode: 'always-on' | 'on-demand';
+  /** What the connect-mode controller is doing: always-on, sleeping, checking-in, holding. */
+  connect: string;
+  nextCheckInAt: string | null;
+  lastCheckInAt: string | null;
   pid: number;
   since: string;
   lastConnectedAt: string | null;

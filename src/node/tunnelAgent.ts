@@ -6,12 +6,14 @@ import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { pinnedAgent } from '../shared/pinnedHttps.js';
-import { SERVICE_PORT, TUNNEL_PATH } from '../shared/protocol.js';
+import { SERVICE_PORT, STATUS_CHANNEL, TUNNEL_PATH, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
 import { SERVICE_TARGETS_HEADER } from '../shared/serviceTarget.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ServiceForwarder } from './serviceForwarder.js';
+import { StatusReporter } from './statusReporter.js';
+import { connectThroughProxy, type ProxyTarget } from './proxyConnect.js';
 
 /** The agent's lifecycle. */
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -36,12 +38,31 @@ export interface AgentReport {
 /** Dependencies of the agent. */
 export interface TunnelAgentDeps {
   config: NodeConfig;
-  privateKey: string;
+  /** The node's current private key (it changes when the key rotates). */
+  privateKey: () => string;
   clock: Clock;
   log: Logger;
   onReport?: (r: AgentReport) => void;
   /** Services served in-process (shell, jobs), by name. */
   builtins?: Record<string, (channel: ClientChannel) => void>;
+  /** Gathers a health report for the status channel; without it the agent reports nothing. */
+  collectStatus?: () => Promise<NodeStatusReport>;
+  /** Asks the server this often whether it holds work (on-demand check-ins). */
+  workPollMs?: number;
+  /** Rotates the node key over the status channel when it is due. */
+  keyRotation?: KeyRotator;
+  /** The proxy to reach the server through, asked at each attempt (settings may change). */
+  proxy?: () => ProxyTarget | undefined;
+  /** Called with every reply on the status channel (work held, proposed mode). */
+  onServerReply?: (r: StatusReply) => void;
+}
+
+/** What the agent needs from key rotation (KeyRotation). */
+export interface KeyRotator {
+  due(): Promise<boolean>;
+  prepare(): Promise<string>;
+  commit(publicKey: string): Promise<boolean>;
+  abandon(): void;
 }
 
 /**
@@ -77,9 +98,14 @@ export class TunnelAgent {
   private closeHint?: number;
   /** A Retry-After the server sent with 503 (ms): it knows its backlog better than our backoff. */
   private retryHintMs?: number;
+  private holdsWork = false;
+  private reporter?: StatusReporter;
+  private rotating = false;
+  /** Ends the current connection (it then reconnects as after any drop). */
+  private dropConnection?: (why: string) => void;
 
   constructor(private readonly deps: TunnelAgentDeps) {
-    if (!deps.config.nodeId || !deps.privateKey) throw new Error('TunnelAgent needs an enrolled config and a private key');
+    if (!deps.config.nodeId || !deps.privateKey()) throw new Error('TunnelAgent needs an enrolled config and a private key');
     this.lifecycle = new StateMachine<AgentState>('idle', agentTransitions, deps.log, () => this.report());
     this.backoff = new Backoff({ initialMs: deps.config.backoffInitialMs, maxMs: deps.config.backoffMaxMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins);
@@ -88,6 +114,11 @@ export class TunnelAgent {
   /** The state now. */
   get state(): AgentState {
     return this.lifecycle.state;
+  }
+
+  /** Whether the server said, in its last status reply, that it holds work for this node. */
+  get serverHoldsWork(): boolean {
+    return this.holdsWork && this.lifecycle.state === 'connected';
   }
 
   /** Starts connecting; the agent then keeps itself connected until `stop()`. */
@@ -104,9 +135,11 @@ export class TunnelAgent {
     const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
     // The targets tell the server how to speak to each WebUI (scheme, Host); the node still
     // decides where a channel goes, from its own allow-list.
+    const proxy = this.deps.proxy?.();
+    const dial = proxy ? (host: string, port: number) => connectThroughProxy(proxy, host, port) : undefined;
     const headers = { [SERVICE_TARGETS_HEADER]: JSON.stringify(config.services) };
     const ws = new WebSocket(url, {
-      agent: pinnedAgent(config.tlsPin),
+      agent: pinnedAgent(config.tlsPin, dial),
       headers,
       perMessageDeflate: false,
       handshakeTimeout: 15_000,
@@ -124,12 +157,18 @@ export class TunnelAgent {
       if (finished) return;
       finished = true;
       if (fallback) this.deps.clock.clearTimeout(fallback);
+      this.reporter?.close();
+      this.reporter = undefined;
+      this.holdsWork = false;
+      this.deps.keyRotation?.abandon();
+      this.rotating = false;
       ssh.end();
       const stable = connectedAt > 0 && this.deps.clock.now() - connectedAt >= STABLE_MS;
       if (stable) this.backoff.reset();
       this.scheduleReconnect(why);
     };
     let fallback: TimerHandle | undefined;
+    this.dropConnection = (reason: string) => end(reason);
     const end = (reason: string) => {
       why = reason;
       if (fallback || finished) return;
@@ -164,7 +203,7 @@ export class TunnelAgent {
       ssh.connect({
         sock: stream as never,
         username: config.nodeId,
-        privateKey,
+        privateKey: privateKey(),
         hostVerifier: (key: Buffer) => this.hostKeyMatches(key),
         keepaliveInterval: config.keepaliveIntervalMs,
         keepaliveCountMax: config.keepaliveCountMax,
@@ -175,6 +214,8 @@ export class TunnelAgent {
       connectedAt = this.deps.clock.now();
       this.lastConnectedAt = connectedAt;
       this.lastError = null;
+      // Announcing the status channel lets the server open it towards us.
+      if (this.deps.collectStatus) ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined);
       for (const name of this.forwarder.names) {
         ssh.forwardIn(name, SERVICE_PORT, (err) => {
           if (err) log.warn({ service: name, err: err.message }, 'server refused the service');
@@ -183,12 +224,71 @@ export class TunnelAgent {
       if (this.lifecycle.state === 'connecting') this.lifecycle.transition('connected');
       log.info({ services: this.forwarder.names }, 'tunnel up');
     });
-    ssh.on('tcp connection', (info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void) => this.forwarder.handle(info, accept, reject));
-    ssh.on('error', (err) => {
+    ssh.on('tcp connection', (info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void) => {
+      if (info.destIP === STATUS_CHANNEL) this.startReporter(accept, reject);
+      else this.forwarder.handle(info, accept, reject);
+    });
+    ssh.on('error', (err: Error & { level?: string }) => {
       this.lastError = describeSshError(err);
       end(this.lastError);
+      // A keepalive timeout means the link is dead: a close handshake would never finish.
+      if (err.level === 'client-timeout') ws.terminate();
     });
     ssh.on('close', () => end('tunnel closed'));
+  }
+
+  private startReporter(accept: () => ClientChannel, reject: () => void): void {
+    const collect = this.deps.collectStatus;
+    if (!collect || this.lifecycle.state !== 'connected') {
+      reject();
+      return;
+    }
+    this.reporter?.close();
+    this.reporter = new StatusReporter(accept(), {
+      clock: this.deps.clock,
+      log: this.deps.log,
+      collect,
+      reportEveryMs: this.deps.config.statusIntervalMs,
+      ...(this.deps.workPollMs !== undefined ? { pollEveryMs: this.deps.workPollMs } : {}),
+      onReply: (r) => {
+        this.holdsWork = r.holdsWork;
+        this.deps.onServerReply?.(r);
+        if (r.keyRegistered) void this.finishRotation(r.keyRegistered);
+        else void this.maybeRotate();
+      },
+    });
+  }
+
+  /** Starts a key rotation if one is due: the new key goes to the server over this tunnel. */
+  private async maybeRotate(): Promise<void> {
+    const rotation = this.deps.keyRotation;
+    if (!rotation || this.rotating || !this.reporter) return;
+    this.rotating = true;
+    try {
+      if (!(await rotation.due())) {
+        this.rotating = false;
+        return;
+      }
+      const publicKey = await rotation.prepare();
+      this.deps.log.info('key rotation due; registering the next key over the tunnel');
+      this.reporter?.send({ rotateKey: { publicKey } });
+    } catch (err) {
+      this.rotating = false;
+      this.deps.log.warn({ err: (err as Error).message }, 'key rotation failed; the current key stays');
+    }
+  }
+
+  /** The server registered the next key: switch to it by reconnecting with it. */
+  private async finishRotation(publicKey: string): Promise<void> {
+    try {
+      if (!(await this.deps.keyRotation?.commit(publicKey))) return;
+      this.deps.log.info('the server registered the next key; reconnecting with it');
+      this.dropConnection?.('switching to the rotated key');
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'could not switch to the rotated key');
+    } finally {
+      this.rotating = false;
+    }
   }
 
   private hostKeyMatches(key: Buffer): boolean {
@@ -226,12 +326,19 @@ export class TunnelAgent {
     if (this.lifecycle.state === 'stopped') return;
     this.lifecycle.transition('stopped');
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.reporter?.close();
     this.ssh?.end();
-    this.ws?.terminate();
+    // A clean close lets the SSH disconnect reach the server; cut it if that stalls.
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.close();
+      this.deps.clock.setTimeout(() => ws.terminate(), 1_000);
+    } else ws?.terminate();
   }
 }
 
 function describeSshError(err: Error & { level?: string }): string {
   if (err.level === 'client-authentication') return 'the server does not accept this node key (unknown, pending or revoked node)';
+  if (err.level === 'client-timeout') return 'the server stopped answering keepalives (dead link)';
   return err.message;
 }

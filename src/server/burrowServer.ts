@@ -10,6 +10,9 @@ import { SecretBox } from '../shared/secretBox.js';
 import { pinOfPem } from '../shared/tlsPin.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
+import { serveStatusChannel } from './gateway/statusChannel.js';
+import { serverHoldsWork } from './nodeWork.js';
+import { SessionQueue } from './sessionQueue.js';
 import { createApp } from './http/app.js';
 import { JobDispatcher } from './jobs/jobDispatcher.js';
 import { TerminalEndpoint } from './shell/terminalEndpoint.js';
@@ -19,7 +22,7 @@ import { appendAudit, recordAudit } from './store/auditStore.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { getNode, markNodeSeen } from './store/nodeStore.js';
-import { closeOrphanSessions } from './store/sessionStore.js';
+import { closeOrphanSessions, getSession } from './store/sessionStore.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 
 /** Reads server.json and applies environment overrides. */
@@ -73,6 +76,18 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       concurrency: { perUser: config.maxSessionsPerUser, perNode: config.maxSessionsPerNode, total: config.maxSessions },
     },
   });
+  const queue = new SessionQueue({
+    db,
+    clock,
+    log: log.child({ part: 'session-queue' }),
+    registry,
+    sessions,
+    maxWaitMs: config.sessionQueueMaxWaitMs,
+    viewSession: async (id) => {
+      const r = sessions.get(id) ?? (await getSession(db, id));
+      return r ? sessions.view(r) : null;
+    },
+  });
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -105,13 +120,17 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
           })
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect'));
       });
+      conn.once('status-ready', () => {
+        const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
+        void serveStatusChannel(conn, { db, clock, log: statusLog, historyLimit: config.statusHistoryLimit, holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)) });
+      });
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
     },
   });
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
-  const apiDeps = { db, clock, log, box, registry, sessions, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR };
+  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { serviceNameSchema } from './protocol.js';
+import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
+export type { OnDemandSchedule } from './protocol.js';
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT');
 
@@ -31,11 +32,16 @@ export const serverConfigSchema = z.object({
   maxSessionsPerNode: z.number().int().positive().default(20),
   /** Open sessions on this server at once. */
   maxSessions: z.number().int().positive().default(1000),
-  keepaliveIntervalMs: z.number().int().positive().default(10_000),
+  /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
+  keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   /** Tunnels allowed mid-handshake at once; the rest get 503 with Retry-After. */
   maxPendingHandshakes: z.number().int().positive().default(256),
   logLevel: z.string().default('info'),
+  /** How long a session requested for an away on-demand node waits for it. */
+  sessionQueueMaxWaitMs: z.number().int().positive().default(24 * 3_600_000),
+  /** How many status reports the server keeps per node. */
+  statusHistoryLimit: z.number().int().positive().max(10_000).default(200),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -54,14 +60,35 @@ export const nodeConfigSchema = z.object({
   shell: z.object({ enabled: z.boolean().default(true), user: localUserName.optional() }).default({ enabled: true }),
   /** The built-in jobs service; `updateKey` (ed25519 public key, PEM) makes signatures on updates mandatory. */
   jobs: z.object({ enabled: z.boolean().default(true), updateKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional() }).default({ enabled: true }),
-  keepaliveIntervalMs: z.number().int().positive().default(10_000),
+  /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
+  keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),
   backoffInitialMs: z.number().int().positive().default(1_000),
   backoffMaxMs: z.number().int().positive().default(60_000),
   /** How often a node that waits for approval knocks again. */
   pendingRetryMs: z.number().int().positive().default(30_000),
   logLevel: z.string().default('info'),
-});
+  /** How the agent connects; `burrow node mode` writes this and a running agent follows. */
+  mode: z.enum(['always-on', 'on-demand']).default('always-on'),
+  /** The on-demand schedule: windows like "Mon-Fri 09:00-18:00" in an IANA zone. */
+  schedule: onDemandScheduleSchema.optional(),
+  /** Set by the operator so that a mode proposed by the server is not applied. */
+  modeLocked: z.boolean().default(false),
+  /** Past an on-demand check-in, how often to ask whether the server still holds work. */
+  holdCheckMs: z.number().int().positive().default(5_000),
+  /** An HTTP(S) proxy for reaching the server; the password is sealed with the node's key file. */
+  proxy: z
+    .object({
+      url: z.string().regex(/^https?:\/\/[^/@\s]+(:\d{1,5})?\/?$/, 'a proxy URL is http(s)://host:port, without credentials'),
+      username: z.string().max(256).optional(),
+      sealedPassword: z.string().optional(),
+    })
+    .optional(),
+  /** How old the node's SSH key may grow before the agent rotates it over the tunnel. */
+  keyRotationMs: z.number().int().positive().default(30 * 86_400_000),
+  /** How often a connected always-on agent reports its status. */
+  statusIntervalMs: z.number().int().positive().default(60_000),
+}).refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
 /** Splits "host:port" (or "[v6]:port") into its parts. */

@@ -29,6 +29,7 @@ const table = {
   SESSION_LIMIT: { status: 429, exit: 6, retryable: true },
   PORT_RANGE_EXHAUSTED: { status: 503, exit: 6, retryable: true },
   SERVER_UNREACHABLE: { status: 502, exit: 7, retryable: true },
+  PROXY_REFUSED: { status: 502, exit: 7, retryable: true },
   TLS_PIN_MISMATCH: { status: 502, exit: 7, retryable: false },
   HOST_KEY_MISMATCH: { status: 502, exit: 7, retryable: false },
   NODE_REVOKED: { status: 403, exit: 3, retryable: false },

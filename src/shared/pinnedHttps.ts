@@ -11,10 +11,22 @@ type CreateConnection = (options: tls.ConnectionOptions, cb: (err: Error | null,
  * it. The socket is handed to the request only after the handshake matched the pin, so
  * not one byte of a request (tokens included) reaches an impostor.
  */
-export function pinnedAgent(pin: string): https.Agent {
+export function pinnedAgent(pin: string, dial?: (host: string, port: number) => Promise<Duplex>): https.Agent {
   const agent = new https.Agent({ keepAlive: false });
   const createConnection: CreateConnection = (options, cb) => {
-    const socket = tls.connect({ ...options, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+    // With `dial` (e.g. through a proxy) TLS runs over the stream it gives.
+    if (dial) {
+      dial(options.host ?? 'localhost', Number(options.port ?? 443)).then(
+        (raw) => handshake(options, cb, raw),
+        (err: Error) => cb(err),
+      );
+      return undefined;
+    }
+    handshake(options, cb);
+    return undefined;
+  };
+  const handshake = (options: tls.ConnectionOptions, cb: (err: Error | null, socket?: Duplex) => void, raw?: Duplex) => {
+    const socket = tls.connect({ ...options, ...(raw ? { socket: raw } : {}), rejectUnauthorized: false, minVersion: 'TLSv1.2' });
     socket.once('secureConnect', () => {
       socket.removeListener('error', onError);
       if (peerMatchesPin(socket.getPeerCertificate(), pin)) {
@@ -26,7 +38,6 @@ export function pinnedAgent(pin: string): https.Agent {
     });
     const onError = (err: Error) => cb(err);
     socket.once('error', onError);
-    return undefined;
   };
   Object.assign(agent, { createConnection });
   return agent;

@@ -12,6 +12,64 @@ export const SERVICE_PORT = 1;
 /** What a node may call a service: short, lowercase, safe in URLs and logs. */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a service name is 1-32 of a-z, 0-9 and -, starting with a letter');
 
+/**
+ * The forwarded-tcpip address of the status channel the server opens at each connection.
+ * The `@` keeps it out of the service-name space, so no service can shadow it.
+ */
+export const STATUS_CHANNEL = 'status@burrow';
+
+/** Largest line either end writes on the status channel; longer ones end the channel. */
+export const STATUS_LINE_MAX = 64 * 1024;
+
+/** An on-demand schedule: windows like "Mon-Fri 09:00-18:00" in an IANA zone. */
+export const onDemandScheduleSchema = z.object({
+  windows: z.array(z.string().max(64)).min(1).max(32),
+  timeZone: z.string().max(64),
+  intervalMs: z.number().int().positive(),
+  durationMs: z.number().int().positive(),
+});
+export type OnDemandSchedule = z.infer<typeof onDemandScheduleSchema>;
+
+/** A mode as node.json stores it and the server proposes it. */
+export const connectModeSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('always-on') }),
+  z.object({ mode: z.literal('on-demand'), schedule: onDemandScheduleSchema }),
+]);
+export type ConnectModeSpec = z.infer<typeof connectModeSchema>;
+
+/** A node's health, as it reports it over the status channel. */
+export const nodeStatusReportSchema = z.object({
+  uptimeSeconds: z.number().nonnegative(),
+  load: z.array(z.number()).max(3),
+  memory: z.object({ totalBytes: z.number().nonnegative(), freeBytes: z.number().nonnegative() }),
+  disk: z.object({ path: z.string().max(512), totalBytes: z.number().nonnegative(), freeBytes: z.number().nonnegative() }).nullable(),
+  agentVersion: z.string().max(40),
+  services: z.record(serviceNameSchema, z.object({ reachable: z.boolean(), error: z.string().max(200).optional() })),
+  mode: z.enum(['always-on', 'on-demand']),
+  nextCheckInAt: z.string().datetime().nullable(),
+});
+export type NodeStatusReport = z.infer<typeof nodeStatusReportSchema>;
+
+/** One line from the agent: a status report, or only "do you hold work for me?". */
+export const statusLineSchema = z.union([
+  z.object({ report: nodeStatusReportSchema }),
+  z.object({ poll: z.literal(true) }),
+  /** Key rotation: the node's next public key, registered over the authenticated tunnel. */
+  z.object({ rotateKey: z.object({ publicKey: z.string().startsWith('ssh-ed25519 ').max(200) }) }),
+]);
+export type StatusLine = z.infer<typeof statusLineSchema>;
+
+/** The server's answer to each line. */
+export const statusReplySchema = z.object({
+  /** An open or queued session (or, later, a job) waits for this node: stay connected. */
+  holdsWork: z.boolean(),
+  /** A mode proposed from the API; applied unless the operator locked the mode. */
+  proposedMode: connectModeSchema.nullable(),
+  /** Echoes a public key the server registered as the node's next key. */
+  keyRegistered: z.string().optional(),
+});
+export type StatusReply = z.infer<typeof statusReplySchema>;
+
 /** A node's display name. */
 export const nodeNameSchema = z.string().trim().min(1).max(64).regex(/^[\w.@-]+$/, 'a node name is letters, digits and . _ @ -');
 
@@ -46,6 +104,8 @@ export interface NodeView {
   mode: 'always-on' | 'on-demand';
   online: boolean;
   lastSeen: string | null;
+  /** When an on-demand node said it will connect next; null for always-on nodes. */
+  nextCheckIn: string | null;
   services: string[];
   agentVersion: string | null;
 }
@@ -53,6 +113,32 @@ export interface NodeView {
 /** `http`: a browser session through the HTTPS proxy; `tcp`: a raw TCP relay guarded by source address. */
 export const sessionTypeSchema = z.enum(['http', 'tcp']);
 export type SessionType = z.infer<typeof sessionTypeSchema>;
+/** A session asked for while its on-demand node was away. */
+export interface SessionRequestView {
+  id: string;
+  nodeId: string;
+  service: string;
+  state: 'queued' | 'opened' | 'cancelled' | 'expired' | 'failed';
+  requestedAt: string;
+  /** When the node is expected to check in (null: unknown); shown while queued. */
+  expectedAt: string | null;
+  expiresAt: string;
+  /** The session once opened. */
+  session: SessionView | null;
+  reason: string | null;
+}
+
+/** GET /v1/nodes/:id/status: liveness and the latest and recent health reports. */
+export interface NodeStatusView {
+  nodeId: string;
+  online: boolean;
+  lastSeen: string | null;
+  nextCheckIn: string | null;
+  mode: 'always-on' | 'on-demand';
+  proposedMode: ConnectModeSpec | null;
+  latest: (NodeStatusReport & { at: string }) | null;
+  history: (NodeStatusReport & { at: string })[];
+}
 
 /** A WebUI session as the API shows it. */
 export interface SessionView {

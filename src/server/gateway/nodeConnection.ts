@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Connection } from 'ssh2';
-import { SERVICE_PORT, serviceNameSchema } from '../../shared/protocol.js';
+import { SERVICE_PORT, STATUS_CHANNEL, serviceNameSchema } from '../../shared/protocol.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
@@ -15,7 +15,7 @@ export interface ForwardOrigin {
 /**
  * One node's authenticated SSH connection. It learns the node's services from its
  * `tcpip-forward` requests and opens `forwarded-tcpip` channels to them on demand.
- * Emits `close` once.
+ * Emits `services`, `status-ready` (the agent announced its status channel) and `close` once.
  */
 export class NodeConnection extends EventEmitter {
   readonly services = new Set<string>();
@@ -36,7 +36,11 @@ export class NodeConnection extends EventEmitter {
     ssh.on('request', (accept, reject, name, info) => {
       const bind = (info as { bindAddr?: string } | undefined)?.bindAddr ?? '';
       const valid = serviceNameSchema.safeParse(bind).success && (info as { bindPort?: number }).bindPort === SERVICE_PORT;
-      if (name === 'tcpip-forward' && valid) {
+      if (name === 'tcpip-forward' && bind === STATUS_CHANNEL && (info as { bindPort?: number }).bindPort === SERVICE_PORT) {
+        // The agent is ready for its status channel; the server opens it.
+        accept?.();
+        this.emit('status-ready');
+      } else if (name === 'tcpip-forward' && valid) {
         this.services.add(bind);
         log.debug({ service: bind }, 'service announced');
         accept?.();
@@ -70,6 +74,14 @@ export class NodeConnection extends EventEmitter {
         if (err) reject(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${this.nodeId} refused the connection to "${name}": ${err.message}.`));
         else resolve(channel);
       });
+    });
+  }
+
+  /** Opens the channel on which the agent reports its status and asks about work. */
+  openStatusChannel(): Promise<Duplex> {
+    if (this.closed) return Promise.reject(new BurrowError('NODE_OFFLINE', `Node ${this.nodeId} is offline.`));
+    return new Promise((resolve, reject) => {
+      this.ssh.forwardOut(STATUS_CHANNEL, SERVICE_PORT, '127.0.0.1', 0, (err, channel) => (err ? reject(err) : resolve(channel)));
     });
   }
 

@@ -9,7 +9,9 @@ import type { Logger } from '../../shared/log.js';
 import { TUNNEL_PATH } from '../../shared/protocol.js';
 import { parseServiceTargetsHeader, SERVICE_TARGETS_HEADER, type ServiceTarget } from '../../shared/serviceTarget.js';
 import type { Database } from '../store/database.js';
-import { getNode, type NodeRecord } from '../store/nodeStore.js';
+import { getNode, promoteNextPublicKey, type NodeRecord } from '../store/nodeStore.js';
+import { appendAudit } from '../store/auditStore.js';
+import { keyFingerprint } from './statusChannel.js';
 import { NodeConnection } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
@@ -98,6 +100,9 @@ export class TunnelGateway {
       ws.once('close', () => {
         settle();
         this.pending.delete(key);
+        // ws's stream only ends its readable side on close; ssh2 waits for `close`, so
+        // without this a node that leaves without an SSH disconnect stays "online".
+        stream.destroy();
       });
       this.ssh.injectSocket(stream as never);
     });
@@ -107,7 +112,15 @@ export class TunnelGateway {
     const link = this.pending.get(`${ip}:${port}`);
     const log = this.deps.log.child({ peer: `${ip}:${port}` });
     let node: NodeRecord | undefined;
-    client.on('error', (err) => log.debug({ err: err.message }, 'tunnel ssh error'));
+    client.on('error', (err: Error & { level?: string }) => {
+      log.debug({ err: err.message }, 'tunnel ssh error');
+      // Keepalives went unanswered: the link is dead, so drop it now instead of waiting
+      // for a WebSocket close handshake that cannot complete.
+      if (err.level === 'client-timeout') {
+        log.info('node stopped answering keepalives; dropping its tunnel');
+        link?.ws.terminate();
+      }
+    });
     client.on('authentication', (ctx) => {
       void this.authenticate(ctx, link, (n) => {
         node = n;
@@ -132,14 +145,17 @@ export class TunnelGateway {
       return;
     }
     const node = await getNode(this.deps.db, ctx.username).catch(() => undefined);
-    const parsed = node ? ssh2.utils.parseKey(node.publicKey) : undefined;
-    const key = parsed instanceof Error ? undefined : parsed;
-    const sameKey =
-      key !== undefined &&
-      ctx.key.algo === key.type &&
-      ctx.key.data.length === key.getPublicSSH().length &&
-      timingSafeEqual(ctx.key.data, key.getPublicSSH());
-    if (!node || !key || !sameKey) {
+    // The node's key, or the one it registered while rotating (first use promotes it).
+    const matches = (line: string | null | undefined) => {
+      const parsed = line ? ssh2.utils.parseKey(line) : undefined;
+      const k = parsed instanceof Error ? undefined : parsed;
+      const same = k !== undefined && ctx.key.algo === k.type && ctx.key.data.length === k.getPublicSSH().length && timingSafeEqual(ctx.key.data, k.getPublicSSH());
+      return same ? k : undefined;
+    };
+    const current = matches(node?.publicKey);
+    const next = current ? undefined : matches(node?.nextPublicKey);
+    const key = current ?? next;
+    if (!node || !key) {
       ctx.reject(['publickey']);
       return;
     }
@@ -160,9 +176,28 @@ export class TunnelGateway {
       link?.ws.close(close.code, close.reason);
       return;
     }
+    if (next) {
+      try {
+        await this.promoteKey(node, link?.ip ?? 'unknown');
+      } catch (err) {
+        this.deps.log.warn({ nodeId: node.id, err: (err as Error).message }, 'could not promote the rotated key');
+        ctx.reject(['publickey']);
+        return;
+      }
+    }
     // Set before accepting: ssh2 may emit `ready` from inside accept().
     admit(node);
     ctx.accept();
+  }
+
+  /** The node signed in with its rotated key: that key becomes its only key. */
+  private async promoteKey(node: NodeRecord, ip: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (tx) => {
+      await promoteNextPublicKey(tx, node.id);
+      await appendAudit(tx, { actor: node.id, sourceIp: ip, action: 'node.key.rotate', target: node.id, result: 'ok', detail: { retired: keyFingerprint(node.publicKey), current: keyFingerprint(node.nextPublicKey ?? '') } }, now);
+    });
+    this.deps.log.info({ nodeId: node.id }, 'node switched to its rotated key; the old key is retired');
   }
 
   /** Stops accepting tunnels and drops the ones up now. */

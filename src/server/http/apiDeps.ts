@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/log.js';
 import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
+import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
 
 /** Everything the API handlers reach for. */
@@ -13,6 +14,8 @@ export interface ApiDeps {
   box: SecretBox;
   registry: NodeRegistry;
   sessions: SessionManager;
+  /** Sessions waiting for on-demand nodes to check in. */
+  queue: SessionQueue;
   sshHostKeyPub: string;
   tlsPin: string;
   publicUrl: string;

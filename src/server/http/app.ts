@@ -15,9 +15,11 @@ import { authRoutes } from './routes/authRoutes.js';
 import { enrollRoutes } from './routes/enrollRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
 import { nodeRoutes } from './routes/nodeRoutes.js';
+import { nodeStatusRoutes } from './routes/nodeStatusRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
+import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 
 /** Every API route with the permission it needs; the authorization test walks this list. */
@@ -31,7 +33,9 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...tokenRoutes(d),
     ...enrollRoutes(d),
     ...nodeRoutes(d),
+    ...nodeStatusRoutes(d),
     ...sessionRoutes(d),
+    ...sessionRequestRoutes(d),
     ...auditRoutes(d),
     ...eventRoutes(d),
     ...recordingRoutes(d),

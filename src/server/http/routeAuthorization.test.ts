@@ -57,6 +57,13 @@ const RULES: Record<string, Rule> = {
   'GET /v1/nodes/:id': { path: '/v1/nodes/nodeA', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
   'POST /v1/nodes/:id/approve': { path: '/v1/nodes/nodeA/approve', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/nodes/:id/revoke': { path: '/v1/nodes/nodeA/revoke', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/nodes/:id/status': { path: '/v1/nodes/nodeA/status', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
+  'PUT /v1/nodes/:id/mode': { path: '/v1/nodes/nodeA/mode', body: { mode: 'always-on' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  // An always-on node that is away cannot be queued for: 409 NODE_OFFLINE proves the rules let it through.
+  'POST /v1/session-requests': { path: '/v1/session-requests', body: { node: 'nodeA' }, ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/session-requests': { path: '/v1/session-requests', ok: ['aViewer', 200] },
+  'GET /v1/session-requests/:id': { path: '/v1/session-requests/sreqA', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
+  'DELETE /v1/session-requests/:id': { path: '/v1/session-requests/sreqA', ok: ['aOperator', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/sessions': { path: '/v1/sessions', ok: ['aViewer', 200] },
   // Authorized but the node is not connected: 409 NODE_OFFLINE proves the rules let it through.
   'POST /v1/sessions': { path: '/v1/sessions', body: { node: 'nodeA' }, ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
@@ -143,6 +150,7 @@ describe('one customer sees nothing of another', () => {
     assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/users')).body), ['usr_bAdmin']);
     assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/enroll-tokens')).body), ['etB']);
     assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/sessions')).body), ['sesB']);
+    assert.deepEqual(ids((await call(world, 'bAdmin', 'GET', '/v1/session-requests')).body), ['sreqB']);
     const audit = (await call(world, 'bAdmin', 'GET', '/v1/audit')).body as { group: string }[];
     assert.ok(audit.length > 0 && audit.every((e) => e.group === 'custB'), JSON.stringify(audit));
     assert.deepEqual(ids((await call(world, 'aOperator', 'GET', '/v1/nodes')).body), ['nodeA']);

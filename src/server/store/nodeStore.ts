@@ -12,6 +12,12 @@ export interface NodeRecord {
   agentVersion: string | null;
   createdAt: number;
   lastSeenAt: number | null;
+  /** When an on-demand node said it will connect next. */
+  nextCheckInAt: number | null;
+  /** A mode proposed from the API, as JSON text, until the node reports it applied. */
+  proposedMode: string | null;
+  /** A rotated key registered over the tunnel, not yet used to sign in. */
+  nextPublicKey: string | null;
 }
 
 interface Row {
@@ -25,6 +31,9 @@ interface Row {
   agent_version: string | null;
   created_at: number;
   last_seen_at: number | null;
+  next_check_in_at: number | null;
+  proposed_mode: string | null;
+  next_public_key: string | null;
 }
 
 const toRecord = (r: Row): NodeRecord => ({
@@ -38,10 +47,13 @@ const toRecord = (r: Row): NodeRecord => ({
   agentVersion: r.agent_version,
   createdAt: r.created_at,
   lastSeenAt: r.last_seen_at,
+  nextCheckInAt: r.next_check_in_at,
+  proposedMode: r.proposed_mode,
+  nextPublicKey: r.next_public_key,
 });
 
 /** Adds a freshly enrolled node. */
-export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode'> & { enrolledBy: string | null }): Promise<void> {
+export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode' | 'nextPublicKey'> & { enrolledBy: string | null }): Promise<void> {
   await q.run(
     'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)',
     [n.id, n.name, n.groupId, n.publicKey, n.status, JSON.stringify(n.services), n.agentVersion, n.enrolledBy, n.createdAt],
@@ -81,4 +93,14 @@ export async function setNodeStatus(q: Queryable, id: string, status: NodeRecord
 /** Records what a node reported when it connected. */
 export async function markNodeSeen(q: Queryable, id: string, at: number, services: string[]): Promise<void> {
   await q.run('UPDATE nodes SET last_seen_at = ?, services = ? WHERE id = ?', [at, JSON.stringify(services), id]);
+}
+
+/** Registers the key a node rotates to; its current key stays valid until it is used. */
+export async function setNextPublicKey(q: Queryable, id: string, publicKey: string): Promise<void> {
+  await q.run('UPDATE nodes SET next_public_key = ? WHERE id = ?', [publicKey, id]);
+}
+
+/** Makes the registered next key the node's key, retiring the old one. */
+export async function promoteNextPublicKey(q: Queryable, id: string): Promise<void> {
+  await q.run('UPDATE nodes SET public_key = next_public_key, next_public_key = NULL WHERE id = ? AND next_public_key IS NOT NULL', [id]);
 }

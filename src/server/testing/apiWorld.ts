@@ -12,6 +12,7 @@ import { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { createApp } from '../http/app.js';
 import type { ApiDeps } from '../http/apiDeps.js';
 import { SessionManager } from '../sessions/sessionManager.js';
+import { SessionQueue } from '../sessionQueue.js';
 import { insertApiToken } from '../store/apiTokenStore.js';
 import { Database } from '../store/database.js';
 import { insertEnrollToken } from '../store/enrollTokenStore.js';
@@ -19,6 +20,7 @@ import { insertGroup } from '../store/groupStore.js';
 import { loadMigrations, migrate } from '../store/migrate.js';
 import { insertNode } from '../store/nodeStore.js';
 import { insertSession } from '../store/sessionStore.js';
+import { insertSessionRequest } from '../store/sessionRequestStore.js';
 import { grantRole, insertUser } from '../store/userStore.js';
 import { appendAudit } from '../store/auditStore.js';
 import { insertJob } from '../store/jobStore.js';
@@ -93,6 +95,9 @@ export async function buildApiWorld(): Promise<ApiWorld> {
     }
     await insertRecording(tx, { id: 'recA', nodeId: 'nodeA', groupId: 'siteA', userId: userIds.rootAdmin, startedAt: now });
     await insertJob(tx, { id: 'jobA', kind: 'command', command: 'true', path: null, mode: null, payload: null, sha256: null, signature: null, timeoutMs: 60_000, stopAfterFailures: null, createdBy: userIds.rootAdmin, groupId: 'siteA', createdAt: now, expiresAt: now + 3_600_000 }, ['nodeA']);
+    for (const [id, nodeId] of [['sreqA', 'nodeA'], ['sreqB', 'nodeB']] as const) {
+      await insertSessionRequest(tx, { id, nodeId, userId: userIds.aOperator, service: 'webui', sourceIp: '127.0.0.1', requestedAt: now, expiresAt: now + 3_600_000 });
+    }
     for (const [id, nodeId] of [['sesA', 'nodeA'], ['sesB', 'nodeB']] as const) {
       await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', type: 'http', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 });
     }
@@ -107,7 +112,8 @@ export async function buildApiWorld(): Promise<ApiWorld> {
     tlsOptions: {},
     limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
   });
-  const deps: ApiDeps = { db, clock: systemClock, log, box, registry, sessions, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined } };
+  const queue = new SessionQueue({ db, clock: systemClock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
+  const deps: ApiDeps = { db, clock: systemClock, log, box, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined } };
   // A finished transcript on nodeA, so the replay route has something to serve.
   await mkdir(deps.recordingsDir, { recursive: true });
   await writeFile(join(deps.recordingsDir, 'recA.cast'), '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n');

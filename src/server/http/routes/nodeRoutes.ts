@@ -18,6 +18,7 @@ export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
     mode: n.mode,
     online: conn !== undefined,
     lastSeen: conn ? new Date(d.clock.now()).toISOString() : n.lastSeenAt === null ? null : new Date(n.lastSeenAt).toISOString(),
+    nextCheckIn: n.nextCheckInAt === null ? null : new Date(n.nextCheckInAt).toISOString(),
     services: conn ? [...conn.services].sort() : n.services,
     agentVersion: n.agentVersion,
   };

@@ -1,0 +1,92 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { burrow, burrowJson, ModesStack, waitUntil } from './modesStack.js';
+
+/** "HH:MM:SS" in UTC of instant `t`. */
+const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
+
+interface NodeStatus {
+  mode: string;
+  connect: string | null;
+  connected: boolean;
+  agent: string;
+  lastConnectedAt: string | null;
+  nextCheckInAt: string | null;
+}
+
+describe('connect modes (real server and agent)', () => {
+  let stack: ModesStack;
+  before(async () => {
+    stack = await ModesStack.start();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  it('an on-demand node with a compressed schedule connects only inside its window', async () => {
+    const home = await stack.enrollNode('od1');
+    // Whole seconds, so the window in HH:MM:SS is exact; the start leaves time to boot.
+    const windowStart = Math.ceil(Date.now() / 1000) * 1000 + 12_000;
+    const windowEnd = windowStart + 8000;
+    const set = await burrow(['node', 'mode', 'on-demand', '--window', `daily ${hms(windowStart)}-${hms(windowEnd)}`, '--tz', 'UTC', '--interval', '3s', '--duration', '2s', '--home', home]);
+    assert.equal(set.code, 0, set.stderr);
+    const agent = stack.runNode(home);
+    await agent.waitFor(/burrow agent starting/);
+    const status = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
+    assert.equal(status.mode, 'on-demand');
+    assert.equal(status.connect, 'sleeping');
+    assert.equal(status.nextCheckInAt, new Date(windowStart).toISOString());
+    assert.equal((await stack.node('od1')).online, false);
+    assert.ok(Date.now() < windowStart, 'the checks before the window ran late; the machine is too slow for this schedule');
+
+    await waitUntil(() => Date.now() > windowEnd + 4000, 30_000, 'the window and its last check-in to pass');
+    const row = await stack.node('od1');
+    assert.equal(row.online, false);
+    const connects = (await stack.audit('node.connect')).filter((e) => e.actor === row.id).map((e) => Date.parse(e.at));
+    // Check-ins at +0, +3 and +6 s; each is logged once its tunnel is up.
+    assert.ok(connects.length >= 2 && connects.length <= 3, `connects: ${connects.length}`);
+    for (const at of connects) assert.ok(at >= windowStart && at < windowEnd + 2000, `connect at ${new Date(at).toISOString()} outside the window`);
+    const after = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
+    assert.equal(after.connect, 'sleeping');
+    assert.equal(after.nextCheckInAt, new Date(windowStart + 86_400_000).toISOString());
+    assert.ok(after.lastConnectedAt !== null && Date.parse(after.lastConnectedAt) >= windowStart);
+    await agent.stop();
+  });
+
+  it('follows a mode changed by the CLI while it runs, without a restart', async () => {
+    const home = await stack.enrollNode('od2');
+    const agent = stack.runNode(home);
+    await waitUntil(async () => (await stack.node('od2')).online, 15_000, 'od2 online');
+
+    const far = Date.now() + 6 * 3_600_000;
+    const set = await burrow(['node', 'mode', 'on-demand', '--window', `daily ${hms(far)}-${hms(far + 60_000)}`, '--tz', 'UTC', '--interval', '30m', '--duration', '5m', '--home', home]);
+    assert.equal(set.code, 0, set.stderr);
+    await waitUntil(async () => !(await stack.node('od2')).online, 10_000, 'od2 offline after switching to on-demand').catch((err: Error) => {
+      throw new Error(`${err.message}\n${agent.logs}\n${stack.server.logs}`);
+    });
+    const sleeping = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
+    assert.equal(sleeping.mode, 'on-demand');
+    assert.equal(sleeping.connect, 'sleeping');
+    assert.equal(sleeping.agent, 'running');
+    assert.equal(sleeping.connected, false);
+    assert.equal(Date.parse(sleeping.nextCheckInAt ?? ''), Math.floor(far / 1000) * 1000);
+
+    assert.equal((await burrow(['node', 'mode', 'always-on', '--home', home])).code, 0);
+    await waitUntil(async () => (await stack.node('od2')).online, 15_000, 'od2 online again after switching back');
+    assert.equal(agent.child.exitCode, null);
+    const on = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
+    assert.equal(on.mode, 'always-on');
+    assert.equal(on.connected, true);
+    await agent.stop();
+  });
+
+  it('refuses a bad schedule with one clear sentence and leaves node.json as it was', async () => {
+    const home = await stack.enrollNode('od3');
+    const r = await burrow(['node', 'mode', 'on-demand', '--window', 'Mon 25:00-26:00', '--tz', 'UTC', '--home', home]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /not a time of day/);
+    const z = await burrow(['node', 'mode', 'on-demand', '--window', 'Mon 09:00-10:00', '--tz', 'Mars/Olympus', '--home', home]);
+    assert.match(z.stderr, /IANA time zone/);
+    assert.equal((await burrowJson<NodeStatus>(['node', 'status', '--home', home])).mode, 'always-on');
+  });
+});

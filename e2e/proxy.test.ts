@@ -1,0 +1,65 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { burrow, burrowJson, ModesStack, waitUntil } from './modesStack.js';
+import { SquidProxy, type SquidAuth } from './squidProxy.js';
+
+interface NodeStatus {
+  connected: boolean;
+  lastError: string | null;
+}
+
+describe('the tunnel through a real HTTP proxy (squid)', () => {
+  let stack: ModesStack;
+  const proxies: SquidProxy[] = [];
+  before(async () => {
+    stack = await ModesStack.start();
+  });
+  after(async () => {
+    await Promise.all(proxies.map((p) => p.stop()));
+    await stack?.close();
+  });
+
+  for (const auth of ['basic', 'digest'] as SquidAuth[]) {
+    it(`connects through squid with ${auth} auth, with the password stored encrypted`, async () => {
+      const squid = await SquidProxy.start(auth, 'nodeuser', 'proxy-secret-1');
+      proxies.push(squid);
+      const home = await stack.enrollNode(`px-${auth}`);
+      await writeFile(join(home, 'proxy-pw'), 'proxy-secret-1\n', { mode: 0o600 });
+      const set = await burrow(['node', 'proxy', 'set', squid.url, '--user', 'nodeuser', '--password-file', join(home, 'proxy-pw'), '--home', home]);
+      assert.equal(set.code, 0, set.stderr);
+      const stored = await readFile(join(home, 'node.json'), 'utf8');
+      assert.doesNotMatch(stored, /proxy-secret-1/);
+      assert.match(stored, /"sealedPassword": "v1:/);
+      const agent = stack.runNode(home);
+      await waitUntil(async () => (await stack.node(`px-${auth}`)).online, 20_000, `px-${auth} online through squid`);
+      await agent.stop();
+      // squid logs a tunnel when it ends, as the authenticated user: it really went through squid.
+      const logged = new RegExp(`TCP_TUNNEL/200 .* CONNECT 127\\.0\\.0\\.1:${new URL(stack.url).port} nodeuser`);
+      await waitUntil(async () => logged.test(await readFile(join(squid.dir, 'access.log'), 'utf8')), 10_000, 'squid to log the tunnel');
+    });
+  }
+
+  it('says clearly that the proxy refused the credentials (407), and that a port is forbidden (403)', async () => {
+    const squid = await SquidProxy.start('digest', 'nodeuser', 'proxy-secret-1');
+    proxies.push(squid);
+    const home = await stack.enrollNode('px-wrong');
+    assert.equal((await burrow(['node', 'proxy', 'set', `http://nodeuser:wrong-password@127.0.0.1:${squid.port}`, '--home', home])).code, 0);
+    const agent = stack.runNode(home);
+    await waitUntil(async () => (await burrowJson<NodeStatus>(['node', 'status', '--home', home])).lastError !== null, 20_000, 'an error from the proxy');
+    const s = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
+    assert.equal(s.connected, false);
+    assert.match(s.lastError ?? '', /proxy 127\.0\.0\.1:\d+ refused the credentials \(407/);
+    await agent.stop();
+
+    const forbidding = await SquidProxy.start('basic', 'nodeuser', 'proxy-secret-1', Number(new URL(stack.url).port));
+    proxies.push(forbidding);
+    const home2 = await stack.enrollNode('px-403');
+    assert.equal((await burrow(['node', 'proxy', 'set', `http://nodeuser:proxy-secret-1@127.0.0.1:${forbidding.port}`, '--home', home2])).code, 0);
+    const agent2 = stack.runNode(home2);
+    await waitUntil(async () => (await burrowJson<NodeStatus>(['node', 'status', '--home', home2])).lastError !== null, 20_000, 'an error from the proxy');
+    assert.match((await burrowJson<NodeStatus>(['node', 'status', '--home', home2])).lastError ?? '', /forbids connections to 127\.0\.0\.1:\d+ \(403/);
+    await agent2.stop();
+  });
+});

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { BurrowError } from '../../../shared/errors.js';
+import { connectModeSchema, type ConnectModeSpec, type NodeStatusView } from '../../../shared/protocol.js';
+import { appendAudit } from '../../store/auditStore.js';
+import type { NodeRecord } from '../../store/nodeStore.js';
+import type { Role } from '../../auth/access.js';
+import { accessOf } from '../accessOf.js';
+import { listNodeStatus, setProposedMode } from '../../store/nodeStatusStore.js';
+import type { ApiDeps } from '../apiDeps.js';
+import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
+import { readJson } from '../body.js';
+import { nodeParam, nodeView } from './nodeRoutes.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The node in the path, if the caller holds `need` on its group. */
+async function nodeOf(d: ApiDeps, ctx: ApiContext, need: Role): Promise<NodeRecord> {
+  return nodeParam(d, await accessOf(d.db, ctx), ctx.params.id as string, need);
+}
+
+/** A proposal, or null to withdraw one; the zone is checked here, the windows by the node. */
+const proposalSchema = z.union([connectModeSchema, z.object({ mode: z.null() })]);
+
+function checkZone(p: ConnectModeSpec): void {
+  if (p.mode !== 'on-demand') return;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: p.schedule.timeZone });
+  } catch {
+    throw new BurrowError('VALIDATION', `"${p.schedule.timeZone}" is not an IANA time zone (e.g. Asia/Tokyo).`);
+  }
+}
+
+/** A node's status history and the mode proposed to it. */
+export function nodeStatusRoutes(d: ApiDeps): RouteDef[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/nodes/:id/status',
+      permission: 'read',
+      handler: async (ctx) => {
+        const node = await nodeOf(d, ctx, 'viewer');
+        const limit = Math.min(Math.max(Number(ctx.query.limit ?? 20) || 20, 1), 1000);
+        const rows = await listNodeStatus(d.db, node.id, limit);
+        const view = nodeView(d, node);
+        const history = rows.map((r) => ({ ...r.report, at: iso(r.at) }));
+        const body: NodeStatusView = {
+          nodeId: node.id,
+          online: view.online,
+          lastSeen: view.lastSeen,
+          nextCheckIn: view.nextCheckIn,
+          mode: node.mode,
+          proposedMode: node.proposedMode ? (JSON.parse(node.proposedMode) as ConnectModeSpec) : null,
+          latest: history[0] ?? null,
+          history,
+        };
+        ctx.body = body;
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/nodes/:id/mode',
+      permission: 'admin',
+      handler: async (ctx) => {
+        const node = await nodeOf(d, ctx, 'admin');
+        const body = await readJson(ctx, proposalSchema);
+        const proposal = body.mode === null ? null : (body as ConnectModeSpec);
+        if (proposal) checkZone(proposal);
+        const now = d.clock.now();
+        await d.db.transaction(async (tx) => {
+          await setProposedMode(tx, node.id, proposal ? JSON.stringify(proposal) : null);
+          await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action: 'node.mode.propose', target: node.id, result: 'ok', groupId: node.groupId, detail: { proposal } }, now);
+        });
+        ctx.body = { nodeId: node.id, proposedMode: proposal };
+      },
+    },
+  ];
+}

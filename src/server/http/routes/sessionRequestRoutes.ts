@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { BurrowError } from '../../../shared/errors.js';
+import { serviceNameSchema } from '../../../shared/protocol.js';
+import { listNodes } from '../../store/nodeStore.js';
+import { roleOn } from '../../auth/access.js';
+import { accessOf } from '../accessOf.js';
+import { nodeParam } from './nodeRoutes.js';
+import { readJson } from '../body.js';
+import type { ApiDeps } from '../apiDeps.js';
+import type { ApiContext, RouteDef } from '../apiContext.js';
+
+const requestSchema = z.object({ node: z.string().min(1).max(100), service: serviceNameSchema.default('webui') });
+
+/** Ids of the nodes the caller can see. */
+async function visibleNodeIds(d: ApiDeps, ctx: ApiContext): Promise<Set<string>> {
+  const groups = new Set((await accessOf(d.db, ctx)).groups('viewer'));
+  return new Set((await listNodes(d.db)).filter((n) => groups.has(n.groupId)).map((n) => n.id));
+}
+
+/** Session requests: open now, or queue for an on-demand node until it checks in. */
+export function sessionRequestRoutes(d: ApiDeps): RouteDef[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/session-requests',
+      permission: 'operate',
+      handler: async (ctx) => {
+        const body = await readJson(ctx, requestSchema);
+        const a = await accessOf(d.db, ctx);
+        const node = await nodeParam(d, a, body.node, 'operator');
+        const view = await d.queue.request({ nodeId: node.id, service: body.service, userId: a.userId, sourceIp: ctx.state.clientIp });
+        ctx.status = view.state === 'queued' ? 202 : 201;
+        ctx.body = view;
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/session-requests',
+      permission: 'read',
+      handler: async (ctx) => {
+        const visible = await visibleNodeIds(d, ctx);
+        ctx.body = (await d.queue.list(ctx.query.all === 'true')).filter((r) => visible.has(r.nodeId));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/session-requests/:id',
+      permission: 'read',
+      handler: async (ctx) => {
+        const view = await d.queue.get(ctx.params.id as string);
+        if (!view || !(await visibleNodeIds(d, ctx)).has(view.nodeId)) throw new BurrowError('SESSION_NOT_FOUND', `No session request ${ctx.params.id as string}.`);
+        ctx.body = view;
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/session-requests/:id',
+      permission: 'operate',
+      handler: async (ctx) => {
+        const a = await accessOf(d.db, ctx);
+        const view = await d.queue.get(ctx.params.id as string);
+        if (!view || !(await visibleNodeIds(d, ctx)).has(view.nodeId)) throw new BurrowError('SESSION_NOT_FOUND', `No session request ${ctx.params.id as string}.`);
+        const node = await nodeParam(d, a, view.nodeId, 'operator');
+        const isAdmin = roleOn(a.access, a.tree, node.groupId) === 'admin';
+        ctx.body = await d.queue.cancel(view.id, { userId: a.userId, isAdmin, sourceIp: ctx.state.clientIp });
+      },
+    },
+  ];
+}

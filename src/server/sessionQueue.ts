@@ -1,0 +1,150 @@
+import type { Clock } from '../shared/clock.js';
+import { BurrowError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import type { SessionRequestView, SessionView } from '../shared/protocol.js';
+import { newId } from '../shared/secrets.js';
+import type { NodeRegistry } from './gateway/nodeRegistry.js';
+import { appendAudit } from './store/auditStore.js';
+import type { Database } from './store/database.js';
+import { getNode } from './store/nodeStore.js';
+import { getSessionRequest, insertSessionRequest, listSessionRequests, settleSessionRequest, type SessionRequestRecord } from './store/sessionRequestStore.js';
+
+/** Who asks for a session on which node service, and from where. */
+export interface QueueRequest {
+  nodeId: string;
+  service: string;
+  userId: string;
+  sourceIp: string;
+}
+
+/** The one thing the queue needs from the session manager. */
+export interface SessionOpener {
+  open(req: QueueRequest): Promise<SessionView>;
+}
+
+/** Dependencies of the queue. */
+export interface SessionQueueDeps {
+  db: Database;
+  clock: Clock;
+  log: Logger;
+  registry: NodeRegistry;
+  sessions: SessionOpener;
+  /** How long a request waits for its node before it expires. */
+  maxWaitMs: number;
+  /** Pause after a node connects so its services are announced before sessions open. */
+  settleMs?: number;
+  /** Looks up an opened session's current view. */
+  viewSession: (sessionId: string) => Promise<SessionView | null>;
+}
+
+/**
+ * Sessions requested for an on-demand node that is away: queued with the node's expected
+ * check-in, opened in order when it connects (for the requester's address, as if asked
+ * then), cancellable until then, expired after `maxWaitMs`.
+ */
+export class SessionQueue {
+  constructor(private readonly deps: SessionQueueDeps) {
+    deps.registry.on('online', (nodeId: string) => {
+      deps.clock.setTimeout(() => void this.openQueued(nodeId), deps.settleMs ?? 300);
+    });
+  }
+
+  /** Opens at once if the node is here; queues if it is an on-demand node that is away. */
+  async request(req: QueueRequest): Promise<SessionRequestView> {
+    const { db, clock } = this.deps;
+    const node = await getNode(db, req.nodeId);
+    if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${req.nodeId}.`);
+    if (this.deps.registry.isOnline(node.id) || node.mode !== 'on-demand') {
+      const session = await this.deps.sessions.open(req);
+      const now = clock.now();
+      return { id: session.id, nodeId: node.id, service: req.service, state: 'opened', requestedAt: iso(now), expectedAt: null, expiresAt: session.expiresAt, session, reason: null };
+    }
+    if (node.status !== 'approved') throw new BurrowError('NODE_NOT_APPROVED', `Node ${node.name} is ${node.status}, not approved.`);
+    const now = clock.now();
+    const record = { id: newId('sqr'), nodeId: node.id, userId: req.userId, service: req.service, sourceIp: req.sourceIp, requestedAt: now, expiresAt: now + this.deps.maxWaitMs };
+    await db.transaction(async (tx) => {
+      await insertSessionRequest(tx, record);
+      await appendAudit(tx, { actor: req.userId, sourceIp: req.sourceIp, action: 'session.queue', target: node.id, result: 'ok', detail: { requestId: record.id, service: req.service } }, now);
+    });
+    return this.view({ ...record, state: 'queued', sessionId: null, reason: null });
+  }
+
+  /** Cancels a queued request; only its requester or an admin may. */
+  async cancel(id: string, actor: { userId: string; isAdmin: boolean; sourceIp: string }): Promise<SessionRequestView> {
+    const r = await getSessionRequest(this.deps.db, id);
+    if (!r || (!actor.isAdmin && r.userId !== actor.userId)) throw new BurrowError('SESSION_NOT_FOUND', `No session request ${id}.`);
+    if (r.state !== 'queued') throw new BurrowError('CONFLICT', `Session request ${id} is ${r.state}, no longer queued.`);
+    const now = this.deps.clock.now();
+    let won = false;
+    await this.deps.db.transaction(async (tx) => {
+      won = await settleSessionRequest(tx, id, { state: 'cancelled', at: now, reason: 'cancelled by user' });
+      if (won) await appendAudit(tx, { actor: actor.userId, sourceIp: actor.sourceIp, action: 'session.queue.cancel', target: r.nodeId, result: 'ok', detail: { requestId: id } }, now);
+    });
+    if (!won) throw new BurrowError('CONFLICT', `Session request ${id} was settled meanwhile.`);
+    return this.view({ ...r, state: 'cancelled', reason: 'cancelled by user' });
+  }
+
+  /** Whether requests wait for this node (work that keeps an on-demand node connected). */
+  async hasQueued(nodeId: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    return (await listSessionRequests(this.deps.db, { nodeId })).some((r) => r.expiresAt > now);
+  }
+
+  /** One request as the API shows it. */
+  async get(id: string): Promise<SessionRequestView | undefined> {
+    const r = await getSessionRequest(this.deps.db, id);
+    return r && this.view(r);
+  }
+
+  /** Requests as the API lists them. */
+  async list(all: boolean): Promise<SessionRequestView[]> {
+    return Promise.all((await listSessionRequests(this.deps.db, { all })).map((r) => this.view(r)));
+  }
+
+  private async openQueued(nodeId: string): Promise<void> {
+    const { db, clock, log } = this.deps;
+    const queued = (await listSessionRequests(db, { nodeId })).reverse();
+    for (const r of queued) {
+      const now = clock.now();
+      if (r.expiresAt <= now) {
+        await this.settle(r, { state: 'expired', at: now, reason: 'the node did not check in in time' });
+        continue;
+      }
+      try {
+        const session = await this.deps.sessions.open({ nodeId, service: r.service, userId: r.userId, sourceIp: r.sourceIp });
+        await this.settle(r, { state: 'opened', at: clock.now(), sessionId: session.id });
+        log.info({ requestId: r.id, sessionId: session.id, nodeId }, 'queued session opened');
+      } catch (err) {
+        const e = err as BurrowError;
+        // Offline again already: leave it queued for the next check-in.
+        if (e.code === 'NODE_OFFLINE') return;
+        await this.settle(r, { state: 'failed', at: clock.now(), reason: e.message });
+      }
+    }
+  }
+
+  private async settle(r: SessionRequestRecord, s: Parameters<typeof settleSessionRequest>[2]): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      if (await settleSessionRequest(tx, r.id, s)) {
+        await appendAudit(tx, { actor: 'system', action: `session.queue.${s.state}`, target: r.nodeId, result: s.state === 'failed' ? 'failed' : 'ok', detail: { requestId: r.id, sessionId: s.sessionId ?? null, reason: s.reason ?? null } }, s.at);
+      }
+    });
+  }
+
+  private async view(r: SessionRequestRecord): Promise<SessionRequestView> {
+    const node = await getNode(this.deps.db, r.nodeId);
+    return {
+      id: r.id,
+      nodeId: r.nodeId,
+      service: r.service,
+      state: r.state,
+      requestedAt: iso(r.requestedAt),
+      expectedAt: r.state === 'queued' && node?.nextCheckInAt ? iso(node.nextCheckInAt) : null,
+      expiresAt: iso(r.expiresAt),
+      session: r.sessionId ? await this.deps.viewSession(r.sessionId) : null,
+      reason: r.reason,
+    };
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
