@@ -7,17 +7,24 @@ import { burrow, burrowJson, ModesStack, waitUntil } from './modesStack.js';
 const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
 
 /** GETs a session URL as the browser would (the session port's certificate is the server's own). */
-function fetchText(url: string): Promise<string> {
+function get(url: string, cookie?: string): Promise<{ status: number; cookie: string; body: string }> {
   return new Promise((resolve, reject) => {
     https
-      .get(url, { rejectUnauthorized: false }, (res) => {
+      .get(url, { rejectUnauthorized: false, headers: cookie ? { cookie } : {} }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve(body));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, cookie: (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; '), body }));
       })
       .on('error', reject);
   });
+}
+
+/** What a browser reads from a session URL: it trades the one-time token for a cookie, then loads the page. */
+async function fetchText(url: string): Promise<string> {
+  const entry = await get(url);
+  assert.equal(entry.status, 303, 'the entry URL trades its token for a cookie');
+  return (await get(`${new URL(url).origin}/`, entry.cookie)).body;
 }
 
 describe('a session requested for an away on-demand node', () => {

@@ -179,7 +179,11 @@ export class TunnelAgent {
         finish();
       }, 2_000);
     };
+    // Set when the server answered the upgrade with an HTTP status: that is the error to
+    // report, not the "closed before established" that terminating the socket raises.
+    let refused = false;
     ws.on('unexpected-response', (_req, res) => {
+      refused = true;
       const seconds = Number(res.headers['retry-after']);
       if (res.statusCode === 503 && Number.isFinite(seconds) && seconds > 0) this.retryHintMs = Math.min(seconds, 300) * 1000;
       this.lastError = res.statusCode === 503 ? 'the server is busy' : `the server answered HTTP ${res.statusCode ?? '?'} instead of opening the tunnel`;
@@ -192,8 +196,8 @@ export class TunnelAgent {
       finish();
     });
     ws.on('error', (err) => {
-      this.lastError = err.message;
-      end(err.message);
+      if (!refused) this.lastError = err.message;
+      end(this.lastError ?? err.message);
     });
     const ssh = new ssh2.Client();
     this.ssh = ssh;

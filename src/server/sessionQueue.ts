@@ -19,7 +19,8 @@ export interface QueueRequest {
 
 /** The one thing the queue needs from the session manager. */
 export interface SessionOpener {
-  open(req: QueueRequest): Promise<SessionView>;
+  // A property, not a method, so the compiler checks the parameter strictly.
+  open: (req: QueueRequest & { type: 'http' }) => Promise<SessionView>;
 }
 
 /** Dependencies of the queue. */
@@ -43,6 +44,12 @@ export interface SessionQueueDeps {
  * then), cancellable until then, expired after `maxWaitMs`.
  */
 export class SessionQueue {
+  /**
+   * The first URL of each session opened from the queue, with its one-time token: shown
+   * only to the person who asked, and kept in memory only (the port dies with the process).
+   */
+  private readonly entryUrls = new Map<string, string>();
+
   constructor(private readonly deps: SessionQueueDeps) {
     deps.registry.on('online', (nodeId: string) => {
       deps.clock.setTimeout(() => void this.openQueued(nodeId), deps.settleMs ?? 300);
@@ -55,7 +62,7 @@ export class SessionQueue {
     const node = await getNode(db, req.nodeId);
     if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${req.nodeId}.`);
     if (this.deps.registry.isOnline(node.id) || node.mode !== 'on-demand') {
-      const session = await this.deps.sessions.open(req);
+      const session = await this.deps.sessions.open({ ...req, type: 'http' });
       const now = clock.now();
       return { id: session.id, nodeId: node.id, service: req.service, state: 'opened', requestedAt: iso(now), expectedAt: null, expiresAt: session.expiresAt, session, reason: null };
     }
@@ -90,15 +97,15 @@ export class SessionQueue {
     return (await listSessionRequests(this.deps.db, { nodeId })).some((r) => r.expiresAt > now);
   }
 
-  /** One request as the API shows it. */
-  async get(id: string): Promise<SessionRequestView | undefined> {
+  /** One request as the API shows it; its requester also gets the session's entry URL. */
+  async get(id: string, viewerId?: string): Promise<SessionRequestView | undefined> {
     const r = await getSessionRequest(this.deps.db, id);
-    return r && this.view(r);
+    return r && this.view(r, viewerId);
   }
 
   /** Requests as the API lists them. */
-  async list(all: boolean): Promise<SessionRequestView[]> {
-    return Promise.all((await listSessionRequests(this.deps.db, { all })).map((r) => this.view(r)));
+  async list(all: boolean, viewerId?: string): Promise<SessionRequestView[]> {
+    return Promise.all((await listSessionRequests(this.deps.db, { all })).map((r) => this.view(r, viewerId)));
   }
 
   private async openQueued(nodeId: string): Promise<void> {
@@ -111,7 +118,9 @@ export class SessionQueue {
         continue;
       }
       try {
-        const session = await this.deps.sessions.open({ nodeId, service: r.service, userId: r.userId, sourceIp: r.sourceIp });
+        // Queued sessions are browser sessions: a raw TCP port is opened on the spot or not at all.
+        const session = await this.deps.sessions.open({ nodeId, service: r.service, type: 'http', userId: r.userId, sourceIp: r.sourceIp });
+        this.entryUrls.set(r.id, session.url);
         await this.settle(r, { state: 'opened', at: clock.now(), sessionId: session.id });
         log.info({ requestId: r.id, sessionId: session.id, nodeId }, 'queued session opened');
       } catch (err) {
@@ -131,8 +140,11 @@ export class SessionQueue {
     });
   }
 
-  private async view(r: SessionRequestRecord): Promise<SessionRequestView> {
+  private async view(r: SessionRequestRecord, viewerId?: string): Promise<SessionRequestView> {
     const node = await getNode(this.deps.db, r.nodeId);
+    const session = r.sessionId ? await this.deps.viewSession(r.sessionId) : null;
+    const entryUrl = this.entryUrls.get(r.id);
+    if (session && entryUrl && viewerId === r.userId && session.state === 'open') session.url = entryUrl;
     return {
       id: r.id,
       nodeId: r.nodeId,
@@ -141,7 +153,7 @@ export class SessionQueue {
       requestedAt: iso(r.requestedAt),
       expectedAt: r.state === 'queued' && node?.nextCheckInAt ? iso(node.nextCheckInAt) : null,
       expiresAt: iso(r.expiresAt),
-      session: r.sessionId ? await this.deps.viewSession(r.sessionId) : null,
+      session,
       reason: r.reason,
     };
   }

@@ -7,7 +7,7 @@ import { accessOf } from '../accessOf.js';
 import { nodeParam } from './nodeRoutes.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
-import type { ApiContext, RouteDef } from '../apiContext.js';
+import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
 
 const requestSchema = z.object({ node: z.string().min(1).max(100), service: serviceNameSchema.default('webui') });
 
@@ -39,7 +39,7 @@ export function sessionRequestRoutes(d: ApiDeps): RouteDef[] {
       permission: 'read',
       handler: async (ctx) => {
         const visible = await visibleNodeIds(d, ctx);
-        ctx.body = (await d.queue.list(ctx.query.all === 'true')).filter((r) => visible.has(r.nodeId));
+        ctx.body = (await d.queue.list(ctx.query.all === 'true', principalOf(ctx).userId)).filter((r) => visible.has(r.nodeId));
       },
     },
     {
@@ -47,7 +47,7 @@ export function sessionRequestRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/session-requests/:id',
       permission: 'read',
       handler: async (ctx) => {
-        const view = await d.queue.get(ctx.params.id as string);
+        const view = await d.queue.get(ctx.params.id as string, principalOf(ctx).userId);
         if (!view || !(await visibleNodeIds(d, ctx)).has(view.nodeId)) throw new BurrowError('SESSION_NOT_FOUND', `No session request ${ctx.params.id as string}.`);
         ctx.body = view;
       },
