@@ -40,6 +40,8 @@ export interface ConsoleStack {
   nodeName: string;
   webuiText: string;
   startNode(): Promise<void>;
+  /** Stops the node's agent (the server then lists it offline). */
+  stopNode(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     const token = JSON.parse((await burrow('admin', 'enroll-token', 'create', '--home', join(dir, 'a'), '--auto-approve', '--json')).stdout) as { token: string };
     const nodeName = 'appliance-1';
     await burrow('node', 'enroll', init.url, '--token', token.token, '--name', nodeName, '--service', `webui=127.0.0.1:${webuiPort}`, '--home', join(dir, 'n'));
+    let agent: ChildProcess | undefined;
     return {
       url: init.url,
       totpSecret: init.totpSecret,
@@ -109,7 +112,16 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       async startNode() {
         const node = spawn(process.execPath, [BURROW, 'node', 'run', '--home', join(dir, 'n')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
         children.push(node);
+        agent = node;
         await waitForLine(node, /tunnel up/, 'node');
+      },
+      async stopNode() {
+        const node = agent;
+        agent = undefined;
+        if (!node || node.exitCode !== null) return;
+        const gone = new Promise((r) => node.once('exit', r));
+        node.kill('SIGTERM');
+        await gone;
       },
       close,
     };

@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { xtermCsp } from './xtermCsp.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = `${root}dist/console`;
@@ -23,6 +24,7 @@ const result = await build({
   sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [xtermCsp(`${root}src/console/terminal/adoptedStyle.ts`)],
 });
 
 const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));

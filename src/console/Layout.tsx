@@ -8,7 +8,9 @@ import { AuditPage } from './pages/AuditPage.js';
 import { EnrollTokensPage } from './pages/EnrollTokensPage.js';
 import { NodeDetailPage } from './pages/NodeDetailPage.js';
 import { NodesPage } from './pages/NodesPage.js';
+import { ReplayPage } from './pages/ReplayPage.js';
 import { SessionsPage } from './pages/SessionsPage.js';
+import { TerminalPage } from './pages/TerminalPage.js';
 import { TotpEnrollPage } from './pages/TotpEnrollPage.js';
 import { UsersPage } from './pages/UsersPage.js';
 import type { WhoAmI } from './types.js';
@@ -24,12 +26,12 @@ const NAV = [
 
 /** The signed-in console: navigation, live status, the current page, outcomes. */
 export function Layout(p: { me: WhoAmI; onSignOut: () => void }) {
-  const [page = 'nodes', arg] = useRoute();
+  const [page = 'nodes', arg, sub] = useRoute();
   const main = useRef<HTMLElement>(null);
   // Moves focus to the new page's content so keyboard and screen-reader users follow along.
   useEffect(() => {
     main.current?.querySelector('h1')?.focus();
-  }, [page, arg]);
+  }, [page, arg, sub]);
   const live = useLiveConnected();
   const nav = NAV.filter((n) => hasRole(p.me, n.role));
   const barred = NAV.some((n) => n.path === page) && !nav.some((n) => n.path === page);
@@ -70,12 +72,14 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void }) {
         ) : (
           <>
         {page === 'nodes' && !arg && <NodesPage me={p.me} />}
-        {page === 'nodes' && arg && <NodeDetailPage id={arg} me={p.me} />}
+        {page === 'nodes' && arg && !sub && <NodeDetailPage id={arg} me={p.me} />}
+        {page === 'nodes' && arg && sub === 'terminal' && <TerminalPage id={arg} />}
         {page === 'sessions' && <SessionsPage me={p.me} />}
         {page === 'enroll-tokens' && <EnrollTokensPage />}
         {page === 'users' && <UsersPage me={p.me} />}
         {page === 'tokens' && <ApiTokensPage />}
-        {page === 'audit' && <AuditPage />}
+        {page === 'audit' && !arg && <AuditPage />}
+        {page === 'audit' && arg && <ReplayPage id={arg} />}
         {page === 'account' && <TotpEnrollPage me={p.me} required={false} onDone={() => undefined} onSignOut={p.onSignOut} />}
         {!['nodes', 'sessions', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
           </>

@@ -17,6 +17,11 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
+/** The CSRF token of this sign-in: the terminal's WebSocket carries it in its URL (a browser cannot set headers there). */
+export function currentCsrfToken(): string | undefined {
+  return csrfToken;
+}
+
 /** Called when the server says the sign-in is gone, so the app can show the login page. */
 export function setSignedOutHandler(fn: () => void): void {
   onSignedOut = fn;

@@ -27,7 +27,7 @@ function query(f: typeof EMPTY, extra: Record<string, string> = {}): string {
   return q.toString();
 }
 
-/** The audit log: filter, page backwards through it, export what the filter selects. */
+/** The audit log: filter, page backwards through it, export what the filter selects, replay recorded terminals. */
 export function AuditPage() {
   const [draft, setDraft] = useState(EMPTY);
   const [filter, setFilter] = useState(EMPTY);
@@ -99,6 +99,11 @@ export function AuditPage() {
                   <td>{e.sourceIp ?? ''}</td>
                   <td>
                     <code class="detail">{Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''}</code>
+                    {e.action === 'shell.close' && typeof e.detail.recording === 'string' && (
+                      <a class="button" href={`#/audit/${encodeURIComponent(e.detail.recording)}`}>
+                        Replay
+                      </a>
+                    )}
                   </td>
                 </tr>
               ))}

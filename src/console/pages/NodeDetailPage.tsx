@@ -13,7 +13,7 @@ import { hasRole } from '../roles.js';
 import type { Node, Session, WhoAmI } from '../types.js';
 import { SessionTable } from './SessionTable.js';
 
-/** One node: status with history, services to open, its sessions, mode, approval and revocation. */
+/** One node: status with history, a terminal, services to open, its sessions, mode, approval and revocation. */
 export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
   const node = useLoad(() => api<Node>('GET', `/v1/nodes/${encodeURIComponent(p.id)}`), [p.id]);
   // The history route arrives with a newer server; without it the page simply has no chart.
@@ -96,6 +96,15 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
 
       <h2>Status history</h2>
       {history.data === undefined ? <p class="muted">This server keeps no status history.</p> : <HistoryChart points={points} />}
+
+      {canOperate && n.status === 'approved' && n.online && n.services.includes('shell') && (
+        <p class="row">
+          <a class="button primary" href={`#/nodes/${encodeURIComponent(n.id)}/terminal`}>
+            Terminal
+          </a>
+          <span class="muted">A shell on {n.name} in the browser; sessions are audited and may be recorded.</span>
+        </p>
+      )}
 
       <h2>Services</h2>
       {n.services.length === 0 ? (

@@ -1,0 +1,143 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN, REPO, startConsoleStack, totp, type ConsoleStack } from './consoleStack.js';
+
+const SHOTS = join(REPO, 'e2e', 'screenshots');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WAIT = { timeout: 20_000 };
+
+describe('web terminal and replay in Chromium', () => {
+  let stack: ConsoleStack;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  let nodeId = '';
+  const problems: string[] = [];
+
+  before(async () => {
+    stack = await startConsoleStack();
+    await mkdir(SHOTS, { recursive: true });
+    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.url });
+    page = context.pages()[0] ?? (await context.newPage());
+    // Every CSP violation (an inline <style> or style="" from xterm) lands here as an error.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/Failed to load resource|WebSocket connection to/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await stack.startNode();
+  });
+  after(async () => {
+    await context?.close();
+    await stack?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const terminal = () => page.getByTestId('terminal');
+  const screenText = async (testId: string) => ((await page.getByTestId(testId).locator('.xterm-rows').textContent()) ?? '').replace(/\u00a0/g, ' ');
+  const waitForScreen = (testId: string, pattern: RegExp) =>
+    page.waitForFunction(
+      ([id, source]) => new RegExp(source as string).test((document.querySelector(`[data-testid="${id}"] .xterm-rows`)?.textContent ?? '').replace(/\u00a0/g, ' ')),
+      [testId, pattern.source],
+      WAIT,
+    );
+  const run = async (line: string) => {
+    await terminal().locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type(line);
+    await page.keyboard.press('Enter');
+  };
+
+  it('signs the admin in', async () => {
+    await page.goto(stack.url + '/');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Authenticator code').fill(await totp(stack.totpSecret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator(`tr[data-node="${stack.nodeName}"] .badge-online`).waitFor(WAIT);
+  });
+
+  it('opens a terminal on the node and runs a command in its shell', async () => {
+    await page.locator(`tr[data-node="${stack.nodeName}"]`).getByRole('link', { name: stack.nodeName }).click();
+    await page.getByRole('link', { name: 'Terminal' }).click();
+    await page.getByRole('heading', { level: 1, name: `Terminal on ${stack.nodeName}` }).waitFor(WAIT);
+    nodeId = decodeURIComponent(/#\/nodes\/([^/]+)\/terminal/.exec(page.url())?.[1] ?? '');
+    await page.getByText(/^Connected/).waitFor(WAIT);
+    // Type at the prompt, not ahead of it, so the screenshot reads like a session.
+    await waitForScreen('terminal', /\S/);
+    await run('echo burrow-$((6*7))');
+    await waitForScreen('terminal', /burrow-42/);
+    // The typed line holds the expression; only the shell's answer holds the number.
+    assert.match(await screenText('terminal'), /echo burrow-\$\(\(6\*7\)\)/);
+    await shot('terminal');
+  });
+
+  it('tells the remote terminal its size when the window changes', async () => {
+    await run('echo size=$(stty size)');
+    await waitForScreen('terminal', /size=\d+ \d+/);
+    const before = await page.getByTestId('terminal').locator('.xterm-rows > div').count();
+    await page.setViewportSize({ width: 900, height: 560 });
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="terminal"] .xterm-rows > div').length !== n, before, WAIT);
+    const rows = await page.getByTestId('terminal').locator('.xterm-rows > div').count();
+    await run('clear; echo size=$(stty size)');
+    await waitForScreen('terminal', new RegExp(`size=${rows} \\d+`));
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('copies the selection and pastes with the terminal shortcuts', async () => {
+    await run('clear; echo copy-me-$((40+2))');
+    await waitForScreen('terminal', /copy-me-42/);
+    const word = terminal().locator('.xterm-rows span', { hasText: 'copy-me-42' }).last();
+    // xterm's screen layer takes the mouse; a double click there selects the word under it.
+    await word.dblclick({ force: true });
+    await page.keyboard.press('Control+Shift+C');
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()).includes('copy-me-42'), undefined, WAIT);
+    await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((5*5))'));
+    await terminal().locator('.xterm-helper-textarea').focus();
+    await page.keyboard.press('Control+Shift+V');
+    await page.keyboard.press('Enter');
+    await waitForScreen('terminal', /pasted-25/);
+  });
+
+  it('ends with the shell and says so', async () => {
+    await run('exit');
+    await page.getByText(/The shell ended \(exit code 0\)/).waitFor(WAIT);
+    await page.getByRole('button', { name: 'Start a new shell' }).waitFor(WAIT);
+  });
+
+  it('replays the recorded session from the audit log', async () => {
+    await page.locator('nav a[href="#/audit"]').click();
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor(WAIT);
+    const row = page.locator('tr[data-action="shell.close"]').first();
+    await row.waitFor(WAIT);
+    await row.getByRole('link', { name: 'Replay' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Replay of / }).waitFor(WAIT);
+    await waitForScreen('replay', /burrow-42/);
+    await page.getByText(/^Finished/).waitFor(WAIT);
+    assert.match(await screenText('replay'), /pasted-25/);
+    await shot('replay');
+    await page.getByRole('button', { name: 'Play again' }).click();
+    await page.getByRole('button', { name: 'Skip to end' }).click();
+    await page.getByText(/^Finished/).waitFor(WAIT);
+    await waitForScreen('replay', /pasted-25/);
+  });
+
+  it('says in words why a terminal cannot open on an offline node', async () => {
+    await stack.stopNode();
+    await page.goto(`${stack.url}/#/nodes`);
+    await page.locator(`tr[data-node="${stack.nodeName}"] .badge-offline`).waitFor(WAIT);
+    await page.goto(`${stack.url}/#/nodes/${encodeURIComponent(nodeId)}`);
+    await page.getByRole('heading', { level: 1, name: new RegExp(stack.nodeName) }).waitFor(WAIT);
+    assert.equal(await page.getByRole('link', { name: 'Terminal' }).count(), 0, 'no terminal button for an offline node');
+    await page.goto(`${stack.url}/#/nodes/${encodeURIComponent(nodeId)}/terminal`);
+    await page.getByRole('alert').filter({ hasText: /is offline, so its shell cannot be reached/ }).waitFor(WAIT);
+    await shot('terminal-offline');
+    assert.deepEqual(problems, [], 'no script errors or CSP violations in the page');
+  });
+});
