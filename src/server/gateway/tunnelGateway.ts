@@ -10,7 +10,7 @@ import { TUNNEL_PATH } from '../../shared/protocol.js';
 import { parseServiceTargetsHeader, SERVICE_TARGETS_HEADER, type ServiceTarget } from '../../shared/serviceTarget.js';
 import type { Database } from '../store/database.js';
 import { getNode, type NodeRecord } from '../store/nodeStore.js';
-import { NodeConnection } from './nodeConnection.js';
+import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
 
@@ -23,6 +23,12 @@ export interface TunnelGatewayDeps {
   clock: Clock;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
+  /** A tunnel not authenticated by then is cut: an idle pre-auth SSH peer otherwise holds a socket forever. */
+  authTimeoutMs: number;
+  /** Authentication attempts per tunnel connection before it is cut. */
+  maxAuthAttempts: number;
+  /** Bounds on each node's services and channels. */
+  nodeLimits: NodeConnectionLimits;
   /** Called once a node is authenticated and registered. */
   onNodeOnline?: (conn: NodeConnection) => void;
 }
@@ -32,6 +38,8 @@ interface PendingLink {
   ip: string;
   /** The service targets the agent declared on its upgrade request. */
   targets: Map<string, ServiceTarget>;
+  /** Set once a node has authenticated on this link; the auth deadline then stands down. */
+  authenticated: boolean;
 }
 
 /**
@@ -77,8 +85,16 @@ export class TunnelGateway {
       // the `connection` event can find this WebSocket again.
       Object.assign(stream, { remoteAddress: ip, remotePort: port });
       stream.on('error', () => undefined);
-      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]) });
-      ws.once('close', () => this.pending.delete(key));
+      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]), authenticated: false });
+      const deadline = this.deps.clock.setTimeout(() => {
+        if (this.pending.get(key)?.authenticated) return;
+        this.deps.log.info({ peer: key }, 'tunnel cut: no node authenticated in time');
+        ws.terminate();
+      }, this.deps.authTimeoutMs);
+      ws.once('close', () => {
+        this.deps.clock.clearTimeout(deadline);
+        this.pending.delete(key);
+      });
       this.ssh.injectSocket(stream as never);
     });
   }
@@ -87,8 +103,16 @@ export class TunnelGateway {
     const link = this.pending.get(`${ip}:${port}`);
     const log = this.deps.log.child({ peer: `${ip}:${port}` });
     let node: NodeRecord | undefined;
+    let attempts = 0;
     client.on('error', (err) => log.debug({ err: err.message }, 'tunnel ssh error'));
     client.on('authentication', (ctx) => {
+      attempts += 1;
+      if (attempts > this.deps.maxAuthAttempts) {
+        log.info({ attempts }, 'tunnel cut: too many authentication attempts');
+        ctx.reject([]);
+        link?.ws.terminate();
+        return;
+      }
       void this.authenticate(ctx, link, (n) => {
         node = n;
       });
@@ -98,7 +122,8 @@ export class TunnelGateway {
         client.end();
         return;
       }
-      const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets);
+      if (link) link.authenticated = true;
+      const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets, this.deps.nodeLimits);
       this.deps.registry.add(conn);
       this.deps.onNodeOnline?.(conn);
     });
