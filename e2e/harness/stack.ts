@@ -31,6 +31,8 @@ export interface NodeHandle {
 export interface StackOptions {
   /** Settings merged into the first node's node.json after enrollment (e.g. faster retries). */
   nodeConfig?: Record<string, unknown>;
+  /** Settings merged into server.json after init (e.g. lower limits for chaos runs). */
+  serverConfig?: Record<string, unknown>;
 }
 
 const ADMIN_EMAIL = 'admin@e2e.test';
@@ -78,7 +80,7 @@ export class Stack {
     const tmp = await makeTempDir();
     const stack = new Stack(tmp.path, tmp.remove, await startWebUi());
     try {
-      await stack.init();
+      await stack.init(o.serverConfig);
       await stack.startServer();
       await stack.login();
       const token = await stack.enrollToken({ autoApprove: true });
@@ -93,7 +95,7 @@ export class Stack {
     }
   }
 
-  private async init(): Promise<void> {
+  private async init(serverConfig: Record<string, unknown> = {}): Promise<void> {
     const pw = join(this.dir, 'admin-password');
     await writeFile(pw, ADMIN_PASSWORD, { mode: 0o600 });
     const port = await freePort();
@@ -102,12 +104,12 @@ export class Stack {
     // Session ports bind to every interface by default; tests keep them on loopback.
     const configPath = join(this.serverHome, 'server.json');
     const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
-    await writeFile(configPath, JSON.stringify({ ...config, sessionHost: '127.0.0.1' }, null, 2));
+    await writeFile(configPath, JSON.stringify({ ...config, sessionHost: '127.0.0.1', ...serverConfig }, null, 2));
   }
 
-  /** Starts `burrow server start` and waits until /healthz answers. */
-  async startServer(): Promise<void> {
-    const proc = this.procs.spawn('server', ['server', 'start', '--home', this.serverHome], join(this.dir, 'server.log'));
+  /** Starts `burrow server start` (optionally with a lower open-files limit) and waits until /healthz answers. */
+  async startServer(o: { maxOpenFiles?: number } = {}): Promise<void> {
+    const proc = this.procs.spawn('server', ['server', 'start', '--home', this.serverHome], join(this.dir, 'server.log'), o);
     this.server = proc;
     await waitFor('the server to answer /healthz', async () => {
       if (proc.child.exitCode !== null) throw new Error(`the server exited with ${proc.child.exitCode}`);

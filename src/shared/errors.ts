@@ -12,6 +12,7 @@ const table = {
   NODE_NOT_FOUND: { status: 404, exit: 4, retryable: false },
   SESSION_NOT_FOUND: { status: 404, exit: 4, retryable: false },
   ROUTE_NOT_FOUND: { status: 404, exit: 4, retryable: false },
+  METHOD_NOT_ALLOWED: { status: 405, exit: 2, retryable: false },
   CONFLICT: { status: 409, exit: 5, retryable: false },
   NODE_OFFLINE: { status: 409, exit: 5, retryable: true },
   SESSION_CLOSED: { status: 409, exit: 5, retryable: false },

@@ -1,0 +1,7 @@
+import { apiFuzz } from './apiFuzz.js';
+import type { Scenario } from './chaosContext.js';
+
+/** Every chaos scenario, in the order they run: attacks first, crashes last (they restart the server). */
+export const SCENARIOS: [string, Scenario][] = [
+  ['apiFuzz', apiFuzz],
+];
