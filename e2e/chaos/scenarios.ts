@@ -1,7 +1,11 @@
 import { apiFuzz } from './apiFuzz.js';
+import { hostileNode } from './hostileNode.js';
+import { tunnelFuzz } from './tunnelFuzz.js';
 import type { Scenario } from './chaosContext.js';
 
 /** Every chaos scenario, in the order they run: attacks first, crashes last (they restart the server). */
 export const SCENARIOS: [string, Scenario][] = [
   ['apiFuzz', apiFuzz],
+  ['tunnelFuzz', tunnelFuzz],
+  ['hostileNode', hostileNode],
 ];
