@@ -1,5 +1,7 @@
 import { apiFuzz } from './apiFuzz.js';
+import { exhaustion } from './exhaustion.js';
 import { hostileNode } from './hostileNode.js';
+import { sessionPortFuzz } from './sessionPortFuzz.js';
 import { tunnelFuzz } from './tunnelFuzz.js';
 import type { Scenario } from './chaosContext.js';
 
@@ -8,4 +10,6 @@ export const SCENARIOS: [string, Scenario][] = [
   ['apiFuzz', apiFuzz],
   ['tunnelFuzz', tunnelFuzz],
   ['hostileNode', hostileNode],
+  ['sessionPortFuzz', sessionPortFuzz],
+  ['exhaustion', exhaustion],
 ];
