@@ -67,15 +67,12 @@ export function integrityCheck(stack: Stack): Promise<string> {
   });
 }
 
-/** `burrow admin audit verify --json`: whether the hash chain holds, and how many entries it has. */
+/** `burrow admin audit verify`: whether the hash chain holds, and how many entries it has. */
 export async function auditVerify(stack: Stack): Promise<{ ok: boolean; entries: number; detail: string }> {
-  const r = await runBurrow(['admin', 'audit', 'verify', '--json', '--home', stack.adminHome]);
-  try {
-    const v = JSON.parse(r.stdout) as { ok: boolean; entries: number };
-    return { ok: r.code === 0 && v.ok, entries: v.entries, detail: r.stdout.trim() + r.stderr.trim() };
-  } catch {
-    return { ok: false, entries: 0, detail: `${r.code}: ${r.stderr.trim()}` };
-  }
+  // BURROW_HOME and no flags: `audit` and `verify` share --home/--json and the parent keeps them.
+  const r = await runBurrow(['admin', 'audit', 'verify'], { env: { BURROW_HOME: stack.adminHome } });
+  const m = /intact: (\d+) entries/.exec(r.stdout);
+  return { ok: r.code === 0 && m !== null, entries: Number(m?.[1] ?? 0), detail: `exit ${r.code}: ${r.stdout.trim()} ${r.stderr.trim()}` };
 }
 
 /** Records the store's health after a scenario into `fail` (integrity_check and audit verify). */

@@ -1,4 +1,5 @@
 import { apiFuzz } from './apiFuzz.js';
+import { crashWrites } from './crashWrites.js';
 import { exhaustion } from './exhaustion.js';
 import { hostileNode } from './hostileNode.js';
 import { sessionPortFuzz } from './sessionPortFuzz.js';
@@ -12,4 +13,5 @@ export const SCENARIOS: [string, Scenario][] = [
   ['hostileNode', hostileNode],
   ['sessionPortFuzz', sessionPortFuzz],
   ['exhaustion', exhaustion],
+  ['crashWrites', crashWrites],
 ];
