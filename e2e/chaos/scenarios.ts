@@ -2,6 +2,7 @@ import { apiFuzz } from './apiFuzz.js';
 import { crashWrites } from './crashWrites.js';
 import { exhaustion } from './exhaustion.js';
 import { hostileNode } from './hostileNode.js';
+import { peerChecks } from './peerChecks.js';
 import { sessionPortFuzz } from './sessionPortFuzz.js';
 import { tunnelFuzz } from './tunnelFuzz.js';
 import type { Scenario } from './chaosContext.js';
@@ -14,4 +15,5 @@ export const SCENARIOS: [string, Scenario][] = [
   ['sessionPortFuzz', sessionPortFuzz],
   ['exhaustion', exhaustion],
   ['crashWrites', crashWrites],
+  ['peerChecks', peerChecks],
 ];
