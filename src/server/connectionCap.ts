@@ -22,9 +22,13 @@ export class ConnectionCap {
     if (!Number.isInteger(maxPerIp) || maxPerIp < 1) throw new Error('maxPerIp must be a positive integer');
   }
 
-  /** Watches `server`'s raw TCP connections; over-cap ones are destroyed before any byte is read. */
+  /**
+   * Watches `server`'s raw TCP connections; over-cap ones are destroyed before any byte is
+   * read. Prepended, so it runs before the server's own handler (which would otherwise
+   * start TLS, or open a tunnel channel, for a socket about to be cut).
+   */
   attach(server: Server): void {
-    server.on('connection', (socket: Socket) => this.admit(socket));
+    server.prependListener('connection', (socket: Socket) => this.admit(socket));
   }
 
   /** Counts `socket` against its address; destroys it and returns false if the address is at its cap. */
