@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: all install build lint typecheck test unit e2e demo bench clean test-deps
+.PHONY: all install build lint typecheck test unit e2e demo bench chaos clean test-deps
 
 all: build
 
@@ -43,6 +43,11 @@ demo: build
 
 bench: build
 	node dist/bench/runBench.js
+
+# Full-size fuzzing, exhaustion, crash and hostile-peer runs; prints the figures table.
+# (A CI-sized part runs inside `make test` as e2e/chaos.test.ts.)
+chaos: build test-deps
+	node dist/e2e/chaos/runChaos.js
 
 clean:
 	rm -rf dist .demo

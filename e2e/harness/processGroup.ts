@@ -22,10 +22,15 @@ process.once('exit', () => {
 export class ProcessGroup {
   private readonly procs: BurrowProcess[] = [];
 
-  /** Spawns `burrow args…` with stdout and stderr appended to `logFile`. */
-  spawn(name: string, args: string[], logFile: string): BurrowProcess {
+  /**
+   * Spawns `burrow args…` with stdout and stderr appended to `logFile`; `maxOpenFiles`
+   * runs it under `prlimit --nofile` (for fd-exhaustion tests).
+   */
+  spawn(name: string, args: string[], logFile: string, o: { maxOpenFiles?: number } = {}): BurrowProcess {
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [burrowBin, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, BURROW_HOME: '' } });
+    const argv = [process.execPath, burrowBin, ...args];
+    const [cmd, ...rest] = o.maxOpenFiles ? ['prlimit', `--nofile=${o.maxOpenFiles}:${o.maxOpenFiles}`, '--', ...argv] : argv;
+    const child = spawn(cmd as string, rest, { stdio: ['ignore', fd, fd], env: { ...process.env, BURROW_HOME: '' } });
     closeSync(fd);
     live.add(child);
     const exited = once(child, 'exit').then(() => {

@@ -107,9 +107,9 @@ export class Stack {
     await writeFile(configPath, JSON.stringify({ ...config, sessionHost: '127.0.0.1', ...serverConfig }, null, 2));
   }
 
-  /** Starts `burrow server start` and waits until /healthz answers. */
-  async startServer(): Promise<void> {
-    const proc = this.procs.spawn('server', ['server', 'start', '--home', this.serverHome], join(this.dir, 'server.log'));
+  /** Starts `burrow server start` (optionally with a lower open-files limit) and waits until /healthz answers. */
+  async startServer(o: { maxOpenFiles?: number } = {}): Promise<void> {
+    const proc = this.procs.spawn('server', ['server', 'start', '--home', this.serverHome], join(this.dir, 'server.log'), o);
     this.server = proc;
     await waitFor('the server to answer /healthz', async () => {
       if (proc.child.exitCode !== null) throw new Error(`the server exited with ${proc.child.exitCode}`);

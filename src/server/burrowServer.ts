@@ -8,6 +8,8 @@ import type { Logger } from '../shared/log.js';
 import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { pinOfPem } from '../shared/tlsPin.js';
+import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
+import { ConnectionCap } from './connectionCap.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { serveStatusChannel } from './gateway/statusChannel.js';
@@ -58,7 +60,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   if (orphans) log.info({ orphans }, 'closed sessions left open by the previous run');
 
   const registry = new NodeRegistry();
-  const tlsOptions = { cert, key };
+  const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const publicHost = new URL(config.publicUrl).hostname;
   const sessions = new SessionManager({
     db,
@@ -73,6 +75,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       ttlMs: config.sessionTtlMs,
       idleMs: config.sessionIdleMs,
       nodeGraceMs: config.nodeGraceMs,
+      maxConnectionsPerIp: config.maxSessionConnectionsPerIp,
+      headersTimeoutMs: config.sessionHeadersTimeoutMs,
       concurrency: { perUser: config.maxSessionsPerUser, perNode: config.maxSessionsPerNode, total: config.maxSessions },
     },
   });
@@ -97,6 +101,9 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     keepaliveIntervalMs: config.keepaliveIntervalMs,
     keepaliveCountMax: config.keepaliveCountMax,
     maxPendingHandshakes: config.maxPendingHandshakes,
+    authTimeoutMs: config.tunnelAuthTimeoutMs,
+    maxAuthAttempts: config.maxTunnelAuthAttempts,
+    nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
     onNodeOnline: (conn) => {
       const record = () => {
         const now = clock.now();
@@ -135,9 +142,11 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
 
-  const server = https.createServer({ cert, key, minVersion: 'TLSv1.2' }, app.callback());
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
+  const server = https.createServer(
+    { cert, key, ...serverTlsPolicy(), headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(60_000, config.headersTimeoutMs), connectionsCheckingInterval: connectionsCheckingIntervalFor(config.headersTimeoutMs) },
+    app.callback(),
+  );
+  new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => log.warn({ ip, open }, 'connection refused: per-address cap reached')).attach(server);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);

@@ -37,6 +37,22 @@ export const serverConfigSchema = z.object({
   keepaliveCountMax: z.number().int().positive().default(3),
   /** Tunnels allowed mid-handshake at once; the rest get 503 with Retry-After. */
   maxPendingHandshakes: z.number().int().positive().default(256),
+  /** A client must have sent a request's headers within this long of starting it (slowloris). */
+  headersTimeoutMs: z.number().int().positive().default(20_000),
+  /** The same on session ports, where a slow appliance link may delay a browser's headers. */
+  sessionHeadersTimeoutMs: z.number().int().positive().default(30_000),
+  /** Connections one source address may hold open on the console/API/tunnel port. */
+  maxConnectionsPerIp: z.number().int().positive().default(256),
+  /** Connections one source address may hold open on one session port. */
+  maxSessionConnectionsPerIp: z.number().int().positive().default(64),
+  /** A tunnel that has not authenticated its node by then is cut. */
+  tunnelAuthTimeoutMs: z.number().int().positive().default(15_000),
+  /** SSH authentication attempts one tunnel connection may make. */
+  maxTunnelAuthAttempts: z.number().int().positive().default(6),
+  /** Services (tcpip-forward requests) one node may announce. */
+  maxServicesPerNode: z.number().int().positive().default(32),
+  /** Channels the server holds open to one node at once (each browser connection is one). */
+  maxChannelsPerNode: z.number().int().positive().default(512),
   logLevel: z.string().default('info'),
   /** How long a session requested for an away on-demand node waits for it. */
   sessionQueueMaxWaitMs: z.number().int().positive().default(24 * 3_600_000),

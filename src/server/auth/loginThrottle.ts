@@ -28,14 +28,17 @@ export function waitMs(p: ThrottlePolicy, t: { failures: number; lastFailureAt: 
   return Math.max(0, t.lastFailureAt + delay - now);
 }
 
-/** Throws RATE_LIMITED if any of the keys must still wait. */
-export async function checkThrottle(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number): Promise<void> {
+/** Per source address on /v1/enroll: a node enrolls once, so a few mistakes are plenty. */
+export const ENROLL_IP_POLICY: ThrottlePolicy = { freeFailures: 5, maxDelayMs: 60_000, lockAfter: 30, lockMs: 15 * 60_000, forgetMs: 3_600_000 };
+
+/** Throws RATE_LIMITED if any of the keys must still wait; `what` names the attempts in the message. */
+export async function checkThrottle(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number, what = 'sign-ins'): Promise<void> {
   for (const [key, policy] of keys) {
     const t = await getThrottle(q, key);
     const wait = waitMs(policy, t, now);
     if (wait > 0) {
       const locked = t !== undefined && t.lockedUntil > now;
-      throw new BurrowError('RATE_LIMITED', `Too many failed sign-ins${locked ? '; temporarily locked' : ''}. Try again in ${Math.ceil(wait / 1000)} s.`);
+      throw new BurrowError('RATE_LIMITED', `Too many failed ${what}${locked ? '; temporarily locked' : ''}. Try again in ${Math.ceil(wait / 1000)} s.`);
     }
   }
 }
@@ -55,8 +58,8 @@ export async function recordFailure(q: Queryable, keys: readonly [string, Thrott
  * and the count happen in one transaction, so a burst of concurrent guesses is throttled
  * exactly like the same guesses made one after another. A success takes the count back.
  */
-export async function beginAttempt(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number): Promise<void> {
-  await checkThrottle(q, keys, now);
+export async function beginAttempt(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number, what = 'sign-ins'): Promise<void> {
+  await checkThrottle(q, keys, now, what);
   await recordFailure(q, keys, now);
 }
 

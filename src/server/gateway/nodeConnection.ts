@@ -12,6 +12,17 @@ export interface ForwardOrigin {
   port: number;
 }
 
+/** Per-node bounds, so one node (or a stolen node key) cannot grow the server without end. */
+export interface NodeConnectionLimits {
+  /** Services the node may announce. */
+  maxServices: number;
+  /** Channels the server holds open to the node at once. */
+  maxChannels: number;
+}
+
+/** Used where no limits are given (tests that build a connection by hand). */
+export const DEFAULT_NODE_LIMITS: NodeConnectionLimits = { maxServices: 32, maxChannels: 512 };
+
 /**
  * One node's authenticated SSH connection. It learns the node's services from its
  * `tcpip-forward` requests and opens `forwarded-tcpip` channels to them on demand.
@@ -21,6 +32,7 @@ export class NodeConnection extends EventEmitter {
   readonly services = new Set<string>();
   readonly connectedAt: number;
   private closed = false;
+  private channels = 0;
 
   constructor(
     readonly nodeId: string,
@@ -30,6 +42,7 @@ export class NodeConnection extends EventEmitter {
     now: number,
     /** How each service's WebUI expects to be spoken to, as the agent declared it. */
     readonly targets: ReadonlyMap<string, ServiceTarget> = new Map(),
+    private readonly limits: NodeConnectionLimits = DEFAULT_NODE_LIMITS,
   ) {
     super();
     this.connectedAt = now;
@@ -40,6 +53,9 @@ export class NodeConnection extends EventEmitter {
         // The agent is ready for its status channel; the server opens it.
         accept?.();
         this.emit('status-ready');
+      } else if (name === 'tcpip-forward' && valid && !this.services.has(bind) && this.services.size >= limits.maxServices) {
+        log.warn({ service: bind, max: limits.maxServices }, 'refused service: the node announced too many');
+        reject?.();
       } else if (name === 'tcpip-forward' && valid) {
         this.services.add(bind);
         log.debug({ service: bind }, 'service announced');
@@ -69,10 +85,22 @@ export class NodeConnection extends EventEmitter {
     if (!this.services.has(name)) {
       return Promise.reject(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${this.nodeId} does not offer the service "${name}".`));
     }
+    if (this.channels >= this.limits.maxChannels) {
+      return Promise.reject(new BurrowError('CHANNEL_LIMIT', `Node ${this.nodeId} has ${this.channels} channels open, the most one node may have (maxChannelsPerNode).`));
+    }
+    // Counted from the request on: a flood of opens must not slip past while they are pending.
+    this.channels += 1;
     return new Promise((resolve, reject) => {
       this.ssh.forwardOut(name, SERVICE_PORT, origin.ip, origin.port, (err, channel) => {
-        if (err) reject(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${this.nodeId} refused the connection to "${name}": ${err.message}.`));
-        else resolve(channel);
+        if (err) {
+          this.channels -= 1;
+          reject(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${this.nodeId} refused the connection to "${name}": ${err.message}.`));
+          return;
+        }
+        channel.once('close', () => {
+          this.channels -= 1;
+        });
+        resolve(channel);
       });
     });
   }
@@ -83,6 +111,11 @@ export class NodeConnection extends EventEmitter {
     return new Promise((resolve, reject) => {
       this.ssh.forwardOut(STATUS_CHANNEL, SERVICE_PORT, '127.0.0.1', 0, (err, channel) => (err ? reject(err) : resolve(channel)));
     });
+  }
+
+  /** Channels open to the node now. */
+  get openChannels(): number {
+    return this.channels;
   }
 
   /** Whether the connection is still up. */

@@ -12,7 +12,7 @@ import type { Database } from '../store/database.js';
 import { getNode, promoteNextPublicKey, type NodeRecord } from '../store/nodeStore.js';
 import { appendAudit } from '../store/auditStore.js';
 import { keyFingerprint } from './statusChannel.js';
-import { NodeConnection } from './nodeConnection.js';
+import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
 
@@ -27,6 +27,12 @@ export interface TunnelGatewayDeps {
   keepaliveCountMax: number;
   /** Tunnels allowed to be mid-handshake at once; more are told to come back later. */
   maxPendingHandshakes: number;
+  /** A tunnel not authenticated by then is cut: an idle pre-auth SSH peer otherwise holds a socket forever. */
+  authTimeoutMs: number;
+  /** Authentication attempts per tunnel connection before it is cut. */
+  maxAuthAttempts: number;
+  /** Bounds on each node's services and channels. */
+  nodeLimits: NodeConnectionLimits;
   /** Called once a node is authenticated and registered. */
   onNodeOnline?: (conn: NodeConnection) => void;
 }
@@ -38,6 +44,8 @@ interface PendingLink {
   targets: Map<string, ServiceTarget>;
   /** Marks the handshake done (authenticated or abandoned); idempotent. */
   settle: () => void;
+  /** Set once a node has authenticated on this link; the auth deadline then stands down. */
+  authenticated: boolean;
 }
 
 /**
@@ -96,8 +104,14 @@ export class TunnelGateway {
       // the `connection` event can find this WebSocket again.
       Object.assign(stream, { remoteAddress: ip, remotePort: port });
       stream.on('error', () => undefined);
-      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]), settle });
+      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]), settle, authenticated: false });
+      const deadline = this.deps.clock.setTimeout(() => {
+        if (this.pending.get(key)?.authenticated) return;
+        this.deps.log.info({ peer: key }, 'tunnel cut: no node authenticated in time');
+        ws.terminate();
+      }, this.deps.authTimeoutMs);
       ws.once('close', () => {
+        this.deps.clock.clearTimeout(deadline);
         settle();
         this.pending.delete(key);
         // ws's stream only ends its readable side on close; ssh2 waits for `close`, so
@@ -112,6 +126,7 @@ export class TunnelGateway {
     const link = this.pending.get(`${ip}:${port}`);
     const log = this.deps.log.child({ peer: `${ip}:${port}` });
     let node: NodeRecord | undefined;
+    let attempts = 0;
     client.on('error', (err: Error & { level?: string }) => {
       log.debug({ err: err.message }, 'tunnel ssh error');
       // Keepalives went unanswered: the link is dead, so drop it now instead of waiting
@@ -122,6 +137,13 @@ export class TunnelGateway {
       }
     });
     client.on('authentication', (ctx) => {
+      attempts += 1;
+      if (attempts > this.deps.maxAuthAttempts) {
+        log.info({ attempts }, 'tunnel cut: too many authentication attempts');
+        ctx.reject([]);
+        link?.ws.terminate();
+        return;
+      }
       void this.authenticate(ctx, link, (n) => {
         node = n;
       });
@@ -132,7 +154,8 @@ export class TunnelGateway {
         client.end();
         return;
       }
-      const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets);
+      if (link) link.authenticated = true;
+      const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets, this.deps.nodeLimits);
       this.deps.registry.add(conn);
       this.deps.onNodeOnline?.(conn);
     });

@@ -72,6 +72,7 @@ export function createApp(d: ApiDeps): Koa<ApiState> {
   });
   app.use(consoleStatic(d.consoleDir));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: false }));
+  // throw: errorMiddleware answers 405/501 in the API's error shape (not as plain text).
+  app.use(router.allowedMethods({ throw: true }));
   return app;
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { joinStreams } from '../../shared/joinStreams.js';
+import { connectionsCheckingIntervalFor } from '../../shared/tlsPolicy.js';
 import { normalizeIp } from '../../shared/net.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import type { SessionAdmission } from './sessionAdmission.js';
@@ -14,6 +15,8 @@ import { openUpgradeStream, UpstreamAgent } from './upstreamAgent.js';
 /** What an HTTP session proxy needs. */
 export interface HttpSessionProxyDeps extends SessionListenerDeps {
   tlsOptions: tls.TlsOptions;
+  /** Deadline for each request's headers (slowloris). */
+  headersTimeoutMs: number;
   admission: SessionAdmission;
   target: ServiceTarget;
   /** `https://host:port` of the session port, known once it is bound. */
@@ -37,7 +40,13 @@ export class HttpSessionProxy implements SessionListener {
   constructor(private readonly deps: HttpSessionProxyDeps) {
     this.server = https.createServer(
       // Uploads may take long: no whole-request deadline, but headers must come quickly.
-      { ...deps.tlsOptions, minVersion: 'TLSv1.2', requestTimeout: 0, headersTimeout: 30_000 },
+      {
+        minVersion: 'TLSv1.2',
+        ...deps.tlsOptions,
+        requestTimeout: 0,
+        headersTimeout: deps.headersTimeoutMs,
+        connectionsCheckingInterval: connectionsCheckingIntervalFor(deps.headersTimeoutMs),
+      },
       (req, res) => this.onRequest(req, res),
     );
     this.server.on('secureConnection', (socket: tls.TLSSocket) => this.tally.client(socket));

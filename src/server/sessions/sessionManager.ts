@@ -12,6 +12,7 @@ import { appendAudit, recordAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
 import { getNode } from '../store/nodeStore.js';
 import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
+import { ConnectionCap } from '../connectionCap.js';
 import { HttpSessionProxy } from './httpSessionProxy.js';
 import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
 import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
@@ -29,6 +30,10 @@ export interface SessionLimits {
   idleMs: number;
   /** How long a session survives its node being offline. */
   nodeGraceMs: number;
+  /** Connections one source address may hold open on one session port (default 64). */
+  maxConnectionsPerIp?: number;
+  /** Deadline for a request's headers on a session port (default 30 s). */
+  headersTimeoutMs?: number;
   concurrency: ConcurrencyLimits;
 }
 
@@ -132,10 +137,12 @@ export class SessionManager extends EventEmitter {
         : new HttpSessionProxy({
           ...listenerDeps,
           tlsOptions: this.deps.tlsOptions,
+          headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
           admission,
           target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
           publicOrigin: () => this.origin(record.port),
         });
+      new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => log.warn({ ip, open }, 'session connection refused: per-address cap reached')).attach(session.listener.server);
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {

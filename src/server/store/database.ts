@@ -18,24 +18,39 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** SQLite codes that mean the disk (or its quota) cannot take more writes. */
+const DISK_FULL = new Set(['SQLITE_FULL', 'SQLITE_IOERR']);
+
+/**
+ * Names a full disk as such: without it the caller sees "Internal error." and the log an
+ * opaque SQLITE_FULL, while the cause and the cure (free space) are plain.
+ */
+export function storeError(err: Error): Error {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && DISK_FULL.has(code)) {
+    return new BurrowError('STORE_FULL', 'The server could not write to its database: the disk is full or failing. Nothing was changed; free disk space and try again.', { cause: err });
+  }
+  return err;
+}
+
 function direct(db: sqlite3.Database): Queryable {
   return {
     run: (sql, params = []) =>
       new Promise((resolve, reject) => {
         db.run(sql, params as SqlValue[], function (this: sqlite3.RunResult, err: Error | null) {
-          if (err) reject(err);
+          if (err) reject(storeError(err));
           else resolve({ changes: this.changes, lastID: this.lastID });
         });
       }),
     get: <T>(sql: string, params: readonly SqlValue[] = []) =>
       new Promise<T | undefined>((resolve, reject) => {
-        db.get(sql, params as SqlValue[], (err: Error | null, row: T | undefined) => (err ? reject(err) : resolve(row)));
+        db.get(sql, params as SqlValue[], (err: Error | null, row: T | undefined) => (err ? reject(storeError(err)) : resolve(row)));
       }),
     all: <T>(sql: string, params: readonly SqlValue[] = []) =>
       new Promise<T[]>((resolve, reject) => {
-        db.all(sql, params as SqlValue[], (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
+        db.all(sql, params as SqlValue[], (err: Error | null, rows: T[]) => (err ? reject(storeError(err)) : resolve(rows)));
       }),
-    exec: (sql) => new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve()))),
+    exec: (sql) => new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(storeError(err)) : resolve()))),
   };
 }
 
