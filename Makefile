@@ -32,11 +32,11 @@ unit: build
 	node --test --test-concurrency=2 $$(find dist/src -name '*.test.js' | sort)
 
 e2e: build test-deps
-	node --test --test-concurrency=1 $$(find dist/e2e -name '*.test.js' | sort)
+	node --test --test-concurrency=2 $$(find dist/e2e -name '*.test.js' | sort)
 
 test: build lint test-deps
 	node --test --test-concurrency=2 $$(find dist/src -name '*.test.js' | sort) \
-	  && node --test --test-concurrency=1 $$(find dist/e2e -name '*.test.js' | sort)
+	  && node --test --test-concurrency=2 $$(find dist/e2e -name '*.test.js' | sort)
 
 demo: build
 	bash scripts/demo.sh
