@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
+import { generateEd25519 } from '../../shared/sshKeys.js';
 
 /** Sends a raw request and returns status and parsed error code (if the body is our error shape). */
 async function raw(world: ApiWorld, method: string, path: string, body?: string): Promise<{ status: number; code?: string }> {
@@ -14,6 +15,27 @@ async function raw(world: ApiWorld, method: string, path: string, body?: string)
   }
   return { status: res.status, ...(code ? { code } : {}) };
 }
+
+describe('enrolling many nodes at once from one address', () => {
+  let world: ApiWorld;
+  before(async () => {
+    world = await buildApiWorld();
+  });
+  after(() => world.close());
+
+  it('is not throttled when every enrollment succeeds (a factory behind one NAT)', async () => {
+    const made = await fetch(`${world.url}/v1/enroll-tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${world.tokens.rootAdmin}` },
+      body: JSON.stringify({ uses: 20, autoApprove: true }),
+    });
+    const { token } = (await made.json()) as { token: string };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => raw(world, 'POST', '/v1/enroll', JSON.stringify({ token, name: `f${i}`, publicKey: generateEd25519().public }))),
+    );
+    assert.deepEqual(results.map((r) => r.status), Array(20).fill(201));
+  });
+});
 
 describe('bad input gets a 4xx in the error shape', () => {
   let world: ApiWorld;

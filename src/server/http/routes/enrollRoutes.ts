@@ -8,7 +8,7 @@ import { listEnrollTokens, revokeEnrollToken } from '../../store/enrollTokenStor
 import { accessOf, groupParam } from '../accessOf.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { readJson } from '../body.js';
-import { attemptSucceeded, beginAttempt, ENROLL_IP_POLICY, type ThrottlePolicy } from '../../auth/loginThrottle.js';
+import { checkThrottle, ENROLL_IP_POLICY, recordFailure, type ThrottlePolicy } from '../../auth/loginThrottle.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { RouteDef } from '../apiContext.js';
 
@@ -29,14 +29,21 @@ export function enrollRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/enroll',
       permission: 'public',
       handler: async (ctx) => {
-        // Counted before the body is read: a guesser of tokens (or a flood of junk) is slowed
-        // down per address, and each denied attempt also costs an audit row.
+        // Refused up front while the address is throttled; only failures count. Unlike
+        // sign-in, a token carries 192 random bits, so this guards the store and the audit
+        // log against floods, and a factory enrolling many nodes at once from one address
+        // (all succeeding) is never slowed down.
         const keys: [string, ThrottlePolicy][] = [[`enroll-ip:${ctx.state.clientIp}`, ENROLL_IP_POLICY]];
-        await d.db.transaction((tx) => beginAttempt(tx, keys, d.clock.now(), 'enrollments from this address'));
-        const body = await readJson(ctx, enrollRequestSchema);
-        const tunnelUrl = new URL('/v1/tunnel', d.publicUrl).toString().replace(/^http/, 'ws');
-        const enrolled = await enrollNode({ db: d.db, clock: d.clock, sshHostKeyPub: d.sshHostKeyPub, tunnelUrl }, body, ctx.state.clientIp);
-        await attemptSucceeded(d.db, keys);
+        await checkThrottle(d.db, keys, d.clock.now(), 'enrollments from this address');
+        let enrolled;
+        try {
+          const body = await readJson(ctx, enrollRequestSchema);
+          const tunnelUrl = new URL('/v1/tunnel', d.publicUrl).toString().replace(/^http/, 'ws');
+          enrolled = await enrollNode({ db: d.db, clock: d.clock, sshHostKeyPub: d.sshHostKeyPub, tunnelUrl }, body, ctx.state.clientIp);
+        } catch (err) {
+          if (err instanceof BurrowError && err.status < 500) await d.db.transaction((tx) => recordFailure(tx, keys, d.clock.now()));
+          throw err;
+        }
         ctx.status = 201;
         ctx.body = enrolled;
       },
