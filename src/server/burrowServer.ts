@@ -92,6 +92,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       return r ? sessions.view(r) : null;
     },
   });
+  const connectionCap = new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => log.warn({ ip, open }, 'connection refused: per-address cap reached'));
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -101,6 +102,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     keepaliveIntervalMs: config.keepaliveIntervalMs,
     keepaliveCountMax: config.keepaliveCountMax,
     maxPendingHandshakes: config.maxPendingHandshakes,
+    onAuthenticatedSocket: (socket) => connectionCap.release(socket),
     authTimeoutMs: config.tunnelAuthTimeoutMs,
     maxAuthAttempts: config.maxTunnelAuthAttempts,
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
@@ -146,7 +148,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     { cert, key, ...serverTlsPolicy(), headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(60_000, config.headersTimeoutMs), connectionsCheckingInterval: connectionsCheckingIntervalFor(config.headersTimeoutMs) },
     app.callback(),
   );
-  new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => log.warn({ ip, open }, 'connection refused: per-address cap reached')).attach(server);
+
+  connectionCap.attach(server);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);

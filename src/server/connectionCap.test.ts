@@ -50,4 +50,30 @@ describe('ConnectionCap', () => {
   it('rejects a cap that is not a positive integer', () => {
     assert.throws(() => new ConnectionCap(0), /positive integer/);
   });
+  it('stops counting a released connection (an authenticated tunnel), once', async () => {
+    const cap = new ConnectionCap(1);
+    const accepted: net.Socket[] = [];
+    const server = net.createServer((s) => {
+      accepted.push(s);
+      if (!s.destroyed) s.write('hi');
+    });
+    const all: net.Socket[] = [];
+    cap.attach(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    try {
+      assert.equal((await knock(port, all)).kept, true);
+      assert.equal((await knock(port, all)).kept, false, 'the cap of 1 is full');
+      const first = accepted[0] as net.Socket;
+      cap.release(first);
+      cap.release(first);
+      assert.equal(cap.openFrom('127.0.0.1'), 0);
+      assert.equal((await knock(port, all)).kept, true, 'the released connection no longer counts');
+      assert.equal((await knock(port, all)).kept, false, 'a second release did not free another place');
+    } finally {
+      for (const c of all) c.destroy();
+      server.close();
+    }
+  });
 });

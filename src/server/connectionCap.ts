@@ -12,6 +12,11 @@ export type OnCapped = (ip: string, open: number) => void;
  */
 export class ConnectionCap {
   private readonly open = new Map<string, number>();
+  /**
+   * Connections counted now, by `address:port`: the same key names the raw socket seen
+   * here and the TLS socket wrapped around it that later code holds.
+   */
+  private readonly counted = new Map<string, string>();
   /** Connections refused since start, for logs and figures. */
   refused = 0;
 
@@ -42,16 +47,36 @@ export class ConnectionCap {
       return false;
     }
     this.open.set(ip, n + 1);
-    socket.once('close', () => {
-      const left = (this.open.get(ip) ?? 1) - 1;
-      if (left <= 0) this.open.delete(ip);
-      else this.open.set(ip, left);
-    });
+    const key = connectionKey(socket);
+    this.counted.set(key, ip);
+    socket.once('close', () => this.releaseKey(key));
     return true;
+  }
+
+  /**
+   * Stops counting a socket that proved who it is (an authenticated node tunnel): the cap
+   * is for anonymous connections, and a site behind one NAT address may hold thousands
+   * of nodes. Idempotent.
+   */
+  release(socket: Pick<Socket, 'remoteAddress' | 'remotePort'>): void {
+    this.releaseKey(connectionKey(socket));
+  }
+
+  private releaseKey(key: string): void {
+    const ip = this.counted.get(key);
+    if (ip === undefined) return;
+    this.counted.delete(key);
+    const left = (this.open.get(ip) ?? 1) - 1;
+    if (left <= 0) this.open.delete(ip);
+    else this.open.set(ip, left);
   }
 
   /** Connections `ip` holds open now. */
   openFrom(ip: string): number {
     return this.open.get(ip) ?? 0;
   }
+}
+
+function connectionKey(s: Pick<Socket, 'remoteAddress' | 'remotePort'>): string {
+  return `${s.remoteAddress ?? ''}:${s.remotePort ?? 0}`;
 }

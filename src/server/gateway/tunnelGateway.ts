@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
@@ -33,6 +34,8 @@ export interface TunnelGatewayDeps {
   maxAuthAttempts: number;
   /** Bounds on each node's services and channels. */
   nodeLimits: NodeConnectionLimits;
+  /** Called with a tunnel's TCP socket once its node authenticated (it leaves the per-address cap). */
+  onAuthenticatedSocket?: (socket: Socket) => void;
   /** Called once a node is authenticated and registered. */
   onNodeOnline?: (conn: NodeConnection) => void;
 }
@@ -44,6 +47,8 @@ interface PendingLink {
   targets: Map<string, ServiceTarget>;
   /** Marks the handshake done (authenticated or abandoned); idempotent. */
   settle: () => void;
+  /** The TCP connection under the WebSocket. */
+  socket: Socket;
   /** Set once a node has authenticated on this link; the auth deadline then stands down. */
   authenticated: boolean;
 }
@@ -104,7 +109,7 @@ export class TunnelGateway {
       // the `connection` event can find this WebSocket again.
       Object.assign(stream, { remoteAddress: ip, remotePort: port });
       stream.on('error', () => undefined);
-      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]), settle, authenticated: false });
+      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]), settle, authenticated: false, socket: req.socket });
       const deadline = this.deps.clock.setTimeout(() => {
         if (this.pending.get(key)?.authenticated) return;
         this.deps.log.info({ peer: key }, 'tunnel cut: no node authenticated in time');
@@ -154,6 +159,7 @@ export class TunnelGateway {
         client.end();
         return;
       }
+      if (link) this.deps.onAuthenticatedSocket?.(link.socket);
       if (link) link.authenticated = true;
       const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets, this.deps.nodeLimits);
       this.deps.registry.add(conn);

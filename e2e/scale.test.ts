@@ -1,0 +1,36 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Fleet } from '../bench/lib/fleet.js';
+import { healthz, startBurrowServer } from '../bench/lib/burrowStack.js';
+
+const NODES = 200;
+
+// Issue 9, CI-sized: many real agent connections (wss + SSH each) on one server, all back
+// after the server is SIGKILLed and restarted. Correctness only; `make bench` times it.
+describe(`${NODES} idle nodes on one server`, () => {
+  it('all connect, and all come back by themselves after the server is killed', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'burrow-scale-'));
+    const server = await startBurrowServer(dir, { sessionPorts: '40000-40100' });
+    const held: { fleet?: Fleet } = {};
+    t.after(async () => {
+      await held.fleet?.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const token = (await server.admin<{ token: string }>('enroll-token', 'create', '--auto-approve', '--uses', String(NODES), '--ttl', '1h')).token;
+    const fleet = await Fleet.enroll({ serverUrl: server.url, token, count: NODES, prefix: 'scale-' });
+    held.fleet = fleet;
+    fleet.start();
+    await fleet.waitConnected(NODES, 120_000);
+    assert.equal((await healthz(server.url)).nodesOnline, NODES);
+    const listed = await server.admin<{ online: boolean }[]>('nodes');
+    assert.equal(listed.filter((n) => n.online).length, NODES);
+
+    await server.restart('SIGKILL');
+    await fleet.waitConnected(NODES, 120_000);
+    assert.equal((await healthz(server.url)).nodesOnline, NODES, 'every node is back, none gave up');
+  });
+});
