@@ -72,7 +72,12 @@ export async function checkSecondFactor(d: LoginDeps, user: UserRecord, f: Secon
     if (!f.totp) return fail('totp-missing', 'An authenticator code is needed.');
     const step = matchTotp(d.box.open(user.totpSecretEnc, user.id), f.totp, now);
     if (step === undefined) return fail('totp', 'The authenticator code is wrong or too old.');
-    if (!(await claimTotpStep(d.db, user.id, step))) return fail('totp-replay', 'That authenticator code was already used; wait for the next one.');
+    if (!(await claimTotpStep(d.db, user.id, step))) {
+      // Codes are accepted in increasing time order only, so after the server's clock went
+      // back (past this account's last sign-in) they are refused until it catches up.
+      if (step < user.totpLastStep - 1) return fail('totp-clock', "The server's clock is behind the time of this account's last sign-in; codes work again once it catches up, or an administrator can reset your authenticator.");
+      return fail('totp-replay', 'That authenticator code was already used; wait for the next one.');
+    }
     if (!user.totpConfirmed) await confirmTotp(d.db, user.id);
   }
   await d.db.transaction((tx) => attemptSucceeded(tx, keys));

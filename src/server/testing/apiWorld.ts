@@ -3,7 +3,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { systemClock } from '../../shared/clock.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { SecretBox } from '../../shared/secretBox.js';
 import { newSecretToken, sha256Hex } from '../../shared/secrets.js';
@@ -52,14 +52,15 @@ let passwordHash: Promise<string> | undefined;
  * tokA (aOperator), tokB (bAdmin); a recording recA and a job jobA on nodeA. aNewOperator has
  * not enrolled TOTP.
  */
-export async function buildApiWorld(): Promise<ApiWorld> {
+export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld> {
+  const clock = o.clock ?? systemClock;
   const dir = await mkdtemp(join(tmpdir(), 'burrow-api-'));
   const db = await Database.open(join(dir, 'burrow.db'));
   await migrate(db, await loadMigrations(MIGRATIONS));
   const box = await SecretBox.fromKeyFile(join(dir, 'secret.key'));
   passwordHash ??= hashPassword(WORLD_PASSWORD);
   const hash = await passwordHash;
-  const now = Date.now();
+  const now = clock.now();
   const roles: Record<Person, [string, 'admin' | 'operator' | 'viewer']> = {
     rootAdmin: ['root', 'admin'],
     aAdmin: ['custA', 'admin'],
@@ -107,13 +108,13 @@ export async function buildApiWorld(): Promise<ApiWorld> {
   const sessions = new SessionManager({
     db,
     registry,
-    clock: systemClock,
+    clock,
     log,
     tlsOptions: {},
     limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
   });
-  const queue = new SessionQueue({ db, clock: systemClock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
-  const deps: ApiDeps = { db, clock: systemClock, log, box, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined } };
+  const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
+  const deps: ApiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined } };
   // A finished transcript on nodeA, so the replay route has something to serve.
   await mkdir(deps.recordingsDir, { recursive: true });
   await writeFile(join(deps.recordingsDir, 'recA.cast'), '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n');
