@@ -1,3 +1,5 @@
+import tls from 'node:tls';
+import { pinOfRaw } from '../../src/shared/tlsPin.js';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,8 +82,13 @@ export async function peerChecks(ctx: ChaosContext): Promise<void> {
   scanRow.cases += to - from + 1;
   const sessions = await stack.api<{ port: number; state: string }[]>('GET', '/v1/sessions');
   const expected = sessions.filter((s) => s.state === 'open').map((s) => s.port).sort();
-  // Another engineer's stack may share the range on this machine: only ports outside our sessions that answer TLS as burrow would matter, so compare ours.
-  const unexpected = open.filter((p) => !expected.includes(p));
+  // Other processes on this machine (the server's own port, other tests' servers) may
+  // listen inside the range; only a port that presents this server's certificate and is
+  // not an open session would be a leak.
+  const apiPort = Number(new URL(stack.url).port);
+  const candidates = open.filter((p) => !expected.includes(p) && p !== apiPort);
+  const unexpected: number[] = [];
+  for (const port of candidates) if ((await peerPin(port)) === stack.pin) unexpected.push(port);
   figures.check('session port scan', expected.every((p) => open.includes(p)), `open sessions ${expected.join(',')} not all found by the scan (${open.join(',')})`);
   figures.check('session port scan', unexpected.length === 0, `the scan found ports without a session: ${unexpected.join(',')}`);
 
@@ -107,4 +114,20 @@ export async function peerChecks(ctx: ChaosContext): Promise<void> {
       figures.check('secrets in logs', !pattern.test(text), `a secret matching ${String(pattern)} appears in ${log}`);
     }
   }
+}
+
+/** The pin of the certificate a port presents over TLS, or undefined if it does not speak TLS. */
+function peerPin(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, timeout: 2000 }, () => {
+      const cert = socket.getPeerCertificate();
+      socket.destroy();
+      resolve(cert?.raw ? pinOfRaw(cert.raw) : undefined);
+    });
+    socket.on('error', () => resolve(undefined));
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+  });
 }
