@@ -5,15 +5,14 @@ import { Backoff } from '../shared/backoff.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
-import { pinnedAgent } from '../shared/pinnedHttps.js';
-import { SERVICE_PORT, STATUS_CHANNEL, TUNNEL_PATH, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
-import { SERVICE_TARGETS_HEADER } from '../shared/serviceTarget.js';
+import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
+import { dialTunnel } from './tunnelSocket.js';
 import { ServiceForwarder } from './serviceForwarder.js';
 import { StatusReporter } from './statusReporter.js';
-import { connectThroughProxy, type ProxyTarget } from './proxyConnect.js';
+import type { ProxyTarget } from './proxyConnect.js';
 
 /** The agent's lifecycle. */
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -64,16 +63,6 @@ export interface KeyRotator {
   commit(publicKey: string): Promise<boolean>;
   abandon(): void;
 }
-
-/**
- * RFC 6455 masking keeps a browser's attacker-chosen bytes from poisoning proxy caches.
- * Our frames carry SSH ciphertext that no one can choose, so the agent sends an all-zero
- * mask, which lets both ends skip the per-byte XOR (a quarter of the agent's CPU in bulk
- * transfers) while staying a valid masked frame.
- */
-const zeroMask = (mask: Buffer): void => {
-  mask.fill(0);
-};
 
 /** A connection is "stable" after this long; only then does backoff start over. */
 const STABLE_MS = 10_000;
@@ -132,20 +121,7 @@ export class TunnelAgent {
     this.closeHint = undefined;
     this.retryHintMs = undefined;
     this.lifecycle.transition('connecting');
-    const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
-    // The targets tell the server how to speak to each WebUI (scheme, Host); the node still
-    // decides where a channel goes, from its own allow-list.
-    const proxy = this.deps.proxy?.();
-    const dial = proxy ? (host: string, port: number) => connectThroughProxy(proxy, host, port) : undefined;
-    const headers = { [SERVICE_TARGETS_HEADER]: JSON.stringify(config.services) };
-    const ws = new WebSocket(url, {
-      agent: pinnedAgent(config.tlsPin, dial),
-      headers,
-      perMessageDeflate: false,
-      handshakeTimeout: 15_000,
-      maxPayload: 1024 * 1024,
-      generateMask: zeroMask,
-    });
+    const ws = dialTunnel(config, this.deps.proxy?.());
     this.ws = ws;
     let connectedAt = 0;
     let why = 'connection closed';

@@ -59,7 +59,6 @@ export const sessionTransitions: Record<SessionState, SessionState[]> = {
 
 interface LiveSession {
   record: SessionRecord;
-  type: SessionType;
   /** The node's group, for the audit entries of the session. */
   groupId: string;
   listener?: SessionListener;
@@ -118,7 +117,7 @@ export class SessionManager extends EventEmitter {
       id, nodeId: node.id, userId: req.userId, service: req.service, type: req.type, port: 0, sourceIp: req.sourceIp,
       openedAt: now, expiresAt: now + limits.ttlMs, closedAt: null, closeReason: null, bytesUp: 0, bytesDown: 0,
     };
-    const session: LiveSession = { record, type: req.type, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0 };
+    const session: LiveSession = { record, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0 };
     this.live.set(id, session);
     const admission = new SessionAdmission(id, req.sourceIp);
     try {
@@ -193,7 +192,7 @@ export class SessionManager extends EventEmitter {
           target: s.record.nodeId,
           result: 'ok',
           groupId: s.groupId,
-          detail: { sessionId: id, reason, type: s.type, ...bytes, durationMs: at - s.record.openedAt },
+          detail: { sessionId: id, reason, type: s.record.type, ...bytes, durationMs: at - s.record.openedAt },
         }, at);
       });
     } finally {
