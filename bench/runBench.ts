@@ -13,13 +13,15 @@ import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
 /**
  * `make bench`: burrow against OpenSSH on the same machine in the same run, so ratios
  * hold even on a busy machine. Sizes can be lowered for a quick look:
- * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list).
+ * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list), and
+ * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, scale; all by default).
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DOWNLOAD = Number(process.env.BENCH_DOWNLOAD_MB ?? 1024) * 1024 * 1024;
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 3);
 const NODES = (process.env.BENCH_NODES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
 const GCM = 'aes128-gcm@openssh.com';
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,scale').split(','));
 
 async function main(): Promise<void> {
   await run('bash', [new URL('../../scripts/bench-deps.sh', import.meta.url).pathname]);
@@ -35,25 +37,27 @@ async function main(): Promise<void> {
     figures[p.name] = await measurePath(p, opts);
   };
 
-  await measure({ name: 'direct', base: `http://127.0.0.1:${originPort}`, headers: [], pids: () => [] });
+  if (PARTS.has('direct')) await measure({ name: 'direct', base: `http://127.0.0.1:${originPort}`, headers: [], pids: () => [] });
 
   const sshd = await startSshd(join(dir, 'sshd'));
   const sshdPids = () => [sshd.sshd.pid as number];
-  for (const [name, cipher, interactive] of [
+  const sshPaths = [
     ['ssh -N -R', undefined, false],
     [`ssh -N -R ${GCM}`, GCM, false],
     ['ssh -tt -R', undefined, true],
     [`ssh -tt -R ${GCM}`, GCM, true],
-  ] as const) {
+  ] as const;
+  for (const [name, cipher, interactive] of sshPaths.filter(([n]) => PARTS.has('ssh') || (PARTS.has('burrow') && n === 'ssh -tt -R'))) {
     const t = await openSshReverse({ dir, sshdPort: sshd.port, key: sshd.key, originPort, ...(cipher ? { cipher } : {}), interactive });
     await measure({ name, base: `http://127.0.0.1:${t.port}`, headers: [], pids: () => [...t.pids(), ...sshdPids()] });
     await t.close();
   }
   const stunnel = await startStunnelPair(dir, sshd.port);
-  for (const [name, interactive] of [
+  const stunnelPaths = [
     [`ssh -N -R in stunnel ${GCM}`, false],
     [`ssh -tt -R in stunnel ${GCM}`, true],
-  ] as const) {
+  ] as const;
+  for (const [name, interactive] of stunnelPaths.filter(([, tt]) => PARTS.has('stunnel') || (PARTS.has('burrow') && !tt))) {
     const t = await openSshReverse({ dir, sshdPort: sshd.port, key: sshd.key, originPort, cipher: GCM, interactive, viaPort: stunnel.clientPort });
     await measure({ name, base: `http://127.0.0.1:${t.port}`, headers: [], pids: () => [...t.pids(), ...sshdPids(), ...stunnel.pids] });
     await t.close();
@@ -61,26 +65,31 @@ async function main(): Promise<void> {
   await stunnel.close();
   await stop(sshd.sshd);
 
-  log('starting burrow');
-  const server = await startBurrowServer(join(dir, 'burrow'));
-  const node = await startNode(server, join(dir, 'burrow'), 'bench-node', originPort);
-  const session = await server.admin<{ url: string }>('session', 'open', 'bench-node');
-  const access = await sessionAccess(session.url);
-  await measure({ name: 'burrow session', base: access.base, headers: access.headers, pids: () => [server.process.pid as number, node.pid as number] });
+  let open: Awaited<ReturnType<typeof measureSessionOpen>> | undefined;
+  let agentRss: number | undefined;
+  let agentCpuPct: number | undefined;
+  if (PARTS.has('burrow')) {
+    log('starting burrow');
+    const server = await startBurrowServer(join(dir, 'burrow'));
+    const node = await startNode(server, join(dir, 'burrow'), 'bench-node', originPort);
+    const session = await server.admin<{ url: string }>('session', 'open', 'bench-node');
+    const access = await sessionAccess(session.url);
+    await measure({ name: 'burrow session', base: access.base, headers: access.headers, pids: () => [server.process.pid as number, node.pid as number] });
 
-  log('measuring session open latency');
-  const open = await measureSessionOpen(server, 'bench-node', 30);
-  log('measuring the idle agent');
-  await new Promise((r) => setTimeout(r, 2000));
-  const cpu0 = treeCpuSeconds([node.pid as number]);
-  await new Promise((r) => setTimeout(r, 10_000));
-  const agentCpuPct = ((treeCpuSeconds([node.pid as number]) - cpu0) / 10) * 100;
-  const agentRss = rssKiB(node.pid as number);
-  await stop(node);
-  await server.close();
+    log('measuring session open latency');
+    open = await measureSessionOpen(server, 'bench-node', 30);
+    log('measuring the idle agent');
+    await new Promise((r) => setTimeout(r, 2000));
+    const cpu0 = treeCpuSeconds([node.pid as number]);
+    await new Promise((r) => setTimeout(r, 10_000));
+    agentCpuPct = ((treeCpuSeconds([node.pid as number]) - cpu0) / 10) * 100;
+    agentRss = rssKiB(node.pid as number);
+    await stop(node);
+    await server.close();
+  }
 
   const scale: ScaleFigures[] = [];
-  for (const count of NODES) {
+  for (const count of PARTS.has('scale') ? NODES : []) {
     log(`scale: ${count} idle nodes`);
     const s = await startBurrowServer(join(dir, `scale-${count}`), { sessionPorts: '40000-40100' });
     try {
@@ -97,9 +106,9 @@ async function main(): Promise<void> {
   for (const [name, f] of Object.entries(figures)) {
     rows.push(...pathRows(name, f, { ...(name === 'direct' ? {} : { stunnel: stunnelFig, tt: ttFig }), targets: name === 'burrow session' }));
   }
-  rows.push({ figure: 'session open → first byte p50', path: 'burrow', value: open.median, unit: `ms (p99 ${open.p99.toFixed(1)} ms)`, spread: `${open.min.toFixed(1)}–${open.max.toFixed(1)} (n=${open.n})`, ratio: { against: 'target 15 ms', value: open.median / 15, target: '<=1.00', met: open.median <= 15 } });
-  rows.push({ figure: 'idle agent RSS', path: 'burrow', value: agentRss / 1024, unit: 'MiB', ratio: { against: 'target 50 MiB', value: agentRss / 1024 / 50, target: '<=1.00', met: agentRss / 1024 <= 50 } });
-  rows.push({ figure: 'idle agent CPU', path: 'burrow', value: agentCpuPct, unit: '% of a core' });
+  if (open) rows.push({ figure: 'session open → first byte p50', path: 'burrow', value: open.median, unit: `ms (p99 ${open.p99.toFixed(1)} ms)`, spread: `${open.min.toFixed(1)}–${open.max.toFixed(1)} (n=${open.n})`, ratio: { against: 'target 15 ms', value: open.median / 15, target: '<=1.00', met: open.median <= 15 } });
+  if (agentRss !== undefined) rows.push({ figure: 'idle agent RSS', path: 'burrow', value: agentRss / 1024, unit: 'MiB', ratio: { against: 'target 50 MiB', value: agentRss / 1024 / 50, target: '<=1.00', met: agentRss / 1024 <= 50 } });
+  if (agentCpuPct !== undefined) rows.push({ figure: 'idle agent CPU', path: 'burrow', value: agentCpuPct, unit: '% of a core' });
   for (const s of scale) rows.push(...scaleRows(s));
   await report(rows, { figures, open, agentRss, agentCpuPct, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
   await rm(dir, { recursive: true, force: true });
