@@ -15,12 +15,17 @@ import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
  * hold even on a busy machine. Sizes can be lowered for a quick look:
  * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list), and
  * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, scale; all by default).
+ * BENCH_SERVER_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to
+ * burrow's processes for profiling; BENCH_TRACE=1 prints how many nodes are back every
+ * half second while the scale part waits for them.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DOWNLOAD = Number(process.env.BENCH_DOWNLOAD_MB ?? 1024) * 1024 * 1024;
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 3);
 const NODES = (process.env.BENCH_NODES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
 const GCM = 'aes128-gcm@openssh.com';
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,scale').split(','));
 
 async function main(): Promise<void> {
@@ -70,8 +75,8 @@ async function main(): Promise<void> {
   let agentCpuPct: number | undefined;
   if (PARTS.has('burrow')) {
     log('starting burrow');
-    const server = await startBurrowServer(join(dir, 'burrow'));
-    const node = await startNode(server, join(dir, 'burrow'), 'bench-node', originPort);
+    const server = await startBurrowServer(join(dir, 'burrow'), { nodeArgs: SERVER_NODE_ARGS });
+    const node = await startNode(server, join(dir, 'burrow'), 'bench-node', originPort, AGENT_NODE_ARGS);
     const session = await server.admin<{ url: string }>('session', 'open', 'bench-node');
     const access = await sessionAccess(session.url);
     await measure({ name: 'burrow session', base: access.base, headers: access.headers, pids: () => [server.process.pid as number, node.pid as number] });
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
   const scale: ScaleFigures[] = [];
   for (const count of PARTS.has('scale') ? NODES : []) {
     log(`scale: ${count} idle nodes`);
-    const s = await startBurrowServer(join(dir, `scale-${count}`), { sessionPorts: '40000-40100' });
+    const s = await startBurrowServer(join(dir, `scale-${count}`), { sessionPorts: '40000-40100', nodeArgs: SERVER_NODE_ARGS });
     try {
       scale.push(await measureScale(s, count));
     } finally {

@@ -67,7 +67,14 @@ export class Fleet {
   /** Waits until `count` nodes are connected; returns the ms it took. */
   async waitConnected(count: number, timeoutMs: number, onTick?: () => void): Promise<number> {
     const t0 = Date.now();
-    while ((await this.stats()).connected < count) {
+    let lastTrace = 0;
+    for (;;) {
+      const s = await this.stats();
+      if (process.env.BENCH_TRACE && Date.now() - lastTrace >= 500) {
+        lastTrace = Date.now();
+        process.stderr.write(`[fleet] +${Date.now() - t0} ms connected ${s.connected} attempts ${s.attempts} failures ${s.failures}\n`);
+      }
+      if (s.connected >= count) break;
       if (Date.now() - t0 > timeoutMs) throw new Error(`only ${(await this.stats()).connected} of ${count} nodes connected after ${timeoutMs} ms`);
       onTick?.();
       await new Promise((r) => setTimeout(r, 100));

@@ -1,7 +1,6 @@
 import ssh2 from 'ssh2';
 import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
 import { WebSocket, createWebSocketStream } from 'ws';
-import { Backoff } from '../shared/backoff.js';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
@@ -9,6 +8,7 @@ import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply }
 import { constantTimeEqual } from '../shared/secrets.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
+import { ReconnectPolicy, type AttemptOutcome } from './reconnectPolicy.js';
 import { dialTunnel } from './tunnelSocket.js';
 import { ServiceForwarder } from './serviceForwarder.js';
 import { StatusReporter } from './statusReporter.js';
@@ -64,11 +64,6 @@ export interface KeyRotator {
   abandon(): void;
 }
 
-/** A connection is "stable" after this long; only then does backoff start over. */
-const STABLE_MS = 10_000;
-/** A revoked node keeps knocking, but rarely: an admin may un-revoke it. */
-const REVOKED_RETRY_MS = 10 * 60_000;
-
 /**
  * Keeps the node's tunnel up: dials wss to the server (TLS pinned), runs SSH over it with
  * the node's key (host key pinned), announces the allow-listed services, and reconnects
@@ -76,7 +71,7 @@ const REVOKED_RETRY_MS = 10 * 60_000;
  */
 export class TunnelAgent {
   private readonly lifecycle: StateMachine<AgentState>;
-  private readonly backoff: Backoff;
+  private readonly reconnect: ReconnectPolicy;
   private readonly forwarder: ServiceForwarder;
   private ws?: WebSocket;
   private ssh?: ssh2.Client;
@@ -84,9 +79,6 @@ export class TunnelAgent {
   private lastConnectedAt: number | null = null;
   private lastError: string | null = null;
   private nextAttemptAt: number | null = null;
-  private closeHint?: number;
-  /** A Retry-After the server sent with 503 (ms): it knows its backlog better than our backoff. */
-  private retryHintMs?: number;
   private holdsWork = false;
   private reporter?: StatusReporter;
   private rotating = false;
@@ -96,7 +88,8 @@ export class TunnelAgent {
   constructor(private readonly deps: TunnelAgentDeps) {
     if (!deps.config.nodeId || !deps.privateKey()) throw new Error('TunnelAgent needs an enrolled config and a private key');
     this.lifecycle = new StateMachine<AgentState>('idle', agentTransitions, deps.log, () => this.report());
-    this.backoff = new Backoff({ initialMs: deps.config.backoffInitialMs, maxMs: deps.config.backoffMaxMs });
+    const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
+    this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins);
   }
 
@@ -118,8 +111,7 @@ export class TunnelAgent {
   private connect(): void {
     const { config, log, privateKey } = this.deps;
     this.nextAttemptAt = null;
-    this.closeHint = undefined;
-    this.retryHintMs = undefined;
+    const outcome: AttemptOutcome = { connectedForMs: 0 };
     this.lifecycle.transition('connecting');
     const ws = dialTunnel(config, this.deps.proxy?.());
     this.ws = ws;
@@ -139,9 +131,8 @@ export class TunnelAgent {
       this.deps.keyRotation?.abandon();
       this.rotating = false;
       ssh.end();
-      const stable = connectedAt > 0 && this.deps.clock.now() - connectedAt >= STABLE_MS;
-      if (stable) this.backoff.reset();
-      this.scheduleReconnect(why);
+      if (connectedAt > 0) outcome.connectedForMs = this.deps.clock.now() - connectedAt;
+      this.scheduleReconnect(why, outcome);
     };
     let fallback: TimerHandle | undefined;
     this.dropConnection = (reason: string) => end(reason);
@@ -161,17 +152,20 @@ export class TunnelAgent {
     ws.on('unexpected-response', (_req, res) => {
       refused = true;
       const seconds = Number(res.headers['retry-after']);
-      if (res.statusCode === 503 && Number.isFinite(seconds) && seconds > 0) this.retryHintMs = Math.min(seconds, 300) * 1000;
+      if (res.statusCode === 503 && Number.isFinite(seconds) && seconds > 0) outcome.retryHintMs = Math.min(seconds, 300) * 1000;
       this.lastError = res.statusCode === 503 ? 'the server is busy' : `the server answered HTTP ${res.statusCode ?? '?'} instead of opening the tunnel`;
       res.resume();
       ws.terminate();
     });
     ws.on('close', (code, reason) => {
-      if (code === TUNNEL_CLOSE.revoked.code || code === TUNNEL_CLOSE.pending.code) this.closeHint = code;
+      if (code === TUNNEL_CLOSE.revoked.code || code === TUNNEL_CLOSE.pending.code) outcome.closeCode = code;
       if (reason.length) why = `server closed the tunnel: ${reason.toString()}`;
       finish();
     });
-    ws.on('error', (err) => {
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      // Before the tunnel was up; ECONNRESET also names a TLS handshake cut short.
+      if (connectedAt === 0 && err.code === 'ECONNREFUSED') outcome.turnedAway = 'refused';
+      if (connectedAt === 0 && err.code === 'ECONNRESET') outcome.turnedAway = 'reset';
       if (!refused) this.lastError = err.message;
       end(this.lastError ?? err.message);
     });
@@ -278,23 +272,14 @@ export class TunnelAgent {
     return ok;
   }
 
-  private scheduleReconnect(why: string): void {
+  private scheduleReconnect(why: string, outcome: AttemptOutcome): void {
     if (this.lifecycle.state === 'stopped') return;
-    let delay = this.backoff.next();
-    if (this.retryHintMs !== undefined) {
-      // Spread within the hinted second so a whole fleet told "3 s" does not return at once.
-      delay = this.retryHintMs + Math.floor(Math.random() * 1000);
-    } else if (this.closeHint === TUNNEL_CLOSE.revoked.code) {
-      this.lastError = 'this node has been revoked by an administrator';
-      delay = REVOKED_RETRY_MS;
-    } else if (this.closeHint === TUNNEL_CLOSE.pending.code) {
-      this.lastError = 'this node is waiting for an administrator to approve it';
-      delay = Math.max(delay, this.deps.config.pendingRetryMs);
-    }
-    this.nextAttemptAt = this.deps.clock.now() + delay;
+    const { delayMs, lastError } = this.reconnect.next(outcome, this.deps.clock.now());
+    if (lastError) this.lastError = lastError;
+    this.nextAttemptAt = this.deps.clock.now() + delayMs;
     this.lifecycle.transition('waiting');
-    this.deps.log.info({ why, lastError: this.lastError, retryInMs: delay }, 'tunnel down');
-    this.timer = this.deps.clock.setTimeout(() => this.connect(), delay);
+    this.deps.log.info({ why, lastError: this.lastError, retryInMs: delayMs }, 'tunnel down');
+    this.timer = this.deps.clock.setTimeout(() => this.connect(), delayMs);
   }
 
   private report(): void {
