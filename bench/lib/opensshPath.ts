@@ -2,6 +2,7 @@ import { writeFile, mkdir, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort, run, start, stop, waitForPort } from './procs.js';
+import { TLS13_SUITES } from '../../src/shared/tlsPolicy.js';
 
 /** A running OpenSSH reverse tunnel: clients connect to `port` on the sshd side. */
 export interface OpenSshTunnel {
@@ -76,7 +77,10 @@ export async function openSshReverse(o: { dir: string; sshdPort: number; key: st
   };
 }
 
-/** A pair of stunnels: plaintext `clientPort` → TLS → `serverPort` → plaintext sshd. */
+/**
+ * A pair of stunnels: plaintext `clientPort` → TLS → `serverPort` → plaintext sshd, with
+ * burrow's TLS 1.3 suite order, so both paths encrypt with the same cipher.
+ */
 export async function startStunnelPair(dir: string, sshdPort: number): Promise<{ clientPort: number; pids: number[]; close(): Promise<void> }> {
   const cert = join(dir, 'stunnel.pem');
   await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-keyout', cert, '-out', cert]);
@@ -84,8 +88,8 @@ export async function startStunnelPair(dir: string, sshdPort: number): Promise<{
   const clientPort = await freePort();
   const serverConf = join(dir, 'stunnel-server.conf');
   const clientConf = join(dir, 'stunnel-client.conf');
-  await writeFile(serverConf, `foreground = yes\npid =\n[ssh]\naccept = 127.0.0.1:${serverPort}\nconnect = 127.0.0.1:${sshdPort}\ncert = ${cert}\nsslVersionMin = TLSv1.2\n`);
-  await writeFile(clientConf, `foreground = yes\npid =\n[ssh]\nclient = yes\naccept = 127.0.0.1:${clientPort}\nconnect = 127.0.0.1:${serverPort}\nsslVersionMin = TLSv1.2\n`);
+  await writeFile(serverConf, `foreground = yes\npid =\n[ssh]\naccept = 127.0.0.1:${serverPort}\nconnect = 127.0.0.1:${sshdPort}\ncert = ${cert}\nsslVersionMin = TLSv1.2\nciphersuites = ${TLS13_SUITES}\n`);
+  await writeFile(clientConf, `foreground = yes\npid =\n[ssh]\nclient = yes\naccept = 127.0.0.1:${clientPort}\nconnect = 127.0.0.1:${serverPort}\nsslVersionMin = TLSv1.2\nciphersuites = ${TLS13_SUITES}\n`);
   const s = start('stunnel4', [serverConf], join(dir, 'stunnel-server.log'));
   const c = start('stunnel4', [clientConf], join(dir, 'stunnel-client.log'));
   await waitForPort(serverPort);

@@ -1,11 +1,12 @@
 import ssh2 from 'ssh2';
 import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
-import { WebSocket, createWebSocketStream } from 'ws';
+import { WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
 import { constantTimeEqual } from '../shared/secrets.js';
+import { createTunnelStream } from '../shared/tunnelStream.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ReconnectPolicy, type AttemptOutcome } from './reconnectPolicy.js';
@@ -172,7 +173,7 @@ export class TunnelAgent {
     const ssh = new ssh2.Client();
     this.ssh = ssh;
     ws.once('open', () => {
-      const stream = createWebSocketStream(ws);
+      const stream = createTunnelStream(ws);
       stream.on('error', () => undefined);
       ssh.connect({
         sock: stream as never,

@@ -15,12 +15,20 @@ export const STRONG_TLS12_CIPHERS = [
   'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
 
+/**
+ * TLS 1.3 suites in the order the server picks them: AES-128-GCM first. It is as safe as
+ * the AES-256 that OpenSSL lists first (128-bit keys are far beyond brute force), and
+ * with AES-NI it takes about a third less CPU per byte, which every tunnelled byte pays
+ * twice (node → server, server → browser). ChaCha20 stays for CPUs without AES-NI.
+ */
+export const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'].join(':');
+
 /** A peer that has not finished its TLS handshake by then is cut (Node's default is 120 s). */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Server-side TLS settings shared by every burrow listener: TLS 1.2+, strong suites, a short handshake deadline. */
 export function serverTlsPolicy(): Pick<tls.TlsOptions, 'minVersion' | 'ciphers' | 'honorCipherOrder' | 'handshakeTimeout'> {
-  return { minVersion: 'TLSv1.2', ciphers: STRONG_TLS12_CIPHERS, honorCipherOrder: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS };
+  return { minVersion: 'TLSv1.2', ciphers: `${TLS13_SUITES}:${STRONG_TLS12_CIPHERS}`, honorCipherOrder: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS };
 }
 
 /**

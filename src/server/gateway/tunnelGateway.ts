@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection } from 'ssh2';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createTunnelStream } from '../../shared/tunnelStream.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { TUNNEL_PATH } from '../../shared/protocol.js';
@@ -104,7 +105,7 @@ export class TunnelGateway {
       const ip = req.socket.remoteAddress ?? 'unknown';
       const port = req.socket.remotePort ?? 0;
       const key = `${ip}:${port}`;
-      const stream = createWebSocketStream(ws);
+      const stream = createTunnelStream(ws);
       // ssh2 reads the peer address off the socket it is given; give it the real one so
       // the `connection` event can find this WebSocket again.
       Object.assign(stream, { remoteAddress: ip, remotePort: port });
