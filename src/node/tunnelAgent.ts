@@ -14,6 +14,7 @@ import { dialTunnel } from './tunnelSocket.js';
 import { ServiceForwarder } from './serviceForwarder.js';
 import { StatusReporter } from './statusReporter.js';
 import type { ProxyTarget } from './proxyConnect.js';
+import { TunnelKeyRotation, type KeyRotator } from './tunnelKeyRotation.js';
 
 /** The agent's lifecycle. */
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -57,14 +58,6 @@ export interface TunnelAgentDeps {
   onServerReply?: (r: StatusReply) => void;
 }
 
-/** What the agent needs from key rotation (KeyRotation). */
-export interface KeyRotator {
-  due(): Promise<boolean>;
-  prepare(): Promise<string>;
-  commit(publicKey: string): Promise<boolean>;
-  abandon(): void;
-}
-
 /**
  * Keeps the node's tunnel up: dials wss to the server (TLS pinned), runs SSH over it with
  * the node's key (host key pinned), announces the allow-listed services, and reconnects
@@ -82,7 +75,7 @@ export class TunnelAgent {
   private nextAttemptAt: number | null = null;
   private holdsWork = false;
   private reporter?: StatusReporter;
-  private rotating = false;
+  private readonly rotation: TunnelKeyRotation;
   /** Ends the current connection (it then reconnects as after any drop). */
   private dropConnection?: (why: string) => void;
 
@@ -92,6 +85,7 @@ export class TunnelAgent {
     const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins);
+    this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log);
   }
 
   /** The state now. */
@@ -129,8 +123,7 @@ export class TunnelAgent {
       this.reporter?.close();
       this.reporter = undefined;
       this.holdsWork = false;
-      this.deps.keyRotation?.abandon();
-      this.rotating = false;
+      this.rotation.abandon();
       ssh.end();
       if (connectedAt > 0) outcome.connectedForMs = this.deps.clock.now() - connectedAt;
       this.scheduleReconnect(why, outcome);
@@ -228,42 +221,13 @@ export class TunnelAgent {
       onReply: (r) => {
         this.holdsWork = r.holdsWork;
         this.deps.onServerReply?.(r);
-        if (r.keyRegistered) void this.finishRotation(r.keyRegistered);
-        else void this.maybeRotate();
+        this.rotation.onReply(
+          r,
+          (line) => this.reporter?.send(line),
+          (why) => this.dropConnection?.(why),
+        );
       },
     });
-  }
-
-  /** Starts a key rotation if one is due: the new key goes to the server over this tunnel. */
-  private async maybeRotate(): Promise<void> {
-    const rotation = this.deps.keyRotation;
-    if (!rotation || this.rotating || !this.reporter) return;
-    this.rotating = true;
-    try {
-      if (!(await rotation.due())) {
-        this.rotating = false;
-        return;
-      }
-      const publicKey = await rotation.prepare();
-      this.deps.log.info('key rotation due; registering the next key over the tunnel');
-      this.reporter?.send({ rotateKey: { publicKey } });
-    } catch (err) {
-      this.rotating = false;
-      this.deps.log.warn({ err: (err as Error).message }, 'key rotation failed; the current key stays');
-    }
-  }
-
-  /** The server registered the next key: switch to it by reconnecting with it. */
-  private async finishRotation(publicKey: string): Promise<void> {
-    try {
-      if (!(await this.deps.keyRotation?.commit(publicKey))) return;
-      this.deps.log.info('the server registered the next key; reconnecting with it');
-      this.dropConnection?.('switching to the rotated key');
-    } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message }, 'could not switch to the rotated key');
-    } finally {
-      this.rotating = false;
-    }
   }
 
   private hostKeyMatches(key: Buffer): boolean {
