@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BurrowError } from '../../shared/errors.js';
 import { checkSessionLimits } from './sessionLimits.js';
-import { sessionTransitions } from './sessionManager.js';
+import { sessionTransitions } from './sessionLifecycle.js';
 
 const limits = { perUser: 2, perNode: 3, total: 4 };
 const code = (fn: () => void): string | undefined => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type tls from 'node:tls';
-import type { Clock, TimerHandle } from '../../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { newId } from '../../shared/secrets.js';
@@ -19,6 +19,8 @@ import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
 import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
 import { TcpSessionRelay } from './tcpSessionRelay.js';
+import { sessionTransitions, type LiveSession, type SessionState } from './sessionLifecycle.js';
+import { sessionOrigin, sessionView } from './sessionView.js';
 
 /** How sessions are placed, how long they live and how many there may be. */
 export interface SessionLimits {
@@ -45,28 +47,6 @@ export interface SessionManagerDeps {
   log: Logger;
   tlsOptions: tls.TlsOptions;
   limits: SessionLimits;
-}
-
-/** A session's lifecycle. */
-export type SessionState = 'opening' | 'open' | 'closing' | 'closed';
-/** Its legal moves. */
-export const sessionTransitions: Record<SessionState, SessionState[]> = {
-  opening: ['open', 'closed'],
-  open: ['closing'],
-  closing: ['closed'],
-  closed: [],
-};
-
-interface LiveSession {
-  record: SessionRecord;
-  /** The node's group, for the audit entries of the session. */
-  groupId: string;
-  listener?: SessionListener;
-  lifecycle: StateMachine<SessionState>;
-  lastTouch: number;
-  ttlTimer?: TimerHandle;
-  idleTimer?: TimerHandle;
-  graceTimer?: TimerHandle;
 }
 
 /** Who asks for a session, and from where. */
@@ -139,7 +119,7 @@ export class SessionManager extends EventEmitter {
           headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
           admission,
           target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
-          publicOrigin: () => this.origin(record.port),
+          publicOrigin: () => sessionOrigin(this.deps.limits.publicHost, record.port),
         });
       new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => log.warn({ ip, open }, 'session connection refused: per-address cap reached')).attach(session.listener.server);
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
@@ -169,7 +149,7 @@ export class SessionManager extends EventEmitter {
     // Broadcast before the one-time token is added: only the opener may see it.
     this.emit('opened', this.view(record), node.groupId);
     const view = this.view(record);
-    if (req.type === 'http') view.url = `${this.origin(record.port)}/?${TOKEN_PARAM}=${admission.token}`;
+    if (req.type === 'http') view.url = `${sessionOrigin(this.deps.limits.publicHost, record.port)}/?${TOKEN_PARAM}=${admission.token}`;
     return view;
   }
 
@@ -237,21 +217,7 @@ export class SessionManager extends EventEmitter {
 
   /** Formats a session for the API (never with its token). */
   view(r: SessionRecord): SessionView {
-    const type = r.type;
-    const v: SessionView = {
-      id: r.id,
-      nodeId: r.nodeId,
-      service: r.service,
-      port: r.port,
-      url: type === 'tcp' ? `tcp://${this.deps.limits.publicHost}:${r.port}` : `${this.origin(r.port)}/`,
-      state: r.closedAt === null ? 'open' : 'closed',
-      openedAt: new Date(r.openedAt).toISOString(),
-      expiresAt: new Date(r.expiresAt).toISOString(),
-      closedAt: r.closedAt === null ? null : new Date(r.closedAt).toISOString(),
-      closeReason: r.closeReason,
-    };
-    v.type = type;
-    return v;
+    return sessionView(r, this.deps.limits.publicHost);
   }
 
   /** Closes every session (server shutdown). */
@@ -263,10 +229,6 @@ export class SessionManager extends EventEmitter {
     const ids = [...this.live.values()].filter((s) => s.lifecycle.state === 'open' && match(s)).map((s) => s.record.id);
     const closed = await Promise.all(ids.map((id) => this.close(id, reason)));
     return closed.filter(Boolean).length;
-  }
-
-  private origin(port: number): string {
-    return `https://${this.deps.limits.publicHost}:${port}`;
   }
 
   private touch(id: string): void {

@@ -1,0 +1,27 @@
+import type { TimerHandle } from '../../shared/clock.js';
+import type { StateMachine } from '../../shared/stateMachine.js';
+import type { SessionRecord } from '../store/sessionStore.js';
+import type { SessionListener } from './sessionListener.js';
+
+/** A session's lifecycle. */
+export type SessionState = 'opening' | 'open' | 'closing' | 'closed';
+/** Its legal moves. */
+export const sessionTransitions: Record<SessionState, SessionState[]> = {
+  opening: ['open', 'closed'],
+  open: ['closing'],
+  closing: ['closed'],
+  closed: [],
+};
+
+/** A session the manager holds: its record, its port's listener and its timers. */
+export interface LiveSession {
+  record: SessionRecord;
+  /** The node's group, for the audit entries of the session. */
+  groupId: string;
+  listener?: SessionListener;
+  lifecycle: StateMachine<SessionState>;
+  lastTouch: number;
+  ttlTimer?: TimerHandle;
+  idleTimer?: TimerHandle;
+  graceTimer?: TimerHandle;
+}
