@@ -1,5 +1,5 @@
 import ssh2 from 'ssh2';
-import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
+import type { ClientChannel, ParsedKey, PublicKeyAuthMethod, TcpConnectionDetails } from 'ssh2';
 import { WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
@@ -7,6 +7,7 @@ import type { Logger } from '../shared/log.js';
 import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { createTunnelStream } from '../shared/tunnelStream.js';
+import { signingKey } from '../shared/sshSigning.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ReconnectPolicy, type AttemptOutcome } from './reconnectPolicy.js';
@@ -76,6 +77,7 @@ export class TunnelAgent {
   private holdsWork = false;
   private reporter?: StatusReporter;
   private readonly rotation: TunnelKeyRotation;
+  private parsedKey?: { pem: string; key: ParsedKey };
   /** Ends the current connection (it then reconnects as after any drop). */
   private dropConnection?: (why: string) => void;
 
@@ -168,10 +170,11 @@ export class TunnelAgent {
     ws.once('open', () => {
       const stream = createTunnelStream(ws);
       stream.on('error', () => undefined);
+      const auth: PublicKeyAuthMethod = { type: 'publickey', username: config.nodeId, key: this.nodeKey(privateKey()) };
       ssh.connect({
         sock: stream as never,
         username: config.nodeId,
-        privateKey: privateKey(),
+        authHandler: [auth],
         hostVerifier: (key: Buffer) => this.hostKeyMatches(key),
         keepaliveInterval: config.keepaliveIntervalMs,
         keepaliveCountMax: config.keepaliveCountMax,
@@ -228,6 +231,12 @@ export class TunnelAgent {
         );
       },
     });
+  }
+
+  /** The node key, decoded once per key (it changes only when it rotates). */
+  private nodeKey(pem: string): ParsedKey {
+    if (this.parsedKey?.pem !== pem) this.parsedKey = { pem, key: signingKey(pem) };
+    return this.parsedKey.key;
   }
 
   private hostKeyMatches(key: Buffer): boolean {

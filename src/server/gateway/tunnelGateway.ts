@@ -14,6 +14,7 @@ import type { Database } from '../store/database.js';
 import { getNode, promoteNextPublicKey, type NodeRecord } from '../store/nodeStore.js';
 import { appendAudit } from '../store/auditStore.js';
 import { keyFingerprint } from './statusChannel.js';
+import { publicKeyBlob, signingKey, verifySshSignature } from '../../shared/sshSigning.js';
 import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
@@ -70,7 +71,7 @@ export class TunnelGateway {
   constructor(private readonly deps: TunnelGatewayDeps) {
     this.ssh = new ssh2.Server(
       {
-        hostKeys: [deps.hostKey],
+        hostKeys: [{ key: signingKey(deps.hostKey) }],
         keepaliveInterval: deps.keepaliveIntervalMs,
         keepaliveCountMax: deps.keepaliveCountMax,
         ident: 'burrow',
@@ -133,6 +134,13 @@ export class TunnelGateway {
     const log = this.deps.log.child({ peer: `${ip}:${port}` });
     let node: NodeRecord | undefined;
     let attempts = 0;
+    // A client asks "would this key do?" and then signs: one store read serves both.
+    const lookups = new Map<string, Promise<NodeRecord | undefined>>();
+    const lookup = (nodeId: string) => {
+      const found = lookups.get(nodeId) ?? getNode(this.deps.db, nodeId).catch(() => undefined);
+      lookups.set(nodeId, found);
+      return found;
+    };
     client.on('error', (err: Error & { level?: string }) => {
       log.debug({ err: err.message }, 'tunnel ssh error');
       // Keepalives went unanswered: the link is dead, so drop it now instead of waiting
@@ -150,7 +158,7 @@ export class TunnelGateway {
         link?.ws.terminate();
         return;
       }
-      void this.authenticate(ctx, link, (n) => {
+      void this.authenticate(ctx, link, lookup, (n) => {
         node = n;
       });
     });
@@ -169,18 +177,18 @@ export class TunnelGateway {
   }
 
   /** Accepts only an approved node's own key with a valid signature. */
-  private async authenticate(ctx: AuthContext, link: PendingLink | undefined, admit: (node: NodeRecord) => void): Promise<void> {
+  private async authenticate(ctx: AuthContext, link: PendingLink | undefined, lookup: (nodeId: string) => Promise<NodeRecord | undefined>, admit: (node: NodeRecord) => void): Promise<void> {
     if (ctx.method !== 'publickey') {
       ctx.reject(['publickey']);
       return;
     }
-    const node = await getNode(this.deps.db, ctx.username).catch(() => undefined);
+    const node = await lookup(ctx.username);
     // The node's key, or the one it registered while rotating (first use promotes it).
+    // Compared as wire bytes: no key parsing for the many "would this key do?" queries.
     const matches = (line: string | null | undefined) => {
-      const parsed = line ? ssh2.utils.parseKey(line) : undefined;
-      const k = parsed instanceof Error ? undefined : parsed;
-      const same = k !== undefined && ctx.key.algo === k.type && ctx.key.data.length === k.getPublicSSH().length && timingSafeEqual(ctx.key.data, k.getPublicSSH());
-      return same ? k : undefined;
+      const k = publicKeyBlob(line);
+      const same = k !== undefined && ctx.key.algo === k.algo && ctx.key.data.length === k.blob.length && timingSafeEqual(ctx.key.data, k.blob);
+      return same ? (line as string) : undefined;
     };
     const current = matches(node?.publicKey);
     const next = current ? undefined : matches(node?.nextPublicKey);
@@ -194,7 +202,7 @@ export class TunnelGateway {
       ctx.accept();
       return;
     }
-    if (key.verify(ctx.blob as Buffer, ctx.signature, ctx.hashAlgo) !== true) {
+    if (!verifySshSignature(key, ctx.blob as Buffer, ctx.signature, ctx.hashAlgo)) {
       ctx.reject(['publickey']);
       return;
     }
