@@ -51,6 +51,13 @@ describe('ReconnectPolicy', () => {
     assert.equal(p.next(failed, 21_000).delayMs, 2_000);
   });
 
+  it('hurries in the two minutes after the agent starts, but not later against a server it never reached', () => {
+    const p = policy();
+    p.started(0);
+    assert.deepEqual([1, 2, 3].map((i) => p.next(reset, i * 1_000).delayMs), [2_000, 2_000, 2_000]);
+    assert.deepEqual([1, 2, 3].map((i) => p.next(refused, 200_000 + i).delayMs), [1_000, 2_000, 4_000]);
+  });
+
   it('does not hurry against a server it never reached, nor for errors other than a refusal', () => {
     const never = policy();
     assert.deepEqual([1, 2, 3].map(() => never.next(refused, 0).delayMs), [1_000, 2_000, 4_000]);

@@ -46,8 +46,8 @@ export interface ReconnectPolicyOptions {
  * except where the failure itself says more:
  * - a 503's Retry-After is followed (spread within its second);
  * - a revoked or pending node waits long;
- * - a server that just went away and now refuses or resets connections is restarting (or
- *   shedding the storm of its whole fleet coming back): a refused connect costs it nothing
+ * - a server that just went away (or that the agent just started towards) and refuses or
+ *   resets connections is restarting, or shedding the storm of its whole fleet coming back: a refused connect costs it nothing
  *   (the kernel answers) and a reset one next to nothing, so the agent keeps trying every
  *   second or two for a grace period instead of drifting into a long backoff and coming
  *   back many seconds after the server could take it. Past the grace period it backs off
@@ -63,6 +63,14 @@ export class ReconnectPolicy {
     this.random = opts.random ?? Math.random;
     this.backoff = new Backoff({ initialMs: opts.backoffInitialMs, maxMs: opts.backoffMaxMs, random: this.random });
     this.o = { stableMs: 10_000, restartRetryMs: 1_000, restartGraceMs: 120_000, revokedRetryMs: 10 * 60_000, ...opts };
+  }
+
+  /**
+   * The agent starts at `now`: it expects its server to be there, as after a drop (a fleet
+   * behind one NAT address powering up together meets the server's per-address cap).
+   */
+  started(now: number): void {
+    this.lastUpAt = now;
   }
 
   /** The wait before the next attempt, after an attempt that ended at `now` with `outcome`. */

@@ -102,6 +102,7 @@ export class TunnelAgent {
 
   /** Starts connecting; the agent then keeps itself connected until `stop()`. */
   start(): void {
+    this.reconnect.started(this.deps.clock.now());
     this.connect();
   }
 
