@@ -72,11 +72,15 @@ async function main(): Promise<void> {
 
   let open: Awaited<ReturnType<typeof measureSessionOpen>> | undefined;
   let agentRss: number | undefined;
+  let freshAgentRss: number | undefined;
   let agentCpuPct: number | undefined;
   if (PARTS.has('burrow')) {
     log('starting burrow');
     const server = await startBurrowServer(join(dir, 'burrow'), { nodeArgs: SERVER_NODE_ARGS });
     const node = await startNode(server, join(dir, 'burrow'), 'bench-node', originPort, AGENT_NODE_ARGS);
+    // Just online, before it has carried anything: what an agent costs that never served a session.
+    await new Promise((r) => setTimeout(r, 1000));
+    freshAgentRss = rssKiB(node.pid as number);
     const session = await server.admin<{ url: string }>('session', 'open', 'bench-node');
     const access = await sessionAccess(session.url);
     await measure({ name: 'burrow session', base: access.base, headers: access.headers, pids: () => [server.process.pid as number, node.pid as number] });
@@ -112,10 +116,11 @@ async function main(): Promise<void> {
     rows.push(...pathRows(name, f, { ...(name === 'direct' ? {} : { stunnel: stunnelFig, tt: ttFig }), targets: name === 'burrow session' }));
   }
   if (open) rows.push({ figure: 'session open → first byte p50', path: 'burrow', value: open.median, unit: `ms (p99 ${open.p99.toFixed(1)} ms)`, spread: `${open.min.toFixed(1)}–${open.max.toFixed(1)} (n=${open.n})`, ratio: { against: 'target 15 ms', value: open.median / 15, target: '<=1.00', met: open.median <= 15 } });
+  if (freshAgentRss !== undefined) rows.push({ figure: 'fresh agent RSS', path: 'burrow', value: freshAgentRss / 1024, unit: 'MiB', ratio: { against: 'target 50 MiB', value: freshAgentRss / 1024 / 50, target: '<=1.00', met: freshAgentRss / 1024 <= 50 } });
   if (agentRss !== undefined) rows.push({ figure: 'idle agent RSS', path: 'burrow', value: agentRss / 1024, unit: 'MiB', ratio: { against: 'target 50 MiB', value: agentRss / 1024 / 50, target: '<=1.00', met: agentRss / 1024 <= 50 } });
   if (agentCpuPct !== undefined) rows.push({ figure: 'idle agent CPU', path: 'burrow', value: agentCpuPct, unit: '% of a core' });
   for (const s of scale) rows.push(...scaleRows(s));
-  await report(rows, { figures, open, agentRss, agentCpuPct, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
+  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
   await rm(dir, { recursive: true, force: true });
 }
 

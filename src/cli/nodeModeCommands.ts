@@ -36,17 +36,20 @@ export function registerNodeModeCommands(node: Command): void {
     .command('on-demand')
     .description('connect only inside windows, every interval, for duration (longer while the server holds work)')
     .requiredOption('--window <spec>', 'DAYS START-END, e.g. "Mon-Fri 09:00-18:00" or "Sat 22:00-02:00" (repeatable)', collect, [] as string[])
-    .option('--tz <zone>', 'IANA time zone of the windows', Intl.DateTimeFormat().resolvedOptions().timeZone)
+    .option('--tz <zone>', "IANA time zone of the windows (default: this machine's zone)")
     .option('--interval <duration>', 'time between check-ins inside a window', '30m')
     .option('--duration <duration>', 'how long each check-in stays connected', '5m')
     .option('--lock', 'ignore modes proposed by the server')
     .option('--no-lock', 'apply modes proposed by the server again')
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .option('--json', 'print JSON')
-    .action(async (o: ModeOpts & { window: string[]; tz: string; interval: string; duration: string }) => {
-      const schedule = { windows: o.window, timeZone: o.tz, intervalMs: parseDuration(o.interval), durationMs: parseDuration(o.duration) };
+    .action(async (o: ModeOpts & { window: string[]; tz?: string; interval: string; duration: string }) => {
+      // Asked here, not as the option's default: the first Intl call maps ~8 MiB of ICU data,
+      // and registering the option runs in every burrow process, the long-lived agent too.
+      const tz = o.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const schedule = { windows: o.window, timeZone: tz, intervalMs: parseDuration(o.interval), durationMs: parseDuration(o.duration) };
       const c = await setNodeMode(resolveHome(o.home, process.env), { mode: 'on-demand', schedule }, lockOf(o));
       if (o.json) printJson({ mode: c.mode, schedule: c.schedule, modeLocked: c.modeLocked });
-      else process.stdout.write(`Mode: on-demand, ${o.window.join(', ')} (${o.tz}), every ${o.interval} for ${o.duration}${c.modeLocked ? ' (locked)' : ''}. A running agent applies it within a second.\n`);
+      else process.stdout.write(`Mode: on-demand, ${o.window.join(', ')} (${tz}), every ${o.interval} for ${o.duration}${c.modeLocked ? ' (locked)' : ''}. A running agent applies it within a second.\n`);
     });
 }
