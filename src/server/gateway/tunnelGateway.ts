@@ -6,7 +6,7 @@ import ssh2 from 'ssh2';
 import type { AuthContext, Connection } from 'ssh2';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createTunnelStream } from '../../shared/tunnelStream.js';
-import type { Clock } from '../../shared/clock.js';
+import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { TUNNEL_PATH } from '../../shared/protocol.js';
 import { parseServiceTargetsHeader, SERVICE_TARGETS_HEADER, type ServiceTarget } from '../../shared/serviceTarget.js';
@@ -51,8 +51,8 @@ interface PendingLink {
   settle: () => void;
   /** The TCP connection under the WebSocket. */
   socket: Socket;
-  /** Set once a node has authenticated on this link; the auth deadline then stands down. */
-  authenticated: boolean;
+  /** Cuts the link if no node authenticates in time; unset once the handshake settled. */
+  deadline: TimerHandle | undefined;
 }
 
 /**
@@ -95,38 +95,51 @@ export class TunnelGateway {
       refuseBusy(socket, this.handshaking);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.handshaking++;
-      let settled = false;
-      const settle = () => {
+    // Read what the link needs off the request now: closures made per upgraded link live as
+    // long as the tunnel, and any that reached `req` would keep the whole request (headers,
+    // raw headers, parser leftovers) alive for every connected node.
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const port = req.socket.remotePort ?? 0;
+    const targets = parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]);
+    const tcp = req.socket;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onUpgraded(ws, tcp, ip, port, targets));
+  }
+
+  /** Runs SSH over a freshly upgraded tunnel WebSocket, under the authentication deadline. */
+  private onUpgraded(ws: WebSocket, socket: Socket, ip: string, port: number, targets: Map<string, ServiceTarget>): void {
+    this.handshaking++;
+    const key = `${ip}:${port}`;
+    const stream = createTunnelStream(ws);
+    // ssh2 reads the peer address off the socket it is given; give it the real one so
+    // the `connection` event can find this WebSocket again.
+    Object.assign(stream, { remoteAddress: ip, remotePort: port });
+    stream.on('error', () => undefined);
+    let settled = false;
+    const link: PendingLink = {
+      ws,
+      ip,
+      targets,
+      socket,
+      settle: () => {
         if (settled) return;
         settled = true;
         this.handshaking--;
-      };
-      const ip = req.socket.remoteAddress ?? 'unknown';
-      const port = req.socket.remotePort ?? 0;
-      const key = `${ip}:${port}`;
-      const stream = createTunnelStream(ws);
-      // ssh2 reads the peer address off the socket it is given; give it the real one so
-      // the `connection` event can find this WebSocket again.
-      Object.assign(stream, { remoteAddress: ip, remotePort: port });
-      stream.on('error', () => undefined);
-      this.pending.set(key, { ws, ip, targets: parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]), settle, authenticated: false, socket: req.socket });
-      const deadline = this.deps.clock.setTimeout(() => {
-        if (this.pending.get(key)?.authenticated) return;
+      },
+      deadline: this.deps.clock.setTimeout(() => {
         this.deps.log.info({ peer: key }, 'tunnel cut: no node authenticated in time');
         ws.terminate();
-      }, this.deps.authTimeoutMs);
-      ws.once('close', () => {
-        this.deps.clock.clearTimeout(deadline);
-        settle();
-        this.pending.delete(key);
-        // ws's stream only ends its readable side on close; ssh2 waits for `close`, so
-        // without this a node that leaves without an SSH disconnect stays "online".
-        stream.destroy();
-      });
-      this.ssh.injectSocket(stream as never);
+      }, this.deps.authTimeoutMs),
+    };
+    this.pending.set(key, link);
+    ws.once('close', () => {
+      standDown(this.deps.clock, link);
+      link.settle();
+      this.pending.delete(key);
+      // ws's stream only ends its readable side on close; ssh2 waits for `close`, so
+      // without this a node that leaves without an SSH disconnect stays "online".
+      stream.destroy();
     });
+    this.ssh.injectSocket(stream as never);
   }
 
   private onSshClient(client: Connection, ip: string, port: number): void {
@@ -168,8 +181,10 @@ export class TunnelGateway {
         client.end();
         return;
       }
-      if (link) this.deps.onAuthenticatedSocket?.(link.socket);
-      if (link) link.authenticated = true;
+      if (link) {
+        this.deps.onAuthenticatedSocket?.(link.socket);
+        standDown(this.deps.clock, link);
+      }
       const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets, this.deps.nodeLimits);
       this.deps.registry.add(conn);
       this.deps.onNodeOnline?.(conn);
@@ -246,6 +261,16 @@ export class TunnelGateway {
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
   }
+}
+
+/**
+ * Clears a link's authentication deadline and drops the timer, which would otherwise stay
+ * referenced (with its closure) for as long as the tunnel is up.
+ */
+function standDown(clock: Clock, link: PendingLink): void {
+  if (!link.deadline) return;
+  clock.clearTimeout(link.deadline);
+  link.deadline = undefined;
 }
 
 /**
