@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BlackholeRelay } from './blackholeRelay.js';
-import { ModesStack, waitUntil } from './modesStack.js';
+import { ModesStack } from './harness/modesStack.js';
+import { waitUntil } from './harness/waitFor.js';
 
 const KEEPALIVE_MS = 2000;
 const KEEPALIVE_COUNT = 3;

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { burrow, burrowJson, ModesStack, waitUntil } from './modesStack.js';
+import { runBurrow as burrow, burrowJson } from './harness/burrowCli.js';
+import { ModesStack } from './harness/modesStack.js';
+import { waitUntil } from './harness/waitFor.js';
 
 /** "HH:MM:SS" in UTC of instant `t`. */
 const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
@@ -62,7 +64,7 @@ describe('connect modes (real server and agent)', () => {
     const set = await burrow(['node', 'mode', 'on-demand', '--window', `daily ${hms(far)}-${hms(far + 60_000)}`, '--tz', 'UTC', '--interval', '30m', '--duration', '5m', '--home', home]);
     assert.equal(set.code, 0, set.stderr);
     await waitUntil(async () => !(await stack.node('od2')).online, 10_000, 'od2 offline after switching to on-demand').catch((err: Error) => {
-      throw new Error(`${err.message}\n${agent.logs}\n${stack.server.logs}`);
+      throw new Error(`${err.message}\n${agent.logs}\n${stack.serverLogs}`);
     });
     const sleeping = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
     assert.equal(sleeping.mode, 'on-demand');

@@ -4,9 +4,12 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ADMIN, REPO, startConsoleStack, totp, type ConsoleStack } from './consoleStack.js';
+import { ConsoleStack } from './harness/consoleStack.js';
+import { repoRoot } from './harness/paths.js';
+import { ADMIN } from './harness/serverStack.js';
+import { totpCode as totp } from './harness/totp.js';
 
-const SHOTS = join(REPO, 'e2e', 'screenshots');
+const SHOTS = join(repoRoot, 'e2e', 'screenshots');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
@@ -19,7 +22,7 @@ describe('web terminal and replay in Chromium', () => {
   const problems: string[] = [];
 
   before(async () => {
-    stack = await startConsoleStack();
+    stack = await ConsoleStack.start();
     await mkdir(SHOTS, { recursive: true });
     profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startShellStack, type ShellStack, type StackNode } from './shellStack.js';
+import { ShellStack, type StackNode } from './harness/shellStack.js';
 
 interface Target {
   nodeId: string;
@@ -25,7 +25,7 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
   let keyDir: string;
   let privatePem: string;
   before(async () => {
-    stack = await startShellStack();
+    stack = await ShellStack.start();
     keyDir = stack.dir;
     const keys = generateKeyPairSync('ed25519');
     privatePem = join(keyDir, 'update-key.pem');
@@ -43,7 +43,7 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
   });
 
   const show = async (id: string) => {
-    const r = await stack.admin(['admin', 'job', 'show', id, '--json']);
+    const r = await stack.cli(['admin', 'job', 'show', id, '--json']);
     assert.equal(r.code, 0, r.stderr);
     return (JSON.parse(r.stdout) as { targets: Target[] }).targets;
   };
@@ -58,7 +58,7 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
   const byName = (t: Target[], name: string) => t.find((x) => x.name === name) as Target;
 
   it('runs on the connected nodes of a group at once, and on an offline one when it connects', async () => {
-    const r = await stack.admin(['admin', 'job', 'run', '--group', 'root', '--json', '--', 'sh', '-c', 'echo ran-$((40+2)); exit 0']);
+    const r = await stack.cli(['admin', 'job', 'run', '--group', 'root', '--json', '--', 'sh', '-c', 'echo ran-$((40+2)); exit 0']);
     assert.equal(r.code, 0, r.stderr);
     const id = (JSON.parse(r.stdout) as { id: string }).id;
     let t = await until(id, (x) => ['j1', 'j2'].every((n) => byName(x, n)?.status === 'ok'));
@@ -73,11 +73,11 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
   });
 
   it('records the exit code and stderr of a failing command, and kills it at its timeout', async () => {
-    const fail = await stack.admin(['admin', 'job', 'run', '--node', 'j1', '--wait', '--json', '--', 'sh', '-c', 'echo bad >&2; exit 5']);
+    const fail = await stack.cli(['admin', 'job', 'run', '--node', 'j1', '--wait', '--json', '--', 'sh', '-c', 'echo bad >&2; exit 5']);
     assert.equal(fail.code, 1, 'a failed job makes --wait exit 1');
     const t = (JSON.parse(fail.stdout) as { targets: Target[] }).targets[0] as Target;
     assert.deepEqual([t.status, t.exitCode, t.stderr], ['failed', 5, 'bad\n']);
-    const slow = await stack.admin(['admin', 'job', 'run', '--node', 'j1', '--timeout', '1s', '--wait', '--json', '--', 'sleep', '30']);
+    const slow = await stack.cli(['admin', 'job', 'run', '--node', 'j1', '--timeout', '1s', '--wait', '--json', '--', 'sleep', '30']);
     const s = (JSON.parse(slow.stdout) as { targets: Target[] }).targets[0] as Target;
     assert.equal(s.status, 'failed');
     assert.match(s.error ?? '', /timed out/);
@@ -87,12 +87,12 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
     const src = join(stack.dir, 'motd.txt');
     const dest = join(stack.dir, 'pushed', 'motd.txt');
     await writeFile(src, 'hello from burrow\n');
-    await stack.admin(['admin', 'job', 'run', '--node', 'j1', '--wait', '--', 'mkdir', '-p', join(stack.dir, 'pushed')]);
-    const r = await stack.admin(['admin', 'job', 'push', src, '--to', dest, '--mode', '0600', '--node', 'j1', '--wait']);
+    await stack.cli(['admin', 'job', 'run', '--node', 'j1', '--wait', '--', 'mkdir', '-p', join(stack.dir, 'pushed')]);
+    const r = await stack.cli(['admin', 'job', 'push', src, '--to', dest, '--mode', '0600', '--node', 'j1', '--wait']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(await readFile(dest, 'utf8'), 'hello from burrow\n');
     assert.equal((await stat(dest)).mode & 0o777, 0o600);
-    const bad = await stack.admin(['admin', 'job', 'push', src, '--to', 'etc/../motd', '--node', 'j1']);
+    const bad = await stack.cli(['admin', 'job', 'push', src, '--to', 'etc/../motd', '--node', 'j1']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /absolute path without \.\. components/);
   });
@@ -104,14 +104,14 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
     await writeFile(file, genuine);
     const published = createHash('sha256').update(genuine).digest('hex');
     await writeFile(file, `${genuine}rm -rf /tmp/not-really\n`);
-    const tampered = await stack.admin(['admin', 'job', 'update', file, '--sha256', published, '--install', `sh "$BURROW_UPDATE_FILE"; touch ${marker}`, '--node', 'j1', '--wait', '--json']);
+    const tampered = await stack.cli(['admin', 'job', 'update', file, '--sha256', published, '--install', `sh "$BURROW_UPDATE_FILE"; touch ${marker}`, '--node', 'j1', '--wait', '--json']);
     assert.equal(tampered.code, 1);
     const t = (JSON.parse(tampered.stdout) as { targets: Target[] }).targets[0] as Target;
     assert.equal(t.status, 'failed');
     assert.match(t.error ?? '', /SHA-256/);
     assert.equal(await exists(marker), false, 'nothing ran');
     await writeFile(file, genuine);
-    const ok = await stack.admin(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--node', 'j1', '--wait']);
+    const ok = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--node', 'j1', '--wait']);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.equal(await exists(marker), true);
   });
@@ -120,11 +120,11 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
     const file = join(stack.dir, 'signed.sh');
     const marker = join(stack.dir, 'signed-installed');
     await writeFile(file, `touch ${marker}\n`);
-    const unsigned = await stack.admin(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--node', 'j2', '--wait', '--json']);
+    const unsigned = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--node', 'j2', '--wait', '--json']);
     assert.equal(unsigned.code, 1);
     assert.match(((JSON.parse(unsigned.stdout) as { targets: Target[] }).targets[0] as Target).error ?? '', /only signed updates/);
     assert.equal(await exists(marker), false);
-    const signed = await stack.admin(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--sign', privatePem, '--node', 'j2', '--wait']);
+    const signed = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--sign', privatePem, '--node', 'j2', '--wait']);
     assert.equal(signed.code, 0, signed.stdout + signed.stderr);
     assert.equal(await exists(marker), true);
   });
@@ -132,11 +132,11 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
   it('stops a rollout after N failures, and a node that refuses jobs fails them', async () => {
     const j4 = await stack.addNode('j4', [['jobs', 'off']]);
     await j4.start(['shell']);
-    const refused = await stack.admin(['admin', 'job', 'run', '--node', 'j4', '--wait', '--json', '--', 'true']);
+    const refused = await stack.cli(['admin', 'job', 'run', '--node', 'j4', '--wait', '--json', '--', 'true']);
     assert.equal(refused.code, 1);
     assert.match(((JSON.parse(refused.stdout) as { targets: Target[] }).targets[0] as Target).error ?? '', /refuses jobs/);
     await j3.stop();
-    const r = await stack.admin(['admin', 'job', 'run', '--group', 'root', '--stop-after', '1', '--json', '--', 'false']);
+    const r = await stack.cli(['admin', 'job', 'run', '--group', 'root', '--stop-after', '1', '--json', '--', 'false']);
     const id = (JSON.parse(r.stdout) as { id: string }).id;
     const t = await until(id, (x) => x.filter((y) => y.status === 'failed').length >= 1 && byName(x, 'j3').status !== 'pending');
     assert.equal(byName(t, 'j3').status, 'cancelled', 'the offline node is not sent a job of a stopped rollout');

@@ -2,7 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { burrow, burrowJson, ModesStack, waitUntil } from './modesStack.js';
+import { runBurrow as burrow, burrowJson } from './harness/burrowCli.js';
+import { ModesStack } from './harness/modesStack.js';
+import { waitUntil } from './harness/waitFor.js';
 
 interface NodeStatus {
   connected: boolean;

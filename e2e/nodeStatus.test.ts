@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeStatusView } from '../src/shared/protocol.js';
-import { burrow, burrowJson, freePort, ModesStack, waitUntil } from './modesStack.js';
+import { runBurrow as burrow, burrowJson } from './harness/burrowCli.js';
+import { freePort } from './harness/freePort.js';
+import { ModesStack } from './harness/modesStack.js';
+import { waitUntil } from './harness/waitFor.js';
 
 const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
 

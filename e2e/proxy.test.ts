@@ -2,8 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { burrow, burrowJson, ModesStack, waitUntil } from './modesStack.js';
-import { SquidProxy, type SquidAuth } from './squidProxy.js';
+import { runBurrow as burrow, burrowJson } from './harness/burrowCli.js';
+import { ModesStack } from './harness/modesStack.js';
+import { waitUntil } from './harness/waitFor.js';
+import { SquidProxy, type SquidAuth } from './harness/squidProxy.js';
 
 interface NodeStatus {
   connected: boolean;

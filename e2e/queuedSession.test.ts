@@ -2,7 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { SessionRequestView } from '../src/shared/protocol.js';
-import { burrow, burrowJson, ModesStack, waitUntil } from './modesStack.js';
+import { runBurrow as burrow, burrowJson } from './harness/burrowCli.js';
+import { ModesStack } from './harness/modesStack.js';
+import { waitUntil } from './harness/waitFor.js';
 
 const hms = (t: number) => new Date(t).toISOString().slice(11, 19);
 

@@ -6,18 +6,18 @@ import { Readable } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { SessionView } from '../src/shared/protocol.js';
 import { SessionBrowser } from './sessionClient.js';
-import { SessionStack } from './sessionStack.js';
+import { SessionStack } from './harness/sessionStack.js';
 import { CHUNK, FakeApplianceWebui } from './sessionWebui.js';
 
 const MiB = 1024 * 1024;
 const IDLE_MS = 4_000;
 const webui = new FakeApplianceWebui();
-const stack = new SessionStack();
+let stack: SessionStack;
 const browsers: SessionBrowser[] = [];
 
 /** Opens an http session on `service` through the API and enters it with its token. */
 async function enter(service = 'webui'): Promise<{ s: SessionView; b: SessionBrowser; tokenPath: string }> {
-  const r = await stack.api<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service });
+  const r = await stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const url = new URL(r.body.url);
   const b = new SessionBrowser(url.origin);
@@ -51,7 +51,7 @@ function bindable(port: number): Promise<boolean> {
 }
 
 async function audit(action: string): Promise<{ action: string; detail: Record<string, unknown>; result: string }[]> {
-  const r = await stack.api<{ action: string; detail: Record<string, unknown>; result: string }[]>('GET', `/v1/audit?action=${action}&limit=500`);
+  const r = await stack.request<{ action: string; detail: Record<string, unknown>; result: string }[]>('GET', `/v1/audit?action=${action}&limit=500`);
   return r.body;
 }
 
@@ -61,7 +61,7 @@ function sha256(b: Buffer): string {
 
 before(async () => {
   await webui.start();
-  await stack.start({
+  stack = await SessionStack.start({
     services: { webui: `127.0.0.1:${webui.httpPort}`, webuis: `https://127.0.0.1:${webui.httpsPort}`, echo: `127.0.0.1:${webui.tcpPort}` },
     serverConfig: { sessionIdleMs: IDLE_MS, maxSessions: 200, maxSessionsPerUser: 250, maxSessionsPerNode: 250 },
   });
@@ -69,7 +69,7 @@ before(async () => {
 
 after(async () => {
   for (const b of browsers) b.close();
-  await stack.stop();
+  await stack?.close();
   await webui.stop();
 });
 
@@ -145,7 +145,7 @@ describe('http sessions through a real server and node', () => {
 
 describe('who gets in', () => {
   it('refuses another source address, even with the token or the cookie, and audits it', async () => {
-    const r = await stack.api<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service: 'webui' });
+    const r = await stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service: 'webui' });
     const url = new URL(r.body.url);
     const stranger = new SessionBrowser(url.origin, '127.0.0.2');
     browsers.push(stranger);
@@ -194,10 +194,10 @@ describe('lifetime', () => {
     let state = 'open';
     for (let i = 0; i < 40 && state === 'open'; i++) {
       await new Promise((r) => setTimeout(r, 250));
-      const all = await stack.api<SessionView[]>('GET', '/v1/sessions?all=true');
+      const all = await stack.request<SessionView[]>('GET', '/v1/sessions?all=true');
       state = all.body.find((x) => x.id === s.id)?.state ?? 'missing';
     }
-    const closed = (await stack.api<SessionView[]>('GET', '/v1/sessions?all=true')).body.find((x) => x.id === s.id);
+    const closed = (await stack.request<SessionView[]>('GET', '/v1/sessions?all=true')).body.find((x) => x.id === s.id);
     assert.equal(closed?.closeReason, 'idle', `idle after ${IDLE_MS} ms`);
     assert.equal(await accepts(s.port), false);
     assert.equal(await bindable(s.port), true, 'the port is released');
@@ -207,7 +207,7 @@ describe('lifetime', () => {
     const { s, b } = await enter();
     await b.request('/download?mib=1');
     b.close();
-    assert.equal((await stack.api('DELETE', `/v1/sessions/${s.id}`)).status, 204);
+    assert.equal((await stack.request('DELETE', `/v1/sessions/${s.id}`)).status, 204);
     assert.equal(await accepts(s.port), false);
     assert.equal(await bindable(s.port), true);
     const entry = (await audit('session.close')).find((a) => a.detail.sessionId === s.id);
@@ -224,18 +224,18 @@ describe('lifetime', () => {
   });
 
   it('opens 200 sessions at once on distinct ports inside the range, then says SESSION_LIMIT', async () => {
-    const open = (await stack.api<SessionView[]>('GET', '/v1/sessions')).body;
-    await Promise.all(open.map((o) => stack.api('DELETE', `/v1/sessions/${o.id}`)));
-    const rs = await Promise.all(Array.from({ length: 200 }, () => stack.api<SessionView>('POST', '/v1/sessions', { node: stack.nodeName })));
+    const open = (await stack.request<SessionView[]>('GET', '/v1/sessions')).body;
+    await Promise.all(open.map((o) => stack.request('DELETE', `/v1/sessions/${o.id}`)));
+    const rs = await Promise.all(Array.from({ length: 200 }, () => stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName })));
     assert.deepEqual([...new Set(rs.map((r) => r.status))], [201]);
     const ports = rs.map((r) => r.body.port);
     assert.equal(new Set(ports).size, 200, 'all ports distinct');
     const [lo, hi] = stack.sessionRange;
     assert.ok(ports.every((p) => p >= lo && p <= hi), 'all ports inside the range');
-    const over = await stack.api<{ error: { code: string; message: string } }>('POST', '/v1/sessions', { node: stack.nodeName });
+    const over = await stack.request<{ error: { code: string; message: string } }>('POST', '/v1/sessions', { node: stack.nodeName });
     assert.equal(over.status, 429);
     assert.equal(over.body.error.code, 'SESSION_LIMIT');
-    await Promise.all(rs.map((r) => stack.api('DELETE', `/v1/sessions/${r.body.id}`)));
+    await Promise.all(rs.map((r) => stack.request('DELETE', `/v1/sessions/${r.body.id}`)));
   });
 });
 
@@ -243,7 +243,7 @@ describe('logout', () => {
   it('closes the user’s sessions and releases their ports (runs last: it ends the admin’s sign-in)', async () => {
     const { s, b } = await enter();
     assert.equal((await b.request('/landed')).status, 200);
-    assert.equal((await stack.api('POST', '/v1/auth/logout')).status, 204);
+    assert.equal((await stack.request('POST', '/v1/auth/logout')).status, 204);
     const afterLogout = await b.request('/landed').then((x) => x.status, () => 'refused');
     assert.equal(afterLogout, 'refused', 'the session port is gone');
     assert.equal(await bindable(s.port), true, 'and free');

@@ -4,14 +4,14 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import type { SessionView } from '../src/shared/protocol.js';
 import { SessionBrowser } from './sessionClient.js';
-import { SessionStack } from './sessionStack.js';
+import { SessionStack } from './harness/sessionStack.js';
 import { FakeApplianceWebui } from './sessionWebui.js';
 
 const MiB = 1024 * 1024;
 /** How far the server's resident memory may rise above its level before the transfer. */
 const RSS_BOUND_MIB = 160;
 const webui = new FakeApplianceWebui();
-const stack = new SessionStack();
+let stack: SessionStack;
 
 /** VmRSS of a process, in bytes, from /proc. */
 async function rss(pid: number): Promise<number> {
@@ -34,26 +34,26 @@ function tcpExchange(port: number, localAddress: string, text: string): Promise<
 }
 
 async function sessions(): Promise<SessionView[]> {
-  return (await stack.api<SessionView[]>('GET', '/v1/sessions?all=true')).body;
+  return (await stack.request<SessionView[]>('GET', '/v1/sessions?all=true')).body;
 }
 
 before(async () => {
   await webui.start();
-  await stack.start({ services: { webui: `127.0.0.1:${webui.httpPort}`, ssh: `127.0.0.1:${webui.tcpPort}` } });
+  stack = await SessionStack.start({ services: { webui: `127.0.0.1:${webui.httpPort}`, ssh: `127.0.0.1:${webui.tcpPort}` } });
 });
 
 after(async () => {
-  await stack.stop();
+  await stack?.close();
   await webui.stop();
 });
 
 describe('sessions: streaming, tcp, and closing with their node', () => {
   it(`streams 1 GiB through the server with its RSS staying under +${RSS_BOUND_MIB} MiB`, async () => {
-    const r = await stack.api<SessionView>('POST', '/v1/sessions', { node: stack.nodeName });
+    const r = await stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName });
     const url = new URL(r.body.url);
     const b = new SessionBrowser(url.origin);
     await b.request(url.pathname + url.search);
-    const pid = stack.server?.pid as number;
+    const pid = stack.server?.child.pid as number;
     await b.request('/download?mib=8');
     const base = await rss(pid);
     let peak = base;
@@ -71,12 +71,12 @@ describe('sessions: streaming, tcp, and closing with their node', () => {
   });
 
   it('relays raw TCP for its source address only', async () => {
-    const r = await stack.api<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service: 'ssh', type: 'tcp' });
+    const r = await stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service: 'ssh', type: 'tcp' });
     assert.equal(r.status, 201);
     assert.equal(r.body.url, `tcp://127.0.0.1:${r.body.port}`);
     assert.equal(await tcpExchange(r.body.port, '127.0.0.1', 'SSH-2.0-probe\r\n'), 'SSH-2.0-probe\r\n');
     assert.equal(await tcpExchange(r.body.port, '127.0.0.2', 'SSH-2.0-probe\r\n'), '', 'another address gets nothing');
-    const deny = (await stack.api<{ detail: Record<string, unknown> }[]>('GET', '/v1/audit?action=session.deny')).body;
+    const deny = (await stack.request<{ detail: Record<string, unknown> }[]>('GET', '/v1/audit?action=session.deny')).body;
     assert.ok(deny.some((a) => a.detail.sessionId === r.body.id));
   });
 
@@ -85,8 +85,8 @@ describe('sessions: streaming, tcp, and closing with their node', () => {
     const url = /https:\/\/\S+burrow_token=\S+/.exec(out)?.[0];
     assert.ok(url, out);
     const id = /Session (\S+) open/.exec(out)?.[1] as string;
-    const node = (await stack.api<{ id: string }[]>('GET', '/v1/nodes')).body[0] as { id: string };
-    assert.equal((await stack.api('POST', `/v1/nodes/${node.id}/revoke`)).status, 200);
+    const node = (await stack.request<{ id: string }[]>('GET', '/v1/nodes')).body[0] as { id: string };
+    assert.equal((await stack.request('POST', `/v1/nodes/${node.id}/revoke`)).status, 200);
     const s = (await sessions()).filter((x) => x.closeReason === 'node-revoked').map((x) => x.id);
     assert.ok(s.includes(id), 'the revoked node’s sessions are closed');
     assert.ok((await sessions()).every((x) => x.state === 'closed'));

@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pty from 'node-pty';
-import { BURROW, ROOT, startShellStack, type ShellStack, type StackNode } from './shellStack.js';
+import { burrowBin, repoRoot } from './harness/paths.js';
+import { ShellStack, type StackNode } from './harness/shellStack.js';
 
 /** Collects a pty's output and waits for text to appear in it. */
 function screen(p: pty.IPty) {
@@ -34,7 +35,7 @@ describe('remote shell: burrow ssh through the server to the node (real processe
   let pinned: StackNode;
   let closed: StackNode;
   before(async () => {
-    stack = await startShellStack();
+    stack = await ShellStack.start();
     n1 = await stack.addNode('n1');
     pinned = await stack.addNode('pinned', [['shell', 'on', '--user', 'nobody']]);
     closed = await stack.addNode('closed', [['shell', 'off']]);
@@ -45,22 +46,22 @@ describe('remote shell: burrow ssh through the server to the node (real processe
   });
 
   it('runs one command and returns its exit code, stdout and stderr apart', async () => {
-    const r = await stack.admin(['ssh', 'n1', '--', 'sh', '-c', 'exit 3']);
+    const r = await stack.cli(['ssh', 'n1', '--', 'sh', '-c', 'exit 3']);
     assert.equal(r.code, 3, r.stderr);
-    const io = await stack.admin(['ssh', 'n1', '--', 'sh', '-c', 'echo out; echo err >&2; exit 0']);
+    const io = await stack.cli(['ssh', 'n1', '--', 'sh', '-c', 'echo out; echo err >&2; exit 0']);
     assert.equal(io.code, 0, io.stderr);
     assert.equal(io.stdout, 'out\n');
     assert.equal(io.stderr, 'err\n');
   });
 
   it('feeds stdin to the command and closes it at the end', async () => {
-    const r = await stack.admin(['ssh', 'n1', '--', 'wc -c']);
+    const r = await stack.cli(['ssh', 'n1', '--', 'wc -c']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), '0');
   });
 
   it('gives an interactive shell with a sized pty that follows resizes, and records it', async () => {
-    const p = pty.spawn(process.execPath, [BURROW, 'ssh', 'n1', '--home', stack.adminHome], { cols: 100, rows: 30, cwd: ROOT, env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
+    const p = pty.spawn(process.execPath, [burrowBin, 'ssh', 'n1', '--home', stack.adminHome], { cols: 100, rows: 30, cwd: repoRoot, env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
     const s = screen(p);
     const exited = new Promise<number>((resolve) => p.onExit((e) => resolve(e.exitCode)));
     p.write('echo HELLO-$((6*7))\r');
@@ -77,13 +78,13 @@ describe('remote shell: burrow ssh through the server to the node (real processe
     p.write('exit 7\r');
     assert.equal(await exited, 7);
 
-    const audit = JSON.parse((await stack.admin(['admin', 'audit', '--action', 'shell.', '--json'])).stdout) as { action: string; detail: { recording: string | null; durationMs?: number; exitCode?: number } }[];
+    const audit = JSON.parse((await stack.cli(['admin', 'audit', '--action', 'shell.', '--json'])).stdout) as { action: string; detail: { recording: string | null; durationMs?: number; exitCode?: number } }[];
     const close = audit.find((e) => e.action === 'shell.close' && e.detail.exitCode === 7);
     assert.ok(close, JSON.stringify(audit));
     assert.ok(typeof close.detail.durationMs === 'number');
     const id = close.detail.recording;
     assert.ok(id, 'the session was recorded');
-    const cast = await stack.admin(['admin', 'recording', 'get', id]);
+    const cast = await stack.cli(['admin', 'recording', 'get', id]);
     assert.equal(cast.code, 0, cast.stderr);
     const [header, ...events] = cast.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
     assert.deepEqual([(header as { version: number }).version, (header as { width: number }).width, (header as { height: number }).height], [2, 100, 30]);
@@ -91,32 +92,32 @@ describe('remote shell: burrow ssh through the server to the node (real processe
     assert.match(output, /HELLO-42/);
     assert.match(output, /40 120/);
     assert.ok((events as [number, string, string][]).some((e) => e[1] === 'r' && e[2] === '120x40'), 'the resize is in the transcript');
-    const play = await stack.admin(['admin', 'recording', 'get', id, '--play']);
+    const play = await stack.cli(['admin', 'recording', 'get', id, '--play']);
     assert.match(play.stdout, /HELLO-42/);
   });
 
   it('does not record when the group switched recording off', async () => {
-    assert.equal((await stack.admin(['admin', 'groups', 'set', 'root', '--record-shell', 'off'])).code, 0);
+    assert.equal((await stack.cli(['admin', 'groups', 'set', 'root', '--record-shell', 'off'])).code, 0);
     try {
-      assert.equal((await stack.admin(['ssh', 'n1', '--', 'true'])).code, 0);
-      const audit = JSON.parse((await stack.admin(['admin', 'audit', '--action', 'shell.open', '--limit', '1', '--json'])).stdout) as { detail: { recording: string | null } }[];
+      assert.equal((await stack.cli(['ssh', 'n1', '--', 'true'])).code, 0);
+      const audit = JSON.parse((await stack.cli(['admin', 'audit', '--action', 'shell.open', '--limit', '1', '--json'])).stdout) as { detail: { recording: string | null } }[];
       assert.equal(audit[0]?.detail.recording, null);
     } finally {
-      await stack.admin(['admin', 'groups', 'set', 'root', '--record-shell', 'on']);
+      await stack.cli(['admin', 'groups', 'set', 'root', '--record-shell', 'on']);
     }
   });
 
   it('runs the shell as the user the node operator pinned it to', async () => {
-    const r = await stack.admin(['ssh', 'pinned', '--', 'id -un']);
+    const r = await stack.cli(['ssh', 'pinned', '--', 'id -un']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'nobody');
   });
 
   it('says so clearly when the node operator turned the shell off', async () => {
-    const r = await stack.admin(['ssh', 'closed', '--', 'true']);
+    const r = await stack.cli(['ssh', 'closed', '--', 'true']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /^burrow: The shell is turned off on node closed/);
-    const missing = await stack.admin(['ssh', 'nosuchnode', '--', 'true']);
+    const missing = await stack.cli(['ssh', 'nosuchnode', '--', 'true']);
     assert.equal(missing.code, 4);
     assert.match(missing.stderr, /No node nosuchnode/);
   });

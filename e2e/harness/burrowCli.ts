@@ -8,10 +8,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/** How one `burrow` command runs. */
+export interface CliOptions {
+  /** Kills it after this long (30 s unless told; 0: no bound). */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Written to its stdin, which is then closed (otherwise stdin stays open and empty). */
+  input?: string;
+}
+
 /** Runs `burrow args…` to completion (bounded), as a user would from a shell. */
-export function runBurrow(args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runBurrow(args: string[], o: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [burrowBin, ...args],
       { timeout: o.timeoutMs ?? 30_000, env: { ...process.env, BURROW_HOME: '', ...o.env }, maxBuffer: 16 * 1024 * 1024 },
@@ -25,6 +34,7 @@ export function runBurrow(args: string[], o: { timeoutMs?: number; env?: NodeJS.
         resolve({ code: e ? (e.code as number) : 0, stdout, stderr });
       },
     );
+    if (o.input !== undefined) child.stdin?.end(o.input);
   });
 }
 

@@ -14,12 +14,12 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A random block of 500 ports inside 40000-64999 for session ports, so stacks started in
- * parallel (other engineers, other files) rarely share one; the server retries taken ports.
+ * A random block of `size` ports inside 40000-64999 for session ports, so stacks started
+ * in parallel (other engineers, other files) rarely share one; the server retries taken ports.
  */
-export function sessionPortRange(): string {
-  const from = 40000 + randomInt(0, 50) * 500;
-  return `${from}-${from + 499}`;
+export function sessionPortRange(size = 500): [number, number] {
+  const from = 40000 + randomInt(0, Math.floor(25_000 / size)) * size;
+  return [from, from + size - 1];
 }
 
 /** Resolves to the error code of a TCP connect to 127.0.0.1:port, or 'connected'. */

@@ -24,13 +24,13 @@ export class ProcessGroup {
 
   /**
    * Spawns `burrow args…` with stdout and stderr appended to `logFile`; `maxOpenFiles`
-   * runs it under `prlimit --nofile` (for fd-exhaustion tests).
+   * runs it under `prlimit --nofile` (for fd-exhaustion tests); `env` is added to its environment.
    */
-  spawn(name: string, args: string[], logFile: string, o: { maxOpenFiles?: number } = {}): BurrowProcess {
+  spawn(name: string, args: string[], logFile: string, o: { maxOpenFiles?: number; env?: NodeJS.ProcessEnv } = {}): BurrowProcess {
     const fd = openSync(logFile, 'a');
     const argv = [process.execPath, burrowBin, ...args];
     const [cmd, ...rest] = o.maxOpenFiles ? ['prlimit', `--nofile=${o.maxOpenFiles}:${o.maxOpenFiles}`, '--', ...argv] : argv;
-    const child = spawn(cmd as string, rest, { stdio: ['ignore', fd, fd], env: { ...process.env, BURROW_HOME: '' } });
+    const child = spawn(cmd as string, rest, { stdio: ['ignore', fd, fd], env: { ...process.env, BURROW_HOME: '', ...o.env } });
     closeSync(fd);
     live.add(child);
     const exited = once(child, 'exit').then(() => {
@@ -60,6 +60,15 @@ export class ProcessGroup {
   /** Stops every process this group started, newest first. */
   async stopAll(): Promise<void> {
     await Promise.all([...this.procs].reverse().map((p) => this.stop(p)));
+  }
+
+  /** Everything a process has logged so far (stdout and stderr). */
+  static logOf(p: BurrowProcess): string {
+    try {
+      return readFileSync(p.logFile, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   /** The last `lines` lines of each log, for a failing test's output. */

@@ -26,3 +26,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await sleep(o.intervalMs ?? 200);
   }
 }
+
+/**
+ * Polls `check` every 100 ms until it holds, or rejects after `ms`. Unlike waitFor, an
+ * error thrown by `check` fails the wait at once (the tests that use it want that).
+ */
+export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}

@@ -30,8 +30,8 @@ export interface WebUi {
   close(): Promise<void>;
 }
 
-/** Serves the stand-in WebUI on 127.0.0.1 (a plain HTTP server, as appliances have). */
-export async function startWebUi(): Promise<WebUi> {
+/** Serves the stand-in WebUI on 127.0.0.1 (a plain HTTP server, as appliances have); `/` answers `homePage`. */
+export async function startWebUi(homePage = WEBUI_HTML): Promise<WebUi> {
   const server = http.createServer((req, res) => {
     if (req.url === '/big') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(BIG_BODY_BYTES) });
@@ -39,8 +39,8 @@ export async function startWebUi(): Promise<WebUi> {
       return;
     }
     if (req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(WEBUI_HTML)) });
-      res.end(WEBUI_HTML);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(homePage)) });
+      res.end(homePage);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

@@ -3,6 +3,7 @@ import { api, errorText } from '../api.js';
 import { localTime, relativeTime } from '../format.js';
 import { notify } from '../notices.js';
 import { ConfirmButton } from '../parts/ConfirmButton.js';
+import { DataTable } from '../parts/DataTable.js';
 import { PageState } from '../parts/PageState.js';
 import { ShownOnce } from '../parts/ShownOnce.js';
 import { useLoad } from '../parts/useLoad.js';
@@ -88,49 +89,39 @@ export function ApiTokensPage() {
       )}
       <h2>Your tokens</h2>
       <PageState error={tokens.error} loading={!tokens.data} />
-      {tokens.data && tokens.data.length === 0 && <p class="muted">You have no API tokens.</p>}
-      {tokens.data && tokens.data.length > 0 && (
-        <table class="grid" aria-label="API tokens">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.data.map((t) => {
-              const active = t.revokedAt === null && Date.parse(t.expiresAt) > Date.now();
-              return (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>
-                    {t.scope}
-                    {t.group ? ` on ${t.group}` : ''}
-                  </td>
-                  <td>{localTime(t.expiresAt)}</td>
-                  <td>{relativeTime(t.lastUsedAt)}</td>
-                  <td>{t.revokedAt ? 'revoked' : active ? 'active' : 'expired'}</td>
-                  <td class="actions">
-                    {active && (
-                      <>
-                        <button type="button" onClick={() => void act(t, 'reissue')}>
-                          Reissue
-                        </button>
-                        <ConfirmButton label="Revoke" confirm={`Revoke "${t.name}"?`} onConfirm={() => act(t, 'revoke')} />
-                      </>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+      {tokens.data && (
+        <DataTable
+          label="API tokens"
+          columns={['Name', 'Scope', 'Expires', 'Last used', 'State']}
+          actions
+          rows={tokens.data}
+          empty="You have no API tokens."
+          row={(t) => {
+            const active = t.revokedAt === null && Date.parse(t.expiresAt) > Date.now();
+            return (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>
+                  {t.scope}
+                  {t.group ? ` on ${t.group}` : ''}
+                </td>
+                <td>{localTime(t.expiresAt)}</td>
+                <td>{relativeTime(t.lastUsedAt)}</td>
+                <td>{t.revokedAt ? 'revoked' : active ? 'active' : 'expired'}</td>
+                <td class="actions">
+                  {active && (
+                    <>
+                      <button type="button" onClick={() => void act(t, 'reissue')}>
+                        Reissue
+                      </button>
+                      <ConfirmButton label="Revoke" confirm={`Revoke "${t.name}"?`} onConfirm={() => act(t, 'revoke')} />
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          }}
+        />
       )}
     </section>
   );

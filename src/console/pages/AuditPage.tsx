@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { localTime } from '../format.js';
+import { DataTable } from '../parts/DataTable.js';
 import { PageState } from '../parts/PageState.js';
 import { useLoad } from '../parts/useLoad.js';
 
@@ -74,41 +75,30 @@ export function AuditPage() {
       <PageState error={entries.error} loading={!entries.data} />
       {entries.data && (
         <>
-          <table class="grid" aria-label="Audit entries">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Result</th>
-                <th scope="col">Source</th>
-                <th scope="col">Detail</th>
+          <DataTable
+            label="Audit entries"
+            columns={['#', 'Time', 'Actor', 'Action', 'Target', 'Result', 'Source', 'Detail']}
+            rows={entries.data}
+            row={(e) => (
+              <tr key={e.seq} data-action={e.action}>
+                <td>{e.seq}</td>
+                <td>{localTime(e.at)}</td>
+                <td>{e.actor}</td>
+                <td>{e.action}</td>
+                <td>{e.target ?? ''}</td>
+                <td>{e.result}</td>
+                <td>{e.sourceIp ?? ''}</td>
+                <td>
+                  <code class="detail">{Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''}</code>
+                  {e.action === 'shell.close' && typeof e.detail.recording === 'string' && (
+                    <a class="button" href={`#/audit/${encodeURIComponent(e.detail.recording)}`}>
+                      Replay
+                    </a>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {entries.data.map((e) => (
-                <tr key={e.seq} data-action={e.action}>
-                  <td>{e.seq}</td>
-                  <td>{localTime(e.at)}</td>
-                  <td>{e.actor}</td>
-                  <td>{e.action}</td>
-                  <td>{e.target ?? ''}</td>
-                  <td>{e.result}</td>
-                  <td>{e.sourceIp ?? ''}</td>
-                  <td>
-                    <code class="detail">{Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''}</code>
-                    {e.action === 'shell.close' && typeof e.detail.recording === 'string' && (
-                      <a class="button" href={`#/audit/${encodeURIComponent(e.detail.recording)}`}>
-                        Replay
-                      </a>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
           {entries.data.length === 0 && <p class="muted">No entry matches.</p>}
           <nav class="pager" aria-label="Audit pages">
             <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>

@@ -3,6 +3,7 @@ import { api, errorText } from '../api.js';
 import { localTime } from '../format.js';
 import { notify } from '../notices.js';
 import { ConfirmButton } from '../parts/ConfirmButton.js';
+import { DataTable } from '../parts/DataTable.js';
 import { PageState } from '../parts/PageState.js';
 import { ShownOnce } from '../parts/ShownOnce.js';
 import { useLoad } from '../parts/useLoad.js';
@@ -92,40 +93,29 @@ export function EnrollTokensPage() {
       <h2>Tokens</h2>
       <PageState error={tokens.error} loading={!tokens.data} />
       {tokens.data && (
-        <table class="grid" aria-label="Enrollment tokens">
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Group</th>
-              <th scope="col">Uses</th>
-              <th scope="col">Auto-approve</th>
-              <th scope="col">Expires</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
+        <DataTable
+          label="Enrollment tokens"
+          columns={['Id', 'Group', 'Uses', 'Auto-approve', 'Expires', 'State']}
+          actions
+          rows={tokens.data}
+          row={(t) => (
+            <tr key={t.id} data-token={t.id}>
+              <td>
+                <code>{t.id}</code>
+              </td>
+              <td>{t.group}</td>
+              <td>
+                {t.uses} / {t.maxUses}
+              </td>
+              <td>{t.autoApprove ? 'yes' : 'no'}</td>
+              <td>{localTime(t.expiresAt)}</td>
+              <td>
+                <span class={`badge badge-${t.state === 'active' ? 'online' : 'offline'}`}>{t.state}</span>
+              </td>
+              <td>{t.state === 'active' && <ConfirmButton label="Revoke" confirm={`Revoke ${t.id}?`} onConfirm={() => revoke(t)} />}</td>
             </tr>
-          </thead>
-          <tbody>
-            {tokens.data.map((t) => (
-              <tr key={t.id} data-token={t.id}>
-                <td>
-                  <code>{t.id}</code>
-                </td>
-                <td>{t.group}</td>
-                <td>
-                  {t.uses} / {t.maxUses}
-                </td>
-                <td>{t.autoApprove ? 'yes' : 'no'}</td>
-                <td>{localTime(t.expiresAt)}</td>
-                <td>
-                  <span class={`badge badge-${t.state === 'active' ? 'online' : 'offline'}`}>{t.state}</span>
-                </td>
-                <td>{t.state === 'active' && <ConfirmButton label="Revoke" confirm={`Revoke ${t.id}?`} onConfirm={() => revoke(t)} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       )}
     </section>
   );

@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { relativeTime } from '../format.js';
 import { useLive, type LiveEvent } from '../live.js';
 import { openSession } from '../openSession.js';
+import { DataTable } from '../parts/DataTable.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
 import { PageState } from '../parts/PageState.js';
 import { Pager } from '../parts/Pager.js';
@@ -110,46 +111,42 @@ export function NodesPage(p: { me: WhoAmI }) {
       <PageState error={nodes.error} loading={!nodes.data} />
       {nodes.data && (
         <>
-          <table class="grid" aria-label="Nodes">
-            <thead>
-              <tr>
-                {COLUMNS.map((c) => (
-                  <th key={c.key} scope="col" aria-sort={sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
-                    <button type="button" class="sort" onClick={() => setSort({ key: c.key, dir: sort.key === c.key ? (-sort.dir as 1 | -1) : 1 })}>
-                      {c.label}
-                      <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
+          <DataTable
+            label="Nodes"
+            columns={COLUMNS.map((c) => ({
+              key: c.key,
+              sort: sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none',
+              content: (
+                <button type="button" class="sort" onClick={() => setSort({ key: c.key, dir: sort.key === c.key ? (-sort.dir as 1 | -1) : 1 })}>
+                  {c.label}
+                  <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
+                </button>
+              ),
+            }))}
+            actions
+            rows={shown}
+            row={(n) => (
+              <tr key={n.id} data-node={n.name}>
+                <td>
+                  <a href={`#/nodes/${encodeURIComponent(n.id)}`}>{n.name}</a>
+                </td>
+                <td>{groupNames.get(n.group) ?? n.group}</td>
+                <td>{n.mode ?? '—'}</td>
+                <td>
+                  <NodeBadge node={n} />
+                </td>
+                <td>{n.online ? 'connected now' : n.nextCheckIn ? `next check-in ${relativeTime(n.nextCheckIn)}` : `seen ${relativeTime(n.lastSeen)}`}</td>
+                <td>{n.agentVersion ?? '—'}</td>
+                <td>
+                  {canOperate && n.status === 'approved' && n.services.includes('webui') && (
+                    <button type="button" onClick={() => void openSession(n, 'webui')} aria-label={`Open WebUI of ${n.name}`}>
+                      Open WebUI
                     </button>
-                  </th>
-                ))}
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {shown.map((n) => (
-                <tr key={n.id} data-node={n.name}>
-                  <td>
-                    <a href={`#/nodes/${encodeURIComponent(n.id)}`}>{n.name}</a>
-                  </td>
-                  <td>{groupNames.get(n.group) ?? n.group}</td>
-                  <td>{n.mode ?? '—'}</td>
-                  <td>
-                    <NodeBadge node={n} />
-                  </td>
-                  <td>{n.online ? 'connected now' : n.nextCheckIn ? `next check-in ${relativeTime(n.nextCheckIn)}` : `seen ${relativeTime(n.lastSeen)}`}</td>
-                  <td>{n.agentVersion ?? '—'}</td>
-                  <td>
-                    {canOperate && n.status === 'approved' && n.services.includes('webui') && (
-                      <button type="button" onClick={() => void openSession(n, 'webui')} aria-label={`Open WebUI of ${n.name}`}>
-                        Open WebUI
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
           {rows.length === 0 && <p class="muted">No node matches.</p>}
           <Pager page={page} pages={pages} total={rows.length} onPage={setPage} label="nodes" />
         </>

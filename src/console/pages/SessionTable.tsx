@@ -3,6 +3,7 @@ import { api, errorText } from '../api.js';
 import { localTime, relativeTime, remaining } from '../format.js';
 import { notify } from '../notices.js';
 import { openedHere } from '../openSession.js';
+import { DataTable } from '../parts/DataTable.js';
 import type { Node, Session } from '../types.js';
 
 /** Re-renders every second while mounted, for countdowns. */
@@ -20,7 +21,6 @@ export function SessionTable(p: { sessions: Session[]; nodes: Node[]; onChanged:
   const now = useTick();
   const nodes = new Map(p.nodes.map((n) => [n.id, n]));
   const live = p.sessions.filter((s) => s.state === 'open' || s.state === 'queued');
-  if (live.length === 0) return <p class="muted">No open or queued sessions.</p>;
 
   const act = async (s: Session, what: 'extend' | 'close') => {
     const name = nodes.get(s.nodeId)?.name ?? s.nodeId;
@@ -40,61 +40,52 @@ export function SessionTable(p: { sessions: Session[]; nodes: Node[]; onChanged:
   };
 
   return (
-    <table class="grid" aria-label="Sessions">
-      <thead>
-        <tr>
-          <th scope="col">Node</th>
-          <th scope="col">Service</th>
-          <th scope="col">State</th>
-          <th scope="col">Opened</th>
-          <th scope="col">Time left</th>
-          <th scope="col">
-            <span class="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {live.map((s) => {
-          const node = nodes.get(s.nodeId);
-          const url = openedHere.get(s.id);
-          return (
-            <tr key={s.id} data-session={s.id}>
-              <td>{node ? <a href={`#/nodes/${encodeURIComponent(node.id)}`}>{node.name}</a> : s.nodeId}</td>
-              <td>{s.service}</td>
-              <td>
-                {s.state === 'queued' ? (
-                  <span class="badge badge-pending">queued{node?.nextCheckIn ? `, expected check-in ${relativeTime(node.nextCheckIn, now)}` : ', waiting for the node'}</span>
-                ) : (
-                  <span class="badge badge-online">open</span>
-                )}
-              </td>
-              <td>{relativeTime(s.openedAt, now)}</td>
-              <td>
-                <span class="countdown" aria-label={`${remaining(s.expiresAt, now)} left`}>
-                  {remaining(s.expiresAt, now)}
-                </span>
-              </td>
-              <td class="actions">
-                {url && s.state === 'open' && (
-                  <a class="button" href={url} target="_blank" rel="noopener noreferrer">
-                    Open WebUI
-                  </a>
-                )}
-                {p.canOperate && s.state === 'open' && (
-                  <button type="button" onClick={() => void act(s, 'extend')}>
-                    Extend
-                  </button>
-                )}
-                {p.canOperate && (
-                  <button type="button" class="danger" onClick={() => void act(s, 'close')}>
-                    Close
-                  </button>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      label="Sessions"
+      columns={['Node', 'Service', 'State', 'Opened', 'Time left']}
+      actions
+      rows={live}
+      empty="No open or queued sessions."
+      row={(s) => {
+        const node = nodes.get(s.nodeId);
+        const url = openedHere.get(s.id);
+        return (
+          <tr key={s.id} data-session={s.id}>
+            <td>{node ? <a href={`#/nodes/${encodeURIComponent(node.id)}`}>{node.name}</a> : s.nodeId}</td>
+            <td>{s.service}</td>
+            <td>
+              {s.state === 'queued' ? (
+                <span class="badge badge-pending">queued{node?.nextCheckIn ? `, expected check-in ${relativeTime(node.nextCheckIn, now)}` : ', waiting for the node'}</span>
+              ) : (
+                <span class="badge badge-online">open</span>
+              )}
+            </td>
+            <td>{relativeTime(s.openedAt, now)}</td>
+            <td>
+              <span class="countdown" aria-label={`${remaining(s.expiresAt, now)} left`}>
+                {remaining(s.expiresAt, now)}
+              </span>
+            </td>
+            <td class="actions">
+              {url && s.state === 'open' && (
+                <a class="button" href={url} target="_blank" rel="noopener noreferrer">
+                  Open WebUI
+                </a>
+              )}
+              {p.canOperate && s.state === 'open' && (
+                <button type="button" onClick={() => void act(s, 'extend')}>
+                  Extend
+                </button>
+              )}
+              {p.canOperate && (
+                <button type="button" class="danger" onClick={() => void act(s, 'close')}>
+                  Close
+                </button>
+              )}
+            </td>
+          </tr>
+        );
+      }}
+    />
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { notify } from '../notices.js';
 import { ConfirmButton } from '../parts/ConfirmButton.js';
+import { DataTable } from '../parts/DataTable.js';
 import { PageState } from '../parts/PageState.js';
 import { ShownOnce } from '../parts/ShownOnce.js';
 import { useLoad } from '../parts/useLoad.js';
@@ -90,82 +91,73 @@ export function UsersPage(p: { me: WhoAmI }) {
       <h2>Accounts</h2>
       <PageState error={users.error} loading={!users.data} />
       {users.data && (
-        <table class="grid" aria-label="Users">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Authenticator</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.data.map((u) => {
-              const self = u.id === p.me.userId;
-              const g = grantFor[u.id] ?? { group: adminGroups[0]?.id ?? '', role: 'viewer' };
-              return (
-                <tr key={u.id} data-user={u.email}>
-                  <td>{u.email}</td>
-                  <td>
-                    <ul class="plain">
-                      {u.grants.map((gr) => (
-                        <li key={gr.group}>
-                          {gr.role} on {gr.path}{' '}
-                          {!self && (
-                            <button type="button" class="link" aria-label={`Remove ${gr.role} on ${gr.path} from ${u.email}`} onClick={() => void run(`Removed ${u.email}'s role on ${gr.path}.`, 'Could not remove the role', () => api('DELETE', `${path(u, 'grants')}/${encodeURIComponent(gr.group)}`))}>
-                              remove
-                            </button>
-                          )}
-                        </li>
-                      ))}
-                    </ul>
-                    {!self && (
-                      <form class="row small" onSubmit={(e) => { e.preventDefault(); void run(`${u.email} is now ${g.role} on ${g.group}.`, 'Could not grant the role', () => api('POST', path(u, 'grants'), g)); }}>
-                        <label>
-                          <span class="sr-only">Role for {u.email}</span>
-                          <select value={g.role} onChange={(e) => setGrantFor({ ...grantFor, [u.id]: { ...g, role: e.currentTarget.value } })}>
-                            {ROLES.map((r) => (
-                              <option key={r}>{r}</option>
-                            ))}
-                          </select>
-                        </label>
-                        <label>
-                          <span class="sr-only">Group for {u.email}</span>
-                          <select value={g.group} onChange={(e) => setGrantFor({ ...grantFor, [u.id]: { ...g, group: e.currentTarget.value } })}>
-                            {adminGroups.map((x) => (
-                              <option key={x.id} value={x.id}>
-                                {x.path}
-                              </option>
-                            ))}
-                          </select>
-                        </label>
-                        <button type="submit">Grant</button>
-                      </form>
-                    )}
-                  </td>
-                  <td>{u.totpEnrolled ? 'enrolled' : 'not enrolled'}</td>
-                  <td>{u.disabled ? <span class="badge badge-revoked">disabled</span> : <span class="badge badge-online">active</span>}</td>
-                  <td class="actions">
-                    {!self && u.disabled && (
-                      <button type="button" onClick={() => void run(`${u.email} is enabled.`, `Could not enable ${u.email}`, () => api('POST', path(u, 'enable')))}>
-                        Enable
-                      </button>
-                    )}
-                    {!self && !u.disabled && (
-                      <ConfirmButton label="Disable" confirm={`Disable ${u.email}? Their sign-ins and sessions end now.`} onConfirm={() => run(`${u.email} is disabled.`, `Could not disable ${u.email}`, () => api('POST', path(u, 'disable')))} />
-                    )}
-                    {!self && u.totpEnrolled && (
-                      <ConfirmButton label="Reset TOTP" confirm={`Reset ${u.email}'s authenticator? They enroll a new one at next sign-in.`} onConfirm={() => run(`${u.email}'s authenticator is reset.`, 'Could not reset the authenticator', () => api('POST', path(u, 'reset-totp')))} />
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          label="Users"
+          columns={['Email', 'Roles', 'Authenticator', 'State']}
+          actions
+          rows={users.data}
+          row={(u) => {
+            const self = u.id === p.me.userId;
+            const g = grantFor[u.id] ?? { group: adminGroups[0]?.id ?? '', role: 'viewer' };
+            return (
+              <tr key={u.id} data-user={u.email}>
+                <td>{u.email}</td>
+                <td>
+                  <ul class="plain">
+                    {u.grants.map((gr) => (
+                      <li key={gr.group}>
+                        {gr.role} on {gr.path}{' '}
+                        {!self && (
+                          <button type="button" class="link" aria-label={`Remove ${gr.role} on ${gr.path} from ${u.email}`} onClick={() => void run(`Removed ${u.email}'s role on ${gr.path}.`, 'Could not remove the role', () => api('DELETE', `${path(u, 'grants')}/${encodeURIComponent(gr.group)}`))}>
+                            remove
+                          </button>
+                        )}
+                      </li>
+                    ))}
+                  </ul>
+                  {!self && (
+                    <form class="row small" onSubmit={(e) => { e.preventDefault(); void run(`${u.email} is now ${g.role} on ${g.group}.`, 'Could not grant the role', () => api('POST', path(u, 'grants'), g)); }}>
+                      <label>
+                        <span class="sr-only">Role for {u.email}</span>
+                        <select value={g.role} onChange={(e) => setGrantFor({ ...grantFor, [u.id]: { ...g, role: e.currentTarget.value } })}>
+                          {ROLES.map((r) => (
+                            <option key={r}>{r}</option>
+                          ))}
+                        </select>
+                      </label>
+                      <label>
+                        <span class="sr-only">Group for {u.email}</span>
+                        <select value={g.group} onChange={(e) => setGrantFor({ ...grantFor, [u.id]: { ...g, group: e.currentTarget.value } })}>
+                          {adminGroups.map((x) => (
+                            <option key={x.id} value={x.id}>
+                              {x.path}
+                            </option>
+                          ))}
+                        </select>
+                      </label>
+                      <button type="submit">Grant</button>
+                    </form>
+                  )}
+                </td>
+                <td>{u.totpEnrolled ? 'enrolled' : 'not enrolled'}</td>
+                <td>{u.disabled ? <span class="badge badge-revoked">disabled</span> : <span class="badge badge-online">active</span>}</td>
+                <td class="actions">
+                  {!self && u.disabled && (
+                    <button type="button" onClick={() => void run(`${u.email} is enabled.`, `Could not enable ${u.email}`, () => api('POST', path(u, 'enable')))}>
+                      Enable
+                    </button>
+                  )}
+                  {!self && !u.disabled && (
+                    <ConfirmButton label="Disable" confirm={`Disable ${u.email}? Their sign-ins and sessions end now.`} onConfirm={() => run(`${u.email} is disabled.`, `Could not disable ${u.email}`, () => api('POST', path(u, 'disable')))} />
+                  )}
+                  {!self && u.totpEnrolled && (
+                    <ConfirmButton label="Reset TOTP" confirm={`Reset ${u.email}'s authenticator? They enroll a new one at next sign-in.`} onConfirm={() => run(`${u.email}'s authenticator is reset.`, 'Could not reset the authenticator', () => api('POST', path(u, 'reset-totp')))} />
+                  )}
+                </td>
+              </tr>
+            );
+          }}
+        />
       )}
     </section>
   );

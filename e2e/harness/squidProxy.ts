@@ -3,7 +3,8 @@ import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitUntil } from './modesStack.js';
+import { freePort } from './freePort.js';
+import { waitUntil } from './waitFor.js';
 
 /** Which proxy authentication squid demands. */
 export type SquidAuth = 'basic' | 'digest';
