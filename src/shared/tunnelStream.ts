@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, type WebSocket } from 'ws';
+import { corkPerTick } from './corkPerTick.js';
 
 /** Frames stay well under the 1 MiB `maxPayload` both ends of the tunnel accept. */
 export const MAX_TUNNEL_FRAME_BYTES = 256 * 1024;
@@ -35,16 +36,8 @@ export function createTunnelStream(ws: WebSocket, maxFrameBytes = MAX_TUNNEL_FRA
   Object.assign(stream, { _writev: writev });
   // Corking until the end of the tick is what makes the packets of one tick wait together.
   const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  let corked = false;
   const corkingWrite = (...args: unknown[]): boolean => {
-    if (!corked) {
-      corked = true;
-      stream.cork();
-      process.nextTick(() => {
-        corked = false;
-        stream.uncork();
-      });
-    }
+    corkPerTick(stream);
     return write(...args);
   };
   Object.assign(stream, { write: corkingWrite });

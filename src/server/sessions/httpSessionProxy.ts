@@ -2,6 +2,7 @@ import https from 'node:https';
 import http from 'node:http';
 import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { corkPerTick } from '../../shared/corkPerTick.js';
 import { joinStreams } from '../../shared/joinStreams.js';
 import { connectionsCheckingIntervalFor } from '../../shared/tlsPolicy.js';
 import { normalizeIp } from '../../shared/net.js';
@@ -107,7 +108,11 @@ export class HttpSessionProxy implements SessionListener {
     req.on('data', activity);
     up.on('response', (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, proxyResponseHeaders(upRes.headers, names));
-      upRes.on('data', activity);
+      // Before pipe's own listener: the packets of one tunnel frame then reach the browser in one TLS write.
+      upRes.on('data', () => {
+        activity();
+        corkPerTick(res);
+      });
       upRes.pipe(res);
       upRes.on('error', () => res.destroy());
     });
