@@ -61,7 +61,7 @@ describe('remote shell: burrow ssh through the server to the node (real processe
   });
 
   it('gives an interactive shell with a sized pty that follows resizes, and records it', async () => {
-    const p = pty.spawn(process.execPath, [burrowBin, 'ssh', 'n1', '--home', stack.adminHome], { cols: 100, rows: 30, cwd: repoRoot, env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
+    const p = pty.spawn(burrowBin, ['ssh', 'n1', '--home', stack.adminHome], { cols: 100, rows: 30, cwd: repoRoot, env: { ...process.env, TERM: 'xterm' } as Record<string, string> });
     const s = screen(p);
     const exited = new Promise<number>((resolve) => p.onExit((e) => resolve(e.exitCode)));
     p.write('echo HELLO-$((6*7))\r');

@@ -33,8 +33,9 @@ export async function startBurrowServer(dir: string, opts: { sessionPorts?: stri
     await run(BURROW, ['server', 'init', '--home', home, '--listen', `127.0.0.1:${port}`, '--admin-email', 'bench@example.com', '--admin-password-file', pw, '--session-ports', opts.sessionPorts ?? '40000-65000', '--json']),
   ) as { url: string; totpSecret: string; fingerprint: string };
   const env = { ...process.env, BURROW_LOG_LEVEL: 'warn', ...opts.env };
-  // Through node itself so profiling flags (not allowed in NODE_OPTIONS) can be passed.
-  const launch = () => start(process.execPath, [...(opts.nodeArgs ?? []), BURROW, 'server', 'start', '--home', home], join(dir, 'server.log'), { env });
+  // As a user starts it (bin/burrow picks the server's V8 settings); profiling flags, which
+  // NODE_OPTIONS does not allow, go through the launcher's BURROW_NODE_ARGS.
+  const launch = () => start(BURROW, ['server', 'start', '--home', home], join(dir, 'server.log'), { env: { ...env, BURROW_NODE_ARGS: (opts.nodeArgs ?? []).join(' ') } });
   const server: BurrowServer = {
     url: init.url,
     port,
@@ -86,7 +87,7 @@ export async function startNode(server: BurrowServer, dir: string, name: string,
   const token = (await server.admin<{ token: string }>('enroll-token', 'create', '--auto-approve')).token;
   const home = join(dir, name);
   await run(BURROW, ['node', 'enroll', server.url, '--token', token, '--name', name, '--service', `webui=127.0.0.1:${originPort}`, '--home', home]);
-  const node = start(process.execPath, [...nodeArgs, BURROW, 'node', 'run', '--home', home], join(dir, `${name}.log`), { env: { ...process.env, BURROW_LOG_LEVEL: 'warn' } });
+  const node = start(BURROW, ['node', 'run', '--home', home], join(dir, `${name}.log`), { env: { ...process.env, BURROW_LOG_LEVEL: 'warn', BURROW_NODE_ARGS: nodeArgs.join(' ') } });
   await waitFor(`${name} online`, async () => (await server.admin<{ name: string; online: boolean }[]>('nodes')).some((n) => n.name === name && n.online), 30_000);
   return node;
 }

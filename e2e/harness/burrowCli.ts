@@ -21,8 +21,8 @@ export interface CliOptions {
 export function runBurrow(args: string[], o: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
-      process.execPath,
-      [burrowBin, ...args],
+      burrowBin,
+      args,
       { timeout: o.timeoutMs ?? 30_000, env: { ...process.env, BURROW_HOME: '', ...o.env }, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         // execFile puts the exit status in err.code (a number), or an errno string when spawning failed.

@@ -28,7 +28,7 @@ export class ProcessGroup {
    */
   spawn(name: string, args: string[], logFile: string, o: { maxOpenFiles?: number; env?: NodeJS.ProcessEnv } = {}): BurrowProcess {
     const fd = openSync(logFile, 'a');
-    const argv = [process.execPath, burrowBin, ...args];
+    const argv = [burrowBin, ...args];
     const [cmd, ...rest] = o.maxOpenFiles ? ['prlimit', `--nofile=${o.maxOpenFiles}:${o.maxOpenFiles}`, '--', ...argv] : argv;
     const child = spawn(cmd as string, rest, { stdio: ['ignore', fd, fd], env: { ...process.env, BURROW_HOME: '', ...o.env } });
     closeSync(fd);

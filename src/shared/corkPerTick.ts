@@ -11,8 +11,10 @@ export function corkPerTick(stream: Writable): void {
   if (corked.has(stream)) return;
   corked.add(stream);
   stream.cork();
-  process.nextTick(() => {
+  const release = () => {
     corked.delete(stream);
     stream.uncork();
-  });
+  };
+  if (process.env.EXP_IMMEDIATE) setImmediate(release);
+  else process.nextTick(release);
 }
