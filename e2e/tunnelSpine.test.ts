@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import type { NodeView, SessionView } from '../src/shared/protocol.js';
 import { probePort } from './harness/freePort.js';
 import { enterSession, getBody, hashOfUrl } from './harness/httpGet.js';
@@ -21,6 +22,17 @@ describe('tunnel spine', () => {
     assert.deepEqual({ id: n.id, name: n.name, status: n.status, online: n.online, services: n.services }, { id: s.node.id, name: 'n1', status: 'approved', online: true, services: ['jobs', 'shell', 'webui'] });
     const status = await s.nodeStatus(s.node);
     assert.deepEqual({ agent: status.agent, connected: status.connected, lastError: status.lastError }, { agent: 'running', connected: true, lastError: null });
+  });
+
+  it('runs the server with its 16 MiB young generation and the agent without it (bin/burrow)', async () => {
+    const s = stack();
+    const argv = async (pid: number | undefined) => (await readFile(`/proc/${pid ?? 0}/cmdline`, 'utf8')).split('\0');
+    const server = await argv(s.server?.child.pid);
+    assert.ok(server.includes('--min-semi-space-size=16'), `server argv: ${server.join(' ')}`);
+    assert.equal(server.slice(-4, -2).join(' '), 'server start');
+    const agent = await argv(s.node.agent?.child.pid);
+    assert.ok(!agent.includes('--min-semi-space-size=16'), `agent argv: ${agent.join(' ')}`);
+    assert.equal(agent.slice(-4, -2).join(' '), 'node run');
   });
 
   it('relays the WebUI byte for byte through a session port, then frees the port', async () => {

@@ -11,10 +11,8 @@ export function corkPerTick(stream: Writable): void {
   if (corked.has(stream)) return;
   corked.add(stream);
   stream.cork();
-  const release = () => {
+  process.nextTick(() => {
     corked.delete(stream);
     stream.uncork();
-  };
-  if (process.env.EXP_IMMEDIATE) setImmediate(release);
-  else process.nextTick(release);
+  });
 }
