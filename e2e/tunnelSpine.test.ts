@@ -26,7 +26,7 @@ describe('tunnel spine', () => {
 
   it('runs the server with its 16 MiB young generation and the agent without it (bin/burrow)', async () => {
     const s = stack();
-    const argv = async (pid: number | undefined) => (await readFile(`/proc/${pid ?? 0}/cmdline`, 'utf8')).split('\0');
+    const argv = async (pid: number | undefined) => (await readFile(`/proc/${pid ?? 0}/cmdline`, 'utf8')).split('\0').filter(Boolean);
     const server = await argv(s.server?.child.pid);
     assert.ok(server.includes('--min-semi-space-size=16'), `server argv: ${server.join(' ')}`);
     assert.equal(server.slice(-4, -2).join(' '), 'server start');
