@@ -1,6 +1,19 @@
-import { keepYoungGenerationSmall, runsAgent } from './agentHeap.js';
+import { Command } from 'commander';
+import { AGENT_VERSION } from '../node/agentVersion.js';
+import { registerAdminCommands } from './adminCommands.js';
+import { exitWithError } from './cliOutput.js';
+import { registerNodeCommands } from './nodeCommands.js';
+import { registerServerCommands } from './serverCommands.js';
+import { registerSshCommand } from './sshCommand.js';
 
-// Tune V8 before the CLI and its dependencies load: loading them is already enough to grow
-// the young generation.
-if (runsAgent(process.argv)) keepYoungGenerationSmall();
-await import('./program.js');
+const program = new Command('burrow')
+  .description('Remote access to appliances behind NAT: an outbound tunnel from each node, a WebUI session port per browser.')
+  .version(AGENT_VERSION)
+  .showHelpAfterError('(run with --help for usage)');
+
+registerServerCommands(program);
+registerAdminCommands(program);
+registerNodeCommands(program);
+registerSshCommand(program);
+
+program.parseAsync(process.argv).catch(exitWithError);
