@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
+  /** An error thrown by the probe fails the wait at once instead of counting as "not yet". */
+  stopOnError?: boolean;
 }
 
 /**
@@ -20,6 +22,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       if (v !== undefined && v !== false) return v;
       last = v;
     } catch (err) {
+      if (o.stopOnError) throw err;
       last = err instanceof Error ? err.message : err;
     }
     if (Date.now() >= deadline) throw new Error(`timed out after ${o.timeoutMs ?? 15_000} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
@@ -27,15 +30,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/**
- * Polls `check` every 100 ms until it holds, or rejects after `ms`. Unlike waitFor, an
- * error thrown by `check` fails the wait at once (the tests that use it want that).
- */
+/** Polls `check` every 100 ms until it holds, or rejects after `ms`; an error thrown by `check` fails at once. */
 export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
+  await waitFor(what, async () => (await check()) || undefined, { timeoutMs: ms, intervalMs: 100, stopOnError: true });
 }

@@ -8,6 +8,7 @@ import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply }
 import { constantTimeEqual } from '../shared/secrets.js';
 import { createTunnelStream } from '../shared/tunnelStream.js';
 import { signingKey } from '../shared/sshSigning.js';
+import { publicKeyBlob } from '../shared/sshKeys.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ReconnectPolicy, type AttemptOutcome } from './reconnectPolicy.js';
@@ -241,8 +242,8 @@ export class TunnelAgent {
   }
 
   private hostKeyMatches(key: Buffer): boolean {
-    const pinned = this.deps.config.sshHostKey.trim().split(/\s+/)[1] ?? '';
-    const ok = constantTimeEqual(key.toString('base64'), pinned);
+    const pinned = publicKeyBlob(this.deps.config.sshHostKey)?.blob.toString('base64') ?? '';
+    const ok = pinned !== '' && constantTimeEqual(key.toString('base64'), pinned);
     if (!ok) this.lastError = "the server's SSH host key does not match the one pinned at enrollment";
     return ok;
   }

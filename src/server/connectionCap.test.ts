@@ -16,18 +16,25 @@ function knock(port: number, all: net.Socket[] = []): Promise<{ socket: net.Sock
   });
 }
 
+/** A loopback server behind `cap` that greets each admitted connection with "hi". */
+async function cappedServer(cap: ConnectionCap): Promise<{ server: net.Server; port: number; accepted: net.Socket[] }> {
+  const accepted: net.Socket[] = [];
+  const server = net.createServer((s) => {
+    accepted.push(s);
+    if (!s.destroyed) s.write('hi');
+  });
+  cap.attach(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: (server.address() as AddressInfo).port, accepted };
+}
+
 describe('ConnectionCap', () => {
   it('refuses connections over the per-address cap and admits again once one closes', async () => {
     const capped: number[] = [];
     const cap = new ConnectionCap(3, (_ip, open) => capped.push(open));
-    const server = net.createServer((s) => {
-      if (!s.destroyed) s.write('hi');
-    });
+    const { server, port } = await cappedServer(cap);
     const all: net.Socket[] = [];
-    cap.attach(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = (server.address() as AddressInfo).port;
     try {
       const first = await Promise.all([knock(port, all), knock(port, all), knock(port, all)]);
       assert.deepEqual(first.map((k) => k.kept), [true, true, true]);
@@ -50,18 +57,11 @@ describe('ConnectionCap', () => {
   it('rejects a cap that is not a positive integer', () => {
     assert.throws(() => new ConnectionCap(0), /positive integer/);
   });
+
   it('stops counting a released connection (an authenticated tunnel), once', async () => {
     const cap = new ConnectionCap(1);
-    const accepted: net.Socket[] = [];
-    const server = net.createServer((s) => {
-      accepted.push(s);
-      if (!s.destroyed) s.write('hi');
-    });
+    const { server, port, accepted } = await cappedServer(cap);
     const all: net.Socket[] = [];
-    cap.attach(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = (server.address() as AddressInfo).port;
     try {
       assert.equal((await knock(port, all)).kept, true);
       assert.equal((await knock(port, all)).kept, false, 'the cap of 1 is full');

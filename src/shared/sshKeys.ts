@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 
 /** An OpenSSH-format ed25519 key pair. */
@@ -18,4 +19,18 @@ export function generateEd25519(): SshKeyPair {
     const priv = ssh2.utils.parseKey(keys.private);
     if (!(pub instanceof Error) && !(priv instanceof Error) && pub.getPublicSSH().length === 51) return keys;
   }
+}
+
+/** The wire-format blob of an OpenSSH public key line (`ssh-ed25519 AAAA… comment`), or undefined for anything else. */
+export function publicKeyBlob(line: string | null | undefined): { algo: string; blob: Buffer } | undefined {
+  const [algo, b64] = (line ?? '').trim().split(/\s+/);
+  if (!algo || !b64) return undefined;
+  const blob = Buffer.from(b64, 'base64');
+  return blob.length ? { algo, blob } : undefined;
+}
+
+/** SHA-256 fingerprint of an OpenSSH public key line, as ssh-keygen -l shows it. */
+export function keyFingerprint(line: string): string {
+  const blob = publicKeyBlob(line)?.blob ?? Buffer.alloc(0);
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
-import { generateEd25519 } from './sshKeys.js';
-import { publicKeyBlob, signingKey, verifySshSignature } from './sshSigning.js';
+import { generateEd25519, publicKeyBlob } from './sshKeys.js';
+import { signingKey, verifySshSignature } from './sshSigning.js';
 
 const parsePublic = (line: string): ParsedKey => {
   const k = ssh2.utils.parseKey(line);

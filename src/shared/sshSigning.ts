@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
+import { publicKeyBlob } from './sshKeys.js';
 
 /**
  * ssh2 keeps a parsed key as PEM text and hands that to `crypto.sign` on every signature,
@@ -33,14 +34,6 @@ function ed25519FromBlob(blob: Buffer): KeyObject | undefined {
   if (typeLen !== 11 || blob.toString('latin1', 4, 15) !== 'ssh-ed25519' || blob.length !== 51 || blob.readUInt32BE(15) !== 32) return undefined;
   const x = blob.subarray(19).toString('base64url');
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-}
-
-/** The wire-format blob of an `ssh-ed25519 AAAA… comment` line, or undefined for anything else. */
-export function publicKeyBlob(line: string | null | undefined): { algo: string; blob: Buffer } | undefined {
-  const [algo, b64] = (line ?? '').trim().split(/\s+/);
-  if (!algo || !b64) return undefined;
-  const blob = Buffer.from(b64, 'base64');
-  return blob.length ? { algo, blob } : undefined;
 }
 
 /**

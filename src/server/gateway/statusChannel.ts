@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../../shared/clock.js';
 import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
@@ -10,6 +9,7 @@ import { appendAudit } from '../store/auditStore.js';
 import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
 import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
 import type { NodeConnection } from './nodeConnection.js';
+import { keyFingerprint } from '../../shared/sshKeys.js';
 
 /** What the status channel needs from the rest of the server. */
 export interface StatusChannelDeps {
@@ -102,10 +102,4 @@ async function registerNextKey(conn: NodeConnection, publicKey: string, deps: St
     await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.key.register', target: conn.nodeId, result: 'ok', detail: { fingerprint: keyFingerprint(key) } }, now);
   });
   return key;
-}
-
-/** SHA-256 fingerprint of an OpenSSH public key line, as ssh-keygen -l shows it. */
-export function keyFingerprint(line: string): string {
-  const blob = Buffer.from(line.trim().split(/\s+/)[1] ?? '', 'base64');
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }

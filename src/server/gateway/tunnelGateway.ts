@@ -13,8 +13,8 @@ import { parseServiceTargetsHeader, SERVICE_TARGETS_HEADER, type ServiceTarget }
 import type { Database } from '../store/database.js';
 import { getNode, promoteNextPublicKey, type NodeRecord } from '../store/nodeStore.js';
 import { appendAudit } from '../store/auditStore.js';
-import { keyFingerprint } from './statusChannel.js';
-import { publicKeyBlob, signingKey, verifySshSignature } from '../../shared/sshSigning.js';
+import { keyFingerprint, publicKeyBlob } from '../../shared/sshKeys.js';
+import { signingKey, verifySshSignature } from '../../shared/sshSigning.js';
 import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
