@@ -24,15 +24,15 @@ describe('tunnel spine', () => {
     assert.deepEqual({ agent: status.agent, connected: status.connected, lastError: status.lastError }, { agent: 'running', connected: true, lastError: null });
   });
 
-  it('starts the server and the agent with a 16 MiB young generation (bin/burrow)', async () => {
+  it('starts the server and the agent with their V8 heap settings (bin/burrow)', async () => {
     const s = stack();
     const argv = async (pid: number | undefined) => (await readFile(`/proc/${pid ?? 0}/cmdline`, 'utf8')).split('\0').filter(Boolean);
-    for (const [pid, command] of [
-      [s.server?.child.pid, 'server start'],
-      [s.node.agent?.child.pid, 'node run'],
+    for (const [pid, command, flags] of [
+      [s.server?.child.pid, 'server start', ['--min-semi-space-size=16', '--initial-old-space-size=128']],
+      [s.node.agent?.child.pid, 'node run', ['--initial-old-space-size=64']],
     ] as const) {
       const words = await argv(pid);
-      assert.ok(words.includes('--min-semi-space-size=16'), `argv: ${words.join(' ')}`);
+      assert.deepEqual(words.slice(1, 1 + flags.length), flags, `argv: ${words.join(' ')}`);
       assert.equal(words.slice(-4, -2).join(' '), command);
     }
   });
