@@ -33,7 +33,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-[ -f dist/src/cli/main.js ] || die "not built; run 'make demo' (it builds first)"
+[ -f dist/src/bundle/main.js ] || die "not built; run 'make demo' (it builds first)"
 
 # A port free on 127.0.0.1: $1 if free, else one the kernel picks.
 free_port() {
