@@ -15,6 +15,7 @@ install: $(NODE_MODULES_STAMP)
 build: install
 	rm -rf dist
 	npx tsc -p tsconfig.json
+	npx node-gyp rebuild --silent -C native/memory
 	node scripts/bundleCli.mjs
 	npm run --silent build:console
 

@@ -29,7 +29,7 @@ describe('tunnel spine', () => {
     const argv = async (pid: number | undefined) => (await readFile(`/proc/${pid ?? 0}/cmdline`, 'utf8')).split('\0').filter(Boolean);
     for (const [pid, command, flags] of [
       [s.server?.child.pid, 'server start', ['--min-semi-space-size=16', '--initial-old-space-size=128']],
-      [s.node.agent?.child.pid, 'node run', ['--initial-old-space-size=64']],
+      [s.node.agent?.child.pid, 'node run', ['--initial-old-space-size=64', '--expose-gc']],
     ] as const) {
       const words = await argv(pid);
       assert.deepEqual(words.slice(1, 1 + flags.length), flags, `argv: ${words.join(' ')}`);

@@ -12,6 +12,8 @@ import { resolveProxy } from './proxySettings.js';
 import type { ConnectModeSpec } from '../shared/protocol.js';
 import { TunnelAgent, type AgentReport } from './tunnelAgent.js';
 import { builtinServices } from './builtinServices.js';
+import { loadHeapTrim } from '../shared/heapTrim.js';
+import { IdleHeapTrim } from './idleHeapTrim.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
@@ -37,6 +39,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let agentReport: AgentReport | undefined;
   let ctlReport: ControllerReport | undefined;
   let lastConnectedAt: number | null = null;
+  const idleTrim = startIdleTrim(o.clock, log);
 
   let writes = Promise.resolve();
   const write = () => {
@@ -89,6 +92,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         builtins: builtinServices(config, privateKey, log, o.env),
         collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
+        ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
         onServerReply: (r) => {
           if (r.proposedMode) applyProposal(r.proposedMode);
         },
@@ -131,7 +135,18 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   controller.start(initialMode);
   return async () => {
     unwatchFile(path, reload);
+    idleTrim?.cancel();
     controller.stop();
     await writes;
   };
+}
+
+/** Trims the C heap when the agent goes quiet, where burrow's native addon is built. */
+function startIdleTrim(clock: Clock, log: Logger): IdleHeapTrim | undefined {
+  try {
+    return new IdleHeapTrim(clock, loadHeapTrim(), log);
+  } catch (err) {
+    log.info({ err: (err as Error).message }, 'memory is not handed back after sessions: the native addon is not available');
+    return undefined;
+  }
 }

@@ -15,6 +15,8 @@ export class ServiceForwarder {
     private readonly log: Logger,
     /** Services the agent serves in-process (shell, jobs), by name; they win over `services`. */
     private readonly builtins: Readonly<Record<string, (channel: ClientChannel) => void>> = {},
+    /** Told of both ends of every relayed connection, so the agent knows when it has gone quiet. */
+    private readonly onRelay: (channel: ClientChannel, local: net.Socket) => void = () => {},
   ) {}
 
   /** The names to announce with tcpip-forward. */
@@ -41,7 +43,9 @@ export class ServiceForwarder {
     const local = net.connect({ host, port });
     local.setNoDelay(true);
     local.once('connect', () => {
-      joinStreams(accept(), local);
+      const channel = accept();
+      this.onRelay(channel, local);
+      joinStreams(channel, local);
     });
     local.once('error', (err: NodeJS.ErrnoException) => {
       if (!local.connecting) return;

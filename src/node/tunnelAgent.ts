@@ -1,4 +1,5 @@
 import ssh2 from 'ssh2';
+import type { Socket } from 'node:net';
 import type { ClientChannel, ParsedKey, PublicKeyAuthMethod, TcpConnectionDetails } from 'ssh2';
 import { WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../shared/clock.js';
@@ -58,6 +59,8 @@ export interface TunnelAgentDeps {
   proxy?: () => ProxyTarget | undefined;
   /** Called with every reply on the status channel (work held, proposed mode). */
   onServerReply?: (r: StatusReply) => void;
+  /** Told of both ends of every connection relayed to a local service. */
+  onRelay?: (channel: ClientChannel, local: Socket) => void;
 }
 
 /**
@@ -87,7 +90,7 @@ export class TunnelAgent {
     this.lifecycle = new StateMachine<AgentState>('idle', agentTransitions, deps.log, () => this.report());
     const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
-    this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins);
+    this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay);
     this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log);
   }
 

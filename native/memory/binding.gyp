@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "burrow_memory",
+      "sources": ["memory.c"]
+    }
+  ]
+}
