@@ -31,10 +31,13 @@ describe('ReconnectPolicy', () => {
     assert.ok(delays.every((d) => d === 1_000), `delays ${delays.join(',')}`);
   });
 
-  it('retries every two seconds or so while the server resets connections after a drop', () => {
+  it('retries after two seconds, then a little later with each reset in a row, while the server resets connections', () => {
     const p = policy();
     p.next(dropped(60_000), 0);
-    assert.deepEqual([1, 2, 3, 4].map((i) => p.next(reset, i * 2_000).delayMs), [2_000, 2_000, 2_000, 2_000]);
+    const delays = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => p.next(reset, i * 2_000).delayMs);
+    assert.deepEqual(delays, [2_000, 3_000, 4_500, 6_750, 10_125, 15_000, 15_000, 15_000]);
+    assert.equal(p.next(refused, 20_000).delayMs, 1_000, 'a refusal ends the run');
+    assert.equal(p.next(reset, 21_000).delayMs, 2_000, 'and the next reset starts it over');
   });
 
   it('backs off as usual once the restart grace period is over', () => {
@@ -54,7 +57,7 @@ describe('ReconnectPolicy', () => {
   it('hurries in the two minutes after the agent starts, but not later against a server it never reached', () => {
     const p = policy();
     p.started(0);
-    assert.deepEqual([1, 2, 3].map((i) => p.next(reset, i * 1_000).delayMs), [2_000, 2_000, 2_000]);
+    assert.deepEqual([1, 2, 3].map((i) => p.next(reset, i * 1_000).delayMs), [2_000, 3_000, 4_500]);
     assert.deepEqual([1, 2, 3].map((i) => p.next(refused, 200_000 + i).delayMs), [1_000, 2_000, 4_000]);
   });
 
