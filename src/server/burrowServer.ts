@@ -26,6 +26,7 @@ import { loadMigrations, migrate } from './store/migrate.js';
 import { getNode, markNodeSeen } from './store/nodeStore.js';
 import { closeOrphanSessions, getSession } from './store/sessionStore.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
+import { RefusalLog } from './refusalLog.js';
 
 /** Reads server.json and applies environment overrides. */
 export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
@@ -92,7 +93,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       return r ? sessions.view(r) : null;
     },
   });
-  const connectionCap = new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => log.warn({ ip, open }, 'connection refused: per-address cap reached'));
+  const refusals = new RefusalLog(log, clock, 'connection refused: per-address cap reached');
+  const connectionCap = new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => refusals.refused(ip, open));
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -180,6 +182,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
         jobs.stop();
         terminals.close();
         gateway.close();
+        refusals.close();
         server.closeAllConnections();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await db.close();

@@ -12,6 +12,7 @@ import { appendAudit, recordAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
 import { getNode } from '../store/nodeStore.js';
 import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
+import { RefusalLog } from '../refusalLog.js';
 import { ConnectionCap } from '../connectionCap.js';
 import { HttpSessionProxy } from './httpSessionProxy.js';
 import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
@@ -70,9 +71,11 @@ const UNKNOWN_TARGET: ServiceTarget = { scheme: 'http', host: 'localhost', port:
  */
 export class SessionManager extends EventEmitter {
   private readonly live = new Map<string, LiveSession>();
+  private readonly refusals: RefusalLog;
 
   constructor(private readonly deps: SessionManagerDeps) {
     super();
+    this.refusals = new RefusalLog(deps.log, deps.clock, 'session connection refused: per-address cap reached');
     deps.registry.on('offline', (nodeId: string) => this.onNodeOffline(nodeId));
     deps.registry.on('online', (nodeId: string) => this.onNodeOnline(nodeId));
   }
@@ -121,7 +124,7 @@ export class SessionManager extends EventEmitter {
           target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
           publicOrigin: () => sessionOrigin(this.deps.limits.publicHost, record.port),
         });
-      new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => log.warn({ ip, open }, 'session connection refused: per-address cap reached')).attach(session.listener.server);
+      new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => this.refusals.refused(ip, open)).attach(session.listener.server);
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {
@@ -222,6 +225,7 @@ export class SessionManager extends EventEmitter {
 
   /** Closes every session (server shutdown). */
   async closeAll(reason: string): Promise<void> {
+    this.refusals.close();
     await this.closeWhere(() => true, reason);
   }
 
