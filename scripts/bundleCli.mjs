@@ -21,7 +21,9 @@ await build({
   platform: 'node',
   target: 'node20',
   outdir: out,
-  external: ['ssh2', 'sqlite3', 'node-pty', 'cpu-features', 'bufferutil', 'utf-8-validate'],
+  // speakeasy (and base32.js under it) still call the deprecated Buffer(); Node warns about
+  // that only for code outside node_modules, so bundled it would warn on every server init.
+  external: ['ssh2', 'sqlite3', 'node-pty', 'cpu-features', 'bufferutil', 'utf-8-validate', 'speakeasy', 'base32.js'],
   // Bundled CommonJS packages call require() for Node's built-ins; ESM has none.
   banner: { js: "import { createRequire as __burrowCreateRequire } from 'node:module'; const require = __burrowCreateRequire(import.meta.url);" },
   legalComments: 'none',

@@ -38,10 +38,14 @@ export function runBurrow(args: string[], o: CliOptions = {}): Promise<CliResult
   });
 }
 
-/** Runs `burrow args…` and fails unless it exits 0. */
+/** A warning Node printed (deprecation, experimental feature): a user should never see one. */
+const NODE_WARNING = /^\(node:\d+\) (\[\w+\] )?\w*Warning/m;
+
+/** Runs `burrow args…` and fails unless it exits 0 without a Node warning on stderr. */
 export async function burrowOk(args: string[]): Promise<string> {
   const r = await runBurrow(args);
   if (r.code !== 0) throw new Error(`burrow ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  if (NODE_WARNING.test(r.stderr)) throw new Error(`burrow ${args.join(' ')} printed a Node warning: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
