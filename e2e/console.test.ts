@@ -19,6 +19,7 @@ describe('management console in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   const problems: string[] = [];
+  const scripts: string[] = [];
   let loads = 0;
 
   before(async () => {
@@ -33,6 +34,9 @@ describe('management console in Chromium', () => {
     });
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('load', () => loads++);
+    page.on('request', (r) => {
+      if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+    });
   });
   after(async () => {
     await context?.close();
@@ -166,5 +170,10 @@ describe('management console in Chromium', () => {
     await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
     await page.locator(`tr[data-node="${stack.nodeName}"] .badge-online`).waitFor(WAIT);
     assert.deepEqual(problems, [], 'no script errors or CSP violations in the page');
+  });
+
+  it('loads the terminal code (xterm.js) on none of these pages', () => {
+    assert.ok(scripts.some((s) => /^\/assets\/main-\w+\.js$/.test(s)), `scripts: ${scripts.join(', ')}`);
+    assert.deepEqual(scripts.filter((s) => s.includes('/chunk-')), []);
   });
 });

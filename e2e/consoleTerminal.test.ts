@@ -20,6 +20,7 @@ describe('web terminal and replay in Chromium', () => {
   let page: Page;
   let nodeId = '';
   const problems: string[] = [];
+  const scripts: string[] = [];
 
   before(async () => {
     stack = await ConsoleStack.start();
@@ -33,6 +34,9 @@ describe('web terminal and replay in Chromium', () => {
       if (m.type() === 'error' && !/Failed to load resource|WebSocket connection to/.test(m.text())) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(e.message));
+    page.on('request', (r) => {
+      if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+    });
     await stack.startNode();
   });
   after(async () => {
@@ -64,6 +68,7 @@ describe('web terminal and replay in Chromium', () => {
     await page.getByLabel('Authenticator code').fill(await totp(stack.totpSecret));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator(`tr[data-node="${stack.nodeName}"] .badge-online`).waitFor(WAIT);
+    assert.deepEqual(scripts.filter((s) => s.includes('/chunk-')), [], 'xterm.js is not loaded before a terminal opens');
   });
 
   it('opens a terminal on the node and runs a command in its shell', async () => {
@@ -71,6 +76,7 @@ describe('web terminal and replay in Chromium', () => {
     await page.getByRole('link', { name: 'Terminal' }).click();
     await page.getByRole('heading', { level: 1, name: `Terminal on ${stack.nodeName}` }).waitFor(WAIT);
     nodeId = decodeURIComponent(/#\/nodes\/([^/]+)\/terminal/.exec(page.url())?.[1] ?? '');
+    assert.ok(scripts.some((s) => /^\/assets\/chunk-\w+\.js$/.test(s)), `the terminal page loads xterm.js on demand (scripts: ${scripts.join(', ')})`);
     await page.getByText(/^Connected/).waitFor(WAIT);
     // Type at the prompt, not ahead of it, so the screenshot reads like a session.
     await waitForScreen('terminal', /\S/);

@@ -19,7 +19,10 @@ const result = await build({
   jsx: 'automatic',
   jsxImportSource: 'preact',
   outdir: `${out}/assets`,
+  // xterm.js (two thirds of the code) becomes a chunk the terminal pages import on demand.
+  splitting: true,
   entryNames: '[name]-[hash]',
+  chunkNames: 'chunk-[hash]',
   metafile: true,
   sourcemap: 'linked',
   legalComments: 'none',
@@ -27,10 +30,11 @@ const result = await build({
   plugins: [xtermCsp(`${root}src/console/terminal/adoptedStyle.ts`)],
 });
 
-const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
-const js = outputs.find((f) => f.endsWith('.js'));
-const css = outputs.find((f) => f.endsWith('.css'));
-if (!js || !css) throw new Error(`console build produced ${outputs.join(', ')}`);
+const outputs = Object.entries(result.metafile.outputs);
+const entry = outputs.find(([p, o]) => p.endsWith('.js') && o.entryPoint);
+const js = entry && basename(entry[0]);
+const css = entry?.[1].cssBundle && basename(entry[1].cssBundle);
+if (!js || !css) throw new Error(`console build produced ${outputs.map(([p]) => basename(p)).join(', ')}`);
 
 await writeFile(
   `${out}/index.html`,

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorText } from '../api.js';
 import { parseCast, type Cast } from '../terminal/asciicast.js';
 import { CastPlayer, type PlayerState } from '../terminal/castPlayer.js';
-import { mountXterm } from '../terminal/xtermView.js';
+import { useXterm } from '../terminal/useXterm.js';
 
 /** Fetches a recording's asciicast text; failures come back in the API's words. */
 async function fetchCast(id: string): Promise<Cast> {
@@ -26,10 +26,14 @@ export function ReplayPage(p: { id: string }) {
   const [error, setError] = useState<string>();
   const [state, setState] = useState<PlayerState>({ playing: false, done: false, at: 0 });
   const [speed, setSpeed] = useState(1);
+  const { view: v, failed } = useXterm(box, { disableStdin: true, cursorBlink: false }, { follow: false });
 
   useEffect(() => {
-    if (!box.current) return;
-    const v = mountXterm(box.current, { disableStdin: true, cursorBlink: false }, { follow: false });
+    if (failed) setError(failed);
+  }, [failed]);
+
+  useEffect(() => {
+    if (!v) return;
     let stopped = false;
     fetchCast(p.id)
       .then((c) => {
@@ -42,9 +46,8 @@ export function ReplayPage(p: { id: string }) {
     return () => {
       stopped = true;
       player.current?.dispose();
-      v.dispose();
     };
-  }, [p.id]);
+  }, [p.id, v]);
 
   const changeSpeed = (s: number) => {
     setSpeed(s);

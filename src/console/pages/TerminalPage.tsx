@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { useLoad } from '../parts/useLoad.js';
 import { explainRefusal } from '../terminal/refusal.js';
 import { TerminalLink, type LinkEnd } from '../terminal/terminalLink.js';
-import { mountXterm, type XtermView } from '../terminal/xtermView.js';
+import { useXterm } from '../terminal/useXterm.js';
 import type { Node } from '../types.js';
 
 type Status = { phase: 'connecting' } | { phase: 'open'; recording: string | null } | { phase: 'ended'; end: LinkEnd } | { phase: 'refused'; message: string };
@@ -19,20 +19,12 @@ function endText(end: LinkEnd): string {
 export function TerminalPage(p: { id: string }) {
   const node = useLoad(() => api<Node>('GET', `/v1/nodes/${encodeURIComponent(p.id)}`), [p.id]);
   const box = useRef<HTMLDivElement>(null);
-  const view = useRef<XtermView>(undefined);
+  const { view: v, failed } = useXterm(box);
   const link = useRef<TerminalLink>(undefined);
   const [attempt, setAttempt] = useState(0);
   const [status, setStatus] = useState<Status>({ phase: 'connecting' });
 
   useEffect(() => {
-    if (!box.current) return;
-    const v = mountXterm(box.current);
-    view.current = v;
-    return () => v.dispose();
-  }, []);
-
-  useEffect(() => {
-    const v = view.current;
     if (!v) return;
     setStatus({ phase: 'connecting' });
     if (attempt > 0) v.term.write('\r\n\x1b[2m— new session —\x1b[0m\r\n');
@@ -54,7 +46,7 @@ export function TerminalPage(p: { id: string }) {
       for (const s of subs) s.dispose();
       l.close();
     };
-  }, [p.id, attempt]);
+  }, [p.id, attempt, v]);
 
   const name = node.data?.name ?? p.id;
   const again = () => setAttempt((a) => a + 1);
@@ -65,7 +57,12 @@ export function TerminalPage(p: { id: string }) {
       </p>
       <h1 tabIndex={-1}>Terminal on {name}</h1>
       <div class="row term-bar">
-        {status.phase === 'connecting' && <span role="status">Connecting to the shell of {name}…</span>}
+        {failed && (
+          <span role="alert" class="error-text">
+            {failed}
+          </span>
+        )}
+        {!failed && status.phase === 'connecting' && <span role="status">Connecting to the shell of {name}…</span>}
         {status.phase === 'open' && (
           <>
             <span role="status" class="term-live">

@@ -1,6 +1,5 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITerminalOptions } from '@xterm/xterm';
-import '@xterm/xterm/css/xterm.css';
 
 /** An xterm.js terminal mounted in an element and kept at the element's size. */
 export interface XtermView {
