@@ -141,4 +141,27 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
     const t = await until(id, (x) => x.filter((y) => y.status === 'failed').length >= 1 && byName(x, 'j3').status !== 'pending');
     assert.equal(byName(t, 'j3').status, 'cancelled', 'the offline node is not sent a job of a stopped rollout');
   });
+
+  it('cancels a job for the nodes it has not reached, which then never run it', async () => {
+    const marker = join(stack.dir, 'cancelled-job-ran');
+    const r = await stack.cli(['admin', 'job', 'run', '--node', 'j3', '--json', '--', 'touch', marker]);
+    assert.equal(r.code, 0, r.stderr);
+    const id = (JSON.parse(r.stdout) as { id: string }).id;
+    assert.equal(byName(await show(id), 'j3').status, 'pending');
+    const cancel = await stack.cli(['admin', 'job', 'cancel', id]);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.equal(cancel.stdout.trim(), `Cancelled job ${id} on 1 node it had not reached yet.`);
+    // Once j3 is back and has run a later job, the cancelled one has had every chance to run.
+    await j3.start();
+    const later = await stack.cli(['admin', 'job', 'run', '--node', 'j3', '--wait', '--json', '--', 'true']);
+    assert.equal(later.code, 0, later.stderr);
+    const t = byName(await show(id), 'j3');
+    assert.deepEqual([t.status, t.error], ['cancelled', 'cancelled by an operator']);
+    assert.equal(await exists(marker), false);
+    const again = await stack.cli(['admin', 'job', 'cancel', id, '--json']);
+    assert.equal((JSON.parse(again.stdout) as { cancelled: number }).cancelled, 0, 'nothing left to cancel');
+    const unknown = await stack.cli(['admin', 'job', 'cancel', 'job_doesnotexist']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /No job job_doesnotexist/);
+  });
 });

@@ -111,6 +111,16 @@ export function registerJobCommands(admin: Command): void {
       else printTargets(view);
     });
 
+  job
+    .command('cancel <id>')
+    .description('stop a job reaching the nodes it has not reached yet (commands already running finish)')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (id: string, o: HomeOpt) => {
+      const view = await (await client(o)).call<{ id: string; cancelled: number }>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+      if (o.json) printJson(view);
+      else process.stdout.write(`Cancelled job ${view.id} on ${view.cancelled} node${view.cancelled === 1 ? '' : 's'} it had not reached yet.\n`);
+    });
   const recording = admin.command('recording').description('terminal session transcripts (asciinema v2)');
   recording
     .command('get <id>')

@@ -75,6 +75,7 @@ const RULES: Record<string, Rule> = {
   'POST /v1/jobs': { path: '/v1/jobs', body: { node: 'nodeA', command: 'true' }, ok: ['aOperator', 201], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/jobs': { path: '/v1/jobs', ok: ['aViewer', 200] },
   'GET /v1/jobs/:id': { path: '/v1/jobs/jobA', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
+  'POST /v1/jobs/:id/cancel': { path: '/v1/jobs/jobA/cancel', ok: ['aOperator', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/audit/verify': { path: '/v1/audit/verify', ok: ['rootAdmin', 200], viewer: 403 },
   'GET /v1/events': { path: '/v1/events', ok: ['aViewer', 200], stream: true },
 };

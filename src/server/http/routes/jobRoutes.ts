@@ -4,7 +4,7 @@ import { parseDuration } from '../../../shared/duration.js';
 import { BurrowError } from '../../../shared/errors.js';
 import { newId } from '../../../shared/secrets.js';
 import { appendAudit } from '../../store/auditStore.js';
-import { getJob, insertJob, listJobs, listTargets, type JobRecord } from '../../store/jobStore.js';
+import { closePending, getJob, insertJob, listJobs, listTargets, type JobRecord } from '../../store/jobStore.js';
 import { listNodes } from '../../store/nodeStore.js';
 import { accessOf, groupParam } from '../accessOf.js';
 import { readJson } from '../body.js';
@@ -148,6 +148,25 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
         const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
         const targets = (await listTargets(d.db, job.id)).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, startedAt: iso(t.startedAt), finishedAt: iso(t.finishedAt) }));
         ctx.body = { ...view(job), targets };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/jobs/:id/cancel',
+      permission: 'operate',
+      // Stops the job reaching any node it has not reached yet; a command already running on
+      // a node runs to its end (or its timeout), as killing it half-way may leave worse.
+      handler: async (ctx) => {
+        const job = await jobParam(d, ctx);
+        const a = await accessOf(d.db, ctx);
+        a.require(job.groupId, 'operator', `job ${job.id}`);
+        const now = d.clock.now();
+        const cancelled = await d.db.transaction(async (tx) => {
+          const n = await closePending(tx, job.id, 'cancelled', 'cancelled by an operator', now);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.cancel', target: job.id, result: 'ok', groupId: job.groupId, detail: { cancelled: n } }, now);
+          return n;
+        });
+        ctx.body = { ...view(job), cancelled };
       },
     },
   ];
