@@ -12,7 +12,7 @@ import { resolveProxy } from './proxySettings.js';
 import type { ConnectModeSpec } from '../shared/protocol.js';
 import { TunnelAgent, type AgentReport } from './tunnelAgent.js';
 import { builtinServices } from './builtinServices.js';
-import { loadHeapTrim } from '../shared/heapTrim.js';
+import { loadHeapTrim } from './heapTrim.js';
 import { IdleHeapTrim } from './idleHeapTrim.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

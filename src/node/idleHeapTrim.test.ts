@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { FakeClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/log.js';
-import { loadHeapTrim } from '../shared/heapTrim.js';
+import { loadHeapTrim } from './heapTrim.js';
 import { IDLE_TRIM_MS, IdleHeapTrim } from './idleHeapTrim.js';
 
 const setup = () => {

@@ -1,4 +1,4 @@
-import ssh2 from 'ssh2';
+import { parseSshKey } from '../shared/sshKeys.js';
 import type { Clock } from '../shared/clock.js';
 import { BurrowError } from '../shared/errors.js';
 import { parseEnrollToken, type EnrollRequest, type EnrollResponse } from '../shared/protocol.js';
@@ -35,7 +35,7 @@ export async function enrollNode(c: EnrollContext, req: EnrollRequest, sourceIp:
   if (token.expiresAt <= now) return deny('The enrollment token has expired.');
   if (token.uses >= token.maxUses) return deny('The enrollment token has been used up.');
 
-  const key = ssh2.utils.parseKey(req.publicKey);
+  const key = parseSshKey(req.publicKey);
   if (key instanceof Error || key.type !== 'ssh-ed25519') {
     throw new BurrowError('VALIDATION', 'The public key is not a valid ssh-ed25519 key.');
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 
 /** An OpenSSH-format ed25519 key pair. */
 export interface SshKeyPair {
@@ -19,6 +20,13 @@ export function generateEd25519(): SshKeyPair {
     const priv = ssh2.utils.parseKey(keys.private);
     if (!(pub instanceof Error) && !(priv instanceof Error) && pub.getPublicSSH().length === 51) return keys;
   }
+}
+
+/** The (first) key in an OpenSSH or PEM key text, or why it is not one: ssh2 answers a list for some formats. */
+export function parseSshKey(text: string): ParsedKey | Error {
+  const parsed: ParsedKey | ParsedKey[] | Error = ssh2.utils.parseKey(text);
+  if (!Array.isArray(parsed)) return parsed;
+  return parsed[0] ?? new Error('the text holds no key');
 }
 
 /** The wire-format blob of an OpenSSH public key line (`ssh-ed25519 AAAA… comment`), or undefined for anything else. */

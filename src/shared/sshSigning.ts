@@ -1,7 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
-import { publicKeyBlob } from './sshKeys.js';
+import { parseSshKey, publicKeyBlob } from './sshKeys.js';
 
 /**
  * ssh2 keeps a parsed key as PEM text and hands that to `crypto.sign` on every signature,
@@ -12,9 +11,8 @@ import { publicKeyBlob } from './sshKeys.js';
  * decoded once. Only ed25519 (the only kind burrow makes) is sped up; others sign as before.
  */
 export function signingKey(privatePem: string): ParsedKey {
-  const parsed = ssh2.utils.parseKey(privatePem);
-  if (parsed instanceof Error) throw new Error(`cannot parse the SSH private key: ${parsed.message}`);
-  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  const key = parseSshKey(privatePem);
+  if (key instanceof Error) throw new Error(`cannot parse the SSH private key: ${key.message}`);
   if (key.type !== 'ssh-ed25519') return key;
   const keyObject = createPrivateKey(key.getPrivatePEM());
   // ssh2 expects an Error back, not thrown.
@@ -43,8 +41,7 @@ function ed25519FromBlob(blob: Buffer): KeyObject | undefined {
 export function verifySshSignature(line: string, data: Buffer, signature: Buffer, hashAlgo?: string): boolean {
   const ed = ed25519FromBlob(publicKeyBlob(line)?.blob ?? Buffer.alloc(0));
   if (ed) return verify(null, data, ed, signature);
-  const parsed = ssh2.utils.parseKey(line);
-  if (parsed instanceof Error) return false;
-  const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+  const key = parseSshKey(line);
+  if (key instanceof Error) return false;
   return key.verify(data, signature, hashAlgo) === true;
 }

@@ -27,10 +27,7 @@ export function ReplayPage(p: { id: string }) {
   const [state, setState] = useState<PlayerState>({ playing: false, done: false, at: 0 });
   const [speed, setSpeed] = useState(1);
   const { view: v, failed } = useXterm(box, { disableStdin: true, cursorBlink: false }, { follow: false });
-
-  useEffect(() => {
-    if (failed) setError(failed);
-  }, [failed]);
+  const problem = error ?? failed;
 
   useEffect(() => {
     if (!v) return;
@@ -60,9 +57,9 @@ export function ReplayPage(p: { id: string }) {
         <a href="#/audit">← Audit log</a>
       </p>
       <h1 tabIndex={-1}>Replay of {cast?.title ?? p.id}</h1>
-      {error && (
+      {problem && (
         <p class="error-text" role="alert">
-          Could not replay this recording: {error}
+          Could not replay this recording: {problem}
         </p>
       )}
       {cast && (

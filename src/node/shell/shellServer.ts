@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
+import { parseSshKey } from '../../shared/sshKeys.js';
 import type { AuthContext, Connection } from 'ssh2';
 import type { Logger } from '../../shared/log.js';
 import { localUser, type LocalUser } from './localUser.js';
@@ -29,9 +30,9 @@ export class ShellServer {
   private readonly user: LocalUser;
 
   constructor(private readonly deps: ShellServerDeps) {
-    const parsed = ssh2.utils.parseKey(deps.trustedKey);
-    if (parsed instanceof Error) throw new Error(`the pinned server key is unusable: ${parsed.message}`);
-    this.trusted = Array.isArray(parsed) ? (parsed[0] as ssh2.ParsedKey) : parsed;
+    const trusted = parseSshKey(deps.trustedKey);
+    if (trusted instanceof Error) throw new Error(`the pinned server key is unusable: ${trusted.message}`);
+    this.trusted = trusted;
     this.user = localUser(deps.user);
     this.ssh = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'burrow-shell' }, (client) => this.onClient(client));
   }

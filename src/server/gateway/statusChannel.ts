@@ -4,12 +4,11 @@ import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
 import type { Logger } from '../../shared/log.js';
 import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type StatusReply } from '../../shared/protocol.js';
 import type { Database } from '../store/database.js';
-import ssh2 from 'ssh2';
 import { appendAudit } from '../store/auditStore.js';
 import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
 import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
 import type { NodeConnection } from './nodeConnection.js';
-import { keyFingerprint } from '../../shared/sshKeys.js';
+import { keyFingerprint, parseSshKey } from '../../shared/sshKeys.js';
 
 /** What the status channel needs from the rest of the server. */
 export interface StatusChannelDeps {
@@ -87,7 +86,7 @@ async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown,
  */
 async function registerNextKey(conn: NodeConnection, publicKey: string, deps: StatusChannelDeps): Promise<string | undefined> {
   const key = publicKey.trim();
-  const parsed = ssh2.utils.parseKey(key);
+  const parsed = parseSshKey(key);
   if (parsed instanceof Error || parsed.type !== 'ssh-ed25519') {
     deps.log.warn('refused a rotated key that is not an ed25519 public key');
     return undefined;

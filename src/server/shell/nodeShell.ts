@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
+import { parseSshKey } from '../../shared/sshKeys.js';
 import type { ClientChannel } from 'ssh2';
 import { BurrowError } from '../../shared/errors.js';
 import { SHELL_SERVICE } from '../../shared/protocol.js';
@@ -28,8 +29,8 @@ export interface NodeShell {
  */
 export async function openNodeShell(conn: NodeConnection, o: { hostKey: string; nodePublicKey: string; origin: ForwardOrigin; request: ShellRequest }): Promise<NodeShell> {
   const channel = await conn.openService(SHELL_SERVICE, o.origin);
-  const parsed = ssh2.utils.parseKey(o.nodePublicKey);
-  const nodeKey = parsed instanceof Error ? undefined : Array.isArray(parsed) ? parsed[0] : parsed;
+  const parsed = parseSshKey(o.nodePublicKey);
+  const nodeKey = parsed instanceof Error ? undefined : parsed;
   const client = new ssh2.Client();
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());

@@ -6,7 +6,7 @@ import { newId } from '../../../shared/secrets.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { closePending, getJob, insertJob, listJobs, listTargets, type JobRecord } from '../../store/jobStore.js';
 import { listNodes } from '../../store/nodeStore.js';
-import { accessOf, groupParam } from '../accessOf.js';
+import { accessOf, groupParam, type RequestAccess } from '../accessOf.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
@@ -61,9 +61,8 @@ function view(j: JobRecord) {
   };
 }
 
-async function jobParam(d: ApiDeps, ctx: ApiContext): Promise<JobRecord> {
+async function jobParam(d: ApiDeps, a: RequestAccess, ctx: ApiContext): Promise<JobRecord> {
   const id = ctx.params.id as string;
-  const a = await accessOf(d.db, ctx);
   const job = await getJob(d.db, id);
   if (!job || !a.groups('viewer').includes(job.groupId)) throw new BurrowError('JOB_NOT_FOUND', `No job ${id}.`);
   return job;
@@ -143,7 +142,7 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/jobs/:id',
       permission: 'read',
       handler: async (ctx) => {
-        const job = await jobParam(d, ctx);
+        const job = await jobParam(d, await accessOf(d.db, ctx), ctx);
         const names = new Map((await listNodes(d.db)).map((n) => [n.id, n.name]));
         const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
         const targets = (await listTargets(d.db, job.id)).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, startedAt: iso(t.startedAt), finishedAt: iso(t.finishedAt) }));
@@ -157,8 +156,8 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
       // Stops the job reaching any node it has not reached yet; a command already running on
       // a node runs to its end (or its timeout), as killing it half-way may leave worse.
       handler: async (ctx) => {
-        const job = await jobParam(d, ctx);
         const a = await accessOf(d.db, ctx);
+        const job = await jobParam(d, a, ctx);
         a.require(job.groupId, 'operator', `job ${job.id}`);
         const now = d.clock.now();
         const cancelled = await d.db.transaction(async (tx) => {
