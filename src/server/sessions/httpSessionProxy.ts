@@ -1,17 +1,13 @@
-import https from 'node:https';
-import http from 'node:http';
-import type tls from 'node:tls';
-import type { Duplex } from 'node:stream';
-import { corkPerTick } from '../../shared/corkPerTick.js';
-import { joinStreams } from '../../shared/joinStreams.js';
-import { connectionsCheckingIntervalFor } from '../../shared/tlsPolicy.js';
+import tls from 'node:tls';
 import { normalizeIp } from '../../shared/net.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import type { SessionAdmission } from './sessionAdmission.js';
 import { takeToken } from './sessionAdmission.js';
-import { proxyRequestHeaders, proxyResponseHeaders, upgradeRequestHead, type ProxyNames } from './proxyHeaders.js';
+import { proxyRequestHead, proxyResponseHead, type ProxyNames } from './proxyHeaders.js';
 import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
-import { openUpgradeStream, UpstreamAgent } from './upstreamAgent.js';
+import { HttpConnectionRelay, type RequestVerdict } from './httpConnectionRelay.js';
+import { headerValues, type RequestHead } from './httpHead.js';
+import { openWebuiStream } from './webuiStream.js';
 
 /** What an HTTP session proxy needs. */
 export interface HttpSessionProxyDeps extends SessionListenerDeps {
@@ -24,36 +20,25 @@ export interface HttpSessionProxyDeps extends SessionListenerDeps {
   publicOrigin: () => string;
 }
 
+/** How long a browser connection may sit idle between requests, as Node's own HTTP server. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
 const FORBIDDEN_PAGE = '<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This session port is not yours.</p>\n';
-const BAD_GATEWAY_PAGE = '<!doctype html><title>502 Bad Gateway</title><h1>502 Bad Gateway</h1><p>The node did not answer.</p>\n';
 
 /**
  * The HTTPS listener of an `http` session: admits only its browser (source address plus
- * session cookie, earned once with the URL's token) and proxies each request to the node's
- * WebUI over pooled tunnel channels, streaming bodies both ways with back-pressure.
- * WebSocket upgrades get their own channel and become a raw pipe.
+ * session cookie, earned once with the URL's token) and relays each of its connections
+ * to the node's WebUI over a tunnel channel of its own (HttpConnectionRelay), rewriting
+ * only the heads. Not parsing and re-serializing every message twice is what makes the
+ * relay about as cheap per request as a byte pipe.
  */
 export class HttpSessionProxy implements SessionListener {
-  readonly server: https.Server;
+  readonly server: tls.Server;
   private readonly tally = new SocketTally();
-  private readonly agent: UpstreamAgent;
 
   constructor(private readonly deps: HttpSessionProxyDeps) {
-    this.server = https.createServer(
-      // Uploads may take long: no whole-request deadline, but headers must come quickly.
-      {
-        minVersion: 'TLSv1.2',
-        ...deps.tlsOptions,
-        requestTimeout: 0,
-        headersTimeout: deps.headersTimeoutMs,
-        connectionsCheckingInterval: connectionsCheckingIntervalFor(deps.headersTimeoutMs),
-      },
-      (req, res) => this.onRequest(req, res),
-    );
-    this.server.on('secureConnection', (socket: tls.TLSSocket) => this.tally.client(socket));
+    this.server = tls.createServer({ minVersion: 'TLSv1.2', ALPNProtocols: ['http/1.1'], ...deps.tlsOptions }, (socket) => this.onConnection(socket));
     this.server.on('tlsClientError', (_err, socket) => socket.destroy());
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.agent = new UpstreamAgent(deps.target, () => this.open(), (s) => this.tally.upstream(s));
   }
 
   get bytesUp(): number {
@@ -64,108 +49,42 @@ export class HttpSessionProxy implements SessionListener {
     return this.tally.bytesDown;
   }
 
-  private names(req: http.IncomingMessage): ProxyNames {
-    return { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: normalizeIp(req.socket.remoteAddress) };
+  private onConnection(socket: tls.TLSSocket): void {
+    this.tally.client(socket);
+    socket.setNoDelay(true);
+    const ip = normalizeIp(socket.remoteAddress);
+    let names: ProxyNames | undefined;
+    const namesNow = (): ProxyNames => (names ??= { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: ip });
+    new HttpConnectionRelay(socket, {
+      judge: (head) => this.judge(ip, head, namesNow()),
+      rewriteResponse: (head) => proxyResponseHead(head, namesNow()),
+      openUpstream: async () => {
+        const up = await openWebuiStream(this.deps.target, () => this.deps.openUpstream({ ip: this.deps.admission.allowedIp, port: 0 }));
+        this.tally.upstream(up);
+        return up;
+      },
+      onActivity: this.deps.onActivity,
+      headersTimeoutMs: this.deps.headersTimeoutMs,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+      log: this.deps.log,
+    });
   }
 
-  private open(): Promise<Duplex> {
-    return this.deps.openUpstream({ ip: this.deps.admission.allowedIp, port: 0 });
-  }
-
-  /** Admission for one request; answers refusals and token exchanges itself. Returns whether to proxy. */
-  private admit(req: http.IncomingMessage, refuse: (status: number, headers: Record<string, string>, body: string) => void): boolean {
-    const ip = normalizeIp(req.socket.remoteAddress);
-    const a = this.deps.admission.check({ ip, url: req.url ?? '/', cookie: req.headers.cookie });
-    if (a.kind === 'pass') return true;
+  /** Admission for one request: relay it with its rewritten head, or answer it here. */
+  private judge(ip: string, head: RequestHead, names: ProxyNames): RequestVerdict {
+    const cookies = headerValues(head.headers, 'cookie');
+    const a = this.deps.admission.check({ ip, url: head.target, cookie: cookies.length ? cookies.join('; ') : undefined });
+    if (a.kind === 'pass') return { kind: 'relay', head: proxyRequestHead(head, takeToken(head.target).rest, names) };
     if (a.kind === 'exchange') {
-      refuse(303, { location: a.location, 'set-cookie': a.setCookie, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, '');
-      return false;
+      return { kind: 'answer', close: false, answer: { status: 303, headers: { location: a.location, 'set-cookie': a.setCookie, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '' } };
     }
     this.deps.onDenied(ip, a.reason);
-    refuse(403, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }, FORBIDDEN_PAGE);
-    return false;
-  }
-
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const admitted = this.admit(req, (status, headers, body) => {
-      res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-    if (!admitted) {
-      req.resume();
-      return;
-    }
-    this.deps.onActivity();
-    const names = this.names(req);
-    const up = http.request({
-      agent: this.agent,
-      method: req.method,
-      path: takeToken(req.url ?? '/').rest,
-      headers: proxyRequestHeaders(req.headers, names),
-      setHost: false,
-    });
-    const activity = () => this.deps.onActivity();
-    req.on('data', activity);
-    up.on('response', (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, proxyResponseHeaders(upRes.headers, names));
-      // Before pipe's own listener: the packets of one tunnel frame then reach the browser in one TLS write.
-      upRes.on('data', () => {
-        activity();
-        corkPerTick(res);
-      });
-      upRes.pipe(res);
-      upRes.on('error', () => res.destroy());
-    });
-    up.on('error', (err) => {
-      this.deps.log.info({ err: err.message }, 'upstream request failed');
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      res.writeHead(502, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(BAD_GATEWAY_PAGE) });
-      res.end(BAD_GATEWAY_PAGE);
-    });
-    // A client that goes away mid-exchange must not leave the upstream request running.
-    res.on('close', () => {
-      if (!res.writableFinished) up.destroy();
-    });
-    req.pipe(up);
-  }
-
-  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
-    const admitted = this.admit(req, (status, headers, body) => {
-      const lines = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`);
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${lines.join('')}\r\n${body}`);
-    });
-    if (!admitted) return;
-    this.deps.onActivity();
-    openUpgradeStream(this.deps.target, () => this.open()).then(
-      (upstream) => {
-        if (socket.destroyed) {
-          upstream.destroy();
-          return;
-        }
-        this.tally.upstream(upstream);
-        upstream.write(upgradeRequestHead(req, takeToken(req.url ?? '/').rest, this.names(req)));
-        if (head.length) upstream.write(head);
-        const activity = () => this.deps.onActivity();
-        socket.on('data', activity);
-        upstream.on('data', activity);
-        joinStreams(socket, upstream);
-      },
-      (err: Error) => {
-        this.deps.log.info({ err: err.message }, 'could not reach the node WebUI for an upgrade');
-        socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
-      },
-    );
+    return { kind: 'answer', close: true, answer: { status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: FORBIDDEN_PAGE } };
   }
 
   /** Stops listening and cuts every connection; resolves when the port is free. */
   close(): Promise<void> {
-    this.agent.destroy();
     this.tally.destroyAll();
-    this.server.closeAllConnections();
     return closeServer(this.server);
   }
 }

@@ -1,24 +1,28 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { proxyRequestHeaders, proxyResponseHeaders, rewriteLocation, type ProxyNames } from './proxyHeaders.js';
+import { parseRequestHead, parseResponseHead } from './httpHead.js';
+import { proxyRequestHead, proxyResponseHead, rewriteLocation, type ProxyNames } from './proxyHeaders.js';
 
 const names: ProxyNames = { target: { scheme: 'http', host: '192.168.1.1', port: 80 }, publicOrigin: 'https://burrow.example:41000', clientIp: '10.0.0.9' };
+const head = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
 
 describe('proxy headers', () => {
-  it('sends the WebUI its own Host and Origin, without our cookies or hop-by-hop headers', () => {
-    const h = proxyRequestHeaders(
-      { host: 'burrow.example:41000', origin: 'https://burrow.example:41000', cookie: 'burrow_s_a=1; sid=2', connection: 'keep-alive, x-hop', 'x-hop': '1', 'keep-alive': 'timeout=5', accept: '*/*' },
-      names,
-    );
-    assert.deepEqual(h, {
-      host: '192.168.1.1:80',
-      origin: 'http://192.168.1.1:80',
-      cookie: 'sid=2',
-      accept: '*/*',
-      'x-forwarded-for': '10.0.0.9',
-      'x-forwarded-proto': 'https',
-      'x-forwarded-host': 'burrow.example:41000',
-    });
+  it('sends the WebUI its own Host, Origin and Referer, without our cookies, keeping the rest in order', () => {
+    const req = parseRequestHead(head([
+      'POST /a?b=1 HTTP/1.1', 'Host: burrow.example:41000', 'Origin: https://burrow.example:41000', 'Referer: https://burrow.example:41000/x?y',
+      'Cookie: burrow_s_a=1; sid=2', 'Connection: keep-alive', 'Accept: */*', 'X-Forwarded-For: 6.6.6.6', 'Proxy-Authorization: Basic eA==',
+    ]));
+    assert.equal(proxyRequestHead(req, '/a?b=1', names).toString('latin1'), [
+      'POST /a?b=1 HTTP/1.1', 'Connection: keep-alive', 'Accept: */*', 'Host: 192.168.1.1:80', 'Cookie: sid=2', 'Origin: http://192.168.1.1:80',
+      'Referer: http://192.168.1.1:80/x?y', 'X-Forwarded-For: 10.0.0.9', 'X-Forwarded-Proto: https', 'X-Forwarded-Host: burrow.example:41000', '', '',
+    ].join('\r\n'));
+  });
+
+  it('leaves a foreign Origin alone and sends no Cookie when only ours was there', () => {
+    const req = parseRequestHead(head(['GET / HTTP/1.1', 'Host: h', 'Origin: https://evil.example', 'Cookie: burrow_s_a=1']));
+    const out = proxyRequestHead(req, '/', names).toString('latin1');
+    assert.match(out, /\r\nOrigin: https:\/\/evil\.example\r\n/);
+    assert.doesNotMatch(out, /Cookie/);
   });
 
   it('rewrites only redirects that name the WebUI itself', () => {
@@ -29,8 +33,10 @@ describe('proxy headers', () => {
     assert.equal(rewriteLocation('/relative', names), '/relative');
   });
 
-  it('drops Domain from the WebUI cookies and hop-by-hop headers from its answers', () => {
-    const h = proxyResponseHeaders({ 'set-cookie': ['a=1; Domain=192.168.1.1; Path=/', 'b=2'], connection: 'close', 'content-length': '3' }, names);
-    assert.deepEqual(h, { 'set-cookie': ['a=1; Path=/', 'b=2'], 'content-length': '3' });
+  it('drops Domain from the WebUI cookies and points its redirects at the session port', () => {
+    const res = parseResponseHead(head(['HTTP/1.1 302 Found', 'Set-Cookie: a=1; Domain=192.168.1.1; Path=/', 'Set-Cookie: b=2', 'Location: http://192.168.1.1/in', 'Content-Length: 0']));
+    assert.equal(proxyResponseHead(res, names).toString('latin1'), [
+      'HTTP/1.1 302 Found', 'Set-Cookie: a=1; Path=/', 'Set-Cookie: b=2', 'Location: https://burrow.example:41000/in', 'Content-Length: 0', '', '',
+    ].join('\r\n'));
   });
 });

@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { targetAuthority, type ServiceTarget } from '../../shared/serviceTarget.js';
 import { stripSessionCookies } from './sessionAdmission.js';
+import { headerValues, writeHead, type Header, type RequestHead, type ResponseHead } from './httpHead.js';
 
 /** The addresses a header rewrite maps between. */
 export interface ProxyNames {
@@ -10,47 +10,44 @@ export interface ProxyNames {
   clientIp: string;
 }
 
-/** Headers that describe one hop, never the message (RFC 9110 7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/**
+ * Request headers the relay replaces or drops. Hop-by-hop headers otherwise pass: each
+ * browser connection has its own channel to the WebUI for its whole life, so Connection,
+ * Keep-Alive, Upgrade and Transfer-Encoding describe that one end-to-end hop.
+ */
+const REPLACED = new Set(['host', 'cookie', 'origin', 'referer', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'proxy-connection', 'proxy-authorization']);
 
 /** The WebUI's own origin, as it would name itself. */
 export function targetOrigin(t: ServiceTarget): string {
   return `${t.scheme}://${targetAuthority(t)}`;
 }
 
-/** The headers sent to the node's WebUI: its own Host, no session cookies, no hop headers. */
-export function proxyRequestHeaders(h: IncomingHttpHeaders, n: ProxyNames): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-  // Connection-specific headers named by Connection are hop-by-hop too.
-  for (const name of String(h.connection ?? '').split(',')) delete out[name.trim().toLowerCase()];
-  Object.assign(out, rewrittenNames(h, n));
-  if (out.cookie === undefined) delete out.cookie;
-  return out;
-}
-
-/** Host, Origin, Cookie and X-Forwarded-* as the WebUI should see them. */
-function rewrittenNames(h: IncomingHttpHeaders, n: ProxyNames): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {
-    host: targetAuthority(n.target),
-    cookie: stripSessionCookies(h.cookie),
-    'x-forwarded-for': n.clientIp,
-    'x-forwarded-proto': 'https',
-    'x-forwarded-host': new URL(n.publicOrigin).host,
-  };
+/** The request head sent to the node's WebUI: its own Host, Origin and Referer, no session cookies. */
+export function proxyRequestHead(head: RequestHead, path: string, n: ProxyNames): Buffer {
+  const out: Header[] = [];
+  for (const h of head.headers) if (!REPLACED.has(h[0].toLowerCase())) out.push(h);
+  out.push(['Host', targetAuthority(n.target)]);
+  const cookies = headerValues(head.headers, 'cookie');
+  const cookie = stripSessionCookies(cookies.length ? cookies.join('; ') : undefined);
+  if (cookie !== undefined) out.push(['Cookie', cookie]);
   // A WebUI that checks Origin (CSRF, WebSocket) expects its own.
-  if (h.origin === n.publicOrigin) out.origin = targetOrigin(n.target);
-  if (typeof h.referer === 'string' && h.referer.startsWith(`${n.publicOrigin}/`)) out.referer = targetOrigin(n.target) + h.referer.slice(n.publicOrigin.length);
-  return out;
+  const [origin] = headerValues(head.headers, 'origin');
+  if (origin !== undefined) out.push(['Origin', origin === n.publicOrigin ? targetOrigin(n.target) : origin]);
+  const [referer] = headerValues(head.headers, 'referer');
+  if (referer !== undefined) out.push(['Referer', referer.startsWith(`${n.publicOrigin}/`) ? targetOrigin(n.target) + referer.slice(n.publicOrigin.length) : referer]);
+  out.push(['X-Forwarded-For', n.clientIp], ['X-Forwarded-Proto', 'https'], ['X-Forwarded-Host', new URL(n.publicOrigin).host]);
+  return writeHead(`${head.method} ${path} HTTP/${head.version}`, out);
 }
 
-/** The headers sent back to the browser: redirects to the WebUI's own address point at the session port. */
-export function proxyResponseHeaders(h: IncomingHttpHeaders, n: ProxyNames): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-  if (typeof h.location === 'string') out.location = rewriteLocation(h.location, n);
-  if (h['set-cookie']) out['set-cookie'] = h['set-cookie'].map(withoutDomain);
-  return out;
+/** The response head sent back to the browser: redirects and cookies name the session port. */
+export function proxyResponseHead(head: ResponseHead, n: ProxyNames): Buffer {
+  const out = head.headers.map(([k, v]): Header => {
+    const name = k.toLowerCase();
+    if (name === 'location') return [k, rewriteLocation(v, n)];
+    if (name === 'set-cookie') return [k, withoutDomain(v)];
+    return [k, v];
+  });
+  return writeHead(`HTTP/${head.version} ${head.status} ${head.reason}`, out);
 }
 
 /** Rewrites an absolute Location that names the WebUI's own address to the session origin. */
@@ -75,18 +72,4 @@ function withoutDomain(cookie: string): string {
     .split(';')
     .filter((part, i) => i === 0 || !/^\s*domain\s*=/i.test(part))
     .join(';');
-}
-
-/** The request line and headers of a WebSocket upgrade, as written into the channel. */
-export function upgradeRequestHead(req: IncomingMessage, path: string, n: ProxyNames): string {
-  const replaced = rewrittenNames(req.headers, n);
-  const lines: string[] = [`${req.method ?? 'GET'} ${path} HTTP/1.1`];
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    if (name in replaced) continue;
-    lines.push(`${raw[i] as string}: ${raw[i + 1] as string}`);
-  }
-  for (const [k, v] of Object.entries(replaced)) if (v !== undefined) lines.push(`${k}: ${String(v)}`);
-  return `${lines.join('\r\n')}\r\n\r\n`;
 }
