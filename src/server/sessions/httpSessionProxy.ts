@@ -55,8 +55,11 @@ export class HttpSessionProxy implements SessionListener {
     const ip = normalizeIp(socket.remoteAddress);
     let names: ProxyNames | undefined;
     const namesNow = (): ProxyNames => (names ??= { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: ip });
+    // The Cookie header that last passed on this TLS connection: the same header again is
+    // the same browser, and need not be hashed and compared for every request.
+    const passed = { cookie: undefined as string | undefined };
     new HttpConnectionRelay(socket, {
-      judge: (head) => this.judge(ip, head, namesNow()),
+      judge: (head) => this.judge(ip, head, namesNow(), passed),
       rewriteResponse: (head) => proxyResponseHead(head, namesNow()),
       openUpstream: async () => {
         const up = await openWebuiStream(this.deps.target, () => this.deps.openUpstream({ ip: this.deps.admission.allowedIp, port: 0 }));
@@ -71,10 +74,14 @@ export class HttpSessionProxy implements SessionListener {
   }
 
   /** Admission for one request: relay it with its rewritten head, or answer it here. */
-  private judge(ip: string, head: RequestHead, names: ProxyNames): RequestVerdict {
+  private judge(ip: string, head: RequestHead, names: ProxyNames, passed: { cookie: string | undefined }): RequestVerdict {
     const cookies = headerValues(head.headers, 'cookie');
-    const a = this.deps.admission.check({ ip, url: head.target, cookie: cookies.length ? cookies.join('; ') : undefined });
-    if (a.kind === 'pass') return { kind: 'relay', head: proxyRequestHead(head, takeToken(head.target).rest, names) };
+    const cookie = cookies.length ? cookies.join('; ') : undefined;
+    const a = cookie !== undefined && cookie === passed.cookie ? { kind: 'pass' as const } : this.deps.admission.check({ ip, url: head.target, cookie });
+    if (a.kind === 'pass') {
+      passed.cookie = cookie;
+      return { kind: 'relay', head: proxyRequestHead(head, takeToken(head.target).rest, names) };
+    }
     if (a.kind === 'exchange') {
       return { kind: 'answer', close: false, answer: { status: 303, headers: { location: a.location, 'set-cookie': a.setCookie, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '' } };
     }
