@@ -1,19 +1,11 @@
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { corkPerTick } from '../../shared/corkPerTick.js';
 import type { Logger } from '../../shared/log.js';
-import { BodyTracker, requestBody, responseBody } from './bodyFraming.js';
-import {
-  HeadCollector, HttpMessageError, MAX_REQUEST_HEAD_BYTES, MAX_RESPONSE_HEAD_BYTES, headerTokens, parseRequestHead, parseResponseHead, type RequestHead,
-} from './httpHead.js';
-
-/** A response the relay writes itself (refusals, token exchange, errors). */
-export interface OwnAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+import { BodyTracker, requestBody } from './bodyFraming.js';
+import { HeadCollector, HttpMessageError, MAX_REQUEST_HEAD_BYTES, headerTokens, parseRequestHead, type RequestHead, type ResponseHead } from './httpHead.js';
+import { BAD_GATEWAY, errorAnswer, ownAnswer, type OwnAnswer } from './ownAnswer.js';
+import { ResponseReader } from './responseReader.js';
 
 /** What admission decided about one request. */
 export type RequestVerdict = { kind: 'relay'; head: Buffer } | { kind: 'answer'; answer: OwnAnswer; close: boolean };
@@ -23,7 +15,7 @@ export interface HttpConnectionRelayDeps {
   /** Admits one request and, if it passes, gives the head to send the WebUI. */
   judge: (head: RequestHead) => RequestVerdict;
   /** The response head to send the browser for one from the WebUI. */
-  rewriteResponse: (head: ReturnType<typeof parseResponseHead>) => Buffer;
+  rewriteResponse: (head: ResponseHead) => Buffer;
   /** Opens a stream to the WebUI (a tunnel channel, with TLS inside for an https WebUI). */
   openUpstream: () => Promise<Duplex>;
   onActivity: () => void;
@@ -33,17 +25,6 @@ export interface HttpConnectionRelayDeps {
   keepAliveTimeoutMs: number;
   log: Logger;
 }
-
-const BAD_GATEWAY_PAGE = '<!doctype html><title>502 Bad Gateway</title><h1>502 Bad Gateway</h1><p>The node did not answer.</p>\n';
-
-/** Serializes an answer of the relay's own. */
-export function ownAnswer(a: OwnAnswer, close: boolean): Buffer {
-  const headers = { ...a.headers, 'content-length': String(Buffer.byteLength(a.body)), ...(close ? { connection: 'close' } : {}) };
-  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  return Buffer.from(`HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? ''}\r\n${lines}\r\n${a.body}`, 'latin1');
-}
-
-const errorAnswer = (status: number, message: string): OwnAnswer => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` });
 
 /**
  * Relays one browser connection to the node's WebUI over a channel of its own, kept for
@@ -60,17 +41,10 @@ export class HttpConnectionRelay {
   private pendingUp: Buffer[] = [];
   private inBuf: Buffer = Buffer.alloc(0);
   private request: 'head' | 'body' | 'waiting' | 'tunnel' = 'head';
-  private response: 'idle' | 'head' | 'body' | 'tunnel' = 'idle';
   private readonly requestHead = new HeadCollector(MAX_REQUEST_HEAD_BYTES);
-  private responseHead = new HeadCollector(MAX_RESPONSE_HEAD_BYTES);
   private requestBody = new BodyTracker({ kind: 'none' });
-  private responseBody = new BodyTracker({ kind: 'none' });
-  private method = 'GET';
-  private upgradeAsked = false;
-  private responseStarted = false;
+  private readonly response: ResponseReader;
   private upBlocked = false;
-  /** The WebUI said it closes after this response (Connection: close, or HTTP/1.0). */
-  private closeAfterResponse = false;
   private headTimer: NodeJS.Timeout | undefined;
   private served = 0;
   /** A request of this connection passed admission. */
@@ -82,6 +56,7 @@ export class HttpConnectionRelay {
     private readonly client: tls.TLSSocket,
     private readonly deps: HttpConnectionRelayDeps,
   ) {
+    this.response = new ResponseReader(deps.rewriteResponse);
     client.on('data', (d: Buffer) => this.fromClient(d));
     client.on('drain', () => this.upstream?.resume());
     client.on('end', () => this.onClientEnd());
@@ -140,13 +115,8 @@ export class HttpConnectionRelay {
       return;
     }
     this.admitted = true;
-    this.method = head.method;
-    this.upgradeAsked = headerTokens(head.headers, 'connection').includes('upgrade');
     this.requestBody = new BodyTracker(body);
-    this.responseBody = new BodyTracker({ kind: 'none' });
-    this.responseHead = new HeadCollector(MAX_RESPONSE_HEAD_BYTES);
-    this.response = 'head';
-    this.responseStarted = false;
+    this.response.expect(head.method, headerTokens(head.headers, 'connection').includes('upgrade'));
     this.sendUp(verdict.head);
     if (this.requestBody.done) this.requestEnded();
     else this.request = 'body';
@@ -154,15 +124,14 @@ export class HttpConnectionRelay {
 
   private requestEnded(): void {
     this.request = 'waiting';
-    if (this.response === 'idle') this.nextRequest();
+    if (this.response.phase === 'idle') this.nextRequest();
   }
 
   private responseEnded(): void {
-    this.response = 'idle';
     this.served += 1;
     this.upstreamReused = true;
     // The WebUI closes now; so does the browser connection, as it expects.
-    if (this.closeAfterResponse) this.finish();
+    if (this.response.closeAfter) this.finish();
     else if (this.request === 'waiting') this.nextRequest();
   }
 
@@ -226,26 +195,13 @@ export class HttpConnectionRelay {
     this.deps.onActivity();
     corkPerTick(this.client);
     try {
-      let rest = d;
-      while (rest.length > 0 && up === this.upstream) {
-        if (this.response === 'head') {
-          const got = this.responseHead.push(rest);
-          if (!got) return;
-          rest = got.rest;
-          this.onResponseHead(got.head);
-        } else if (this.response === 'body') {
-          const n = this.responseBody.take(rest);
-          this.toClient(rest.subarray(0, n));
-          rest = rest.subarray(n);
-          if (this.responseBody.done) this.responseEnded();
-        } else if (this.response === 'tunnel') {
-          this.toClient(rest);
-          return;
-        } else {
-          // Bytes nobody asked for: this channel is out of step, use a fresh one next time.
-          this.dropUpstream();
-          return;
-        }
+      const outcome = this.response.read(d, (bytes) => this.toClient(bytes));
+      if (outcome === 'tunnel') {
+        if (this.request !== 'tunnel') this.startTunnel();
+      } else if (outcome !== 'more') {
+        // Bytes nobody asked for put this channel out of step: the next request gets a fresh one.
+        if (outcome === 'stray') this.dropUpstream();
+        this.responseEnded();
       }
     } catch (err) {
       if (!(err instanceof HttpMessageError)) throw err;
@@ -254,30 +210,8 @@ export class HttpConnectionRelay {
     }
   }
 
-  private onResponseHead(raw: Buffer): void {
-    const head = parseResponseHead(raw);
-    const upgrading = head.status === 101;
-    if (upgrading && !this.upgradeAsked) throw new HttpMessageError(400, 'Switching protocols without being asked.');
-    this.toClient(this.deps.rewriteResponse(head));
-    this.responseStarted = true;
-    const connection = headerTokens(head.headers, 'connection');
-    this.closeAfterResponse = connection.includes('close') || (head.version === '1.0' && !connection.includes('keep-alive'));
-    if (upgrading) {
-      this.startTunnel();
-      return;
-    }
-    if (head.status < 200) {
-      this.responseHead = new HeadCollector(MAX_RESPONSE_HEAD_BYTES); // an interim answer: the final one follows
-      return;
-    }
-    this.responseBody = new BodyTracker(responseBody(this.method, head.status, head.headers));
-    this.response = 'body';
-    if (this.responseBody.done) this.responseEnded();
-  }
-
   /** After a 101: both directions become a plain pipe, starting with what is buffered. */
   private startTunnel(): void {
-    this.response = 'tunnel';
     this.request = 'tunnel';
     clearTimeout(this.headTimer);
     if (this.inBuf.length) this.sendUp(this.inBuf);
@@ -294,10 +228,11 @@ export class HttpConnectionRelay {
     if (up !== this.upstream) return;
     this.upstream = null;
     up.destroy();
-    if (this.done || this.response === 'idle') return; // between requests: the next one opens a fresh channel
-    if (this.response === 'tunnel' || (this.response === 'body' && ended && this.responseBody.closeDelimited)) {
+    const phase = this.response.phase;
+    if (this.done || phase === 'idle') return; // between requests: the next one opens a fresh channel
+    if (phase === 'tunnel' || (ended && this.response.closeDelimited)) {
       this.finish();
-    } else if (this.response === 'head' && !this.responseStarted && !this.upstreamReused) {
+    } else if (phase === 'head' && !this.response.started && !this.upstreamReused) {
       this.badGateway();
     } else {
       // Cut mid-answer, or a kept-alive channel closed under a new request: the browser
@@ -314,8 +249,8 @@ export class HttpConnectionRelay {
 
   /** Answers 502 if nothing of this response went out yet, and closes. */
   private badGateway(): void {
-    if (!this.responseStarted && !this.done) {
-      this.client.write(ownAnswer({ status: 502, headers: { 'content-type': 'text/html; charset=utf-8' }, body: BAD_GATEWAY_PAGE }, true));
+    if (!this.response.started && !this.done) {
+      this.client.write(ownAnswer(BAD_GATEWAY, true));
       this.finish();
     } else {
       this.destroy();
@@ -333,7 +268,7 @@ export class HttpConnectionRelay {
 
   /** The browser closed its side; a socket that is not half-open cannot be answered any more. */
   private onClientEnd(): void {
-    if (this.response === 'tunnel') this.upstream?.end();
+    if (this.response.phase === 'tunnel') this.upstream?.end();
     else this.finish();
   }
 
