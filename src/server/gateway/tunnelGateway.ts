@@ -177,6 +177,8 @@ export class TunnelGateway {
     });
     client.on('ready', () => {
       link?.settle();
+      // The handlers above live as long as the tunnel: let go of the records they looked up.
+      lookups.clear();
       if (!node) {
         client.end();
         return;
@@ -186,6 +188,7 @@ export class TunnelGateway {
         standDown(this.deps.clock, link);
       }
       const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets, this.deps.nodeLimits);
+      node = undefined;
       this.deps.registry.add(conn);
       this.deps.onNodeOnline?.(conn);
     });
