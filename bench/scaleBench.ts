@@ -8,6 +8,9 @@ export interface ScaleFigures {
   count: number;
   coldConnectMs: number;
   serverRssPerNodeKiB: number;
+  /** The server's RSS before the nodes connect and once they all have (in the JSON, for reading the per-node figure's noise). */
+  serverRssBeforeKiB: number;
+  serverRssAfterKiB: number;
   fleetRssPerNodeKiB: number;
   restartMs: number;
   peakServerCpuPct: number;
@@ -50,6 +53,8 @@ export async function measureScale(server: BurrowServer, count: number): Promise
       count,
       coldConnectMs,
       serverRssPerNodeKiB: (rssAfter - rssBefore) / count,
+      serverRssBeforeKiB: rssBefore,
+      serverRssAfterKiB: rssAfter,
       fleetRssPerNodeKiB: before.rssKiB / count,
       restartMs: Math.max(restartMs, Date.now() - t0 - 0),
       peakServerCpuPct: peak,
