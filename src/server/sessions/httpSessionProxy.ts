@@ -1,4 +1,5 @@
 import tls from 'node:tls';
+import type { Socket } from 'node:net';
 import { normalizeIp } from '../../shared/net.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import type { SessionAdmission } from './sessionAdmission.js';
@@ -39,6 +40,8 @@ export class HttpSessionProxy implements SessionListener {
   constructor(private readonly deps: HttpSessionProxyDeps) {
     this.server = tls.createServer({ minVersion: 'TLSv1.2', ALPNProtocols: ['http/1.1'], ...deps.tlsOptions }, (socket) => this.onConnection(socket));
     this.server.on('tlsClientError', (_err, socket) => socket.destroy());
+    // Raw connections too: one stuck in its TLS handshake must not hold the port after close().
+    this.server.on('connection', (raw: Socket) => this.tally.track(raw));
   }
 
   get bytesUp(): number {
@@ -63,7 +66,7 @@ export class HttpSessionProxy implements SessionListener {
       rewriteResponse: (head) => proxyResponseHead(head, namesNow()),
       openUpstream: async () => {
         const up = await openWebuiStream(this.deps.target, () => this.deps.openUpstream({ ip: this.deps.admission.allowedIp, port: 0 }));
-        this.tally.upstream(up);
+        this.tally.track(up);
         return up;
       },
       onActivity: this.deps.onActivity,

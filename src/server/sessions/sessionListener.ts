@@ -30,43 +30,44 @@ export interface SessionListenerDeps {
  * them all when the session closes.
  */
 export class SocketTally {
-  private readonly live = new Set<Socket | Duplex>();
+  private readonly clients = new Set<Socket>();
+  private readonly others = new Set<Socket | Duplex>();
   private doneUp = 0;
   private doneDown = 0;
 
   /** Tracks a client socket until it closes. */
   client(socket: Socket): void {
-    this.live.add(socket);
+    this.clients.add(socket);
     socket.once('close', () => {
-      this.live.delete(socket);
+      this.clients.delete(socket);
       this.doneUp += socket.bytesRead;
       this.doneDown += socket.bytesWritten;
     });
   }
 
-  /** Tracks an upstream channel so close() cuts it too. */
-  upstream(s: Duplex): void {
-    this.live.add(s);
-    s.once('close', () => this.live.delete(s));
+  /** Tracks a socket or channel whose bytes are not counted (an upstream channel, a TLS handshake still under way) so destroyAll() cuts it too. */
+  track(s: Socket | Duplex): void {
+    this.others.add(s);
+    s.once('close', () => this.others.delete(s));
   }
 
   /** Bytes received from clients. */
   get bytesUp(): number {
     let n = this.doneUp;
-    for (const s of this.live) if ('bytesRead' in s) n += s.bytesRead;
+    for (const s of this.clients) n += s.bytesRead;
     return n;
   }
 
   /** Bytes sent to clients. */
   get bytesDown(): number {
     let n = this.doneDown;
-    for (const s of this.live) if ('bytesWritten' in s) n += s.bytesWritten;
+    for (const s of this.clients) n += s.bytesWritten;
     return n;
   }
 
   /** Destroys every tracked socket. */
   destroyAll(): void {
-    for (const s of this.live) s.destroy();
+    for (const s of [...this.clients, ...this.others]) s.destroy();
   }
 }
 

@@ -49,7 +49,7 @@ export class TcpSessionRelay implements SessionListener {
           upstream.destroy();
           return;
         }
-        this.tally.upstream(upstream);
+        this.tally.track(upstream);
         const activity = () => this.deps.onActivity();
         socket.on('data', activity);
         upstream.on('data', activity);
