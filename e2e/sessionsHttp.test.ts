@@ -75,10 +75,10 @@ after(async () => {
 
 describe('http sessions through a real server and node', () => {
   it('keeps the node WebUI cookies, strips ours, and gives the WebUI its own Host', async () => {
-    const { b } = await enter();
+    const { s, b } = await enter();
     const login = await b.request('/login');
     assert.equal(login.status, 200);
-    assert.deepEqual(login.headers['set-cookie'], ['webui_sid=s3cr3t; Path=/; HttpOnly', 'webui_lang=en; Path=/'], 'Domain is dropped');
+    assert.deepEqual(login.headers['set-cookie'], [`burrow_w_${s.id}.webui_sid=s3cr3t; Path=/; HttpOnly`, 'webui_lang=en; Path=/'], 'HttpOnly ones are kept to the session; Domain is dropped');
     const echo = JSON.parse((await b.request('/echo-headers?x=1')).body.toString()) as { host: string; cookie: string; url: string };
     assert.equal(echo.host, `127.0.0.1:${webui.httpPort}`);
     assert.equal(echo.cookie, 'webui_sid=s3cr3t; webui_lang=en', 'the session cookie never reaches the node');
@@ -174,6 +174,18 @@ describe('who gets in', () => {
     // enter() spent this session's token: the same token again is refused.
     assert.equal((await again.request(tokenPath)).status, 403);
     assert.equal(again.jar.size, 0, 'and earns no cookie');
+  });
+
+  it("never sends one session's WebUI login cookie to another session's node", async () => {
+    const a = await enter();
+    assert.equal((await a.b.request('/login')).status, 200);
+    const c = await enter();
+    // One browser holds one cookie jar per host, whatever the port: session C is sent A's cookies too.
+    for (const [k, v] of a.b.jar) if (!c.b.jar.has(k)) c.b.jar.set(k, v);
+    const echo = JSON.parse((await c.b.request('/echo-headers')).body.toString()) as { cookie: string | null };
+    assert.equal(echo.cookie, 'webui_lang=en', "A's HttpOnly login cookie stays with A; only the script-readable one is shared");
+    const own = JSON.parse((await a.b.request('/echo-headers')).body.toString()) as { cookie: string | null };
+    assert.equal(own.cookie, 'webui_sid=s3cr3t; webui_lang=en', 'A still gets its own');
   });
 
   it('keeps each session to its own cookie across ports of one host', async () => {

@@ -57,7 +57,7 @@ export class HttpSessionProxy implements SessionListener {
     socket.setNoDelay(true);
     const ip = normalizeIp(socket.remoteAddress);
     let names: ProxyNames | undefined;
-    const namesNow = (): ProxyNames => (names ??= { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: ip });
+    const namesNow = (): ProxyNames => (names ??= { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: ip, webuiCookiePrefix: this.deps.admission.webuiCookiePrefix });
     // The Cookie header that last passed on this TLS connection: the same header again is
     // the same browser, and need not be hashed and compared for every request.
     const passed = { cookie: undefined as string | undefined };

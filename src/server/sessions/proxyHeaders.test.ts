@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { parseRequestHead, parseResponseHead } from './httpHead.js';
 import { proxyRequestHead, proxyResponseHead, rewriteLocation, type ProxyNames } from './proxyHeaders.js';
 
-const names: ProxyNames = { target: { scheme: 'http', host: '192.168.1.1', port: 80 }, publicOrigin: 'https://burrow.example:41000', clientIp: '10.0.0.9' };
+const names: ProxyNames = { target: { scheme: 'http', host: '192.168.1.1', port: 80 }, publicOrigin: 'https://burrow.example:41000', clientIp: '10.0.0.9', webuiCookiePrefix: 'burrow_w_ses_1.' };
 const head = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'latin1');
 
 describe('proxy headers', () => {
   it('sends the WebUI its own Host, Origin and Referer, without our cookies, keeping the rest in order', () => {
     const req = parseRequestHead(head([
       'POST /a?b=1 HTTP/1.1', 'Host: burrow.example:41000', 'Origin: https://burrow.example:41000', 'Referer: https://burrow.example:41000/x?y',
-      'Cookie: burrow_s_a=1; sid=2', 'Connection: keep-alive', 'Accept: */*', 'X-Forwarded-For: 6.6.6.6', 'Proxy-Authorization: Basic eA==',
+      'Cookie: burrow_s_a=1; burrow_w_ses_1.sid=2; burrow_w_ses_9.sid=3', 'Connection: keep-alive', 'Accept: */*', 'X-Forwarded-For: 6.6.6.6', 'Proxy-Authorization: Basic eA==',
     ]));
     assert.equal(proxyRequestHead(req, '/a?b=1', names).toString('latin1'), [
       'POST /a?b=1 HTTP/1.1', 'Connection: keep-alive', 'Accept: */*', 'Host: 192.168.1.1:80', 'Cookie: sid=2', 'Origin: http://192.168.1.1:80',
@@ -33,10 +33,10 @@ describe('proxy headers', () => {
     assert.equal(rewriteLocation('/relative', names), '/relative');
   });
 
-  it('drops Domain from the WebUI cookies and points its redirects at the session port', () => {
-    const res = parseResponseHead(head(['HTTP/1.1 302 Found', 'Set-Cookie: a=1; Domain=192.168.1.1; Path=/', 'Set-Cookie: b=2', 'Location: http://192.168.1.1/in', 'Content-Length: 0']));
+  it('keeps the WebUI cookies to this session and points its redirects at the session port', () => {
+    const res = parseResponseHead(head(['HTTP/1.1 302 Found', 'Set-Cookie: a=1; Domain=192.168.1.1; Path=/', 'Set-Cookie: b=2; HttpOnly', 'Location: http://192.168.1.1/in', 'Content-Length: 0']));
     assert.equal(proxyResponseHead(res, names).toString('latin1'), [
-      'HTTP/1.1 302 Found', 'Set-Cookie: a=1; Path=/', 'Set-Cookie: b=2', 'Location: https://burrow.example:41000/in', 'Content-Length: 0', '', '',
+      'HTTP/1.1 302 Found', 'Set-Cookie: a=1; Path=/', 'Set-Cookie: burrow_w_ses_1.b=2; HttpOnly', 'Location: https://burrow.example:41000/in', 'Content-Length: 0', '', '',
     ].join('\r\n'));
   });
 });

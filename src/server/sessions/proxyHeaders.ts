@@ -1,5 +1,5 @@
 import { targetAuthority, type ServiceTarget } from '../../shared/serviceTarget.js';
-import { stripSessionCookies } from './sessionAdmission.js';
+import { cookieForBrowser, cookiesForNode } from './sessionAdmission.js';
 import { headerValues, writeHead, type Header, type RequestHead, type ResponseHead } from './httpHead.js';
 
 /** The addresses a header rewrite maps between. */
@@ -8,6 +8,8 @@ export interface ProxyNames {
   /** `https://host:port` of the session port. */
   publicOrigin: string;
   clientIp: string;
+  /** The session's prefix for the WebUI's cookies in the browser (SessionAdmission.webuiCookiePrefix). */
+  webuiCookiePrefix: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export function proxyRequestHead(head: RequestHead, path: string, n: ProxyNames)
   for (const h of head.headers) if (!REPLACED.has(h[0].toLowerCase())) out.push(h);
   out.push(['Host', targetAuthority(n.target)]);
   const cookies = headerValues(head.headers, 'cookie');
-  const cookie = stripSessionCookies(cookies.length ? cookies.join('; ') : undefined);
+  const cookie = cookiesForNode(cookies.length ? cookies.join('; ') : undefined, n.webuiCookiePrefix);
   if (cookie !== undefined) out.push(['Cookie', cookie]);
   // A WebUI that checks Origin (CSRF, WebSocket) expects its own.
   const [origin] = headerValues(head.headers, 'origin');
@@ -44,7 +46,7 @@ export function proxyResponseHead(head: ResponseHead, n: ProxyNames): Buffer {
   const out = head.headers.map(([k, v]): Header => {
     const name = k.toLowerCase();
     if (name === 'location') return [k, rewriteLocation(v, n)];
-    if (name === 'set-cookie') return [k, withoutDomain(v)];
+    if (name === 'set-cookie') return [k, cookieForBrowser(v, n.webuiCookiePrefix)];
     return [k, v];
   });
   return writeHead(`HTTP/${head.version} ${head.status} ${head.reason}`, out);
@@ -64,12 +66,4 @@ export function rewriteLocation(location: string, n: ProxyNames): string {
     return n.publicOrigin + url.pathname + url.search + url.hash;
   }
   return location;
-}
-
-/** A Set-Cookie without Domain: the browser knows the session host, not the node's name. */
-function withoutDomain(cookie: string): string {
-  return cookie
-    .split(';')
-    .filter((part, i) => i === 0 || !/^\s*domain\s*=/i.test(part))
-    .join(';');
 }

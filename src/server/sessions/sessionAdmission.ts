@@ -5,6 +5,13 @@ import { constantTimeEqual, sha256Hex } from '../../shared/secrets.js';
 export const TOKEN_PARAM = 'burrow_token';
 /** Every session cookie starts with this; the session id follows. */
 export const COOKIE_PREFIX = 'burrow_s_';
+/**
+ * The node WebUI's HttpOnly cookies are stored in the browser under this prefix, the
+ * session id and a dot (`burrow_w_<id>.sid`). Browsers do not scope cookies by port, so
+ * without it every session port of the host would send a WebUI's login cookie to every
+ * other node's WebUI, and two nodes using the same cookie name would log each other out.
+ */
+export const WEBUI_COOKIE_PREFIX = 'burrow_w_';
 
 /** What to do with one request on a session port. */
 export type Admission =
@@ -30,6 +37,8 @@ const secret = (): string => randomBytes(32).toString('base64url');
  */
 export class SessionAdmission {
   readonly cookieName: string;
+  /** What this session's WebUI cookies are renamed with in the browser. */
+  readonly webuiCookiePrefix: string;
   private tokenHash: string | null;
   private cookieHash: string | null = null;
 
@@ -40,6 +49,7 @@ export class SessionAdmission {
     readonly token: string = secret(),
   ) {
     this.cookieName = `${COOKIE_PREFIX}${sessionId}`;
+    this.webuiCookiePrefix = `${WEBUI_COOKIE_PREFIX}${sessionId}.`;
     this.tokenHash = sha256Hex(token);
   }
 
@@ -71,14 +81,31 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-/** A Cookie header without any session cookie of ours: the node must never see them. */
-export function stripSessionCookies(header: string | undefined): string | undefined {
+/**
+ * The Cookie header the node's WebUI gets: without our session cookies, with its own
+ * renamed cookies under their names again, and without those of other sessions' WebUIs.
+ * Cookies we never renamed (set by the WebUI's scripts, or not HttpOnly) pass as they are.
+ */
+export function cookiesForNode(header: string | undefined, webuiPrefix: string): string | undefined {
   if (header === undefined) return undefined;
-  const kept = header
-    .split(';')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0 && !p.startsWith(COOKIE_PREFIX));
+  const kept: string[] = [];
+  for (const raw of header.split(';')) {
+    const pair = raw.trim();
+    if (pair.length === 0 || pair.startsWith(COOKIE_PREFIX)) continue;
+    if (pair.startsWith(webuiPrefix)) kept.push(pair.slice(webuiPrefix.length));
+    else if (!pair.startsWith(WEBUI_COOKIE_PREFIX)) kept.push(pair);
+  }
   return kept.length ? kept.join('; ') : undefined;
+}
+
+/** A WebUI's Set-Cookie as the browser should store it: HttpOnly ones renamed into this session, no Domain. */
+export function cookieForBrowser(setCookie: string, webuiPrefix: string): string {
+  const parts = setCookie.split(';');
+  const attributes = parts.slice(1).filter((p) => !/^\s*domain\s*=/i.test(p));
+  // Only HttpOnly cookies are renamed: no script of the WebUI can read those, so the new name is invisible to it.
+  const httpOnly = attributes.some((p) => p.trim().toLowerCase() === 'httponly');
+  const first = (parts[0] ?? '').trim();
+  return [httpOnly ? `${webuiPrefix}${first}` : first, ...attributes].join(';');
 }
 
 /** Splits the token parameter off a request target; `rest` is the target without it. */
