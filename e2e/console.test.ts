@@ -102,6 +102,36 @@ describe('management console in Chromium', () => {
     await page.getByText('No open or queued sessions.').first().waitFor(WAIT);
   });
 
+  it("keeps one session's WebUI login cookie from the other session's tab, though Chromium shares cookies across ports", async () => {
+    const openWebUi = async () => {
+      await go('#/nodes', 'Nodes');
+      await page.locator(`tr[data-node="${stack.nodeName}"]`).getByRole('link', { name: stack.nodeName }).click();
+      await page.getByRole('heading', { level: 1, name: new RegExp(stack.nodeName) }).waitFor(WAIT);
+      const [tab] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Open WebUI' }).click()]);
+      await tab.getByText(stack.webuiText).waitFor(WAIT);
+      return tab;
+    };
+    const cookiesSeenBy = async (tab: Page) => {
+      await tab.goto(new URL('/cookies', tab.url()).href);
+      return (await tab.locator('body').textContent()) ?? '';
+    };
+    const a = await openWebUi();
+    await a.goto(new URL('/login', a.url()).href);
+    await a.getByText('signed in').waitFor(WAIT);
+    const b = await openWebUi();
+    assert.notEqual(new URL(a.url()).port, new URL(b.url()).port);
+    assert.match(await cookiesSeenBy(a), /cookies: webui_sid=s3cr3t$/m, 'its own WebUI gets the login cookie back under its name');
+    assert.match(await cookiesSeenBy(b), /cookies: \(none\)$/m, "the other session's WebUI never sees it");
+    await a.close();
+    await b.close();
+    await go('#/sessions', 'Sessions');
+    for (let open = 2; open > 0; open--) {
+      await page.locator('table[aria-label="Sessions"] tbody tr').first().getByRole('button', { name: 'Close' }).click();
+      await notice(/closed\./);
+    }
+    await page.getByText('No open or queued sessions.').first().waitFor(WAIT);
+  });
+
   it('creates an enrollment token shown once, then revokes it', async () => {
     await go('#/enroll-tokens', 'Enrollment tokens');
     await page.getByRole('button', { name: 'Create token' }).click();
@@ -143,7 +173,7 @@ describe('management console in Chromium', () => {
     await shot('audit');
     await page.getByLabel('Action').fill('enroll-token.revoke');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.locator('tr[data-action="session.open"]').waitFor({ state: 'detached', ...WAIT });
+    await page.locator('tr[data-action="session.open"]').first().waitFor({ state: 'detached', ...WAIT });
     assert.equal(await page.locator('tbody tr[data-action="enroll-token.revoke"]').count(), 1);
     const csv = await page.request.get(`${stack.url}${(await page.getByRole('link', { name: 'CSV' }).getAttribute('href')) ?? ''}`);
     assert.equal(csv.status(), 200);

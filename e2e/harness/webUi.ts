@@ -38,6 +38,17 @@ export async function startWebUi(homePage = WEBUI_HTML): Promise<WebUi> {
       Readable.from(bigBodyChunks()).pipe(res);
       return;
     }
+    if (req.url === '/login') {
+      // What an appliance does on sign-in: an HttpOnly session cookie.
+      res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': 'webui_sid=s3cr3t; Path=/; HttpOnly' });
+      res.end('signed in\n');
+      return;
+    }
+    if (req.url === '/cookies') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`cookies: ${req.headers.cookie ?? '(none)'}\n`);
+      return;
+    }
     if (req.url === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(homePage)) });
       res.end(homePage);

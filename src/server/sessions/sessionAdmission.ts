@@ -82,18 +82,23 @@ export function cookieValue(header: string | undefined, name: string): string | 
 }
 
 /**
- * The Cookie header the node's WebUI gets: without our session cookies, with its own
- * renamed cookies under their names again, and without those of other sessions' WebUIs.
- * Cookies we never renamed (set by the WebUI's scripts, or not HttpOnly) pass as they are.
+ * Every cookie burrow sets starts with this: the console's sign-in, session ports' own,
+ * renamed WebUI cookies. The browser sends the console's to every port of the host.
+ */
+const BURROW_COOKIES = 'burrow_';
+
+/**
+ * The Cookie header the node's WebUI gets: none of burrow's own (the console sign-in, the
+ * session cookies, other sessions' WebUI cookies), and its own renamed cookies under their
+ * names again. Cookies we never renamed (set by the WebUI's scripts, or not HttpOnly) pass.
  */
 export function cookiesForNode(header: string | undefined, webuiPrefix: string): string | undefined {
   if (header === undefined) return undefined;
   const kept: string[] = [];
   for (const raw of header.split(';')) {
     const pair = raw.trim();
-    if (pair.length === 0 || pair.startsWith(COOKIE_PREFIX)) continue;
     if (pair.startsWith(webuiPrefix)) kept.push(pair.slice(webuiPrefix.length));
-    else if (!pair.startsWith(WEBUI_COOKIE_PREFIX)) kept.push(pair);
+    else if (pair.length > 0 && !pair.startsWith(BURROW_COOKIES)) kept.push(pair);
   }
   return kept.length ? kept.join('; ') : undefined;
 }
