@@ -33,8 +33,11 @@ describe('proxy headers', () => {
     assert.equal(rewriteLocation('/relative', names), '/relative');
   });
 
-  it('keeps the WebUI cookies to this session and points its redirects at the session port', () => {
-    const res = parseResponseHead(head(['HTTP/1.1 302 Found', 'Set-Cookie: a=1; Domain=192.168.1.1; Path=/', 'Set-Cookie: b=2; HttpOnly', 'Location: http://192.168.1.1/in', 'Content-Length: 0']));
+  it('keeps the WebUI cookies to this session, lets it clear or set none of the host\'s others, and points its redirects at the session port', () => {
+    const res = parseResponseHead(head([
+      'HTTP/1.1 302 Found', 'Set-Cookie: a=1; Domain=192.168.1.1; Path=/', 'Set-Cookie: b=2; HttpOnly', 'Set-Cookie: burrow_session=x', 'Clear-Site-Data: "cookies"',
+      'Location: http://192.168.1.1/in', 'Content-Length: 0',
+    ]));
     assert.equal(proxyResponseHead(res, names).toString('latin1'), [
       'HTTP/1.1 302 Found', 'Set-Cookie: a=1; Path=/', 'Set-Cookie: burrow_w_ses_1.b=2; HttpOnly', 'Location: https://burrow.example:41000/in', 'Content-Length: 0', '', '',
     ].join('\r\n'));

@@ -43,12 +43,19 @@ export function proxyRequestHead(head: RequestHead, path: string, n: ProxyNames)
 
 /** The response head sent back to the browser: redirects and cookies name the session port. */
 export function proxyResponseHead(head: ResponseHead, n: ProxyNames): Buffer {
-  const out = head.headers.map(([k, v]): Header => {
+  const out: Header[] = [];
+  for (const [k, v] of head.headers) {
     const name = k.toLowerCase();
-    if (name === 'location') return [k, rewriteLocation(v, n)];
-    if (name === 'set-cookie') return [k, cookieForBrowser(v, n.webuiCookiePrefix)];
-    return [k, v];
-  });
+    if (name === 'location') {
+      out.push([k, rewriteLocation(v, n)]);
+    } else if (name === 'set-cookie') {
+      const cookie = cookieForBrowser(v, n.webuiCookiePrefix);
+      if (cookie !== undefined) out.push([k, cookie]);
+    } else if (name !== 'clear-site-data') {
+      // Clear-Site-Data would wipe the whole host's cookies and storage: the console's sign-in and every session's.
+      out.push([k, v]);
+    }
+  }
   return writeHead(`HTTP/${head.version} ${head.status} ${head.reason}`, out);
 }
 

@@ -42,6 +42,9 @@ describe('cookie and token helpers', () => {
     const mine = 'burrow_w_ses_1.';
     assert.equal(cookieForBrowser('sid=a; Path=/; HttpOnly; Domain=192.168.1.1', mine), 'burrow_w_ses_1.sid=a; Path=/; HttpOnly');
     assert.equal(cookieForBrowser('lang=en; domain=x; Path=/', mine), 'lang=en; Path=/');
+    // A node may not overwrite the console's sign-in or any session's cookie.
+    assert.equal(cookieForBrowser('burrow_session=evil; Path=/', mine), undefined);
+    assert.equal(cookieForBrowser('burrow_s_ses_2=evil; HttpOnly', mine), undefined);
   });
 
   it('splits the token off the request target', () => {

@@ -103,9 +103,14 @@ export function cookiesForNode(header: string | undefined, webuiPrefix: string):
   return kept.length ? kept.join('; ') : undefined;
 }
 
-/** A WebUI's Set-Cookie as the browser should store it: HttpOnly ones renamed into this session, no Domain. */
-export function cookieForBrowser(setCookie: string, webuiPrefix: string): string {
+/**
+ * A WebUI's Set-Cookie as the browser should store it: HttpOnly ones renamed into this
+ * session, no Domain. Undefined for a cookie in burrow's own namespace: a node must not
+ * overwrite the console's sign-in or a session's cookie (they share the host).
+ */
+export function cookieForBrowser(setCookie: string, webuiPrefix: string): string | undefined {
   const parts = setCookie.split(';');
+  if ((parts[0] ?? '').trim().startsWith(BURROW_COOKIES)) return undefined;
   const attributes = parts.slice(1).filter((p) => !/^\s*domain\s*=/i.test(p));
   // Only HttpOnly cookies are renamed: no script of the WebUI can read those, so the new name is invisible to it.
   const httpOnly = attributes.some((p) => p.trim().toLowerCase() === 'httponly');
