@@ -96,8 +96,8 @@ export class HttpConnectionRelay {
         }
       }
     } catch (err) {
-      if (!(err instanceof HttpMessageError)) throw err;
-      this.refuse(err);
+      if (err instanceof HttpMessageError) this.refuse(err);
+      else this.failed(err);
     }
     this.flow();
   }
@@ -162,7 +162,7 @@ export class HttpConnectionRelay {
     this.deps.openUpstream().then(
       (up) => {
         this.opening = false;
-        if (this.client.destroyed) {
+        if (this.done) {
           up.destroy();
           return;
         }
@@ -204,7 +204,10 @@ export class HttpConnectionRelay {
         this.responseEnded();
       }
     } catch (err) {
-      if (!(err instanceof HttpMessageError)) throw err;
+      if (!(err instanceof HttpMessageError)) {
+        this.failed(err);
+        return;
+      }
       this.deps.log.info({ err: err.message }, 'the node WebUI sent a malformed response');
       this.badGateway();
     }
@@ -286,6 +289,12 @@ export class HttpConnectionRelay {
     if (client.writableFinished) client.destroy();
     else client.once('finish', () => client.destroy());
     this.dropUpstream();
+  }
+
+  /** A bug of ours, met on one connection: it costs that connection, not the server. */
+  private failed(err: unknown): void {
+    this.deps.log.error({ err }, 'session relay failed');
+    this.destroy();
   }
 
   private destroy(): void {
