@@ -8,6 +8,7 @@ import { ConsoleStack } from './harness/consoleStack.js';
 import { repoRoot } from './harness/paths.js';
 import { ADMIN } from './harness/serverStack.js';
 import { totpCode as totp } from './harness/totp.js';
+import { APP_SCRIPTS } from './harness/webUi.js';
 
 const SHOTS = join(repoRoot, 'e2e', 'screenshots');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -100,6 +101,27 @@ describe('management console in Chromium', () => {
     await row.getByRole('button', { name: 'Close' }).click();
     await notice(/closed\./);
     await page.getByText('No open or queued sessions.').first().waitFor(WAIT);
+  });
+
+  it('runs a WebUI page with parallel scripts, a 100 kB POST and a reload that revalidates (304)', async () => {
+    await go('#/nodes', 'Nodes');
+    await page.locator(`tr[data-node="${stack.nodeName}"]`).getByRole('link', { name: stack.nodeName }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(stack.nodeName) }).waitFor(WAIT);
+    const [tab] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Open WebUI' }).click()]);
+    await tab.getByText(stack.webuiText).waitFor(WAIT);
+    const statuses: number[] = [];
+    tab.on('response', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/asset/')) statuses.push(r.status());
+    });
+    await tab.goto(new URL('/app', tab.url()).href);
+    await tab.getByText(`scripts ${APP_SCRIPTS} posted 100000 bytes`).waitFor(WAIT);
+    await tab.reload();
+    await tab.getByText(`scripts ${APP_SCRIPTS} posted 100000 bytes`).waitFor(WAIT);
+    assert.deepEqual([...new Set(statuses)].sort(), [200, 304], `asset answers: ${statuses.join(',')}`);
+    await tab.close();
+    await go('#/sessions', 'Sessions');
+    await page.locator('table[aria-label="Sessions"] tbody tr').first().getByRole('button', { name: 'Close' }).click();
+    await notice(/closed\./);
   });
 
   it("keeps one session's WebUI login cookie from the other session's tab, though Chromium shares cookies across ports", async () => {

@@ -7,6 +7,9 @@ import type { AddressInfo } from 'node:net';
 export const BIG_BODY_BYTES = 50 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
+/** How many scripts the WebUI's /app page loads before its POST. */
+export const APP_SCRIPTS = 8;
+
 /** The HTML the fake appliance WebUI answers at /. */
 export const WEBUI_HTML = '<!doctype html><html><head><title>e2e node</title></head><body><h1>WebUI of the e2e node</h1></body></html>\n';
 
@@ -36,6 +39,37 @@ export async function startWebUi(homePage = WEBUI_HTML): Promise<WebUi> {
     if (req.url === '/big') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(BIG_BODY_BYTES) });
       Readable.from(bigBodyChunks()).pipe(res);
+      return;
+    }
+    if (req.url === '/app') {
+      // A page as appliance UIs are: several scripts at once (parallel connections), then a POST.
+      const scripts = Array.from({ length: APP_SCRIPTS }, (_, i) => `<script src="/asset/${i}.js"></script>`).join('');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><title>app</title>${scripts}<p id="out">loading</p><script src="/asset/post.js"></script>`);
+      return;
+    }
+    if (req.url?.startsWith('/asset/')) {
+      // Cached with an ETag: a reload revalidates and gets 304 without a body.
+      const etag = `"${req.url}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag, 'cache-control': 'no-cache' });
+        res.end();
+        return;
+      }
+      const body = req.url === '/asset/post.js'
+        ? "fetch('/echo-body', { method: 'POST', body: 'x'.repeat(100000) }).then((r) => r.text()).then((t) => { document.getElementById('out').textContent = `scripts ${window.loaded} posted ${t}`; });"
+        : 'window.loaded = (window.loaded || 0) + 1;';
+      res.writeHead(200, { 'content-type': 'text/javascript', etag, 'cache-control': 'no-cache' });
+      res.end(body);
+      return;
+    }
+    if (req.url === '/echo-body' && req.method === 'POST') {
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(`${n} bytes`);
+      });
       return;
     }
     if (req.url === '/login') {
