@@ -6,6 +6,7 @@ import { BodyTracker, requestBody } from './bodyFraming.js';
 import { HeadCollector, HttpMessageError, MAX_REQUEST_HEAD_BYTES, headerTokens, parseRequestHead, type RequestHead, type ResponseHead } from './httpHead.js';
 import { BAD_GATEWAY, errorAnswer, ownAnswer, type OwnAnswer } from './ownAnswer.js';
 import { ResponseReader } from './responseReader.js';
+import { WebuiChannel } from './webuiChannel.js';
 
 /** What admission decided about one request. */
 export type RequestVerdict = { kind: 'relay'; head: Buffer } | { kind: 'answer'; answer: OwnAnswer; close: boolean };
@@ -34,17 +35,12 @@ export interface HttpConnectionRelayDeps {
  * response paired with its request. A 101 answer turns the connection into a plain pipe.
  */
 export class HttpConnectionRelay {
-  private upstream: Duplex | null = null;
-  private opening = false;
-  /** Whether the current upstream has already answered a request (a close before answering is then a keep-alive race). */
-  private upstreamReused = false;
-  private pendingUp: Buffer[] = [];
+  private readonly upstream: WebuiChannel;
   private inBuf: Buffer = Buffer.alloc(0);
   private request: 'head' | 'body' | 'waiting' | 'tunnel' = 'head';
   private readonly requestHead = new HeadCollector(MAX_REQUEST_HEAD_BYTES);
   private requestBody = new BodyTracker({ kind: 'none' });
   private readonly response: ResponseReader;
-  private upBlocked = false;
   private headTimer: NodeJS.Timeout | undefined;
   private served = 0;
   /** A request of this connection passed admission. */
@@ -57,8 +53,17 @@ export class HttpConnectionRelay {
     private readonly deps: HttpConnectionRelayDeps,
   ) {
     this.response = new ResponseReader(deps.rewriteResponse);
+    this.upstream = new WebuiChannel(deps.openUpstream, {
+      data: (d) => this.fromUpstream(d),
+      writable: () => this.flow(),
+      gone: (ended) => this.onUpstreamGone(ended),
+      openFailed: (err) => {
+        this.deps.log.info({ err: err.message }, 'could not reach the node WebUI');
+        this.badGateway();
+      },
+    });
     client.on('data', (d: Buffer) => this.fromClient(d));
-    client.on('drain', () => this.upstream?.resume());
+    client.on('drain', () => this.upstream.resume());
     client.on('end', () => this.onClientEnd());
     client.on('error', () => this.destroy());
     client.on('close', () => this.destroy());
@@ -129,7 +134,7 @@ export class HttpConnectionRelay {
 
   private responseEnded(): void {
     this.served += 1;
-    this.upstreamReused = true;
+    this.upstream.reused = true;
     // The WebUI closes now; so does the browser connection, as it expects.
     if (this.response.closeAfter) this.finish();
     else if (this.request === 'waiting') this.nextRequest();
@@ -144,54 +149,12 @@ export class HttpConnectionRelay {
   }
 
   private sendUp(chunk: Buffer): void {
-    if (this.upstream && !this.opening) {
-      if (!this.upstream.write(chunk)) {
-        this.upBlocked = true;
-        this.client.pause();
-      }
-      return;
-    }
-    this.pendingUp.push(chunk);
-    if (!this.opening) this.openUpstream();
+    this.upstream.write(chunk);
+    if (this.upstream.blocked || this.upstream.opening) this.client.pause();
   }
 
-  private openUpstream(): void {
-    this.opening = true;
-    this.upstreamReused = false;
-    this.flow();
-    this.deps.openUpstream().then(
-      (up) => {
-        this.opening = false;
-        if (this.done) {
-          up.destroy();
-          return;
-        }
-        this.attachUpstream(up);
-        for (const chunk of this.pendingUp.splice(0)) if (!up.write(chunk)) this.upBlocked = true;
-        this.flow();
-      },
-      (err: Error) => {
-        this.opening = false;
-        this.deps.log.info({ err: err.message }, 'could not reach the node WebUI');
-        this.badGateway();
-      },
-    );
-  }
-
-  private attachUpstream(up: Duplex): void {
-    this.upstream = up;
-    up.on('data', (d: Buffer) => this.fromUpstream(up, d));
-    up.on('drain', () => {
-      this.upBlocked = false;
-      this.flow();
-    });
-    up.on('end', () => this.onUpstreamGone(up, true));
-    up.on('close', () => this.onUpstreamGone(up, false));
-    up.on('error', () => up.destroy());
-  }
-
-  private fromUpstream(up: Duplex, d: Buffer): void {
-    if (up !== this.upstream || this.done) return;
+  private fromUpstream(d: Buffer): void {
+    if (this.done) return;
     this.deps.onActivity();
     corkPerTick(this.client);
     try {
@@ -200,7 +163,7 @@ export class HttpConnectionRelay {
         if (this.request !== 'tunnel') this.startTunnel();
       } else if (outcome !== 'more') {
         // Bytes nobody asked for put this channel out of step: the next request gets a fresh one.
-        if (outcome === 'stray') this.dropUpstream();
+        if (outcome === 'stray') this.upstream.drop();
         this.responseEnded();
       }
     } catch (err) {
@@ -224,30 +187,21 @@ export class HttpConnectionRelay {
 
   private toClient(chunk: Buffer): void {
     if (chunk.length === 0 || this.client.writableEnded) return;
-    if (!this.client.write(chunk)) this.upstream?.pause();
+    if (!this.client.write(chunk)) this.upstream.pause();
   }
 
-  private onUpstreamGone(up: Duplex, ended: boolean): void {
-    if (up !== this.upstream) return;
-    this.upstream = null;
-    up.destroy();
+  private onUpstreamGone(ended: boolean): void {
     const phase = this.response.phase;
     if (this.done || phase === 'idle') return; // between requests: the next one opens a fresh channel
     if (phase === 'tunnel' || (ended && this.response.closeDelimited)) {
       this.finish();
-    } else if (phase === 'head' && !this.response.started && !this.upstreamReused) {
+    } else if (phase === 'head' && !this.response.started && !this.upstream.reused) {
       this.badGateway();
     } else {
       // Cut mid-answer, or a kept-alive channel closed under a new request: the browser
       // sees the connection drop and retries an idempotent request on a new one.
       this.destroy();
     }
-  }
-
-  private dropUpstream(): void {
-    const up = this.upstream;
-    this.upstream = null;
-    up?.destroy();
   }
 
   /** Answers 502 if nothing of this response went out yet, and closes. */
@@ -271,7 +225,7 @@ export class HttpConnectionRelay {
 
   /** The browser closed its side; a socket that is not half-open cannot be answered any more. */
   private onClientEnd(): void {
-    if (this.response.phase === 'tunnel') this.upstream?.end();
+    if (this.response.phase === 'tunnel') this.upstream.end();
     else this.finish();
   }
 
@@ -288,7 +242,7 @@ export class HttpConnectionRelay {
     client.end();
     if (client.writableFinished) client.destroy();
     else client.once('finish', () => client.destroy());
-    this.dropUpstream();
+    this.upstream.close();
   }
 
   /** A bug of ours, met on one connection: it costs that connection, not the server. */
@@ -301,12 +255,12 @@ export class HttpConnectionRelay {
     this.done = true;
     clearTimeout(this.headTimer);
     this.client.destroy();
-    this.dropUpstream();
+    this.upstream.close();
   }
 
   /** Reads from the browser only when its bytes have somewhere to go. */
   private flow(): void {
-    const hold = this.upBlocked || this.opening || this.request === 'waiting';
+    const hold = this.upstream.blocked || this.upstream.opening || this.request === 'waiting';
     if (hold) this.client.pause();
     else if (!this.client.destroyed) this.client.resume();
   }
