@@ -134,10 +134,14 @@ export function headerValues(headers: readonly Header[], name: string): string[]
 
 /** The comma-separated tokens of every `name` header, lower-cased. */
 export function headerTokens(headers: readonly Header[], name: string): string[] {
-  return headerValues(headers, name)
-    .flatMap((v) => v.split(','))
-    .map((t) => t.trim().toLowerCase())
-    .filter((t) => t.length > 0);
+  const tokens: string[] = [];
+  for (const value of headerValues(headers, name)) {
+    for (const part of value.split(',')) {
+      const t = part.trim().toLowerCase();
+      if (t.length > 0) tokens.push(t);
+    }
+  }
+  return tokens;
 }
 
 /** Serializes a head with its blank line. */
