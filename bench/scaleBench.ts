@@ -25,7 +25,6 @@ export async function measureScale(server: BurrowServer, count: number): Promise
   const token = (await server.admin<{ token: string }>('enroll-token', 'create', '--auto-approve', '--uses', String(count), '--ttl', '2h')).token;
   const fleet = await Fleet.enroll({ serverUrl: server.url, token, count, prefix: `idle${count}-` });
   try {
-    global.gc?.();
     const rssBefore = rssKiB(server.process.pid as number);
     fleet.start();
     const coldConnectMs = await fleet.waitConnected(count, 300_000);

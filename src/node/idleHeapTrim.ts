@@ -13,8 +13,8 @@ export interface ChunkSource {
  * Gives the C heap's free pages back to the kernel once relayed traffic has stopped. A
  * session's bulk transfer leaves ~40 MiB of freed Buffers in glibc's heap, which glibc
  * keeps; an appliance should not carry that until the next session. Quiet is measured
- * on traffic, not on open channels: the server keeps idle channels pooled for the
- * browser's next request. Trimming costs a few ms, so it runs once per quiet spell, and
+ * on traffic, not on open channels: the server keeps a browser connection's channel
+ * open between its requests. Trimming costs a few ms, so it runs once per quiet spell, and
  * no timer runs while nothing is relayed.
  */
 export class IdleHeapTrim {

@@ -134,7 +134,7 @@ export class HttpConnectionRelay {
 
   private responseEnded(): void {
     this.served += 1;
-    this.upstream.reused = true;
+    this.upstream.answered();
     // The WebUI closes now; so does the browser connection, as it expects.
     if (this.response.closeAfter) this.finish();
     else if (this.request === 'waiting') this.nextRequest();

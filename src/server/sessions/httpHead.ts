@@ -132,6 +132,12 @@ export function headerValues(headers: readonly Header[], name: string): string[]
   return out;
 }
 
+/** The Cookie header as one string (HTTP/1.1 browsers send one; others may split it). */
+export function cookieHeader(headers: readonly Header[]): string | undefined {
+  const values = headerValues(headers, 'cookie');
+  return values.length ? values.join('; ') : undefined;
+}
+
 /** The comma-separated tokens of every `name` header, lower-cased. */
 export function headerTokens(headers: readonly Header[], name: string): string[] {
   const tokens: string[] = [];

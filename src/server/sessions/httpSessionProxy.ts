@@ -7,7 +7,7 @@ import { takeToken } from './sessionAdmission.js';
 import { proxyRequestHead, proxyResponseHead, type ProxyNames } from './proxyHeaders.js';
 import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
 import { HttpConnectionRelay, type RequestVerdict } from './httpConnectionRelay.js';
-import { headerValues, type RequestHead } from './httpHead.js';
+import { cookieHeader, type RequestHead } from './httpHead.js';
 import { openWebuiStream } from './webuiStream.js';
 
 /** What an HTTP session proxy needs. */
@@ -78,8 +78,7 @@ export class HttpSessionProxy implements SessionListener {
 
   /** Admission for one request: relay it with its rewritten head, or answer it here. */
   private judge(ip: string, head: RequestHead, names: ProxyNames, passed: { cookie: string | undefined }): RequestVerdict {
-    const cookies = headerValues(head.headers, 'cookie');
-    const cookie = cookies.length ? cookies.join('; ') : undefined;
+    const cookie = cookieHeader(head.headers);
     const a = cookie !== undefined && cookie === passed.cookie ? { kind: 'pass' as const } : this.deps.admission.check({ ip, url: head.target, cookie });
     if (a.kind === 'pass') {
       passed.cookie = cookie;

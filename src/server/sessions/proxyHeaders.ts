@@ -1,6 +1,6 @@
 import { targetAuthority, type ServiceTarget } from '../../shared/serviceTarget.js';
-import { cookieForBrowser, cookiesForNode } from './sessionAdmission.js';
-import { headerValues, writeHead, type Header, type RequestHead, type ResponseHead } from './httpHead.js';
+import { cookieForBrowser, cookiesForNode } from './webuiCookies.js';
+import { cookieHeader, headerValues, writeHead, type Header, type RequestHead, type ResponseHead } from './httpHead.js';
 
 /** The addresses a header rewrite maps between. */
 export interface ProxyNames {
@@ -29,8 +29,7 @@ export function proxyRequestHead(head: RequestHead, path: string, n: ProxyNames)
   const out: Header[] = [];
   for (const h of head.headers) if (!REPLACED.has(h[0].toLowerCase())) out.push(h);
   out.push(['Host', targetAuthority(n.target)]);
-  const cookies = headerValues(head.headers, 'cookie');
-  const cookie = cookiesForNode(cookies.length ? cookies.join('; ') : undefined, n.webuiCookiePrefix);
+  const cookie = cookiesForNode(cookieHeader(head.headers), n.webuiCookiePrefix);
   if (cookie !== undefined) out.push(['Cookie', cookie]);
   // A WebUI that checks Origin (CSRF, WebSocket) expects its own.
   const [origin] = headerValues(head.headers, 'origin');

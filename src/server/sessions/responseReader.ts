@@ -77,12 +77,10 @@ export class ResponseReader {
     this.closeAfter = connection.includes('close') || (head.version === '1.0' && !connection.includes('keep-alive'));
     if (head.status === 101) {
       this.phase = 'tunnel';
-    } else if (head.status < 200) {
-      this.head = new HeadCollector(MAX_RESPONSE_HEAD_BYTES); // an interim answer: the final one follows
-    } else {
+    } else if (head.status >= 200) {
       this.body = new BodyTracker(responseBody(this.method, head.status, head.headers));
       this.phase = 'body';
-    }
+    } // else an interim 1xx answer: the final one follows, the phase stays 'head'
     return this.rewrite(head);
   }
 }

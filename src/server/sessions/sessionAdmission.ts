@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual, sha256Hex } from '../../shared/secrets.js';
+import { webuiCookiePrefix } from './webuiCookies.js';
 
 /** URL parameter that carries the one-time token of a session's first request. */
 export const TOKEN_PARAM = 'burrow_token';
 /** Every session cookie starts with this; the session id follows. */
 export const COOKIE_PREFIX = 'burrow_s_';
-/**
- * The node WebUI's HttpOnly cookies are stored in the browser under this prefix, the
- * session id and a dot (`burrow_w_<id>.sid`). Browsers do not scope cookies by port, so
- * without it every session port of the host would send a WebUI's login cookie to every
- * other node's WebUI, and two nodes using the same cookie name would log each other out.
- */
-export const WEBUI_COOKIE_PREFIX = 'burrow_w_';
 
 /** What to do with one request on a session port. */
 export type Admission =
@@ -49,7 +43,7 @@ export class SessionAdmission {
     readonly token: string = secret(),
   ) {
     this.cookieName = `${COOKIE_PREFIX}${sessionId}`;
-    this.webuiCookiePrefix = `${WEBUI_COOKIE_PREFIX}${sessionId}.`;
+    this.webuiCookiePrefix = webuiCookiePrefix(sessionId);
     this.tokenHash = sha256Hex(token);
   }
 
@@ -79,43 +73,6 @@ export function cookieValue(header: string | undefined, name: string): string | 
     if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
   }
   return undefined;
-}
-
-/**
- * Every cookie burrow sets starts with this: the console's sign-in, session ports' own,
- * renamed WebUI cookies. The browser sends the console's to every port of the host.
- */
-const BURROW_COOKIES = 'burrow_';
-
-/**
- * The Cookie header the node's WebUI gets: none of burrow's own (the console sign-in, the
- * session cookies, other sessions' WebUI cookies), and its own renamed cookies under their
- * names again. Cookies we never renamed (set by the WebUI's scripts, or not HttpOnly) pass.
- */
-export function cookiesForNode(header: string | undefined, webuiPrefix: string): string | undefined {
-  if (header === undefined) return undefined;
-  const kept: string[] = [];
-  for (const raw of header.split(';')) {
-    const pair = raw.trim();
-    if (pair.startsWith(webuiPrefix)) kept.push(pair.slice(webuiPrefix.length));
-    else if (pair.length > 0 && !pair.startsWith(BURROW_COOKIES)) kept.push(pair);
-  }
-  return kept.length ? kept.join('; ') : undefined;
-}
-
-/**
- * A WebUI's Set-Cookie as the browser should store it: HttpOnly ones renamed into this
- * session, no Domain. Undefined for a cookie in burrow's own namespace: a node must not
- * overwrite the console's sign-in or a session's cookie (they share the host).
- */
-export function cookieForBrowser(setCookie: string, webuiPrefix: string): string | undefined {
-  const parts = setCookie.split(';');
-  if ((parts[0] ?? '').trim().startsWith(BURROW_COOKIES)) return undefined;
-  const attributes = parts.slice(1).filter((p) => !/^\s*domain\s*=/i.test(p));
-  // Only HttpOnly cookies are renamed: no script of the WebUI can read those, so the new name is invisible to it.
-  const httpOnly = attributes.some((p) => p.trim().toLowerCase() === 'httponly');
-  const first = (parts[0] ?? '').trim();
-  return [httpOnly ? `${webuiPrefix}${first}` : first, ...attributes].join(';');
 }
 
 /** Splits the token parameter off a request target; `rest` is the target without it. */

@@ -22,8 +22,7 @@ export class WebuiChannel {
   opening = false;
   /** The last write found the channel's buffer full; wait for `writable`. */
   blocked = false;
-  /** The open channel has carried a whole answer (so a close before the next one is a keep-alive race, not a dead WebUI). */
-  reused = false;
+  private answeredOnce = false;
   private closed = false;
 
   constructor(
@@ -38,6 +37,16 @@ export class WebuiChannel {
     }
     this.pending.push(chunk);
     if (!this.opening) this.openNow();
+  }
+
+  /** The WebUI finished an answer on this channel. */
+  answered(): void {
+    this.answeredOnce = true;
+  }
+
+  /** Whether the open channel carried a whole answer: a close before the next one is then a keep-alive race, not a dead WebUI. */
+  get reused(): boolean {
+    return this.answeredOnce;
   }
 
   pause(): void {
@@ -69,7 +78,7 @@ export class WebuiChannel {
 
   private openNow(): void {
     this.opening = true;
-    this.reused = false;
+    this.answeredOnce = false;
     this.open().then(
       (s) => {
         this.opening = false;
