@@ -9,12 +9,13 @@ import { report, type Row } from './lib/report.js';
 import { measurePath, pathRows, type BenchPath, type PathFigures } from './throughputBench.js';
 import { measureSessionOpen } from './sessionOpenBench.js';
 import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
+import { floorRows, measureFloor, type FloorFigures } from './floorBench.js';
 
 /**
  * `make bench`: burrow against OpenSSH on the same machine in the same run, so ratios
  * hold even on a busy machine. Sizes can be lowered for a quick look:
  * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list), and
- * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, scale; all by default).
+ * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, scale; all by default).
  * BENCH_SERVER_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to
  * burrow's processes for profiling; BENCH_TRACE=1 prints how many nodes are back every
  * half second while the scale part waits for them.
@@ -26,7 +27,7 @@ const NODES = (process.env.BENCH_NODES ?? '1000,10000').split(',').map(Number).f
 const GCM = 'aes128-gcm@openssh.com';
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,scale').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,floor,scale').split(','));
 
 async function main(): Promise<void> {
   await run('bash', [new URL('../../scripts/bench-deps.sh', import.meta.url).pathname]);
@@ -97,6 +98,12 @@ async function main(): Promise<void> {
     await server.close();
   }
 
+  let floor: FloorFigures | undefined;
+  if (PARTS.has('floor')) {
+    log('measuring the floor: Node, ws and ssh2 without burrow');
+    floor = await measureFloor(NODES[NODES.length - 1] ?? 1000);
+  }
+
   const scale: ScaleFigures[] = [];
   for (const count of PARTS.has('scale') ? NODES : []) {
     log(`scale: ${count} idle nodes`);
@@ -120,7 +127,8 @@ async function main(): Promise<void> {
   if (agentRss !== undefined) rows.push({ figure: 'idle agent RSS', path: 'burrow', value: agentRss / 1024, unit: 'MiB', ratio: { against: 'target 50 MiB', value: agentRss / 1024 / 50, target: '<=1.00', met: agentRss / 1024 <= 50 } });
   if (agentCpuPct !== undefined) rows.push({ figure: 'idle agent CPU', path: 'burrow', value: agentCpuPct, unit: '% of a core' });
   for (const s of scale) rows.push(...scaleRows(s));
-  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
+  if (floor) rows.push(...floorRows(floor));
+  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, floor, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Fleet } from '../bench/lib/fleet.js';
 import { healthz, startBurrowServer } from '../bench/lib/burrowStack.js';
+import { measureFloor } from '../bench/floorBench.js';
 
 const NODES = 200;
 
@@ -32,5 +33,15 @@ describe(`${NODES} idle nodes on one server`, () => {
     await server.restart('SIGKILL');
     await fleet.waitConnected(NODES, 120_000);
     assert.equal((await healthz(server.url)).nodesOnline, NODES, 'every node is back, none gave up');
+  });
+});
+
+// The bench's floor (the same tunnels from Node, ws and ssh2 alone) must keep working, or
+// `make bench` would stop showing which targets lie below it.
+describe('the bench floor', () => {
+  it('brings up every bare TLS connection and every ws + ssh2 tunnel it measures', async () => {
+    const floor = await measureFloor(40, 200);
+    assert.ok(floor.agentFloorKiB > 10 * 1024, `a Node process holding a tunnel has more than 10 MiB resident (${floor.agentFloorKiB} KiB)`);
+    assert.ok(Number.isFinite(floor.tlsPerConnectionKiB) && Number.isFinite(floor.tunnelPerConnectionKiB));
   });
 });

@@ -1,0 +1,127 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { BURROW, REPO } from './lib/procs.js';
+import type { Row } from './lib/report.js';
+
+/**
+ * The floor under burrow's memory figures: the same processes built from Node, ws and
+ * ssh2 alone (floorTunnelServer / floorTunnelClient), measured in the same run and the
+ * same way as burrow's, so a target below the floor shows as such rather than as
+ * something burrow's code could still win.
+ */
+export interface FloorFigures {
+  count: number;
+  /** RSS of a one-tunnel ws + ssh2 client, 1 s after its SSH session is up (as the fresh agent's). */
+  agentFloorKiB: number;
+  /** Server RSS per idle connection: a bare TLS socket, then a ws + ssh2 tunnel. */
+  tlsPerConnectionKiB: number;
+  tunnelPerConnectionKiB: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The V8 flags bin/burrow starts a command with (read from the launcher, so they cannot drift). */
+export function burrowNodeFlags(command: 'server start' | 'node run'): string[] {
+  const line = readFileSync(BURROW, 'utf8')
+    .split('\n')
+    .find((l) => l.trim().startsWith(`"${command}")`));
+  const flags = /tuning="([^"]*)"/.exec(line ?? '')?.[1];
+  if (flags === undefined) throw new Error(`${BURROW} has no tuning for "${command}"`);
+  return flags.split(' ').filter(Boolean);
+}
+
+function forkFloor(file: string, arg: string, execArgv: string[]): ChildProcess {
+  return fork(`${REPO}dist/bench/${file}`, [arg], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
+}
+
+function ask<T>(child: ChildProcess, type: string, send?: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: { type: string }) => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`${String(child.spawnfile)} exited (${code}) before answering ${type}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    if (send) child.send({ type: send });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * Server RSS per idle connection of one mode, at `count` connections: what the second
+ * half of them added. The first half is the warm-up: a fresh Node process grows its heaps
+ * and compiles its code on the first few hundred connections (~95 KiB each for tunnels,
+ * measured), as burrow's server does on the enrollments that measureScale runs before
+ * its first reading.
+ */
+async function perConnection(mode: 'tls' | 'tunnel', count: number, settleMs: number): Promise<number> {
+  const server = forkFloor('floorTunnelServer.js', mode, burrowNodeFlags('server start'));
+  const clients: ChildProcess[] = [];
+  const half = Math.max(1, Math.floor(count / 2));
+  const connectHalf = async () => {
+    const client = forkFloor('floorTunnelClient.js', JSON.stringify({ port, mode, count: half }), ['--max-old-space-size=4096']);
+    clients.push(client);
+    const { connected } = await ask<{ connected: number }>(client, 'up');
+    if (connected !== half) throw new Error(`floor: only ${connected} of ${half} ${mode} connections came up`);
+    // Let keepalives and allocation settle before reading memory, as measureScale does.
+    await sleep(settleMs);
+    return (await ask<{ rssKiB: number }>(server, 'rss', 'rss')).rssKiB;
+  };
+  let port = 0;
+  try {
+    port = (await ask<{ port: number }>(server, 'listening')).port;
+    const before = await connectHalf();
+    const after = await connectHalf();
+    return (after - before) / half;
+  } finally {
+    for (const client of clients) await stopChild(client);
+    await stopChild(server);
+  }
+}
+
+/** RSS of a client holding one tunnel, read as the fresh agent's is. */
+async function agentFloor(): Promise<number> {
+  const server = forkFloor('floorTunnelServer.js', 'tunnel', burrowNodeFlags('server start'));
+  let client: ChildProcess | undefined;
+  try {
+    const { port } = await ask<{ port: number }>(server, 'listening');
+    client = forkFloor('floorTunnelClient.js', JSON.stringify({ port, mode: 'tunnel', count: 1 }), burrowNodeFlags('node run'));
+    const { connected } = await ask<{ connected: number }>(client, 'up');
+    if (connected !== 1) throw new Error('floor: the one-tunnel client did not come up');
+    await sleep(1000);
+    return (await ask<{ rssKiB: number }>(client, 'rss', 'rss')).rssKiB;
+  } finally {
+    if (client) await stopChild(client);
+    await stopChild(server);
+  }
+}
+
+/** The floor at `count` connections; `settleMs` is the wait before each server reading (5 s as measureScale's). */
+export async function measureFloor(count: number, settleMs = 5000): Promise<FloorFigures> {
+  return {
+    count,
+    agentFloorKiB: await agentFloor(),
+    tlsPerConnectionKiB: await perConnection('tls', count, settleMs),
+    tunnelPerConnectionKiB: await perConnection('tunnel', count, settleMs),
+  };
+}
+
+/** Rows for the floor figures, against the targets burrow's own rows are held to. */
+export function floorRows(f: FloorFigures): Row[] {
+  const agentMiB = f.agentFloorKiB / 1024;
+  const perNode = (figure: string, kib: number): Row => ({ figure, path: 'floor', value: kib, unit: 'KiB', ratio: { against: 'target 40 KiB', value: kib / 40, target: '<=1.00', met: kib <= 40 } });
+  return [
+    { figure: 'agent RSS, one ws + ssh2 tunnel, no burrow code', path: 'floor', value: agentMiB, unit: 'MiB', ratio: { against: 'target 50 MiB', value: agentMiB / 50, target: '<=1.00', met: agentMiB <= 50 } },
+    perNode(`server RSS per idle TLS connection, Node only (${f.count})`, f.tlsPerConnectionKiB),
+    perNode(`server RSS per idle ws + ssh2 tunnel, no burrow code (${f.count})`, f.tunnelPerConnectionKiB),
+  ];
+}
