@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { FakeClock } from '../shared/clock.js';
 import { silentLogger } from '../shared/log.js';
-import { loadHeapTrim } from './heapTrim.js';
+import { limitMallocArenas, loadHeapTrim } from './heapTrim.js';
 import { IDLE_TRIM_MS, IdleHeapTrim } from './idleHeapTrim.js';
 
 const setup = () => {
@@ -66,5 +66,12 @@ describe('loadHeapTrim', () => {
     // Free a few MiB of C heap first so there is something to hand back.
     for (let i = 0; i < 64; i++) Buffer.alloc(64 * 1024).fill(i);
     assert.equal(typeof trim(), 'boolean');
+  });
+});
+
+describe('limitMallocArenas', () => {
+  it("sets glibc's arena limit through the native addon, and refuses a count below 1", () => {
+    assert.equal(limitMallocArenas(1), true);
+    assert.throws(() => limitMallocArenas(0), /at least 1/);
   });
 });
