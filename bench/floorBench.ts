@@ -2,15 +2,18 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { BURROW, REPO } from './lib/procs.js';
 import type { Row } from './lib/report.js';
+import type { BenchPath } from './throughputBench.js';
 
 /**
- * The floor under burrow's memory figures: the same processes built from Node, ws and
- * ssh2 alone (floorTunnelServer / floorTunnelClient), measured in the same run and the
- * same way as burrow's, so a target below the floor shows as such rather than as
- * something burrow's code could still win.
+ * The floor under burrow's figures: the same processes built from Node, ws and ssh2 alone
+ * (floorTunnelServer / floorTunnelClient), measured in the same run and the same way as
+ * burrow's, so a target below the floor shows as such rather than as something burrow's
+ * code could still win.
  */
 export interface FloorFigures {
   count: number;
+  /** Bare TLS connections are cheap and their figure small: at least this many keep V8's young-generation swings (MiB) out of it. */
+  tlsCount: number;
   /** RSS of a one-tunnel ws + ssh2 client, 1 s after its SSH session is up (as the fresh agent's). */
   agentFloorKiB: number;
   /** Server RSS per idle connection: a bare TLS socket, then a ws + ssh2 tunnel. */
@@ -105,12 +108,43 @@ async function agentFloor(): Promise<number> {
   }
 }
 
+/** The name of the relay floor's path in the table. */
+export const FLOOR_RELAY = 'floor: TLS port → wss + ssh2, bytes only';
+
+/**
+ * The relay floor in front of `originPort`, as a path for measurePath: a TLS port whose
+ * connections are piped into forwarded-tcpip channels of one ws + ssh2 tunnel, and from
+ * the client end to the origin. It is burrow's data path with Node, ws and ssh2 and none
+ * of burrow's work (HTTP heads, cookies, admission, store).
+ */
+export async function startFloorRelay(originPort: number): Promise<{ path: BenchPath; close: () => Promise<void> }> {
+  const server = forkFloor('floorTunnelServer.js', 'relay', burrowNodeFlags('server start'));
+  let client: ChildProcess | undefined;
+  const close = async () => {
+    if (client) await stopChild(client);
+    await stopChild(server);
+  };
+  try {
+    const { port, relayPort } = await ask<{ port: number; relayPort: number }>(server, 'listening');
+    client = forkFloor('floorTunnelClient.js', JSON.stringify({ port, mode: 'relay', count: 1, originPort }), burrowNodeFlags('node run'));
+    const { connected } = await ask<{ connected: number }>(client, 'up');
+    if (connected !== 1) throw new Error('floor: the relay tunnel did not come up');
+    const pids = [server.pid, client.pid].filter((p): p is number => p !== undefined);
+    return { path: { name: FLOOR_RELAY, base: `https://127.0.0.1:${relayPort}`, headers: [], pids: () => pids }, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
 /** The floor at `count` connections; `settleMs` is the wait before each server reading (5 s as measureScale's). */
-export async function measureFloor(count: number, settleMs = 5000): Promise<FloorFigures> {
+export async function measureFloor(count: number, settleMs = 5000, minTlsCount = 4000): Promise<FloorFigures> {
+  const tlsCount = Math.max(count, minTlsCount);
   return {
     count,
+    tlsCount,
     agentFloorKiB: await agentFloor(),
-    tlsPerConnectionKiB: await perConnection('tls', count, settleMs),
+    tlsPerConnectionKiB: await perConnection('tls', tlsCount, settleMs),
     tunnelPerConnectionKiB: await perConnection('tunnel', count, settleMs),
   };
 }
@@ -118,11 +152,11 @@ export async function measureFloor(count: number, settleMs = 5000): Promise<Floo
 /** Rows for the floor figures, against the targets burrow's own rows are held to. */
 export function floorRows(f: FloorFigures): Row[] {
   const agentMiB = f.agentFloorKiB / 1024;
-  const last = `last ${Math.max(1, Math.floor(f.count / 2))} of ${f.count}`;
+  const last = (n: number) => `last ${Math.max(1, Math.floor(n / 2))} of ${n}`;
   const perNode = (figure: string, kib: number): Row => ({ figure, path: 'floor', value: kib, unit: 'KiB', ratio: { against: 'target 40 KiB', value: kib / 40, target: '<=1.00', met: kib <= 40 } });
   return [
     { figure: 'agent RSS, one ws + ssh2 tunnel, no burrow code', path: 'floor', value: agentMiB, unit: 'MiB', ratio: { against: 'target 50 MiB', value: agentMiB / 50, target: '<=1.00', met: agentMiB <= 50 } },
-    perNode(`server RSS per idle TLS connection, Node only (${last})`, f.tlsPerConnectionKiB),
-    perNode(`server RSS per idle ws + ssh2 tunnel, no burrow code (${last})`, f.tunnelPerConnectionKiB),
+    perNode(`server RSS per idle TLS connection, Node only (${last(f.tlsCount)})`, f.tlsPerConnectionKiB),
+    perNode(`server RSS per idle ws + ssh2 tunnel, no burrow code (${last(f.count)})`, f.tunnelPerConnectionKiB),
   ];
 }

@@ -9,7 +9,7 @@ import { report, type Row } from './lib/report.js';
 import { measurePath, pathRows, type BenchPath, type PathFigures } from './throughputBench.js';
 import { measureSessionOpen } from './sessionOpenBench.js';
 import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
-import { floorRows, measureFloor, type FloorFigures } from './floorBench.js';
+import { FLOOR_RELAY, floorRows, measureFloor, startFloorRelay, type FloorFigures } from './floorBench.js';
 
 /**
  * `make bench`: burrow against OpenSSH on the same machine in the same run, so ratios
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const origin = start(process.execPath, [new URL('./originServer.js', import.meta.url).pathname, String(originPort)], join(dir, 'origin.log'));
   await waitForPort(originPort);
   const opts = { runs: RUNS, downloadBytes: DOWNLOAD, wrkSeconds: WRK_SECONDS };
+  // The paths held to targets (burrow's and its floor's) need their baselines in the run.
+  const hasTargets = PARTS.has('burrow') || PARTS.has('floor');
   const figures: Record<string, PathFigures> = {};
   const measure = async (p: BenchPath) => {
     log(`measuring ${p.name}`);
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     ['ssh -tt -R', undefined, true],
     [`ssh -tt -R ${GCM}`, GCM, true],
   ] as const;
-  for (const [name, cipher, interactive] of sshPaths.filter(([n]) => PARTS.has('ssh') || (PARTS.has('burrow') && n === 'ssh -tt -R'))) {
+  for (const [name, cipher, interactive] of sshPaths.filter(([n]) => PARTS.has('ssh') || (hasTargets && n === 'ssh -tt -R'))) {
     const t = await openSshReverse({ dir, sshdPort: sshd.port, key: sshd.key, originPort, ...(cipher ? { cipher } : {}), interactive });
     await measure({ name, base: `http://127.0.0.1:${t.port}`, headers: [], pids: () => [...t.pids(), ...sshdPids()] });
     await t.close();
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     [`ssh -N -R in stunnel ${GCM}`, false],
     [`ssh -tt -R in stunnel ${GCM}`, true],
   ] as const;
-  for (const [name, interactive] of stunnelPaths.filter(([, tt]) => PARTS.has('stunnel') || (PARTS.has('burrow') && !tt))) {
+  for (const [name, interactive] of stunnelPaths.filter(([, tt]) => PARTS.has('stunnel') || (hasTargets && !tt))) {
     const t = await openSshReverse({ dir, sshdPort: sshd.port, key: sshd.key, originPort, cipher: GCM, interactive, viaPort: stunnel.clientPort });
     await measure({ name, base: `http://127.0.0.1:${t.port}`, headers: [], pids: () => [...t.pids(), ...sshdPids(), ...stunnel.pids] });
     await t.close();
@@ -100,7 +102,13 @@ async function main(): Promise<void> {
 
   let floor: FloorFigures | undefined;
   if (PARTS.has('floor')) {
-    log('measuring the floor: Node, ws and ssh2 without burrow');
+    const relay = await startFloorRelay(originPort);
+    try {
+      await measure(relay.path);
+    } finally {
+      await relay.close();
+    }
+    log('measuring the memory floor: Node, ws and ssh2 without burrow');
     floor = await measureFloor(NODES[NODES.length - 1] ?? 1000);
   }
 
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
   const ttFig = figures['ssh -tt -R'];
   const rows: Row[] = [];
   for (const [name, f] of Object.entries(figures)) {
-    rows.push(...pathRows(name, f, { ...(name === 'direct' ? {} : { stunnel: stunnelFig, tt: ttFig }), targets: name === 'burrow session' }));
+    rows.push(...pathRows(name, f, { ...(name === 'direct' ? {} : { stunnel: stunnelFig, tt: ttFig }), targets: name === 'burrow session' || name === FLOOR_RELAY }));
   }
   if (open) rows.push({ figure: 'session open → first byte p50', path: 'burrow', value: open.median, unit: `ms (p99 ${open.p99.toFixed(1)} ms)`, spread: `${open.min.toFixed(1)}–${open.max.toFixed(1)} (n=${open.n})`, ratio: { against: 'target 15 ms', value: open.median / 15, target: '<=1.00', met: open.median <= 15 } });
   if (freshAgentRss !== undefined) rows.push({ figure: 'fresh agent RSS', path: 'burrow', value: freshAgentRss / 1024, unit: 'MiB', ratio: { against: 'target 50 MiB', value: freshAgentRss / 1024 / 50, target: '<=1.00', met: freshAgentRss / 1024 <= 50 } });

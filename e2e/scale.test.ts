@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Fleet } from '../bench/lib/fleet.js';
 import { healthz, startBurrowServer } from '../bench/lib/burrowStack.js';
-import { measureFloor } from '../bench/floorBench.js';
+import http from 'node:http';
+import https from 'node:https';
+import { measureFloor, startFloorRelay } from '../bench/floorBench.js';
 
 const NODES = 200;
 
@@ -39,8 +41,25 @@ describe(`${NODES} idle nodes on one server`, () => {
 // The bench's floor (the same tunnels from Node, ws and ssh2 alone) must keep working, or
 // `make bench` would stop showing which targets lie below it.
 describe('the bench floor', () => {
+  it('relays a request from its TLS port through its tunnel to the origin', async (t) => {
+    const origin = http.createServer((_req, res) => res.end('from the origin'));
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    t.after(() => origin.close());
+    const relay = await startFloorRelay((origin.address() as { port: number }).port);
+    t.after(relay.close);
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get(`${relay.path.base}/1k`, { rejectUnauthorized: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    assert.equal(body, 'from the origin');
+  });
+
   it('brings up every bare TLS connection and every ws + ssh2 tunnel it measures', async () => {
-    const floor = await measureFloor(40, 200);
+    const floor = await measureFloor(40, 200, 40);
     assert.ok(floor.agentFloorKiB > 10 * 1024, `a Node process holding a tunnel has more than 10 MiB resident (${floor.agentFloorKiB} KiB)`);
     assert.ok(Number.isFinite(floor.tlsPerConnectionKiB) && Number.isFinite(floor.tunnelPerConnectionKiB));
   });
