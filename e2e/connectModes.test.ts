@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { runBurrow as burrow, burrowJson } from './harness/burrowCli.js';
+import { burrowBin } from './harness/paths.js';
 import { ModesStack } from './harness/modesStack.js';
 import { waitUntil } from './harness/waitFor.js';
 
@@ -23,6 +25,18 @@ describe('connect modes (real server and agent)', () => {
   });
   after(async () => {
     await stack?.close();
+  });
+
+  it('burrow node status piped into a reader that stops early ends quietly, as a Unix tool does', async () => {
+    const home = await stack.enrollNode('piped');
+    // `true` exits without reading, so every write of burrow's finds the pipe closed.
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile('bash', ['-c', 'set -o pipefail; "$0" node status --home "$1" | true', burrowBin, home], (err, _out, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stderr });
+      });
+    });
+    assert.equal(r.stderr, '', 'nothing on stderr, no stack trace');
+    assert.equal(r.code, 141, 'the status of a tool stopped by SIGPIPE');
   });
 
   it('an on-demand node with a compressed schedule connects only inside its window', async () => {
