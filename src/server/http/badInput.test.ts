@@ -61,6 +61,15 @@ describe('bad input gets a 4xx in the error shape', () => {
     assert.ok(r.code);
   });
 
+  it('refuses a query number that is not one (?limit=abc) with 400 VALIDATION instead of reading it as the default', async () => {
+    assert.deepEqual(await raw(world, 'GET', '/v1/audit?limit=abc'), { status: 400, code: 'VALIDATION' });
+    assert.deepEqual(await raw(world, 'GET', '/v1/audit?limit=0'), { status: 400, code: 'VALIDATION' });
+    assert.deepEqual(await raw(world, 'GET', '/v1/audit?before=-3'), { status: 400, code: 'VALIDATION' });
+    assert.deepEqual(await raw(world, 'GET', '/v1/audit?limit=1&limit=2'), { status: 400, code: 'VALIDATION' });
+    assert.deepEqual(await raw(world, 'GET', '/v1/audit?limit=5'), { status: 200 });
+    assert.deepEqual(await raw(world, 'GET', '/v1/audit?limit=999999'), { status: 200 }, 'a large limit is clamped, not refused');
+  });
+
   it('throttles /v1/enroll per source address after a few failures', async () => {
     const codes: string[] = [];
     for (let i = 0; i < 8; i++) codes.push((await raw(world, 'POST', '/v1/enroll', JSON.stringify({ token: `bre_x${i}.y`, name: 'n', publicKey: 'k' }))).code ?? '');

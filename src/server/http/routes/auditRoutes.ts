@@ -3,8 +3,8 @@ import { BurrowError } from '../../../shared/errors.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 import { accessOf } from '../accessOf.js';
+import { queryNumber } from '../queryNumber.js';
 
-const num = (v: unknown): number | undefined => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const time = (v: unknown): number | undefined => {
   if (typeof v !== 'string' || v === '') return undefined;
@@ -47,8 +47,8 @@ async function filterOf(d: ApiDeps, ctx: ApiContext, maxLimit: number): Promise<
     target: str(q.target) ?? str(q.node),
     since: time(q.since),
     until: time(q.until),
-    limit: Math.min(num(q.limit) ?? 100, maxLimit),
-    beforeSeq: num(q.before),
+    limit: queryNumber(q, 'limit', { min: 1, max: maxLimit }) ?? 100,
+    beforeSeq: queryNumber(q, 'before'),
     ...(a.isRootAdmin() ? {} : { groupIds: a.groups('admin') }),
   };
 }

@@ -9,6 +9,7 @@ import { listNodeStatus, setProposedMode } from '../../store/nodeStatusStore.js'
 import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
 import { readJson } from '../body.js';
+import { queryNumber } from '../queryNumber.js';
 import { nodeParam, nodeView } from './nodeRoutes.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -39,7 +40,7 @@ export function nodeStatusRoutes(d: ApiDeps): RouteDef[] {
       permission: 'read',
       handler: async (ctx) => {
         const node = await nodeOf(d, ctx, 'viewer');
-        const limit = Math.min(Math.max(Number(ctx.query.limit ?? 20) || 20, 1), 1000);
+        const limit = queryNumber(ctx.query, 'limit', { min: 1, max: 1000 }) ?? 20;
         const rows = await listNodeStatus(d.db, node.id, limit);
         const view = nodeView(d, node);
         const history = rows.map((r) => ({ ...r.report, at: iso(r.at) }));
