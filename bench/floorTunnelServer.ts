@@ -5,6 +5,7 @@ import ssh2 from 'ssh2';
 import type { Connection } from 'ssh2';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { selfSignedCertificate } from '../src/server/tlsCertificate.js';
+import { generateEd25519 } from '../src/shared/sshKeys.js';
 
 /**
  * The server half of the floor under burrow's figures: the same tunnel from Node, ws and
@@ -23,7 +24,7 @@ const held: unknown[] = [];
 let connections = 0;
 let forwarded: { client: Connection; bind: string; port: number } | undefined;
 
-const ssh = new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private], keepaliveInterval: 7_000, ident: 'burrow' }, (client) => {
+const ssh = new ssh2.Server({ hostKeys: [generateEd25519().private], keepaliveInterval: 7_000, ident: 'burrow' }, (client) => {
   client.on('authentication', (ctx) => ctx.accept());
   client.on('request', (accept, reject, name, info) => {
     if (name !== 'tcpip-forward') return reject?.();
