@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
 import { generateEd25519 } from '../shared/sshKeys.js';
 import { BurrowError } from '../shared/errors.js';
 import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
@@ -38,6 +39,16 @@ export interface ServerInitResult {
   config: ServerConfig;
 }
 
+/** An address to sign in with: name@host, no spaces (a host without a dot, as admin@localhost, is fine). */
+const EMAIL = /^[^\s@]{1,64}@[^\s@.][^\s@]{0,188}$/;
+
+/** `value` checked against `schema`, or a VALIDATION error that names the option it came from. */
+function checked<T>(option: string, schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new BurrowError('VALIDATION', `${option}: ${r.error.issues[0]?.message ?? 'invalid'}.`);
+  return r.data;
+}
+
 /**
  * Creates a server home: config, store with the root group and first admin, secret key,
  * TLS certificate and SSH host key. Refuses to touch a home that already has a server.
@@ -46,12 +57,17 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   const paths = serverPaths(o.home);
   if (await exists(paths.config)) throw new BurrowError('ALREADY_INITIALIZED', `${o.home} already holds a burrow server; use another --home.`);
   if (o.adminPassword !== undefined) checkPasswordStrength(o.adminPassword);
-  const [host, port] = [o.listen.slice(0, o.listen.lastIndexOf(':')), o.listen.slice(o.listen.lastIndexOf(':') + 1)];
+  if (!EMAIL.test(o.adminEmail)) throw new BurrowError('VALIDATION', `--admin-email: "${o.adminEmail}" is not an email address (name@host).`);
+  const listen = checked('--listen', serverConfigSchema.shape.listen, o.listen);
+  const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), listen.slice(listen.lastIndexOf(':') + 1)];
   const publicUrl = o.publicUrl ?? `https://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
+  if (!/^https:\/\/[^/?#\s]+\/?$/.test(publicUrl) || !URL.canParse(publicUrl)) {
+    throw new BurrowError('VALIDATION', `--public-url: "${publicUrl}" is not a URL like https://burrow.example.com or https://203.0.113.7:8443.`);
+  }
   // Session ports open on the interface the server listens on: a server kept on loopback
   // must not expose its session ports to the network.
   const sessionHost = host === '' ? '0.0.0.0' : host.replace(/^\[(.*)\]$/, '$1');
-  const config = serverConfigSchema.parse({ listen: o.listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost });
+  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost });
   await ensureHome(o.home);
 
   const { hostname } = new URL(publicUrl);

@@ -3,7 +3,10 @@ import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
 export type { OnDemandSchedule } from './protocol.js';
 
-const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT');
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:8443')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535');
 
 /** A local account name as useradd allows it. */
 export const localUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name is lowercase letters, digits, _ and -');

@@ -1,0 +1,44 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initServer, type ServerInitOptions } from './serverInit.js';
+import { BurrowError } from '../shared/errors.js';
+
+const base = (home: string): ServerInitOptions => ({ home, listen: '127.0.0.1:8443', sessionPorts: [40000, 40100], adminEmail: 'admin@localhost' });
+
+describe('burrow server init refuses bad options before it writes anything', () => {
+  const cases: [string, Partial<ServerInitOptions>, RegExp][] = [
+    ['a listen address without a port', { listen: 'nonsense' }, /^--listen: expected HOST:PORT/],
+    ['a listen port above 65535', { listen: '0.0.0.0:99999' }, /^--listen: the port must be at most 65535/],
+    ['a public URL that is not one', { publicUrl: 'notaurl' }, /^--public-url: "notaurl" is not a URL/],
+    ['a plain-http public URL', { publicUrl: 'http://burrow.example.com' }, /^--public-url: /],
+    ['a public URL with a path', { publicUrl: 'https://example.com/burrow' }, /^--public-url: /],
+    ['an admin email without @', { adminEmail: 'notanemail' }, /^--admin-email: "notanemail" is not an email address/],
+    ['an admin email with a space', { adminEmail: 'ad min@example.com' }, /^--admin-email: /],
+  ];
+  for (const [what, change, message] of cases) {
+    it(`refuses ${what} with a VALIDATION error naming the option, and leaves the home empty`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'burrow-init-'));
+      try {
+        const home = join(dir, 'home');
+        await assert.rejects(initServer({ ...base(home), ...change }), (err: unknown) => err instanceof BurrowError && err.code === 'VALIDATION' && message.test(err.message));
+        assert.deepEqual(await readdir(dir), [], 'no home was created');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('takes the default admin@localhost and an IPv6 listen address', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'burrow-init-'));
+    try {
+      const r = await initServer({ ...base(join(dir, 'home')), listen: '[::1]:8443' });
+      assert.equal(r.url, 'https://[::1]:8443');
+      assert.equal(r.adminEmail, 'admin@localhost');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
