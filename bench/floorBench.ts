@@ -33,6 +33,8 @@ export function burrowNodeFlags(command: 'server start' | 'node run'): string[] 
   return flags.split(' ').filter(Boolean);
 }
 
+type FloorMode = 'tls' | 'tunnel' | 'relay';
+
 function forkFloor(file: string, arg: string, execArgv: string[]): ChildProcess {
   return fork(`${REPO}dist/bench/${file}`, [arg], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
 }
@@ -59,6 +61,53 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** One floor server (run with the server's V8 flags) and the client processes connected to it. */
+class FloorProcesses {
+  private readonly clients: ChildProcess[] = [];
+
+  private constructor(
+    private readonly mode: FloorMode,
+    private readonly server: ChildProcess,
+    private readonly port: number,
+    /** The TLS port standing for a session port (`relay` mode only). */
+    readonly relayPort: number,
+  ) {}
+
+  static async start(mode: FloorMode): Promise<FloorProcesses> {
+    const server = forkFloor('floorTunnelServer.js', mode, burrowNodeFlags('server start'));
+    try {
+      const { port, relayPort } = await ask<{ port: number; relayPort: number }>(server, 'listening');
+      return new FloorProcesses(mode, server, port, relayPort);
+    } catch (err) {
+      await stopChild(server);
+      throw err;
+    }
+  }
+
+  /** Starts a client process holding `count` connections; throws unless all came up. */
+  async connect(count: number, execArgv: string[], originPort?: number): Promise<ChildProcess> {
+    const client = forkFloor('floorTunnelClient.js', JSON.stringify({ port: this.port, mode: this.mode, count, originPort }), execArgv);
+    this.clients.push(client);
+    const { connected } = await ask<{ connected: number }>(client, 'up');
+    if (connected !== count) throw new Error(`floor: only ${connected} of ${count} ${this.mode} connections came up`);
+    return client;
+  }
+
+  /** The RSS of the server, or of one of its clients. */
+  async rssKiB(child: ChildProcess = this.server): Promise<number> {
+    return (await ask<{ rssKiB: number }>(child, 'rss', 'rss')).rssKiB;
+  }
+
+  pids(): number[] {
+    return [this.server, ...this.clients].map((c) => c.pid).filter((p): p is number => p !== undefined);
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) await stopChild(client);
+    await stopChild(this.server);
+  }
+}
+
 /**
  * Server RSS per idle connection of one mode, at `count` connections: what the second
  * half of them added. The first half is the warm-up: a fresh Node process grows its heaps
@@ -67,44 +116,32 @@ async function stopChild(child: ChildProcess): Promise<void> {
  * its first reading.
  */
 async function perConnection(mode: 'tls' | 'tunnel', count: number, settleMs: number): Promise<number> {
-  const server = forkFloor('floorTunnelServer.js', mode, burrowNodeFlags('server start'));
-  const clients: ChildProcess[] = [];
+  const floor = await FloorProcesses.start(mode);
   const half = Math.max(1, Math.floor(count / 2));
   const connectHalf = async () => {
-    const client = forkFloor('floorTunnelClient.js', JSON.stringify({ port, mode, count: half }), ['--max-old-space-size=4096']);
-    clients.push(client);
-    const { connected } = await ask<{ connected: number }>(client, 'up');
-    if (connected !== half) throw new Error(`floor: only ${connected} of ${half} ${mode} connections came up`);
+    await floor.connect(half, ['--max-old-space-size=4096']);
     // Let keepalives and allocation settle before reading memory, as measureScale does.
     await sleep(settleMs);
-    return (await ask<{ rssKiB: number }>(server, 'rss', 'rss')).rssKiB;
+    return floor.rssKiB();
   };
-  let port = 0;
   try {
-    port = (await ask<{ port: number }>(server, 'listening')).port;
     const before = await connectHalf();
     const after = await connectHalf();
     return (after - before) / half;
   } finally {
-    for (const client of clients) await stopChild(client);
-    await stopChild(server);
+    await floor.close();
   }
 }
 
 /** RSS of a client holding one tunnel, read as the fresh agent's is. */
 async function agentFloor(): Promise<number> {
-  const server = forkFloor('floorTunnelServer.js', 'tunnel', burrowNodeFlags('server start'));
-  let client: ChildProcess | undefined;
+  const floor = await FloorProcesses.start('tunnel');
   try {
-    const { port } = await ask<{ port: number }>(server, 'listening');
-    client = forkFloor('floorTunnelClient.js', JSON.stringify({ port, mode: 'tunnel', count: 1 }), burrowNodeFlags('node run'));
-    const { connected } = await ask<{ connected: number }>(client, 'up');
-    if (connected !== 1) throw new Error('floor: the one-tunnel client did not come up');
+    const client = await floor.connect(1, burrowNodeFlags('node run'));
     await sleep(1000);
-    return (await ask<{ rssKiB: number }>(client, 'rss', 'rss')).rssKiB;
+    return await floor.rssKiB(client);
   } finally {
-    if (client) await stopChild(client);
-    await stopChild(server);
+    await floor.close();
   }
 }
 
@@ -118,23 +155,15 @@ export const FLOOR_RELAY = 'floor: TLS port → wss + ssh2, bytes only';
  * of burrow's work (HTTP heads, cookies, admission, store).
  */
 export async function startFloorRelay(originPort: number): Promise<{ path: BenchPath; close: () => Promise<void> }> {
-  const server = forkFloor('floorTunnelServer.js', 'relay', burrowNodeFlags('server start'));
-  let client: ChildProcess | undefined;
-  const close = async () => {
-    if (client) await stopChild(client);
-    await stopChild(server);
-  };
+  const floor = await FloorProcesses.start('relay');
   try {
-    const { port, relayPort } = await ask<{ port: number; relayPort: number }>(server, 'listening');
-    client = forkFloor('floorTunnelClient.js', JSON.stringify({ port, mode: 'relay', count: 1, originPort }), burrowNodeFlags('node run'));
-    const { connected } = await ask<{ connected: number }>(client, 'up');
-    if (connected !== 1) throw new Error('floor: the relay tunnel did not come up');
-    const pids = [server.pid, client.pid].filter((p): p is number => p !== undefined);
-    return { path: { name: FLOOR_RELAY, base: `https://127.0.0.1:${relayPort}`, headers: [], pids: () => pids }, close };
+    await floor.connect(1, burrowNodeFlags('node run'), originPort);
   } catch (err) {
-    await close();
+    await floor.close();
     throw err;
   }
+  const pids = floor.pids();
+  return { path: { name: FLOOR_RELAY, base: `https://127.0.0.1:${floor.relayPort}`, headers: [], pids: () => pids }, close: () => floor.close() };
 }
 
 /** The floor at `count` connections; `settleMs` is the wait before each server reading (5 s as measureScale's). */

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { portRangeSchema } from '../shared/config.js';
-import { BurrowError } from '../shared/errors.js';
+import { optionValue, portRangeSchema } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
 import { printJson } from './cliOutput.js';
@@ -36,15 +35,14 @@ export function registerServerCommands(program: Command): void {
     .option('--session-ports <from-to>', 'port range for WebUI sessions', '40000-65000')
     .option('--json', 'print the result as JSON')
     .action(async (o: InitOpts) => {
-      const range = portRangeSchema.safeParse(o.sessionPorts);
-      if (!range.success) throw new BurrowError('VALIDATION', `--session-ports: ${range.error.issues[0]?.message ?? 'invalid'}.`);
+      const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
       const home = resolveHome(o.home, process.env);
       const { initServer } = await import('../server/serverInit.js');
       const r = await initServer({
         home,
         listen: o.listen,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
-        sessionPorts: range.data,
+        sessionPorts,
         adminEmail: o.adminEmail,
         ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),
       });

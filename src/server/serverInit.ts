@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
 import { generateEd25519 } from '../shared/sshKeys.js';
 import { BurrowError } from '../shared/errors.js';
 import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { newId } from '../shared/secrets.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { serverConfigSchema, type ServerConfig } from '../shared/config.js';
+import { optionValue, serverConfigSchema, type ServerConfig } from '../shared/config.js';
 import { checkPasswordStrength, hashPassword } from './auth/password.js';
 import { newTotpSecret, totpUri } from './auth/totp.js';
 import { appendAudit } from './store/auditStore.js';
@@ -42,13 +41,6 @@ export interface ServerInitResult {
 /** An address to sign in with: name@host, no spaces (a host without a dot, as admin@localhost, is fine). */
 const EMAIL = /^[^\s@]{1,64}@[^\s@.][^\s@]{0,188}$/;
 
-/** `value` checked against `schema`, or a VALIDATION error that names the option it came from. */
-function checked<T>(option: string, schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new BurrowError('VALIDATION', `${option}: ${r.error.issues[0]?.message ?? 'invalid'}.`);
-  return r.data;
-}
-
 /**
  * Creates a server home: config, store with the root group and first admin, secret key,
  * TLS certificate and SSH host key. Refuses to touch a home that already has a server.
@@ -58,7 +50,7 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   if (await exists(paths.config)) throw new BurrowError('ALREADY_INITIALIZED', `${o.home} already holds a burrow server; use another --home.`);
   if (o.adminPassword !== undefined) checkPasswordStrength(o.adminPassword);
   if (!EMAIL.test(o.adminEmail)) throw new BurrowError('VALIDATION', `--admin-email: "${o.adminEmail}" is not an email address (name@host).`);
-  const listen = checked('--listen', serverConfigSchema.shape.listen, o.listen);
+  const listen = optionValue('--listen', serverConfigSchema.shape.listen, o.listen);
   const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), listen.slice(listen.lastIndexOf(':') + 1)];
   const publicUrl = o.publicUrl ?? `https://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
   if (!/^https:\/\/[^/?#\s]+\/?$/.test(publicUrl) || !URL.canParse(publicUrl)) {

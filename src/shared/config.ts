@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BurrowError } from './errors.js';
 import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
 export type { OnDemandSchedule } from './protocol.js';
@@ -10,6 +11,13 @@ const hostPort = z
 
 /** A local account name as useradd allows it. */
 export const localUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name is lowercase letters, digits, _ and -');
+
+/** `value` checked against `schema`, or a VALIDATION error naming the option it came from ("--listen: expected HOST:PORT…"). */
+export function optionValue<T>(option: string, schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new BurrowError('VALIDATION', `${option}: ${r.error.issues[0]?.message ?? 'invalid'}.`);
+  return r.data;
+}
 
 /** A port range "40000-65000". */
 export const portRangeSchema = z
