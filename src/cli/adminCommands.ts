@@ -14,6 +14,7 @@ import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
 import { registerAdminSessionRequestCommands } from './adminSessionRequestCommands.js';
 import { resolveHome } from './homeDir.js';
 import { ask, readSecretFile } from './prompt.js';
+import { explainUntrustedServer } from './untrustedServer.js';
 
 
 /** `burrow admin …`: everything staff do, through the REST API. */
@@ -45,6 +46,8 @@ export function registerAdminCommands(program: Command): void {
         method: 'POST',
         body: { email: o.email, password, ...second },
         ...(pin ? { pin } : {}),
+      }).catch((err: unknown) => {
+        throw explainUntrustedServer(err, server);
       });
       await saveCredentials(home, { server, email: o.email, token: r.token, ...(pin ? { pin } : {}) });
       process.stdout.write(`Logged in to ${server} as ${o.email}.\n`);

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { BurrowError } from '../shared/errors.js';
+import { pinOfPem } from '../shared/tlsPin.js';
 import { optionValue, portRangeSchema } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
@@ -66,6 +69,20 @@ export function registerServerCommands(program: Command): void {
           '',
         ].join('\n'),
       );
+    });
+
+  server
+    .command('fingerprint')
+    .description("print the pin of the server's TLS certificate (sha256/…), for admin login --fingerprint")
+    .option('--home <dir>', 'server state directory (env BURROW_HOME)')
+    .action(async (o: { home?: string }) => {
+      const home = resolveHome(o.home, process.env);
+      const { serverPaths } = await import('../server/serverHome.js');
+      const cert = await readFile(serverPaths(home).tlsCert, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new BurrowError('NOT_INITIALIZED', `${home} holds no burrow server (no TLS certificate); run "burrow server init" first.`);
+        throw err;
+      });
+      process.stdout.write(`${pinOfPem(cert)}\n`);
     });
 
   server

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateEd25519 } from '../shared/sshKeys.js';
 import { BurrowError } from '../shared/errors.js';
+import { isEmail } from '../shared/email.js';
 import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { newId } from '../shared/secrets.js';
@@ -38,9 +39,6 @@ export interface ServerInitResult {
   config: ServerConfig;
 }
 
-/** An address to sign in with: name@host, no spaces (a host without a dot, as admin@localhost, is fine). */
-const EMAIL = /^[^\s@]{1,64}@[^\s@.][^\s@]{0,188}$/;
-
 /**
  * Creates a server home: config, store with the root group and first admin, secret key,
  * TLS certificate and SSH host key. Refuses to touch a home that already has a server.
@@ -49,7 +47,7 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   const paths = serverPaths(o.home);
   if (await exists(paths.config)) throw new BurrowError('ALREADY_INITIALIZED', `${o.home} already holds a burrow server; use another --home.`);
   if (o.adminPassword !== undefined) checkPasswordStrength(o.adminPassword);
-  if (!EMAIL.test(o.adminEmail)) throw new BurrowError('VALIDATION', `--admin-email: "${o.adminEmail}" is not an email address (name@host).`);
+  if (!isEmail(o.adminEmail)) throw new BurrowError('VALIDATION', `--admin-email: "${o.adminEmail}" is not an email address (name@host).`);
   const listen = optionValue('--listen', serverConfigSchema.shape.listen, o.listen);
   const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), listen.slice(listen.lastIndexOf(':') + 1)];
   const publicUrl = o.publicUrl ?? `https://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;

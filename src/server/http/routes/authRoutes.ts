@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailSchema } from '../../../shared/email.js';
 import { BurrowError } from '../../../shared/errors.js';
 import { checkPassword, checkSecondFactor, issueLoginToken, mustEnrollTotp } from '../../auth/login.js';
 import { beginTotpEnrollment, confirmTotpEnrollment } from '../../auth/totpEnrollment.js';
@@ -12,9 +13,8 @@ import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type RouteDef } from '../apiContext.js';
 import { rotateCsrf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
 
-const email = z.string().trim().email().max(254);
 const loginSchema = z.object({
-  email,
+  email: emailSchema,
   password: z.string().min(1).max(1024),
   totp: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits').optional(),
   recoveryCode: z.string().min(10).max(40).optional(),

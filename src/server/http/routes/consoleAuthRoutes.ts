@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailSchema } from '../../../shared/email.js';
 import type { Context } from 'koa';
 import { BurrowError } from '../../../shared/errors.js';
 import { newSecretToken, sha256Hex } from '../../../shared/secrets.js';
@@ -12,7 +13,7 @@ import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { RouteDef } from '../apiContext.js';
 
-const passwordStep = z.object({ email: z.string().trim().email().max(254), password: z.string().min(1).max(1024) });
+const passwordStep = z.object({ email: emailSchema, password: z.string().min(1).max(1024) });
 const totpStep = z.object({
   totp: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits').optional(),
   recoveryCode: z.string().min(10).max(40).optional(),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { emailSchema } from '../../../shared/email.js';
 import { BurrowError } from '../../../shared/errors.js';
 import { newId } from '../../../shared/secrets.js';
 import { roleAtLeast, roleOn } from '../../auth/access.js';
@@ -13,7 +14,7 @@ import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 
 const role = z.enum(['admin', 'operator', 'viewer']);
-const createSchema = z.object({ email: z.string().trim().email().max(254), password: z.string().max(1024).optional(), role, group: z.string().min(1).max(100) });
+const createSchema = z.object({ email: emailSchema, password: z.string().max(1024).optional(), role, group: z.string().min(1).max(100) });
 const grantSchema = z.object({ role, group: z.string().min(1).max(100) });
 
 async function userParam(d: ApiDeps, ctx: ApiContext): Promise<UserRecord> {
