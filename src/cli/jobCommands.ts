@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { createHash, createPrivateKey, sign } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, sign } from 'node:crypto';
 import { basename } from 'node:path';
 import { BurrowError } from '../shared/errors.js';
 import { parseDuration } from '../shared/duration.js';
 import { printJson } from './cliOutput.js';
+import { readInputFile, readSigningKey } from './inputFiles.js';
 import { client, homeOption, show, type HomeOpt } from './adminShared.js';
 import { shellJoin } from './sshCommand.js';
 
@@ -64,11 +64,20 @@ async function submit(o: TargetOpts, what: Record<string, unknown>): Promise<voi
   }
 }
 
+/** Each line of `text` behind `prefix`, every one ended by a newline ('' for no text). */
+export function prefixLines(text: string, prefix: string): string {
+  if (text === '') return '';
+  const lines = text.split('\n');
+  // A final newline ends the last line; it does not start another.
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((l) => `${prefix}${l}\n`).join('');
+}
+
 function printTargets(view: JobView): void {
   for (const t of view.targets ?? []) {
     process.stdout.write(`${t.name ?? t.nodeId}: ${t.status}${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''}${t.error ? ` - ${t.error}` : ''}\n`);
-    if (t.stdout) process.stdout.write(t.stdout.replace(/^/gm, '  | '));
-    if (t.stderr) process.stdout.write(t.stderr.replace(/^/gm, '  ! '));
+    process.stdout.write(prefixLines(t.stdout, '  | '));
+    process.stdout.write(prefixLines(t.stderr, '  ! '));
   }
 }
 
@@ -82,15 +91,15 @@ export function registerJobCommands(admin: Command): void {
     .option('--mode <octal>', 'file mode', '0644')
     .action(async (file: string, o: TargetOpts & { to: string; mode: string }) => {
       if (!/^[0-7]{3,4}$/.test(o.mode)) throw new BurrowError('VALIDATION', '--mode is an octal mode such as 0644.');
-      await submit(o, { push: { path: o.to, mode: parseInt(o.mode, 8), content: (await readFile(file)).toString('base64') } });
+      await submit(o, { push: { path: o.to, mode: parseInt(o.mode, 8), content: (await readInputFile(file, 'the file')).toString('base64') } });
     });
   targeted(job.command('update <file>').description('send a software update: the node checks its SHA-256 (and signature) before running the install command'))
     .requiredOption('--install <command>', 'the install command; the file is in $BURROW_UPDATE_FILE')
     .option('--sha256 <hex>', "the file's published SHA-256 (default: computed from the file here)")
     .option('--sign <keyfile>', 'sign the file with this ed25519 private key (PEM)')
     .action(async (file: string, o: TargetOpts & { install: string; sha256?: string; sign?: string }) => {
-      const content = await readFile(file);
-      const signature = o.sign ? sign(null, content, createPrivateKey(await readFile(o.sign, 'utf8'))).toString('base64') : undefined;
+      const content = await readInputFile(file, 'the update');
+      const signature = o.sign ? sign(null, content, await readSigningKey(o.sign)).toString('base64') : undefined;
       const sha256 = (o.sha256 ?? createHash('sha256').update(content).digest('hex')).toLowerCase();
       await submit(o, { update: { fileName: basename(file), content: content.toString('base64'), sha256, install: o.install, ...(signature ? { signature } : {}) } });
     });

@@ -24,7 +24,10 @@ export interface HttpSessionProxyDeps extends SessionListenerDeps {
 /** How long a browser connection may sit idle between requests, as Node's own HTTP server. */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-const FORBIDDEN_PAGE = '<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This session port is not yours.</p>\n';
+/** What `burrow admin session open` or the console's "Open WebUI" gives: a new link. */
+const NEW_LINK = '<p>For a new link, open a new session: <code>burrow admin session open NODE</code>, or "Open WebUI" on the node\'s page in the console.</p>';
+const FORBIDDEN_PAGE = `<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This session port admits only the browser that opened its link, from the address the session was opened for.</p>${NEW_LINK}\n`;
+const USED_LINK_PAGE = `<!doctype html><title>403 Link already used</title><h1>This session link was already used</h1><p>A session link works once, in the first browser that opens it; that browser keeps the session.</p>${NEW_LINK}\n`;
 
 /**
  * The HTTPS listener of an `http` session: admits only its browser (source address plus
@@ -88,7 +91,7 @@ export class HttpSessionProxy implements SessionListener {
       return { kind: 'answer', close: false, answer: { status: 303, headers: { location: a.location, 'set-cookie': a.setCookie, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '' } };
     }
     this.deps.onDenied(ip, a.reason);
-    return { kind: 'answer', close: true, answer: { status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: FORBIDDEN_PAGE } };
+    return { kind: 'answer', close: true, answer: { status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: a.linkUsed ? USED_LINK_PAGE : FORBIDDEN_PAGE } };
   }
 
   /** Stops listening and cuts every connection; resolves when the port is free. */

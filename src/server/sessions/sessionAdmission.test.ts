@@ -17,6 +17,16 @@ describe('SessionAdmission', () => {
     assert.equal(a.check({ ip, url: '/?burrow_token=tok', cookie: undefined }).kind, 'deny', 'the token is spent');
   });
 
+  it('tells a second use of the link apart from a stranger, so the page can say how to get a new link', () => {
+    const a = new SessionAdmission('ses_1', ip, 'tok');
+    assert.equal(a.check({ ip, url: '/?burrow_token=nope', cookie: undefined }).kind, 'deny');
+    assert.equal(a.check({ ip, url: '/', cookie: undefined }).kind, 'deny');
+    const stranger = a.check({ ip, url: '/?burrow_token=nope', cookie: undefined });
+    assert.equal(stranger.kind === 'deny' && stranger.linkUsed, undefined);
+    assert.equal(a.check({ ip, url: '/?burrow_token=tok', cookie: undefined }).kind, 'exchange');
+    assert.deepEqual(a.check({ ip, url: '/?burrow_token=tok', cookie: undefined }), { kind: 'deny', reason: 'token already used', linkUsed: true });
+  });
+
   it('refuses another address, a wrong token, and a forged cookie', () => {
     const a = new SessionAdmission('ses_1', ip, 'tok');
     assert.deepEqual(a.check({ ip: '127.0.0.2', url: '/?burrow_token=tok', cookie: undefined }), { kind: 'deny', reason: 'source address not allowed' });

@@ -12,7 +12,8 @@ export type Admission =
   | { kind: 'pass' }
   /** The token was good: set this cookie and send the browser to `location` (token removed). */
   | { kind: 'exchange'; setCookie: string; location: string }
-  | { kind: 'deny'; reason: string };
+  /** `linkUsed`: the request carries the session's link after its one use (a second browser, a reopened link). */
+  | { kind: 'deny'; reason: string; linkUsed?: true };
 
 /** The parts of a request admission looks at. */
 export interface AdmissionRequest {
@@ -56,9 +57,12 @@ export class SessionAdmission {
     }
     const { token, rest } = takeToken(req.url);
     if (token === undefined) return { kind: 'deny', reason: cookie === undefined ? 'no session cookie' : 'wrong session cookie' };
-    if (this.tokenHash === null || !constantTimeEqual(sha256Hex(token), this.tokenHash)) {
-      return { kind: 'deny', reason: 'token invalid or already used' };
+    if (this.tokenHash === null) {
+      // The token cannot be compared any more, so any token now is taken for the spent
+      // link: a wrong one learns nothing it could use.
+      return { kind: 'deny', reason: 'token already used', linkUsed: true };
     }
+    if (!constantTimeEqual(sha256Hex(token), this.tokenHash)) return { kind: 'deny', reason: 'token invalid' };
     this.tokenHash = null;
     const value = secret();
     this.cookieHash = sha256Hex(value);

@@ -82,7 +82,8 @@ export function groupRoutes(d: ApiDeps): RouteDef[] {
         await d.db.transaction(async (tx) => {
           const c = await groupContents(tx, group.id);
           if (c.groups + c.nodes + c.grants + c.tokens > 0) {
-            throw new BurrowError('CONFLICT', `Group ${group.name} is not empty (${c.groups} groups, ${c.nodes} nodes, ${c.grants} roles, ${c.tokens} enrollment tokens).`);
+            const held = [count(c.groups, 'subgroup'), count(c.nodes, 'node'), count(c.grants, 'role'), count(c.tokens, 'enrollment token')].filter((x) => x !== '');
+            throw new BurrowError('CONFLICT', `Group ${group.name} is not empty: it holds ${held.join(', ')}; move or delete them first.`);
           }
           await deleteGroup(tx, group.id);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'group.delete', target: group.id, result: 'ok', groupId: group.parentId, detail: { name: group.name } }, now);
@@ -91,4 +92,9 @@ export function groupRoutes(d: ApiDeps): RouteDef[] {
       },
     },
   ];
+}
+
+/** "1 node", "2 nodes", or '' for none. */
+function count(n: number, noun: string): string {
+  return n === 0 ? '' : `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,0 +1,67 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CliResult } from './harness/burrowCli.js';
+import { getBody } from './harness/httpGet.js';
+import { ShellStack, type StackNode } from './harness/shellStack.js';
+
+/** The one-sentence CLI error of a failed command. */
+function assertFails(r: CliResult, pattern: RegExp): void {
+  assert.notEqual(r.code, 0, `expected a failure, got: ${r.stdout}`);
+  const text = r.stderr.trim();
+  assert.equal(text.split('\n').length, 1, `one line expected: ${text}`);
+  assert.match(text, pattern);
+  assert.doesNotMatch(text, /unexpected error/);
+}
+
+// Issue 17, items 6 and 7: what the CLI and a session port say, read as a user reads them.
+describe('output and errors a user reads (real server and node)', () => {
+  let stack: ShellStack;
+  let m1: StackNode;
+  before(async () => {
+    stack = await ShellStack.start();
+    m1 = await stack.addNode('m1');
+    await m1.start();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  it('prints a job\'s output under its node line, each line once, with nothing glued to the next node', async () => {
+    const run = await stack.cli(['admin', 'job', 'run', '--node', 'm1', '--wait', '--', 'sh', '-c', 'echo one; echo two; echo warn >&2']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'm1: ok (exit 0)\n  | one\n  | two\n  ! warn\n');
+    const id = (JSON.parse((await stack.cli(['admin', 'job', 'list', '--json'])).stdout) as { id: string }[])[0]?.id as string;
+    const show = await stack.cli(['admin', 'job', 'show', id]);
+    assert.equal(show.stdout, run.stdout);
+  });
+
+  it('names a missing file to push, and a public key given to --sign, in one sentence', async () => {
+    assertFails(await stack.cli(['admin', 'job', 'push', './no-such-file', '--to', '/tmp/x', '--node', 'm1']), /Cannot read the file \.\/no-such-file: there is no such file\./);
+    const keys = generateKeyPairSync('ed25519');
+    const pub = join(stack.dir, 'pub.pem');
+    await writeFile(pub, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    const file = join(stack.dir, 'fw.bin');
+    await writeFile(file, 'fw');
+    assertFails(await stack.cli(['admin', 'job', 'update', file, '--install', 'true', '--sign', pub, '--node', 'm1']), /pub\.pem holds a public key; --sign takes the ed25519 private key/);
+  });
+
+  it('says what a group that cannot be deleted still holds, in correct English', async () => {
+    await stack.admin(['groups', 'create', 'acme']);
+    await stack.admin(['groups', 'create', 'site1', '--parent', 'acme']);
+    const r = await stack.cli(['admin', 'groups', 'delete', 'acme']);
+    assertFails(r, /Group acme is not empty: it holds 1 subgroup; move or delete them first\./);
+  });
+
+  it('tells a browser opening a session link a second time that the link was used, and how to get a new one', async () => {
+    const s = JSON.parse((await stack.cli(['admin', 'session', 'open', 'm1', '--json'])).stdout) as { url: string };
+    const first = await getBody(s.url, stack.pin);
+    assert.equal(first.status, 303);
+    const again = await getBody(s.url, stack.pin);
+    assert.equal(again.status, 403);
+    assert.match(again.body.toString(), /already used/);
+    assert.match(again.body.toString(), /burrow admin session open/);
+  });
+});
