@@ -1,9 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import net from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliResult } from './harness/burrowCli.js';
+import { runBurrow, type CliResult } from './harness/burrowCli.js';
 import { getBody } from './harness/httpGet.js';
 import { ShellStack, type StackNode } from './harness/shellStack.js';
 
@@ -58,10 +60,43 @@ describe('output and errors a user reads (real server and node)', () => {
   it('tells a browser opening a session link a second time that the link was used, and how to get a new one', async () => {
     const s = JSON.parse((await stack.cli(['admin', 'session', 'open', 'm1', '--json'])).stdout) as { url: string };
     const first = await getBody(s.url, stack.pin);
-    assert.equal(first.status, 303);
+    assert.equal(first.status, 303, `${s.url} ${first.body.toString()}`);
     const again = await getBody(s.url, stack.pin);
     assert.equal(again.status, 403);
     assert.match(again.body.toString(), /already used/);
     assert.match(again.body.toString(), /burrow admin session open/);
+  });
+
+  it('takes --home wherever it is typed', async () => {
+    for (const args of [['admin', '--home', stack.adminHome, 'nodes', '--json'], ['--home', stack.adminHome, 'admin', 'nodes', '--json'], ['admin', 'nodes', '--home', stack.adminHome, '--json']]) {
+      const r = await runBurrow(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.deepEqual((JSON.parse(r.stdout) as { name: string }[]).map((n) => n.name), ['m1'], args.join(' '));
+    }
+    const status = await runBurrow(['node', '--home', m1.home, 'status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal((JSON.parse(status.stdout) as { connected: boolean }).connected, true);
+  });
+
+  it('opens a session of the type the node declared for the service (tcp://), without --type', async () => {
+    const sshLike = net.createServer((s) => s.end('SSH-2.0-stand-in\r\n'));
+    sshLike.listen(0, '127.0.0.1');
+    await once(sshLike, 'listening');
+    try {
+      const port = (sshLike.address() as net.AddressInfo).port;
+      const node = await stack.enroll('m2', await stack.enrollToken({ autoApprove: true }), { services: { ssh: `tcp://127.0.0.1:${port}`, webui: `http://127.0.0.1:${port}` } });
+      stack.runAgent(node);
+      await stack.waitOnline(node.id, true, 30_000);
+      const tcp = JSON.parse((await stack.cli(['admin', 'session', 'open', 'm2', '--service', 'ssh', '--json'])).stdout) as { type: string; url: string };
+      assert.equal(tcp.type, 'tcp');
+      assert.match(tcp.url, /^tcp:\/\//);
+      const web = JSON.parse((await stack.cli(['admin', 'session', 'open', 'm2', '--json'])).stdout) as { type: string; url: string };
+      assert.equal(web.type, 'http');
+      assert.match(web.url, /burrow_token=/);
+      const forced = JSON.parse((await stack.cli(['admin', 'session', 'open', 'm2', '--service', 'ssh', '--type', 'http', '--json'])).stdout) as { type: string };
+      assert.equal(forced.type, 'http', 'an explicit --type still wins');
+    } finally {
+      sshLike.close();
+    }
   });
 });

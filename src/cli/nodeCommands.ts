@@ -17,7 +17,7 @@ import { registerNodeFeatureCommands } from './nodeFeatureCommands.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** Parses repeated `--service name=[http(s)://]host:port` into the allow-list. */
+/** Parses repeated `--service name=[http(s)://|tcp://]host:port` into the allow-list. */
 export function parseServices(specs: string[]): Record<string, string> {
   const services: Record<string, string> = {};
   for (const spec of specs) {
@@ -25,7 +25,7 @@ export function parseServices(specs: string[]): Record<string, string> {
     if (!m || !serviceNameSchema.safeParse(m[1]).success || !parseServiceTarget(m[2] as string)) {
       throw new BurrowError(
         'VALIDATION',
-        `--service "${spec}" is not name=host:port or name=https://host:port with a name of a-z, 0-9 and - (e.g. webui=127.0.0.1:80).`,
+        `--service "${spec}" is not name=host:port, name=http(s)://host:port or name=tcp://host:port with a name of a-z, 0-9 and - (e.g. webui=127.0.0.1:80, ssh=tcp://127.0.0.1:22).`,
       );
     }
     services[m[1] as string] = m[2] as string;
@@ -42,7 +42,12 @@ export function registerNodeCommands(program: Command): void {
     .description('make this node a key and register it with the server')
     .requiredOption('--token <token>', 'the enrollment token from "burrow admin enroll-token create"')
     .option('--name <name>', 'the name the console shows', hostname())
-    .option('--service <name=[https://]host:port>', 'a local service to expose (repeatable); host:port is plain HTTP (or raw TCP for tcp sessions), https://host:port a WebUI with its own (even self-signed) TLS', collect, [] as string[])
+    .option(
+      '--service <name=[scheme://]host:port>',
+      'a local service to expose (repeatable): http://host:port a WebUI, https://host:port a WebUI with its own (even self-signed) TLS, tcp://host:port a plain TCP service (sessions default to tcp); a bare host:port is either, sessions default to http',
+      collect,
+      [] as string[],
+    )
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .option('--json', 'print JSON')
     .action(async (url: string, o: { token: string; name: string; service: string[]; home?: string; json?: boolean }) => {

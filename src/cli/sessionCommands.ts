@@ -12,16 +12,16 @@ export function registerSessionCommands(admin: Command): void {
     .command('open <node>')
     .description('open a session port to a node service and print its URL')
     .option('--service <name>', 'the node service to reach', 'webui')
-    .option('--type <type>', 'http: a browser session (the URL carries a one-time token); tcp: a raw TCP port for your address only, e.g. for ssh', 'http')
+    .option('--type <type>', "http: a browser session (the URL carries a one-time token); tcp: a raw TCP port for your address only, e.g. for ssh (default: the type the node declared for the service, else http)")
     .option('--open', 'open the URL in a browser')
     .option('--json', 'print JSON')
     .option(...homeOption)
-    .action(async (nodeId: string, o: HomeOpt & { service: string; type: string; open?: boolean }) => {
-      if (o.type !== 'http' && o.type !== 'tcp') throw new BurrowError('VALIDATION', `--type must be http or tcp, not "${o.type}".`);
-      const r = await (await client(o)).call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service, type: o.type });
+    .action(async (nodeId: string, o: HomeOpt & { service: string; type?: string; open?: boolean }) => {
+      if (o.type !== undefined && o.type !== 'http' && o.type !== 'tcp') throw new BurrowError('VALIDATION', `--type must be http or tcp, not "${o.type}".`);
+      const r = await (await client(o)).call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service, ...(o.type ? { type: o.type } : {}) });
       if (o.json) printJson(r);
       else process.stdout.write(`Session ${r.id} open until ${r.expiresAt}:\n  ${r.url}\n`);
-      if (o.open && o.type === 'http') spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [r.url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+      if (o.open && r.type !== 'tcp') spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [r.url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
     });
   session
     .command('list')

@@ -1,16 +1,18 @@
 import { statfs } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
-import { splitHostPort } from '../shared/config.js';
+import { parseServiceTarget } from '../shared/serviceTarget.js';
 import type { NodeStatusReport } from '../shared/protocol.js';
 import { AGENT_VERSION } from './agentVersion.js';
 
 /** How long a local service may take to accept a TCP connection before it counts as down. */
 const PROBE_TIMEOUT_MS = 2_000;
 
-/** Tries a TCP connection to `target` (host:port). */
+/** Tries a TCP connection to `target` (host:port, http(s)://host:port or tcp://host:port). */
 export function probeService(target: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<{ reachable: boolean; error?: string }> {
-  const { host, port } = splitHostPort(target);
+  const parsed = parseServiceTarget(target);
+  if (!parsed) return Promise.resolve({ reachable: false, error: 'not a service target' });
+  const { host, port } = parsed;
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const done = (r: { reachable: boolean; error?: string }) => {

@@ -5,8 +5,13 @@ import { parseServiceTarget, parseServiceTargetsHeader } from './serviceTarget.j
 describe('service targets', () => {
   it('reads host:port as http and http(s)://host:port with its scheme', () => {
     assert.deepEqual(parseServiceTarget('127.0.0.1:80'), { scheme: 'http', host: '127.0.0.1', port: 80 });
-    assert.deepEqual(parseServiceTarget('https://appliance.local:8443'), { scheme: 'https', host: 'appliance.local', port: 8443 });
-    assert.deepEqual(parseServiceTarget('http://[::1]:8080/'), { scheme: 'http', host: '::1', port: 8080 });
+    assert.deepEqual(parseServiceTarget('https://appliance.local:8443'), { scheme: 'https', host: 'appliance.local', port: 8443, type: 'http' });
+    assert.deepEqual(parseServiceTarget('http://[::1]:8080/'), { scheme: 'http', host: '::1', port: 8080, type: 'http' });
+  });
+
+  it('reads tcp://host:port as a service that declares tcp sessions', () => {
+    assert.deepEqual(parseServiceTarget('tcp://127.0.0.1:22'), { scheme: 'http', host: '127.0.0.1', port: 22, type: 'tcp' });
+    assert.equal(parseServiceTargetsHeader(JSON.stringify({ ssh: 'tcp://127.0.0.1:22' })).get('ssh')?.type, 'tcp');
     for (const bad of ['127.0.0.1', 'ftp://h:21', 'h:0', 'h:70000', 'https://h']) assert.equal(parseServiceTarget(bad), undefined, bad);
   });
 

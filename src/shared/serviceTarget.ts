@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { serviceNameSchema } from './protocol.js';
+import { serviceNameSchema, type SessionType } from './protocol.js';
 
 /** Where a node service lives on the node, and how its WebUI is spoken to. */
 export interface ServiceTarget {
@@ -7,15 +7,20 @@ export interface ServiceTarget {
   scheme: 'http' | 'https';
   host: string;
   port: number;
+  /**
+   * The session type the service declared: `tcp` for `tcp://host:port`, `http` for
+   * `http(s)://host:port`; absent for a bare `host:port`, which may be either.
+   */
+  type?: SessionType;
 }
 
-const TARGET = /^(?:(https?):\/\/)?([^\s:/[\]]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})\/?$/;
+const TARGET = /^(?:(https?|tcp):\/\/)?([^\s:/[\]]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})\/?$/;
 
-/** A service target as configured: `host:port` (plain HTTP or raw TCP) or `http(s)://host:port`. */
+/** A service target as configured: `host:port` (plain HTTP or raw TCP), `http(s)://host:port` or `tcp://host:port`. */
 export const serviceTargetSchema = z
   .string()
   .max(300)
-  .refine((v) => parseServiceTarget(v) !== undefined, 'expected HOST:PORT or http(s)://HOST:PORT');
+  .refine((v) => parseServiceTarget(v) !== undefined, 'expected HOST:PORT, http(s)://HOST:PORT or tcp://HOST:PORT');
 
 /** Parses a service target; undefined when it is not one. */
 export function parseServiceTarget(value: string): ServiceTarget | undefined {
@@ -23,7 +28,9 @@ export function parseServiceTarget(value: string): ServiceTarget | undefined {
   if (!m) return undefined;
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return undefined;
-  return { scheme: m[1] === 'https' ? 'https' : 'http', host: (m[2] as string).replace(/^\[(.*)\]$/, '$1'), port };
+  const host = (m[2] as string).replace(/^\[(.*)\]$/, '$1');
+  const declared = m[1] === undefined ? {} : { type: m[1] === 'tcp' ? ('tcp' as const) : ('http' as const) };
+  return { scheme: m[1] === 'https' ? 'https' : 'http', host, port, ...declared };
 }
 
 /** `host:port` as an HTTP Host header or URL authority names it (IPv6 in brackets). */

@@ -54,7 +54,8 @@ export interface SessionManagerDeps {
 export interface SessionRequest {
   nodeId: string;
   service: string;
-  type: SessionType;
+  /** Absent: the type the service declared (`tcp://…` on the node), else http. */
+  type?: SessionType;
   userId: string;
   sourceIp: string;
 }
@@ -91,13 +92,14 @@ export class SessionManager extends EventEmitter {
     if (!conn.services.has(req.service)) {
       throw new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${node.name} does not offer the service "${req.service}".`);
     }
+    const type = req.type ?? conn.targets.get(req.service)?.type ?? 'http';
     // Checked and reserved in one synchronous step, so concurrent opens cannot overshoot.
     checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const id = newId('ses');
     const log = this.deps.log.child({ sessionId: id, nodeId: node.id });
     const now = clock.now();
     const record: SessionRecord = {
-      id, nodeId: node.id, userId: req.userId, service: req.service, type: req.type, port: 0, sourceIp: req.sourceIp,
+      id, nodeId: node.id, userId: req.userId, service: req.service, type, port: 0, sourceIp: req.sourceIp,
       openedAt: now, expiresAt: now + limits.ttlMs, closedAt: null, closeReason: null, bytesUp: 0, bytesDown: 0,
     };
     const session: LiveSession = { record, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0 };
@@ -114,7 +116,7 @@ export class SessionManager extends EventEmitter {
         onDenied: (ip, reason) => this.onDenied(id, node.id, node.groupId, ip, reason),
         onActivity: () => this.touch(id),
       };
-      session.listener = req.type === 'tcp'
+      session.listener = type === 'tcp'
         ? new TcpSessionRelay({ ...listenerDeps, allowedIp: req.sourceIp })
         : new HttpSessionProxy({
           ...listenerDeps,
@@ -136,7 +138,7 @@ export class SessionManager extends EventEmitter {
           target: node.id,
           result: 'ok',
           groupId: node.groupId,
-          detail: { sessionId: id, service: req.service, type: req.type, port: record.port },
+          detail: { sessionId: id, service: req.service, type, port: record.port },
         }, now);
       });
     } catch (err) {
@@ -148,11 +150,11 @@ export class SessionManager extends EventEmitter {
     session.lifecycle.transition('open');
     session.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
     this.touch(id);
-    log.info({ port: record.port, service: req.service, type: req.type }, 'session open');
+    log.info({ port: record.port, service: req.service, type }, 'session open');
     // Broadcast before the one-time token is added: only the opener may see it.
     this.emit('opened', this.view(record), node.groupId);
     const view = this.view(record);
-    if (req.type === 'http') view.url = `${sessionOrigin(this.deps.limits.publicHost, record.port)}/?${TOKEN_PARAM}=${admission.token}`;
+    if (type === 'http') view.url = `${sessionOrigin(this.deps.limits.publicHost, record.port)}/?${TOKEN_PARAM}=${admission.token}`;
     return view;
   }
 

@@ -12,7 +12,8 @@ import type { ApiContext, RouteDef } from '../apiContext.js';
 const openSchema = z.object({
   node: z.string().min(1).max(100),
   service: serviceNameSchema.default('webui'),
-  type: sessionTypeSchema.default('http'),
+  /** Absent: the type the node declared for the service (tcp://…), else http. */
+  type: sessionTypeSchema.optional(),
 });
 
 /** The session in the path, if the caller may operate its node. */
@@ -41,7 +42,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
         const a = await accessOf(d.db, ctx);
         const node = await nodeParam(d, a, body.node, 'operator');
         ctx.status = 201;
-        ctx.body = await d.sessions.open({ nodeId: node.id, service: body.service, type: body.type, userId: a.userId, sourceIp: ctx.state.clientIp });
+        ctx.body = await d.sessions.open({ nodeId: node.id, service: body.service, ...(body.type ? { type: body.type } : {}), userId: a.userId, sourceIp: ctx.state.clientIp });
       },
     },
     {
