@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBurrow, type CliResult } from './harness/burrowCli.js';
 import { getBody } from './harness/httpGet.js';
+import { ADMIN } from './harness/serverStack.js';
 import { ShellStack, type StackNode } from './harness/shellStack.js';
 
 /** The one-sentence CLI error of a failed command. */
@@ -79,7 +80,8 @@ describe('output and errors a user reads (real server and node)', () => {
   });
 
   it('opens a session of the type the node declared for the service (tcp://), without --type', async () => {
-    const sshLike = net.createServer((s) => s.end('SSH-2.0-stand-in\r\n'));
+    // The agent's reachability probe connects and hangs up at once: a reset is no failure here.
+    const sshLike = net.createServer((s) => s.on('error', () => undefined).end('SSH-2.0-stand-in\r\n'));
     sshLike.listen(0, '127.0.0.1');
     await once(sshLike, 'listening');
     try {
@@ -98,5 +100,30 @@ describe('output and errors a user reads (real server and node)', () => {
     } finally {
       sshLike.close();
     }
+  });
+
+  it('names nodes, groups and people in lists, and lists terminal recordings', async () => {
+    const ran = await stack.cli(['ssh', 'm1', '--', 'echo', 'recorded']);
+    assert.equal(ran.code, 0, ran.stderr);
+    const recs = JSON.parse((await stack.cli(['admin', 'recording', 'list', '--node', 'm1', '--json'])).stdout) as { id: string; node: string; user: string }[];
+    assert.equal(recs.length, 1);
+    assert.deepEqual([recs[0]?.node, recs[0]?.user], ['m1', ADMIN.email]);
+    assert.match(recs[0]?.id ?? '', /^rec_/);
+    const table = await stack.cli(['admin', 'recording', 'list']);
+    assert.match(table.stdout, new RegExp(`^${recs[0]?.id}\\s+m1\\s+${ADMIN.email}`, 'm'));
+    assert.equal((JSON.parse((await stack.cli(['admin', 'recording', 'list', '--node', 'm2', '--json'])).stdout) as unknown[]).length, 0);
+
+    const sessions = (await stack.cli(['admin', 'session', 'list'])).stdout;
+    assert.match(sessions, /^ID\s+NODE\s+SERVICE\s+TYPE\s+USER\s/m);
+    assert.match(sessions, new RegExp(`^ses_\\S+\\s+m1\\s+webui\\s+http\\s+${ADMIN.email}`, 'm'));
+
+    const audit = (await stack.cli(['admin', 'audit', '--limit', '5'])).stdout;
+    assert.match(audit, new RegExp(ADMIN.email));
+    assert.doesNotMatch(audit, /usr_/);
+
+    const site = await stack.enroll('m3', (await stack.adminJson<{ token: string }>(['enroll-token', 'create', '--group', 'site1'])).token, { services: { webui: '127.0.0.1:9' } });
+    const nodes = (await stack.cli(['admin', 'nodes'])).stdout;
+    assert.match(nodes, new RegExp(`^${site.id}\\s+m3\\s+\\S*site1\\s`, 'm'));
+    assert.doesNotMatch(nodes, /grp_/);
   });
 });

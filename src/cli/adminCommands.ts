@@ -4,7 +4,7 @@ import { requestJson } from '../shared/pinnedHttps.js';
 import type { NodeView } from '../shared/protocol.js';
 import { forgetCredentials, pinFor, saveCredentials } from './adminClient.js';
 import { printJson } from './cliOutput.js';
-import { client, homeOption, show, type HomeOpt } from './adminShared.js';
+import { client, homeOption, showNamingGroups, type HomeOpt } from './adminShared.js';
 import { registerSessionCommands } from './sessionCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerAuditCommands } from './auditCommands.js';
@@ -122,8 +122,8 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option(...homeOption)
     .action(async (o: HomeOpt) => {
-      const rows = await (await client(o)).call<Record<string, unknown>[]>('GET', '/v1/enroll-tokens');
-      show(o, rows, ['id', 'state', 'uses', 'maxUses', 'autoApprove', 'expiresAt']);
+      const api = await client(o);
+      await showNamingGroups(o, api, await api.call<object[]>('GET', '/v1/enroll-tokens'), ['id', 'group', 'state', 'uses', 'maxUses', 'autoApprove', 'expiresAt']);
     });
   tokens
     .command('revoke <id>')
@@ -140,8 +140,8 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option(...homeOption)
     .action(async (o: HomeOpt) => {
-      const rows = await (await client(o)).call<NodeView[]>('GET', '/v1/nodes');
-      show(o, rows, ['id', 'name', 'group', 'status', 'mode', 'online', 'lastSeen', 'services']);
+      const api = await client(o);
+      await showNamingGroups(o, api, await api.call<NodeView[]>('GET', '/v1/nodes'), ['id', 'name', 'group', 'status', 'mode', 'online', 'lastSeen', 'services']);
     });
 
   const node = admin.command('node').description('act on one node');

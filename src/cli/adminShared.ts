@@ -25,3 +25,18 @@ export function show(o: HomeOpt, value: readonly object[], columns: string[]): v
 export function withCommon(cmd: Command): Command {
   return cmd.option('--json', 'print JSON').option(...homeOption);
 }
+
+/**
+ * Prints rows like `show`, but a table names each row's `group` by its path (acme/site1)
+ * instead of its id; --json keeps the API's document, ids included.
+ */
+export async function showNamingGroups(o: HomeOpt, api: AdminClient, rows: readonly object[], columns: string[]): Promise<void> {
+  if (o.json) {
+    printJson(rows);
+    return;
+  }
+  const groups = await api.call<{ id: string; path: string }[]>('GET', '/v1/groups');
+  const paths = new Map(groups.map((g) => [g.id, g.path]));
+  const named = (rows as Record<string, unknown>[]).map((r) => (typeof r.group === 'string' ? { ...r, group: paths.get(r.group) ?? r.group } : r));
+  printTable(named, columns);
+}

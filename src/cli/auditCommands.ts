@@ -44,7 +44,9 @@ export function registerAuditCommands(admin: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: FilterOpts) => {
       const rows = await (await client(o)).call<Record<string, unknown>[]>('GET', `/v1/audit?${query(o)}`);
-      show(o, rows, ['seq', 'at', 'actor', 'action', 'target', 'result', 'sourceIp']);
+      // A table names the actor (a user's email, a node's name); --json keeps both id and name.
+      const named = o.json ? rows : rows.map((r) => ({ ...r, actor: r.actorName ?? r.actor }));
+      show(o, named, ['seq', 'at', 'actor', 'action', 'target', 'result', 'sourceIp']);
     });
   filters(audit.command('export').description('export entries, oldest first, as CSV or JSON lines'), '10000')
     .option('--format <format>', 'csv or jsonl', 'jsonl')

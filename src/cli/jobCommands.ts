@@ -132,8 +132,19 @@ export function registerJobCommands(admin: Command): void {
     });
   const recording = admin.command('recording').description('terminal session transcripts (asciinema v2)');
   recording
+    .command('list')
+    .description('list terminal recordings, newest first')
+    .option('--node <node>', 'only recordings of this node (name or id)')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (o: HomeOpt & { node?: string; limit: string }) => {
+      const q = new URLSearchParams({ limit: o.limit, ...(o.node ? { node: o.node } : {}) });
+      show(o, await (await client(o)).call<object[]>('GET', `/v1/recordings?${q.toString()}`), ['id', 'node', 'user', 'startedAt', 'endedAt', 'bytes']);
+    });
+  recording
     .command('get <id>')
-    .description('print a recording (the id is in the shell.open audit entry)')
+    .description('print a recording (its id is in "recording list" and in the shell.open audit entry)')
     .option('--play', 'replay its output on this terminal, with its timing (pauses capped at 1 s)')
     .option(...homeOption)
     .action(async (id: string, o: HomeOpt & { play?: boolean }) => {

@@ -31,7 +31,7 @@ export function registerSessionCommands(admin: Command): void {
     .option(...homeOption)
     .action(async (o: HomeOpt & { all?: boolean }) => {
       const rows = await (await client(o)).call<SessionView[]>('GET', `/v1/sessions${o.all ? '?all=true' : ''}`);
-      show(o, rows, ['id', 'nodeId', 'service', 'port', 'state', 'expiresAt', 'closeReason']);
+      show(o, rows, ['id', 'node', 'service', 'type', 'user', 'port', 'state', 'expiresAt', 'closeReason']);
     });
   session
     .command('close <id>')

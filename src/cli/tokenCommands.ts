@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BurrowError } from '../shared/errors.js';
 import { printJson } from './cliOutput.js';
-import { client, homeOption, show, withCommon, type HomeOpt } from './adminShared.js';
+import { client, homeOption, showNamingGroups, withCommon, type HomeOpt } from './adminShared.js';
 
 const columns = ['id', 'name', 'scope', 'group', 'expiresAt', 'lastUsedAt', 'revokedAt'];
 
@@ -11,7 +11,8 @@ export function registerTokenCommands(admin: Command): void {
   withCommon(tokens.command('list').description('list your API tokens').option('--user <id>', 'a user you administer')).action(
     async (o: HomeOpt & { user?: string }) => {
       const q = o.user ? `?user=${encodeURIComponent(o.user)}` : '';
-      show(o, await (await client(o)).call<object[]>('GET', `/v1/tokens${q}`), columns);
+      const api = await client(o);
+      await showNamingGroups(o, api, await api.call<object[]>('GET', `/v1/tokens${q}`), columns);
     },
   );
   withCommon(

@@ -155,6 +155,9 @@ export interface SessionView {
   expiresAt: string;
   closedAt: string | null;
   closeReason: string | null;
+  /** In session lists: the node's name and the email of the user who opened it. */
+  node?: string;
+  user?: string | null;
 }
 
 const ENROLL_PREFIX = 'bre_';

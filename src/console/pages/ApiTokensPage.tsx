@@ -6,6 +6,7 @@ import { ConfirmButton } from '../parts/ConfirmButton.js';
 import { DataTable } from '../parts/DataTable.js';
 import { PageState } from '../parts/PageState.js';
 import { ShownOnce } from '../parts/ShownOnce.js';
+import { useGroupPaths } from '../parts/useGroupPaths.js';
 import { useLoad } from '../parts/useLoad.js';
 
 interface ApiToken {
@@ -22,6 +23,7 @@ interface ApiToken {
 /** The user's API tokens for automation: create and reissue (secret shown once), revoke. */
 export function ApiTokensPage() {
   const tokens = useLoad(() => api<ApiToken[]>('GET', '/v1/tokens'), []);
+  const groupPath = useGroupPaths();
   const [form, setForm] = useState({ name: '', scope: 'read', ttl: '90d' });
   const [secret, setSecret] = useState<{ name: string; token: string } | undefined>(undefined);
 
@@ -103,7 +105,7 @@ export function ApiTokensPage() {
                 <td>{t.name}</td>
                 <td>
                   {t.scope}
-                  {t.group ? ` on ${t.group}` : ''}
+                  {t.group ? ` on ${groupPath(t.group)}` : ''}
                 </td>
                 <td>{localTime(t.expiresAt)}</td>
                 <td>{relativeTime(t.lastUsedAt)}</td>

@@ -9,6 +9,8 @@ interface AuditEntry {
   seq: number;
   at: string;
   actor: string;
+  /** The actor's email (a user) or name (a node); null for the system. */
+  actorName: string | null;
   sourceIp: string | null;
   action: string;
   target: string | null;
@@ -83,7 +85,7 @@ export function AuditPage() {
               <tr key={e.seq} data-action={e.action}>
                 <td>{e.seq}</td>
                 <td>{localTime(e.at)}</td>
-                <td>{e.actor}</td>
+                <td title={e.actor}>{e.actorName ?? e.actor}</td>
                 <td>{e.action}</td>
                 <td>{e.target ?? ''}</td>
                 <td>{e.result}</td>

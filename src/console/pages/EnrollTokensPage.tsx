@@ -27,6 +27,7 @@ export function EnrollTokensPage() {
   const [form, setForm] = useState({ group: '', uses: 1, ttl: '1h', autoApprove: false });
   const [made, setMade] = useState<{ token: string; enrollCommand: string } | undefined>(undefined);
   const adminGroups = (groups.data ?? []).filter((g) => g.role === 'admin');
+  const groupPath = (id: string) => groups.data?.find((g) => g.id === id)?.path ?? id;
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -103,7 +104,7 @@ export function EnrollTokensPage() {
               <td>
                 <code>{t.id}</code>
               </td>
-              <td>{t.group}</td>
+              <td>{groupPath(t.group)}</td>
               <td>
                 {t.uses} / {t.maxUses}
               </td>

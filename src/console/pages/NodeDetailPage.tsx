@@ -8,6 +8,7 @@ import { ConfirmButton } from '../parts/ConfirmButton.js';
 import { HistoryChart, parseHistory } from '../parts/HistoryChart.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
 import { PageState } from '../parts/PageState.js';
+import { useGroupPaths } from '../parts/useGroupPaths.js';
 import { useLoad } from '../parts/useLoad.js';
 import { hasRole } from '../roles.js';
 import type { Node, Session, WhoAmI } from '../types.js';
@@ -16,6 +17,7 @@ import { SessionTable } from './SessionTable.js';
 /** One node: status with history, a terminal, services to open, its sessions, mode, approval and revocation. */
 export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
   const node = useLoad(() => api<Node>('GET', `/v1/nodes/${encodeURIComponent(p.id)}`), [p.id]);
+  const groupPath = useGroupPaths();
   // The history route arrives with a newer server; without it the page simply has no chart.
   const history = useLoad(() => api<unknown>('GET', `/v1/nodes/${encodeURIComponent(p.id)}/status`).catch(() => undefined), [p.id]);
   const sessions = useLoad(() => api<Session[]>('GET', '/v1/sessions'), []);
@@ -79,7 +81,7 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
           <code>{n.id}</code>
         </dd>
         <dt>Group</dt>
-        <dd>{n.group}</dd>
+        <dd>{groupPath(n.group)}</dd>
         <dt>Mode</dt>
         <dd>{n.mode ?? '—'}{n.proposedMode ? ` (proposed: ${n.proposedMode})` : ''}</dd>
         <dt>{n.online ? 'Connected' : 'Last seen'}</dt>

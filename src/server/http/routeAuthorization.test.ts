@@ -71,6 +71,7 @@ const RULES: Record<string, Rule> = {
   'DELETE /v1/sessions/:id': { path: '/v1/sessions/sesA', ok: ['aOperator', 409, 'SESSION_CLOSED'], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/audit': { path: '/v1/audit', ok: ['aAdmin', 200], viewer: 403 },
   'GET /v1/audit/export': { path: '/v1/audit/export?format=csv', ok: ['aAdmin', 200], viewer: 403 },
+  'GET /v1/recordings': { path: '/v1/recordings', ok: ['aAdmin', 200], viewer: 403 },
   'GET /v1/recordings/:id': { path: '/v1/recordings/recA', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/jobs': { path: '/v1/jobs', body: { node: 'nodeA', command: 'true' }, ok: ['aOperator', 201], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/jobs': { path: '/v1/jobs', ok: ['aViewer', 200] },

@@ -34,7 +34,44 @@ export async function finishRecording(q: Queryable, id: string, endedAt: number,
 /** One recording by id. */
 export async function getRecording(q: Queryable, id: string): Promise<RecordingRecord | undefined> {
   const r = await q.get<Row>('SELECT * FROM recordings WHERE id = ?', [id]);
-  return r && { id: r.id, nodeId: r.node_id, groupId: r.group_id, userId: r.user_id, startedAt: r.started_at, endedAt: r.ended_at, bytes: r.bytes };
+  return r && fromRow(r);
+}
+
+const fromRow = (r: Row): RecordingRecord => ({ id: r.id, nodeId: r.node_id, groupId: r.group_id, userId: r.user_id, startedAt: r.started_at, endedAt: r.ended_at, bytes: r.bytes });
+
+/** A recording with the names people look for: its node's and its user's. */
+export interface RecordingListing extends RecordingRecord {
+  nodeName: string;
+  userEmail: string | null;
+}
+
+/** Which recordings to list: newest first, at most `limit`, optionally of one node and within some groups. */
+export interface RecordingFilter {
+  nodeId?: string;
+  /** Only recordings of nodes in these groups (undefined: all). */
+  groupIds?: readonly string[];
+  limit: number;
+}
+
+/** Recordings, newest first, with node names and user emails. */
+export async function listRecordings(q: Queryable, f: RecordingFilter): Promise<RecordingListing[]> {
+  if (f.groupIds?.length === 0) return [];
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (f.nodeId !== undefined) {
+    where.push('r.node_id = ?');
+    params.push(f.nodeId);
+  }
+  if (f.groupIds !== undefined) {
+    where.push(`r.group_id IN (${f.groupIds.map(() => '?').join(',')})`);
+    params.push(...f.groupIds);
+  }
+  const rows = await q.all<Row & { node_name: string; user_email: string | null }>(
+    `SELECT r.*, n.name AS node_name, u.email AS user_email FROM recordings r JOIN nodes n ON n.id = r.node_id LEFT JOIN users u ON u.id = r.user_id
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.started_at DESC, r.id DESC LIMIT ?`,
+    [...params, f.limit],
+  );
+  return rows.map((r) => ({ ...fromRow(r), nodeName: r.node_name, userEmail: r.user_email }));
 }
 
 /** Whether terminal sessions on a group's nodes are recorded. */

@@ -4,6 +4,8 @@ import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 import { accessOf } from '../accessOf.js';
 import { queryNumber } from '../queryNumber.js';
+import { listNodes } from '../../store/nodeStore.js';
+import { listUsers } from '../../store/userStore.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const time = (v: unknown): number | undefined => {
@@ -61,7 +63,10 @@ export function auditRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/audit',
       permission: 'admin',
       handler: async (ctx) => {
-        ctx.body = (await listAudit(d.db, await filterOf(d, ctx, 1000))).map(auditView);
+        const rows = await listAudit(d.db, await filterOf(d, ctx, 1000));
+        // People read actors by name: a user's email, a node's name (the id stays in `actor`).
+        const names = new Map<string, string>([...(await listUsers(d.db)).map((u) => [u.id, u.email] as const), ...(await listNodes(d.db)).map((n) => [n.id, n.name] as const)]);
+        ctx.body = rows.map((r) => ({ ...auditView(r), actorName: names.get(r.actor) ?? null }));
       },
     },
     {

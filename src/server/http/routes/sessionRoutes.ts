@@ -3,6 +3,7 @@ import { BurrowError } from '../../../shared/errors.js';
 import { serviceNameSchema, sessionTypeSchema } from '../../../shared/protocol.js';
 import { listNodes } from '../../store/nodeStore.js';
 import { getSession, listSessions } from '../../store/sessionStore.js';
+import { listUsers } from '../../store/userStore.js';
 import { accessOf } from '../accessOf.js';
 import { nodeParam } from './nodeRoutes.js';
 import { readJson } from '../body.js';
@@ -53,8 +54,11 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
         const all = ctx.query.all === 'true';
         const a = await accessOf(d.db, ctx);
         const visible = new Set(a.groups('viewer'));
-        const nodes = new Set((await listNodes(d.db)).filter((n) => visible.has(n.groupId)).map((n) => n.id));
-        ctx.body = (await listSessions(d.db, { all })).filter((s) => nodes.has(s.nodeId)).map((s) => d.sessions.view(d.sessions.get(s.id) ?? s));
+        const nodes = new Map((await listNodes(d.db)).filter((n) => visible.has(n.groupId)).map((n) => [n.id, n.name]));
+        const emails = new Map((await listUsers(d.db)).map((u) => [u.id, u.email]));
+        ctx.body = (await listSessions(d.db, { all }))
+          .filter((s) => nodes.has(s.nodeId))
+          .map((s) => ({ ...d.sessions.view(d.sessions.get(s.id) ?? s), node: nodes.get(s.nodeId), user: s.userId === null ? null : (emails.get(s.userId) ?? null) }));
       },
     },
     {
