@@ -2,11 +2,24 @@
 # `make demo`: a whole burrow on this machine, on loopback, under ./.demo (wiped first):
 # a server, a logged-in admin CLI, a stand-in WebUI, a node "demo-node" whose agent
 # tunnels to the server, and an open WebUI session. Stays in the foreground; Ctrl-C
-# stops every process it started.
+# stops every process it started and ends with status 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEMO=.demo
+# Ctrl-C signals the terminal's whole foreground process group, make included, and make
+# answers a signal by dying of it ("make: *** [demo] Interrupt" or "Error 1") whatever the
+# recipe does. So on a terminal the demo runs as a job of its own (job control puts it in
+# its own process group and hands it the terminal): Ctrl-C reaches only the demo, which
+# cleans up and exits 0, and make sees a recipe that succeeded.
+if [ -t 0 ] && [ -z "${BURROW_DEMO_JOB:-}" ]; then
+  set -m
+  status=0
+  BURROW_DEMO_JOB=1 bash "$0" "$@" || status=$?
+  exit "$status"
+fi
+
+# BURROW_DEMO_DIR: where the demo keeps its state (./.demo unless told; wiped first).
+DEMO=${BURROW_DEMO_DIR:-.demo}
 BURROW=./bin/burrow
 EMAIL=admin@demo.local
 pids=()
@@ -30,8 +43,10 @@ cleanup() {
   log "stopped. State and logs stay in $DEMO/ until the next 'make demo'."
 }
 trap cleanup EXIT
-trap 'exit 130' INT
+# Ctrl-C is how the demo is meant to end: clean up and report success.
+trap 'exit 0' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 [ -f dist/src/bundle/main.js ] || die "not built; run 'make demo' (it builds first)"
 
@@ -82,7 +97,9 @@ PIN=$(json_field fingerprint <<<"$INIT")
 node -e 'const f=process.argv[1], fs=require("node:fs"); const c=JSON.parse(fs.readFileSync(f,"utf8")); c.sessionHost="127.0.0.1"; fs.writeFileSync(f, JSON.stringify(c,null,2)+"\n")' "$DEMO/server/server.json"
 
 log "starting the server on $URL (log: $DEMO/server.log)"
-$BURROW server start --home "$DEMO/server" >"$DEMO/server.log" 2>&1 &
+# Each daemon runs in a session of its own: Ctrl-C reaches the script alone, which stops
+# them (a daemon stopped by the terminal instead would look like one that crashed).
+setsid $BURROW server start --home "$DEMO/server" >"$DEMO/server.log" 2>&1 &
 pids+=($!)
 SERVER_PID=$!
 healthz() { node -e '
@@ -97,14 +114,14 @@ $BURROW admin login --home "$DEMO/admin" --server "$URL" --email "$EMAIL" --pass
 
 # --- the demo node ------------------------------------------------------------------
 WEBUI_PORT=$(free_port)
-node scripts/demoWebUi.mjs "$WEBUI_PORT" >"$DEMO/webui.log" 2>&1 &
+setsid node scripts/demoWebUi.mjs "$WEBUI_PORT" >"$DEMO/webui.log" 2>&1 &
 pids+=($!)
 WEBUI_PID=$!
 TOKEN=$($BURROW admin enroll-token create --home "$DEMO/admin" --auto-approve --json | json_field token)
 log "enrolling demo-node (its WebUI: http://127.0.0.1:$WEBUI_PORT/)"
 $BURROW node enroll "$URL" --token "$TOKEN" --name demo-node --service "webui=127.0.0.1:$WEBUI_PORT" --home "$DEMO/node" >/dev/null
 log "starting the node agent (log: $DEMO/node.log)"
-$BURROW node run --home "$DEMO/node" >"$DEMO/node.log" 2>&1 &
+setsid $BURROW node run --home "$DEMO/node" >"$DEMO/node.log" 2>&1 &
 pids+=($!)
 NODE_PID=$!
 connected() { $BURROW node status --home "$DEMO/node" --json | json_field connected | grep -qx true; }
