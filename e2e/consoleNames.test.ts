@@ -1,0 +1,74 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ConsoleStack } from './harness/consoleStack.js';
+import { ADMIN, type NodeHandle } from './harness/serverStack.js';
+import { totpCode } from './harness/totp.js';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WAIT = { timeout: 20_000 };
+
+// Issue 17, item 10: the console names groups and people where it showed ids (grp_…, usr_…).
+describe('console names groups and people (Chromium)', () => {
+  let stack: ConsoleStack;
+  let profile = '';
+  let context: BrowserContext;
+  let page: Page;
+  let node: NodeHandle;
+
+  before(async () => {
+    stack = await ConsoleStack.start();
+    await stack.admin(['groups', 'create', 'acme']);
+    const token = (await stack.adminJson<{ token: string }>(['enroll-token', 'create', '--group', 'acme'])).token;
+    node = await stack.enroll('acme-gw', token, { services: { webui: '127.0.0.1:9' } });
+    await stack.admin(['enroll-token', 'create', '--group', 'acme']);
+    await stack.admin(['tokens', 'create', 'ci', '--scope', 'read', '--group', 'acme']);
+    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(stack.url + '/');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+  });
+  after(async () => {
+    await context?.close();
+    await stack?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  it("shows a node's group by its path on the node page", async () => {
+    await page.goto(`${stack.url}/#/nodes/${node.id}`);
+    await page.getByRole('heading', { level: 1, name: /acme-gw/ }).waitFor(WAIT);
+    const group = page.locator('dt:text-is("Group") + dd');
+    await page.waitForFunction(() => document.querySelector('dt + dd') !== null);
+    await group.filter({ hasText: 'root/acme' }).waitFor(WAIT);
+    assert.doesNotMatch((await group.textContent()) ?? '', /grp_/);
+  });
+
+  it('shows token groups by path on the enrollment and API token pages', async () => {
+    await page.locator('nav a[href="#/enroll-tokens"]').click();
+    await page.getByRole('heading', { level: 1, name: 'Enrollment tokens' }).waitFor(WAIT);
+    await page.locator('tr[data-token] td', { hasText: 'root/acme' }).first().waitFor(WAIT);
+    assert.doesNotMatch(await page.locator('main').innerText(), /grp_/);
+    await page.locator('nav a[href="#/tokens"]').click();
+    await page.getByRole('heading', { level: 1, name: 'API tokens' }).waitFor(WAIT);
+    await page.getByText('read on root/acme').waitFor(WAIT);
+    assert.doesNotMatch(await page.locator('main').innerText(), /grp_/);
+  });
+
+  it('shows audit actors by email', async () => {
+    await page.locator('nav a[href="#/audit"]').click();
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor(WAIT);
+    await page.locator('tr[data-action="group.create"] td', { hasText: ADMIN.email }).waitFor(WAIT);
+    const actors = await page.locator('tbody tr td:nth-child(3)').allInnerTexts();
+    assert.ok(actors.length > 0);
+    assert.deepEqual(actors.filter((a) => a.startsWith('usr_')), []);
+  });
+});
