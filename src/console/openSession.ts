@@ -14,7 +14,8 @@ export const openedHere = new Map<string, string>();
 export async function openSession(node: Node, service: string): Promise<void> {
   const tab = window.open('', '_blank');
   try {
-    const s = await api<Session>('POST', '/v1/sessions', { node: node.id, service });
+    // A browser tab takes an http session, whatever type the service declared (tcp://…).
+    const s = await api<Session>('POST', '/v1/sessions', { node: node.id, service, type: 'http' });
     if (s.state === 'queued') {
       tab?.close();
       const when = node.nextCheckIn ? ` Expected check-in: ${localTime(node.nextCheckIn)}.` : '';
