@@ -125,5 +125,7 @@ describe('output and errors a user reads (real server and node)', () => {
     const nodes = (await stack.cli(['admin', 'nodes'])).stdout;
     assert.match(nodes, new RegExp(`^${site.id}\\s+m3\\s+\\S*site1\\s`, 'm'));
     assert.doesNotMatch(nodes, /grp_/);
+    const shown = (await stack.cli(['admin', 'node', 'show', 'm3'])).stdout;
+    assert.match(shown, /^group\s+root\/acme\/site1$/m);
   });
 });

@@ -4,7 +4,7 @@ import { requestJson } from '../shared/pinnedHttps.js';
 import type { NodeView } from '../shared/protocol.js';
 import { forgetCredentials, pinFor, saveCredentials } from './adminClient.js';
 import { printJson } from './cliOutput.js';
-import { client, homeOption, showNamingGroups, type HomeOpt } from './adminShared.js';
+import { client, groupPaths, homeOption, showNamingGroups, type HomeOpt } from './adminShared.js';
 import { registerSessionCommands } from './sessionCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerAuditCommands } from './auditCommands.js';
@@ -166,9 +166,14 @@ export function registerAdminCommands(program: Command): void {
     .option('--json', 'print JSON')
     .option(...homeOption)
     .action(async (id: string, o: HomeOpt) => {
-      const r = await (await client(o)).call<NodeView>('GET', `/v1/nodes/${encodeURIComponent(id)}`);
-      if (o.json) printJson(r);
-      else for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(13)} ${Array.isArray(v) ? v.join(',') : String(v)}\n`);
+      const api = await client(o);
+      const r = await api.call<NodeView>('GET', `/v1/nodes/${encodeURIComponent(id)}`);
+      if (o.json) {
+        printJson(r);
+        return;
+      }
+      const shown = { ...r, group: (await groupPaths(api)).get(r.group) ?? r.group };
+      for (const [k, v] of Object.entries(shown)) process.stdout.write(`${k.padEnd(13)} ${Array.isArray(v) ? v.join(',') : String(v)}\n`);
     });
 
   registerAdminNodeStatusCommands(node);

@@ -35,8 +35,13 @@ export async function showNamingGroups(o: HomeOpt, api: AdminClient, rows: reado
     printJson(rows);
     return;
   }
-  const groups = await api.call<{ id: string; path: string }[]>('GET', '/v1/groups');
-  const paths = new Map(groups.map((g) => [g.id, g.path]));
+  const paths = await groupPaths(api);
   const named = (rows as Record<string, unknown>[]).map((r) => (typeof r.group === 'string' ? { ...r, group: paths.get(r.group) ?? r.group } : r));
   printTable(named, columns);
+}
+
+/** The path (acme/site1) of each group the caller can see, by id. */
+export async function groupPaths(api: AdminClient): Promise<Map<string, string>> {
+  const groups = await api.call<{ id: string; path: string }[]>('GET', '/v1/groups');
+  return new Map(groups.map((g) => [g.id, g.path]));
 }
