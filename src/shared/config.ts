@@ -7,7 +7,8 @@ export type { OnDemandSchedule } from './protocol.js';
 const hostPort = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:8443')
-  .refine((v) => { const port = Number(v.slice(v.lastIndexOf(':') + 1)); return port >= 1 && port <= 65535; }, 'the port must be 1-65535');
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) >= 1, 'the port must be at least 1');
 
 /** A TCP port a config file names. */
 const portSchema = z.number().int().min(1).max(65535);
