@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { localTime, relativeTime } from '../format.js';
 import { useLive, type LiveEvent } from '../live.js';
@@ -17,6 +17,8 @@ import { SessionTable } from './SessionTable.js';
 
 /** How many recent reports the page charts (a minute apart for an always-on node: about an hour and a half). */
 const HISTORY_REPORTS = 100;
+/** How often the page fetches the health of a connected node again (agents report every minute by default). */
+const STATUS_REFRESH_MS = 30_000;
 
 /** One node: health with history, a terminal, services to open, its sessions, mode, approval and revocation. */
 export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
@@ -37,6 +39,14 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
     [node.data, status.reload],
   );
   useLive(onLive);
+
+  // A connected node keeps reporting: keep the figures and the chart current while the page is open.
+  const online = node.data?.online === true;
+  useEffect(() => {
+    if (!online) return undefined;
+    const timer = window.setInterval(() => void status.reload(), STATUS_REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [online, status.reload]);
 
   if (!node.data) {
     return (
