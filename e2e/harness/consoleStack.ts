@@ -23,8 +23,8 @@ export class ConsoleStack extends ServerStack {
     super(dir, removeDir);
   }
 
-  /** Starts the stack; everything it starts is stopped by close(). */
-  static async start(): Promise<ConsoleStack> {
+  /** Starts the stack (`nodeConfig` merged into the node's node.json); everything it starts is stopped by close(). */
+  static async start(o: { nodeConfig?: Record<string, unknown> } = {}): Promise<ConsoleStack> {
     const tmp = await makeTempDir('burrow-console-e2e-');
     const s = new ConsoleStack(tmp.path, tmp.remove, await startWebUi(`<!doctype html><title>appliance</title><h1>${WEBUI_TEXT}</h1>`));
     return s.startOrClose(async () => {
@@ -33,7 +33,7 @@ export class ConsoleStack extends ServerStack {
       // The previous TOTP step: the browser signs the admin in later with the current one.
       const previousStep = () => totpCode(s.totpSecret, -30);
       await s.login(previousStep).catch(() => s.login(previousStep));
-      s.appliance = await s.enroll(s.nodeName, await s.enrollToken({ autoApprove: true }), { services: { webui: `127.0.0.1:${s.webUi.port}` } });
+      s.appliance = await s.enroll(s.nodeName, await s.enrollToken({ autoApprove: true }), { services: { webui: `127.0.0.1:${s.webUi.port}` }, ...(o.nodeConfig ? { nodeConfig: o.nodeConfig } : {}) });
     });
   }
 

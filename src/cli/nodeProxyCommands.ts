@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { nodeConfigSchema } from '../shared/config.js';
 import { BurrowError } from '../shared/errors.js';
-import { readJsonFile } from '../shared/secureFiles.js';
-import { nodePaths, saveNodeConfig } from '../node/nodeHome.js';
+import { loadNodeConfig, readNodeConfigFile, saveNodeConfig } from '../node/nodeHome.js';
 import { sealProxy, splitProxyUrl } from '../node/proxySettings.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
@@ -15,8 +14,7 @@ interface Opts {
 
 /** Rewrites node.json with `proxy` (undefined: no proxy); a running agent uses it from its next attempt. */
 async function writeProxy(home: string, proxy: unknown): Promise<void> {
-  const raw = (await readJsonFile(nodePaths(home).config)) as Record<string, unknown> | undefined;
-  if (!raw) throw new BurrowError('NOT_ENROLLED', `This node is not enrolled (no node.json in ${home}); run "burrow node enroll" first.`);
+  const raw = await readNodeConfigFile(home);
   const next = { ...raw, proxy };
   if (proxy === undefined) delete next.proxy;
   const parsed = nodeConfigSchema.safeParse(next);
@@ -59,8 +57,7 @@ export function registerNodeProxyCommands(node: Command): void {
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .option('--json', 'print JSON')
     .action(async (o: Opts) => {
-      const raw = (await readJsonFile(nodePaths(resolveHome(o.home, process.env)).config)) as { proxy?: { url: string; username?: string; sealedPassword?: string } } | undefined;
-      const p = raw?.proxy;
+      const p = (await loadNodeConfig(resolveHome(o.home, process.env))).proxy;
       const view = p ? { url: p.url, username: p.username ?? null, password: p.sealedPassword ? 'stored encrypted' : null } : null;
       if (o.json) printJson(view);
       else process.stdout.write(view ? `${view.url}${view.username ? ` as ${view.username}` : ''}\n` : 'No proxy configured.\n');

@@ -1,3 +1,6 @@
+/** The status route's answer and its reports: the same types the server builds them from, so they cannot drift apart. */
+export type { NodeStatusReport, NodeStatusView } from '../shared/protocol.js';
+
 /** A node as GET /v1/nodes answers; fields added by newer servers are optional. */
 export interface Node {
   id: string;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { nodeConfigSchema, nodeEnvOverrides, type NodeConfig } from '../shared/config.js';
+import { NODE_ENV_VARIABLES, nodeConfigSchema, nodeEnvOverrides, type NodeConfig } from '../shared/config.js';
+import { parseConfigFile } from '../shared/configFile.js';
 import { BurrowError } from '../shared/errors.js';
 import { readJsonFile, writeFileAtomic } from '../shared/secureFiles.js';
 
@@ -16,14 +17,17 @@ export function nodePaths(home: string) {
 
 /** Reads node.json (with environment overrides), or says the node is not enrolled. */
 export async function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = {}): Promise<NodeConfig> {
-  const raw = await readJsonFile(nodePaths(home).config);
+  const file = nodePaths(home).config;
+  return parseConfigFile(nodeConfigSchema, await readNodeConfigFile(home), file, { values: nodeEnvOverrides(env), variables: NODE_ENV_VARIABLES });
+}
+
+/** node.json as stored (no environment overrides), for commands that rewrite it; refused like loadNodeConfig when invalid. */
+export async function readNodeConfigFile(home: string): Promise<Record<string, unknown>> {
+  const file = nodePaths(home).config;
+  const raw = await readJsonFile(file);
   if (raw === undefined) throw new BurrowError('NOT_ENROLLED', `This node is not enrolled (no node.json in ${home}); run "burrow node enroll" first.`);
-  const parsed = nodeConfigSchema.safeParse({ ...(raw as object), ...nodeEnvOverrides(env) });
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new BurrowError('CONFIG_INVALID', `node.json is invalid: ${i?.path.join('.') ?? ''}: ${i?.message ?? ''}.`);
-  }
-  return parsed.data;
+  parseConfigFile(nodeConfigSchema, raw, file);
+  return raw as Record<string, unknown>;
 }
 
 /** Writes node.json atomically, readable only by its owner. */

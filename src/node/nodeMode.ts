@@ -1,8 +1,7 @@
 import { nodeConfigSchema, type NodeConfig, type OnDemandSchedule } from '../shared/config.js';
 import { BurrowError } from '../shared/errors.js';
-import { readJsonFile } from '../shared/secureFiles.js';
 import { ConnectSchedule } from './connectSchedule.js';
-import { nodePaths, saveNodeConfig } from './nodeHome.js';
+import { readNodeConfigFile, saveNodeConfig } from './nodeHome.js';
 
 /** A mode as the operator (or the server) asks for it. */
 export type ModeRequest = { mode: 'always-on' } | { mode: 'on-demand'; schedule: OnDemandSchedule };
@@ -14,8 +13,7 @@ export type ModeRequest = { mode: 'always-on' } | { mode: 'on-demand'; schedule:
 export async function setNodeMode(home: string, req: ModeRequest, lock?: boolean): Promise<NodeConfig> {
   if (req.mode === 'on-demand') new ConnectSchedule(req.schedule);
   // Start from the file itself, not the environment-overridden view of it.
-  const raw = (await readJsonFile(nodePaths(home).config)) as Record<string, unknown> | undefined;
-  if (!raw) throw new BurrowError('NOT_ENROLLED', `This node is not enrolled (no node.json in ${home}); run "burrow node enroll" first.`);
+  const raw = await readNodeConfigFile(home);
   const next: Record<string, unknown> = { ...raw, mode: req.mode };
   if (req.mode === 'on-demand') next.schedule = req.schedule;
   if (lock !== undefined) next.modeLocked = lock;

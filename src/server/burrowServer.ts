@@ -2,7 +2,8 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Clock } from '../shared/clock.js';
-import { serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
+import { SERVER_ENV_VARIABLES, serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
+import { parseConfigFile } from '../shared/configFile.js';
 import { BurrowError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { readJsonFile } from '../shared/secureFiles.js';
@@ -30,14 +31,10 @@ import { RefusalLog } from './refusalLog.js';
 
 /** Reads server.json and applies environment overrides. */
 export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
-  const raw = await readJsonFile(serverPaths(home).config);
+  const file = serverPaths(home).config;
+  const raw = await readJsonFile(file);
   if (raw === undefined) throw new BurrowError('NOT_INITIALIZED', `No burrow server in ${home}; run "burrow server init" first.`);
-  const parsed = serverConfigSchema.safeParse({ ...(raw as object), ...serverEnvOverrides(env) });
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new BurrowError('CONFIG_INVALID', `server.json is invalid: ${i?.path.join('.') ?? ''}: ${i?.message ?? ''}.`);
-  }
-  return parsed.data;
+  return parseConfigFile(serverConfigSchema, raw, file, { values: serverEnvOverrides(env), variables: SERVER_ENV_VARIABLES });
 }
 
 /** A started server; `close()` stops it and waits for everything it started. */

@@ -5,6 +5,7 @@ import type { SessionRequestView, SessionView } from '../shared/protocol.js';
 import { newId } from '../shared/secrets.js';
 import type { NodeRegistry } from './gateway/nodeRegistry.js';
 import { appendAudit } from './store/auditStore.js';
+import { refuseInternalService } from './sessions/internalServiceRefusal.js';
 import type { Database } from './store/database.js';
 import { getNode } from './store/nodeStore.js';
 import { getSessionRequest, insertSessionRequest, listSessionRequests, settleSessionRequest, type SessionRequestRecord } from './store/sessionRequestStore.js';
@@ -61,6 +62,7 @@ export class SessionQueue {
     const { db, clock } = this.deps;
     const node = await getNode(db, req.nodeId);
     if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${req.nodeId}.`);
+    await refuseInternalService(this.deps, 'session.queue', req, node);
     if (this.deps.registry.isOnline(node.id) || node.mode !== 'on-demand') {
       const session = await this.deps.sessions.open({ ...req, type: 'http' });
       const now = clock.now();

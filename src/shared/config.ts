@@ -7,7 +7,17 @@ export type { OnDemandSchedule } from './protocol.js';
 const hostPort = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected HOST:PORT, e.g. 0.0.0.0:8443')
-  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535');
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'the port must be at most 65535')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) >= 1, 'the port must be at least 1');
+
+/** A TCP port a config file names. */
+const portSchema = z.number().int().min(1).max(65535);
+
+/** The levels pino knows; anything else would make the logger throw at start. */
+const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' });
+
+/** An https:// URL: what nodes and browsers dial. */
+const httpsUrlSchema = z.string().refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'expected an https:// URL, e.g. https://burrow.example.com');
 
 /** A local account name as useradd allows it. */
 export const localUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name is lowercase letters, digits, _ and -');
@@ -26,11 +36,14 @@ export const portRangeSchema = z
   .transform((s) => s.split('-').map(Number) as [number, number])
   .refine(([a, b]) => a >= 1024 && b <= 65535 && a <= b, 'the range must lie within 1024-65535 and FROM <= TO');
 
-/** server.json in the server's home. */
-export const serverConfigSchema = z.object({
+/** server.json in the server's home; strict, so a misspelt key is refused rather than silently dropped. */
+export const serverConfigSchema = z.strictObject({
   listen: hostPort.default('0.0.0.0:8443'),
-  publicUrl: z.string().url(),
-  sessionPorts: z.tuple([z.number().int(), z.number().int()]).default([40000, 65000]),
+  publicUrl: httpsUrlSchema,
+  sessionPorts: z
+    .tuple([portSchema, portSchema], { message: 'expected [LOW, HIGH], e.g. [40000, 65000]' })
+    .refine(([low, high]) => low <= high, 'expected [LOW, HIGH] with LOW <= HIGH')
+    .default([40000, 65000]),
   /** Address session ports bind to. */
   sessionHost: z.string().default('0.0.0.0'),
   sessionTtlMs: z.number().int().positive().default(8 * 3_600_000),
@@ -64,7 +77,7 @@ export const serverConfigSchema = z.object({
   maxServicesPerNode: z.number().int().positive().default(32),
   /** Channels the server holds open to one node at once (each browser connection is one). */
   maxChannelsPerNode: z.number().int().positive().default(512),
-  logLevel: z.string().default('info'),
+  logLevel: logLevelSchema.default('info'),
   /** How long a session requested for an away on-demand node waits for it. */
   sessionQueueMaxWaitMs: z.number().int().positive().default(24 * 3_600_000),
   /** How many status reports the server keeps per node. */
@@ -72,9 +85,9 @@ export const serverConfigSchema = z.object({
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
-/** node.json in the node's home. */
-export const nodeConfigSchema = z.object({
-  serverUrl: z.string().url(),
+/** node.json in the node's home; strict at every level, like server.json. */
+export const nodeConfigSchema = z.strictObject({
+  serverUrl: httpsUrlSchema,
   nodeId: z.string(),
   name: z.string(),
   /** Pin of the server's TLS certificate, from the enrollment token. */
@@ -84,9 +97,9 @@ export const nodeConfigSchema = z.object({
   /** Service name -> `host:port` (HTTP or raw TCP) or `https://host:port` (a WebUI speaking TLS). */
   services: z.record(serviceNameSchema, serviceTargetSchema).default({}),
   /** The built-in shell service: on unless the operator turns it off; optionally pinned to one local user. */
-  shell: z.object({ enabled: z.boolean().default(true), user: localUserName.optional() }).default({ enabled: true }),
+  shell: z.strictObject({ enabled: z.boolean().default(true), user: localUserName.optional() }).default({ enabled: true }),
   /** The built-in jobs service; `updateKey` (ed25519 public key, PEM) makes signatures on updates mandatory. */
-  jobs: z.object({ enabled: z.boolean().default(true), updateKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional() }).default({ enabled: true }),
+  jobs: z.strictObject({ enabled: z.boolean().default(true), updateKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional() }).default({ enabled: true }),
   /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
   keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),
@@ -94,18 +107,18 @@ export const nodeConfigSchema = z.object({
   backoffMaxMs: z.number().int().positive().default(60_000),
   /** How often a node that waits for approval knocks again. */
   pendingRetryMs: z.number().int().positive().default(30_000),
-  logLevel: z.string().default('info'),
+  logLevel: logLevelSchema.default('info'),
   /** How the agent connects; `burrow node mode` writes this and a running agent follows. */
   mode: z.enum(['always-on', 'on-demand']).default('always-on'),
   /** The on-demand schedule: windows like "Mon-Fri 09:00-18:00" in an IANA zone. */
-  schedule: onDemandScheduleSchema.optional(),
+  schedule: onDemandScheduleSchema.strict().optional(),
   /** Set by the operator so that a mode proposed by the server is not applied. */
   modeLocked: z.boolean().default(false),
   /** Past an on-demand check-in, how often to ask whether the server still holds work. */
   holdCheckMs: z.number().int().positive().default(5_000),
   /** An HTTP(S) proxy for reaching the server; the password is sealed with the node's key file. */
   proxy: z
-    .object({
+    .strictObject({
       url: z.string().regex(/^https?:\/\/[^/@\s]+(:\d{1,5})?\/?$/, 'a proxy URL is http(s)://host:port, without credentials'),
       username: z.string().max(256).optional(),
       sealedPassword: z.string().optional(),
@@ -115,7 +128,9 @@ export const nodeConfigSchema = z.object({
   keyRotationMs: z.number().int().positive().default(30 * 86_400_000),
   /** How often a connected always-on agent reports its status. */
   statusIntervalMs: z.number().int().positive().default(60_000),
-}).refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] });
+})
+  .refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] })
+  .refine((c) => c.backoffInitialMs <= c.backoffMaxMs, { message: 'must not exceed backoffMaxMs', path: ['backoffInitialMs'] });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
 /** Splits "host:port" (or "[v6]:port") into its parts. */
@@ -125,18 +140,25 @@ export function splitHostPort(value: string): { host: string; port: number } {
   return { host, port: Number(value.slice(i + 1)) };
 }
 
-/** Environment variables that override server.json, named once here. */
-export function serverEnvOverrides(env: NodeJS.ProcessEnv): Partial<Record<keyof ServerConfig, unknown>> {
-  const out: Partial<Record<keyof ServerConfig, unknown>> = {};
-  if (env.BURROW_LISTEN) out.listen = env.BURROW_LISTEN;
-  if (env.BURROW_PUBLIC_URL) out.publicUrl = env.BURROW_PUBLIC_URL;
-  if (env.BURROW_LOG_LEVEL) out.logLevel = env.BURROW_LOG_LEVEL;
+/** Environment variables that override server.json, named once here (key -> variable). */
+export const SERVER_ENV_VARIABLES = { listen: 'BURROW_LISTEN', publicUrl: 'BURROW_PUBLIC_URL', logLevel: 'BURROW_LOG_LEVEL' } as const satisfies Partial<Record<keyof ServerConfig, string>>;
+
+/** Environment variables that override node.json (key -> variable). */
+export const NODE_ENV_VARIABLES = { logLevel: 'BURROW_LOG_LEVEL' } as const satisfies Partial<Record<keyof NodeConfig, string>>;
+
+/** The overrides `variables` finds set in `env`, by config key. */
+function envOverrides(variables: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(variables)) if (env[name]) out[key] = env[name];
   return out;
+}
+
+/** Environment variables that override server.json. */
+export function serverEnvOverrides(env: NodeJS.ProcessEnv): Partial<Record<keyof ServerConfig, unknown>> {
+  return envOverrides(SERVER_ENV_VARIABLES, env);
 }
 
 /** Environment variables that override node.json. */
 export function nodeEnvOverrides(env: NodeJS.ProcessEnv): Partial<Record<keyof NodeConfig, unknown>> {
-  const out: Partial<Record<keyof NodeConfig, unknown>> = {};
-  if (env.BURROW_LOG_LEVEL) out.logLevel = env.BURROW_LOG_LEVEL;
-  return out;
+  return envOverrides(NODE_ENV_VARIABLES, env);
 }

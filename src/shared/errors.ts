@@ -18,6 +18,8 @@ const table = {
   SESSION_CLOSED: { status: 409, exit: 5, retryable: false },
   NODE_NOT_APPROVED: { status: 409, exit: 5, retryable: false },
   SERVICE_UNAVAILABLE_ON_NODE: { status: 409, exit: 5, retryable: false },
+  /** A session asked for one of burrow's own services (shell, jobs), which are no session targets. */
+  SERVICE_INTERNAL: { status: 400, exit: 2, retryable: false },
   SHELL_UNAVAILABLE: { status: 409, exit: 5, retryable: false },
   JOB_NOT_FOUND: { status: 404, exit: 4, retryable: false },
   RECORDING_NOT_FOUND: { status: 404, exit: 4, retryable: false },

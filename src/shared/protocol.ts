@@ -178,12 +178,7 @@ export function parseEnrollToken(token: string): { secret: string; pin: string }
   return { secret: m[1] as string, pin: `sha256/${m[2] as string}` };
 }
 
-/** The built-in service that carries the node's shell (an SSH server inside the channel). */
-export const SHELL_SERVICE = 'shell';
-/** The built-in service that carries jobs (one job per channel). */
-export const JOBS_SERVICE = 'jobs';
-/** Service names the agent serves itself; a configured service may not take them. */
-export const BUILTIN_SERVICES: readonly string[] = [SHELL_SERVICE, JOBS_SERVICE];
+export { BUILTIN_SERVICES, JOBS_SERVICE, SHELL_SERVICE } from './internalServices.js';
 
 /** The upgrade path of a node's terminal WebSocket: /v1/nodes/:id/shell. */
 export const SHELL_PATH_RE = /^\/v1\/nodes\/([^/]{1,200})\/shell$/;

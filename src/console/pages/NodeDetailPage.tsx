@@ -1,37 +1,54 @@
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { localTime, relativeTime } from '../format.js';
 import { useLive, type LiveEvent } from '../live.js';
 import { notify } from '../notices.js';
 import { openSession } from '../openSession.js';
 import { ConfirmButton } from '../parts/ConfirmButton.js';
-import { HistoryChart, parseHistory } from '../parts/HistoryChart.js';
+import { isInternalService } from '../../shared/internalServices.js';
+import { HistoryChart } from '../parts/HistoryChart.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
+import { NodeHealth } from '../parts/NodeHealth.js';
 import { PageState } from '../parts/PageState.js';
 import { useGroupPaths } from '../parts/useGroupPaths.js';
 import { useLoad } from '../parts/useLoad.js';
 import { hasRole } from '../roles.js';
-import type { Node, Session, WhoAmI } from '../types.js';
+import type { Node, NodeStatusView, Session, WhoAmI } from '../types.js';
 import { SessionTable } from './SessionTable.js';
 
-/** One node: status with history, a terminal, services to open, its sessions, mode, approval and revocation. */
+/** How many recent reports the page charts (a minute apart for an always-on node: about an hour and a half). */
+const HISTORY_REPORTS = 100;
+/** How often the page fetches the health of a connected node again (agents report every minute by default). */
+const STATUS_REFRESH_MS = 30_000;
+
+/** One node: health with history, a terminal, services to open, its sessions, mode, approval and revocation. */
 export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
   const node = useLoad(() => api<Node>('GET', `/v1/nodes/${encodeURIComponent(p.id)}`), [p.id]);
   const groupPath = useGroupPaths();
-  // The history route arrives with a newer server; without it the page simply has no chart.
-  const history = useLoad(() => api<unknown>('GET', `/v1/nodes/${encodeURIComponent(p.id)}/status`).catch(() => undefined), [p.id]);
+  const status = useLoad(() => api<NodeStatusView>('GET', `/v1/nodes/${encodeURIComponent(p.id)}/status?limit=${HISTORY_REPORTS}`), [p.id]);
   const sessions = useLoad(() => api<Session[]>('GET', '/v1/sessions'), []);
   const [mode, setMode] = useState('');
 
   const onLive = useCallback(
     (event: LiveEvent, data: unknown) => {
       const d = data as { id: string; nodeId?: string };
-      if ((event === 'node.online' || event === 'node.offline') && node.data && d.id === node.data.id) node.set({ ...node.data, ...(data as Node) });
+      if ((event === 'node.online' || event === 'node.offline') && node.data && d.id === node.data.id) {
+        node.set({ ...node.data, ...(data as Node) });
+        void status.reload();
+      }
       if (event.startsWith('session.') && node.data && d.nodeId === node.data.id) void sessions.reload();
     },
-    [node.data],
+    [node.data, status.reload],
   );
   useLive(onLive);
+
+  // A connected node keeps reporting: keep the figures and the chart current while the page is open.
+  const online = node.data?.online === true;
+  useEffect(() => {
+    if (!online) return undefined;
+    const timer = window.setInterval(() => void status.reload(), STATUS_REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [online, status.reload]);
 
   if (!node.data) {
     return (
@@ -66,7 +83,7 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
     }
   };
 
-  const points = parseHistory(history.data);
+  const ownServices = n.services.filter((s) => !isInternalService(s));
   return (
     <section>
       <p>
@@ -93,11 +110,13 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
           </>
         )}
         <dt>Agent version</dt>
-        <dd>{n.agentVersion ?? '—'}</dd>
+        <dd data-fact="agentVersion">{status.data?.latest?.agentVersion ?? n.agentVersion ?? '—'}</dd>
       </dl>
 
+      <h2>Status</h2>
+      {status.data ? <NodeHealth latest={status.data.latest} /> : <PageState error={status.error} loading />}
       <h2>Status history</h2>
-      {history.data === undefined ? <p class="muted">This server keeps no status history.</p> : <HistoryChart points={points} />}
+      {status.data && <HistoryChart history={status.data.history} />}
 
       {canOperate && n.status === 'approved' && n.online && n.services.includes('shell') && (
         <p class="row">
@@ -109,11 +128,11 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
       )}
 
       <h2>Services</h2>
-      {n.services.length === 0 ? (
-        <p class="muted">The node offers no services.</p>
+      {ownServices.length === 0 ? (
+        <p class="muted">The node offers no services of its own (its shell and jobs are reached through the Terminal and jobs).</p>
       ) : (
         <ul class="services">
-          {n.services.map((s) => (
+          {ownServices.map((s) => (
             <li key={s}>
               <code>{s}</code>{' '}
               {canOperate && n.status === 'approved' && (

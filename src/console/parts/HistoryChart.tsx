@@ -1,47 +1,78 @@
-/** One point of a node's status history, as far as the console can read it. */
-export interface HistoryPoint {
-  at: number;
-  online: boolean;
+import { localTime } from '../format.js';
+import type { NodeStatusView } from '../types.js';
+
+/** One report of a node's status history, as GET /v1/nodes/:id/status lists it. */
+type Report = NodeStatusView['history'][number];
+
+/** One measured line of the chart: how to read it off a report, its scale and its unit. */
+interface Series {
+  id: string;
+  label: string;
+  value: (r: Report) => number | undefined;
+  /** The top of the scale for these values. */
+  top: (values: number[]) => number;
+  format: (v: number) => string;
 }
 
-/**
- * Reads GET /v1/nodes/:id/status leniently: a list of entries (or `{history: [...]}`) with a
- * time (`at`/`time`/`ts`) and an online flag or state. Unknown shapes give no chart.
- */
-export function parseHistory(body: unknown): HistoryPoint[] {
-  const list = Array.isArray(body) ? body : body && typeof body === 'object' ? ((body as Record<string, unknown>).history ?? (body as Record<string, unknown>).samples) : undefined;
-  if (!Array.isArray(list)) return [];
-  const points: HistoryPoint[] = [];
-  for (const e of list as Record<string, unknown>[]) {
-    const t = e.at ?? e.time ?? e.ts;
-    const at = typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : NaN;
-    const online = typeof e.online === 'boolean' ? e.online : typeof e.state === 'string' ? e.state === 'online' || e.state === 'connected' : undefined;
-    if (!Number.isNaN(at) && online !== undefined) points.push({ at, online });
-  }
-  return points.sort((a, b) => a.at - b.at);
+const used = (total: number, free: number) => (total > 0 ? (100 * (total - free)) / total : undefined);
+const percent = (v: number) => `${Math.round(v)}%`;
+
+const SERIES: Series[] = [
+  { id: 'load', label: 'Load (1 min)', value: (r) => r.load[0], top: (vs) => Math.max(1, ...vs) * 1.25, format: (v) => v.toFixed(2) },
+  { id: 'memory', label: 'Memory used', value: (r) => used(r.memory.totalBytes, r.memory.freeBytes), top: () => 100, format: percent },
+  { id: 'disk', label: 'Disk used', value: (r) => (r.disk ? used(r.disk.totalBytes, r.disk.freeBytes) : undefined), top: () => 100, format: percent },
+];
+
+const WIDTH = 300;
+const HEIGHT = 36;
+
+/** One series as a line over time, with its latest value and range in words for screen readers. */
+function Sparkline(p: { series: Series; reports: readonly Report[]; first: number; span: number }) {
+  const points = p.reports.flatMap((r) => {
+    const v = p.series.value(r);
+    return v === undefined ? [] : [{ t: Date.parse(r.at), v }];
+  });
+  const last = points[points.length - 1];
+  if (!last) return null;
+  const values = points.map((x) => x.v);
+  const top = p.series.top(values);
+  const px = (x: { t: number }) => (((x.t - p.first) / p.span) * WIDTH).toFixed(1);
+  const py = (x: { v: number }) => (HEIGHT - 2 - (Math.min(x.v, top) / top) * (HEIGHT - 4)).toFixed(1);
+  const { format } = p.series;
+  const summary = `${p.series.label}: ${points.length} ${points.length === 1 ? 'report' : 'reports'}, from ${format(Math.min(...values))} to ${format(Math.max(...values))}, latest ${format(last.v)}`;
+  return (
+    <tr data-series={p.series.id}>
+      <th scope="row">{p.series.label}</th>
+      <td>
+        <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width={WIDTH} height={HEIGHT} role="img" aria-label={summary}>
+          <rect x="0" y="0" width={WIDTH} height={HEIGHT} class="history-bg" />
+          {points.length === 1 ? <circle cx={px(last)} cy={py(last)} r="2" class="history-dot" /> : <polyline points={points.map((x) => `${px(x)},${py(x)}`).join(' ')} class="history-line" />}
+        </svg>
+      </td>
+      <td class="history-latest">{format(last.v)}</td>
+    </tr>
+  );
 }
 
-/** A small timeline of online (filled) and offline (empty) stretches, with a text summary. */
-export function HistoryChart(p: { points: HistoryPoint[]; now?: number }) {
-  const now = p.now ?? Date.now();
-  const first = p.points[0];
-  if (!first) return <p class="muted">No status history yet.</p>;
-  const span = Math.max(1, now - first.at);
-  const width = 600;
-  const onlineMs = p.points.reduce((sum, pt, i) => sum + (pt.online ? (p.points[i + 1]?.at ?? now) - pt.at : 0), 0);
-  const share = Math.round((onlineMs / span) * 100);
+/** Small charts of a node's load, memory and disk over its recent status reports (given newest first). */
+export function HistoryChart(p: { history: readonly Report[] }) {
+  const reports = [...p.history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const first = reports[0];
+  const last = reports[reports.length - 1];
+  if (!first || !last) return <p class="muted">No status reports yet.</p>;
+  const start = Date.parse(first.at);
+  const span = Math.max(1, Date.parse(last.at) - start);
   return (
     <figure class="history">
-      <svg viewBox={`0 0 ${width} 24`} width="100%" height="24" role="img" aria-label={`Online ${share}% of the time since ${new Date(first.at).toLocaleString()}`}>
-        <rect x="0" y="0" width={width} height="24" class="history-off" />
-        {p.points.map((pt, i) => {
-          if (!pt.online) return null;
-          const end = p.points[i + 1]?.at ?? now;
-          return <rect key={pt.at} x={((pt.at - first.at) / span) * width} y="0" width={Math.max(1, ((end - pt.at) / span) * width)} height="24" class="history-on" />;
-        })}
-      </svg>
+      <table class="history-series">
+        <tbody>
+          {SERIES.map((s) => (
+            <Sparkline key={s.id} series={s} reports={reports} first={start} span={span} />
+          ))}
+        </tbody>
+      </table>
       <figcaption>
-        Online {share}% of the time since {new Date(first.at).toLocaleString()}.
+        {reports.length} {reports.length === 1 ? 'report' : 'reports'} from {localTime(first.at)} to {localTime(last.at)}.
       </figcaption>
     </figure>
   );

@@ -9,6 +9,7 @@ import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import { StateMachine } from '../../shared/stateMachine.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
+import { refuseInternalService } from './internalServiceRefusal.js';
 import type { Database } from '../store/database.js';
 import { getNode } from '../store/nodeStore.js';
 import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
@@ -86,6 +87,7 @@ export class SessionManager extends EventEmitter {
     const { db, registry, clock, limits } = this.deps;
     const node = await getNode(db, req.nodeId);
     if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${req.nodeId}.`);
+    await refuseInternalService(this.deps, 'session.open', req, node);
     if (node.status !== 'approved') throw new BurrowError('NODE_NOT_APPROVED', `Node ${node.name} is ${node.status}, not approved.`);
     const conn = registry.get(node.id);
     if (!conn) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} is offline; a session needs it connected.`);
