@@ -139,6 +139,7 @@ export class SessionManager extends EventEmitter {
           ...listenerDeps,
           tlsOptions: this.deps.tlsOptions,
           headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
+          clock,
           admission,
           target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
           publicOrigin: () => sessionOrigin(this.deps.limits.publicHost, record.port),
