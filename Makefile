@@ -30,20 +30,27 @@ lint: install
 test-deps:
 	bash scripts/test-deps.sh
 
+# A test that hangs fails instead of stalling the run. Node 20 applies --test-timeout to each
+# test FILE as a whole (its tests inherit it), so these are per-file budgets: a unit file takes
+# seconds; the whole e2e suite took about 4 min run one file at a time, so 10 min per e2e file
+# leaves room for a loaded machine. The chaos file carries its own 240 s per-test limit.
+UNIT_TIMEOUT = --test-timeout=120000
+E2E_TIMEOUT = --test-timeout=600000
+
 # e2e files run two at a time (they mostly wait on real processes); the chaos file loads
 # the machine on purpose, so it runs alone, last.
 E2E_FILES = $$(find dist/e2e -name '*.test.js' ! -name 'chaos.test.js' | sort)
 
 unit: build
-	node --test --test-concurrency=2 $$(find dist/src -name '*.test.js' | sort)
+	node --test --test-concurrency=2 $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort)
 
 e2e: build test-deps
-	node --test --test-concurrency=2 $(E2E_FILES) && node --test dist/e2e/chaos.test.js
+	node --test --test-concurrency=2 $(E2E_TIMEOUT) $(E2E_FILES) && node --test $(E2E_TIMEOUT) dist/e2e/chaos.test.js
 
 test: build lint test-deps
-	node --test --test-concurrency=2 $$(find dist/src -name '*.test.js' | sort) \
-	  && node --test --test-concurrency=2 $(E2E_FILES) \
-	  && node --test dist/e2e/chaos.test.js
+	node --test --test-concurrency=2 $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort) \
+	  && node --test --test-concurrency=2 $(E2E_TIMEOUT) $(E2E_FILES) \
+	  && node --test $(E2E_TIMEOUT) dist/e2e/chaos.test.js
 
 demo: build
 	bash scripts/demo.sh

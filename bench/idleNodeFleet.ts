@@ -63,8 +63,7 @@ process.on('message', (m: { type: string }) => {
     const connected = agents.filter((a) => a.state === 'connected').length;
     process.send?.({ type: 'stats', connected, attempts, failures, rssKiB: Math.round(process.memoryUsage().rss / 1024) });
   } else if (m.type === 'stop') {
-    for (const a of agents) a.stop();
-    setTimeout(() => process.exit(0), 200);
+    void Promise.all(agents.map((a) => a.stop())).then(() => process.exit(0));
   }
 });
 

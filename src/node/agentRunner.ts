@@ -136,7 +136,8 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   return async () => {
     unwatchFile(path, reload);
     idleTrim?.cancel();
-    controller.stop();
+    // The tunnel goes down cleanly (its SSH disconnect reaches the server) before the process may exit.
+    await controller.stop();
     await writes;
   };
 }

@@ -16,7 +16,8 @@ export function connectModeOf(config: Pick<NodeConfig, 'mode' | 'schedule'>): Co
 /** One tunnel lifecycle (a TunnelAgent), as the controller drives it. */
 export interface Link {
   start(): void;
-  stop(): void;
+  /** Resolves once the link's tunnel is down. */
+  stop(): void | Promise<void>;
   /** Whether the server said, at its last reply, that it holds work for this node. */
   readonly serverHoldsWork: boolean;
 }
@@ -69,6 +70,8 @@ export class ConnectModeController {
   private readonly lifecycle: StateMachine<ControllerState>;
   private mode: ConnectMode = { mode: 'always-on' };
   private link?: Link;
+  /** Links stopped whose tunnels are still closing. */
+  private readonly goingDown = new Set<Promise<void>>();
   private timer?: TimerHandle;
   private nextCheckInAt: number | null = null;
   private lastCheckInAt: number | null = null;
@@ -151,8 +154,12 @@ export class ConnectModeController {
   }
 
   private dropLink(): void {
-    this.link?.stop();
+    const going = this.link?.stop();
     this.link = undefined;
+    if (going) {
+      this.goingDown.add(going);
+      void going.finally(() => this.goingDown.delete(going));
+    }
   }
 
   private wake(ms: number, fn: () => void): void {
@@ -168,12 +175,14 @@ export class ConnectModeController {
     this.deps.onReport?.({ mode: this.mode.mode, state: this.lifecycle.state, nextCheckInAt: this.nextCheckInAt, lastCheckInAt: this.lastCheckInAt });
   }
 
-  /** Stops for good: drops the link and every timer. Idempotent. */
-  stop(): void {
-    if (this.lifecycle.state === 'stopped') return;
-    if (this.timer) this.deps.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.dropLink();
-    this.lifecycle.transition('stopped');
+  /** Stops for good: drops the link and every timer; resolves once every link it dropped is down. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.lifecycle.state !== 'stopped') {
+      if (this.timer) this.deps.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+      this.dropLink();
+      this.lifecycle.transition('stopped');
+    }
+    await Promise.all([...this.goingDown]);
   }
 }

@@ -82,6 +82,8 @@ export class TunnelAgent {
   private reporter?: StatusReporter;
   private readonly rotation: TunnelKeyRotation;
   private parsedKey?: { pem: string; key: ParsedKey };
+  /** Set by the first stop(): resolves once the tunnel is down. */
+  private stopped?: Promise<void>;
   /** Ends the current connection (it then reconnects as after any drop). */
   private dropConnection?: (why: string) => void;
 
@@ -190,13 +192,15 @@ export class TunnelAgent {
       connectedAt = this.deps.clock.now();
       this.lastConnectedAt = connectedAt;
       this.lastError = null;
-      // Announcing the status channel lets the server open it towards us.
-      if (this.deps.collectStatus) ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined);
-      for (const name of this.forwarder.names) {
+      const announced = this.forwarder.names.map((name) => new Promise<void>((resolve) => {
         ssh.forwardIn(name, SERVICE_PORT, (err) => {
           if (err) log.warn({ service: name, err: err.message }, 'server refused the service');
+          resolve();
         });
-      }
+      }));
+      // Announcing the status channel lets the server open it towards us. It goes last, once
+      // the server answered every service: the server takes it as "all services are in".
+      if (this.deps.collectStatus) void Promise.all(announced).then(() => ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined)).catch(() => undefined);
       if (this.lifecycle.state === 'connecting') this.lifecycle.transition('connected');
       log.info({ services: this.forwarder.names }, 'tunnel up');
     });
@@ -265,19 +269,35 @@ export class TunnelAgent {
     this.deps.onReport?.({ state: this.lifecycle.state, lastConnectedAt: this.lastConnectedAt, lastError: this.lastError, nextAttemptAt: this.nextAttemptAt });
   }
 
-  /** Stops for good: closes the tunnel and cancels any pending reconnect. Idempotent. */
-  stop(): void {
-    if (this.lifecycle.state === 'stopped') return;
-    this.lifecycle.transition('stopped');
+  /**
+   * Stops for good: closes the tunnel and cancels any pending reconnect. Resolves once the
+   * tunnel's socket is closed. Idempotent: every call gets the same promise.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private shutDown(): Promise<void> {
+    if (this.lifecycle.state !== 'stopped') this.lifecycle.transition('stopped');
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     this.reporter?.close();
     this.ssh?.end();
-    // A clean close lets the SSH disconnect reach the server; cut it if that stalls.
     const ws = this.ws;
-    if (ws && ws.readyState === WebSocket.OPEN) {
-      ws.close();
-      this.deps.clock.setTimeout(() => ws.terminate(), 1_000);
-    } else ws?.terminate();
+    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let cut: TimerHandle | undefined;
+      ws.once('close', () => {
+        if (cut) this.deps.clock.clearTimeout(cut);
+        resolve();
+      });
+      // A clean close lets the SSH disconnect reach the server; cut it if that stalls.
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else {
+        if (ws.readyState === WebSocket.OPEN) ws.close();
+        cut = this.deps.clock.setTimeout(() => ws.terminate(), 1_000);
+      }
+    });
   }
 }
 

@@ -29,6 +29,9 @@ import { closeOrphanSessions, getSession } from './store/sessionStore.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { RefusalLog } from './refusalLog.js';
 
+/** How long a node that announces no status channel (an older agent) has to announce its services. */
+const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
+
 /** Reads server.json and applies environment overrides. */
 export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
   const file = serverPaths(home).config;
@@ -91,6 +94,12 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     },
   });
   const refusals = new RefusalLog(log, clock, 'connection refused: per-address cap reached');
+  // Store writes made on a node's connect and disconnect: close() waits for them before the store closes.
+  const nodeWrites = new Set<Promise<void>>();
+  const trackNodeWrite = (work: Promise<void>) => {
+    nodeWrites.add(work);
+    void work.finally(() => nodeWrites.delete(work));
+  };
   const connectionCap = new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => refusals.refused(ip, open));
   const gateway = new TunnelGateway({
     hostKey,
@@ -106,27 +115,35 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     maxAuthAttempts: config.maxTunnelAuthAttempts,
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
     onNodeOnline: (conn) => {
+      let recorded = false;
       const record = () => {
+        if (recorded) return;
+        recorded = true;
+        clock.clearTimeout(noStatusChannel);
         const now = clock.now();
-        void db
+        trackNodeWrite(db
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
             const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
             await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', groupId, detail: { services: [...conn.services] } }, now);
           })
-          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect'));
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect')));
       };
-      // Services arrive as tcpip-forward requests right after auth; record once they settle.
-      clock.setTimeout(record, 200);
+      // Services arrive as tcpip-forward requests right after auth, and the agent announces
+      // its status channel after them: that announcement is the signal that they are all in.
+      // An agent with no status channel is recorded after a grace period instead.
+      const noStatusChannel = clock.setTimeout(record, NO_STATUS_CHANNEL_GRACE_MS);
+      conn.once('status-ready', record);
       conn.once('close', () => {
+        record();
         const now = clock.now();
-        void db
+        trackNodeWrite(db
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
             const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
             await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', groupId, target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt } }, now);
           })
-          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect'));
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect')));
       });
       conn.once('status-ready', () => {
         const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
@@ -173,14 +190,19 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   return {
     port: actualPort,
     close() {
+      // Children first, the store last: each child writes its last records (session and
+      // shell ends, job results, node disconnects) before the store closes under it.
       closing ??= (async () => {
         server.close();
         await sessions.closeAll('server-shutdown');
-        jobs.stop();
-        terminals.close();
-        gateway.close();
+        const jobsStopped = jobs.stop();
+        const terminalsClosed = terminals.close();
+        // Dropping the tunnels ends the shells and job deliveries still waiting on a node.
+        await gateway.close();
+        await Promise.all([jobsStopped, terminalsClosed]);
         refusals.close();
         server.closeAllConnections();
+        while (nodeWrites.size) await Promise.all([...nodeWrites]);
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await db.close();
       })();

@@ -4,6 +4,7 @@ import type { Logger } from '../shared/log.js';
 import type { SessionRequestView, SessionView } from '../shared/protocol.js';
 import { newId } from '../shared/secrets.js';
 import type { NodeRegistry } from './gateway/nodeRegistry.js';
+import { waitForService } from './gateway/waitForService.js';
 import { appendAudit } from './store/auditStore.js';
 import { refuseInternalService } from './sessions/internalServiceRefusal.js';
 import type { Database } from './store/database.js';
@@ -33,8 +34,8 @@ export interface SessionQueueDeps {
   sessions: SessionOpener;
   /** How long a request waits for its node before it expires. */
   maxWaitMs: number;
-  /** Pause after a node connects so its services are announced before sessions open. */
-  settleMs?: number;
+  /** How long a node that just connected has to announce a queued request's service (default 3 s). */
+  serviceWaitMs?: number;
   /** Looks up an opened session's current view. */
   viewSession: (sessionId: string) => Promise<SessionView | null>;
 }
@@ -53,7 +54,7 @@ export class SessionQueue {
 
   constructor(private readonly deps: SessionQueueDeps) {
     deps.registry.on('online', (nodeId: string) => {
-      deps.clock.setTimeout(() => void this.openQueued(nodeId), deps.settleMs ?? 300);
+      this.openQueued(nodeId).catch((err: Error) => deps.log.warn({ nodeId, err: err.message }, 'could not open queued sessions'));
     });
   }
 
@@ -119,6 +120,10 @@ export class SessionQueue {
         await this.settle(r, { state: 'expired', at: now, reason: 'the node did not check in in time' });
         continue;
       }
+      // Its services are announced just after it connects: wait for this one, not a fixed time.
+      const conn = this.deps.registry.get(nodeId);
+      if (!conn) return;
+      await waitForService(conn, r.service, this.deps.serviceWaitMs ?? 3_000, clock);
       try {
         // Queued sessions are browser sessions: a raw TCP port is opened on the spot or not at all.
         const session = await this.deps.sessions.open({ nodeId, service: r.service, type: 'http', userId: r.userId, sourceIp: r.sourceIp });

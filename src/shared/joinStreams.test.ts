@@ -18,8 +18,14 @@ describe('joinStreams', () => {
     const body = Buffer.alloc(16 * 1024 * 1024);
     for (let i = 0; i < body.length; i += 4096) body.writeUInt32BE(i, i);
     const origin = net.createServer((s) => s.end(body));
+    let queueFull!: () => void;
+    const backPressure = new Promise<void>((resolve) => {
+      queueFull = resolve;
+    });
     const relay = net.createServer((client) => {
       const upstream = net.connect(originPort, '127.0.0.1');
+      // pipe() pauses the upstream once the queue towards the (paused) reader is full.
+      upstream.once('pause', queueFull);
       joinStreams(client, upstream);
     });
     const originPort = await listen(origin);
@@ -30,7 +36,7 @@ describe('joinStreams', () => {
       let bytes = 0;
       // Read slowly at first so the relay's write queue towards us is full when origin closes.
       reader.pause();
-      await new Promise((r) => setTimeout(r, 200));
+      await backPressure;
       reader.on('data', (c: Buffer) => {
         bytes += c.length;
         hash.update(c);

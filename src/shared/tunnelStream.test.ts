@@ -29,6 +29,19 @@ const until = async (cond: () => boolean) => {
   assert.ok(cond(), 'condition not reached within 5 s');
 };
 
+/** Waits for `event`, failing with `message` if it has not happened within 5 s. */
+async function within(event: Promise<void> | undefined, message: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message })), 5_000);
+  });
+  try {
+    await Promise.race([event ?? Promise.reject(new assert.AssertionError({ message })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('packFrames', () => {
   it('joins buffers in order up to the limit and keeps an oversized one whole', () => {
     const b = (n: number, fill: number) => Buffer.alloc(n, fill);
@@ -73,10 +86,17 @@ describe('createTunnelStream', () => {
 
   it('still ends the WebSocket when the stream ends', async () => {
     const before = rec.closed.length;
-    const stream = createTunnelStream(await openClient(rec.url()));
+    const ws = await openClient(rec.url());
+    const stream = createTunnelStream(ws);
     await until(() => rec.closed.length > before);
+    const streamClosed = new Promise<void>((resolve) => stream.once('close', () => resolve()).resume());
     stream.end(Buffer.from('bye'));
-    await rec.closed[before];
-    await new Promise<void>((resolve) => stream.once('close', () => resolve()).resume());
+    try {
+      await within(rec.closed[before], 'the server never saw the WebSocket close after the stream ended');
+      await within(streamClosed, 'the stream never closed after it ended');
+    } finally {
+      // A failed run must not leave the connection holding the server open.
+      ws.terminate();
+    }
   });
 });

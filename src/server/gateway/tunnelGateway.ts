@@ -256,13 +256,15 @@ export class TunnelGateway {
     this.deps.log.info({ nodeId: node.id }, 'node switched to its rotated key; the old key is retired');
   }
 
-  /** Stops accepting tunnels and drops the ones up now. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.deps.registry.closeAll();
-    for (const c of this.wss.clients) c.terminate();
-    this.wss.close();
+  /** Stops accepting tunnels, drops the ones up now and resolves once their sockets are gone. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.deps.registry.closeAll();
+      for (const c of this.wss.clients) c.terminate();
+    }
+    // With client tracking on, ws calls back only after every connection has closed.
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }
 

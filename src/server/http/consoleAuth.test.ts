@@ -2,6 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeClock } from '../../shared/clock.js';
+import { listAudit } from '../store/auditStore.js';
 import { buildApiWorld, WORLD_PASSWORD, type ApiWorld } from '../testing/apiWorld.js';
 import { createApp } from './app.js';
 
@@ -49,5 +51,30 @@ describe('console CSRF token', () => {
   it('is not part of whoami for API tokens', async () => {
     const who = await fetch(`${world.url}/v1/auth/whoami`, { headers: { authorization: `Bearer ${world.tokens.aViewer}` } });
     assert.equal(((await who.json()) as { csrfToken?: string }).csrfToken, undefined);
+  });
+});
+
+describe('console sign-in audit', () => {
+  it('is stamped with the injected clock, not the wall clock', async () => {
+    const clock = new FakeClock(Date.UTC(2031, 0, 2));
+    const world = await buildApiWorld({ clock });
+    const app = createApp(world.deps);
+    app.proxy = true;
+    const server = http.createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const signIn = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/auth/console/password`, {
+        method: 'POST',
+        headers: { 'x-forwarded-proto': 'https', 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'aNewOperator@example.com', password: WORLD_PASSWORD }),
+      });
+      assert.equal(signIn.status, 200);
+      const logins = (await listAudit(world.deps.db)).filter((e) => e.action === 'auth.login');
+      assert.deepEqual(logins.map((e) => e.at), [clock.now()]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await world.close();
+    }
   });
 });

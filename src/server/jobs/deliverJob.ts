@@ -1,3 +1,4 @@
+import type { Clock } from '../../shared/clock.js';
 import { JOBS_SERVICE, jobResultSchema, type JobResult, type JobWire } from '../../shared/protocol.js';
 import type { NodeConnection } from '../gateway/nodeConnection.js';
 import type { JobRecord } from '../store/jobStore.js';
@@ -11,7 +12,7 @@ const MAX_ANSWER = 1024 * 1024;
  * The node answers with one JSON line and closes. Anything else (channel refused, link
  * lost, no answer in time, garbage) is a failed result, never an exception.
  */
-export async function deliverJob(conn: NodeConnection, job: JobRecord): Promise<JobResult> {
+export async function deliverJob(conn: Pick<NodeConnection, 'openService'>, job: JobRecord, clock: Clock): Promise<JobResult> {
   const failed = (error: string): JobResult => ({ ok: false, exitCode: null, stdout: '', stderr: '', error });
   let channel;
   try {
@@ -38,11 +39,11 @@ export async function deliverJob(conn: NodeConnection, job: JobRecord): Promise<
     const settle = (r: JobResult) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       channel.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => settle(failed('the node did not answer in time')), job.timeoutMs + ANSWER_GRACE_MS);
+    const timer = clock.setTimeout(() => settle(failed('the node did not answer in time')), job.timeoutMs + ANSWER_GRACE_MS);
     channel.on('data', (d: Buffer) => {
       size += d.length;
       if (size > MAX_ANSWER) return settle(failed('the node answered with too much data'));

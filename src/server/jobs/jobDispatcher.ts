@@ -1,13 +1,13 @@
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { JOBS_SERVICE } from '../../shared/protocol.js';
-import type { NodeConnection } from '../gateway/nodeConnection.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
 import { claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nextPendingJob, type JobRecord } from '../store/jobStore.js';
 import { getNode } from '../store/nodeStore.js';
 import { deliverJob } from './deliverJob.js';
+import { waitForService } from '../gateway/waitForService.js';
 
 /** What the dispatcher needs. */
 export interface JobDispatcherDeps {
@@ -31,12 +31,15 @@ export class JobDispatcher {
   private readonly again = new Set<string>();
   private sweepTimer?: TimerHandle;
   private stopped = false;
+  /** Deliveries and sweeps under way: stop() waits for them before the store may close. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly onOnline = (nodeId: string) => this.kick([nodeId]);
 
   constructor(private readonly deps: JobDispatcherDeps) {}
 
   /** Starts listening for nodes coming online and sweeping expired jobs. */
   start(): void {
-    this.deps.registry.on('online', (nodeId: string) => this.kick([nodeId]));
+    this.deps.registry.on('online', this.onOnline);
     this.scheduleSweep();
   }
 
@@ -49,12 +52,14 @@ export class JobDispatcher {
         continue;
       }
       this.draining.add(id);
-      void this.drain(id)
-        .catch((err: Error) => this.deps.log.warn({ nodeId: id, err: err.message }, 'job delivery failed'))
-        .finally(() => {
-          this.draining.delete(id);
-          if (this.again.delete(id)) this.kick([id]);
-        });
+      this.track(
+        this.drain(id)
+          .catch((err: Error) => this.deps.log.warn({ nodeId: id, err: err.message }, 'job delivery failed'))
+          .finally(() => {
+            this.draining.delete(id);
+            if (this.again.delete(id)) this.kick([id]);
+          }),
+      );
     }
   }
 
@@ -63,18 +68,32 @@ export class JobDispatcher {
     return this.draining.has(nodeId);
   }
 
-  /** Stops delivering; jobs in flight finish on their own. */
-  stop(): void {
-    this.stopped = true;
-    if (this.sweepTimer) this.deps.clock.clearTimeout(this.sweepTimer);
+  /**
+   * Stops delivering and resolves once the deliveries and sweep under way have written
+   * their results (a delivery ends at the latest when its node's link goes). Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.deps.registry.off('online', this.onOnline);
+      if (this.sweepTimer) this.deps.clock.clearTimeout(this.sweepTimer);
+    }
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   private scheduleSweep(): void {
     if (this.stopped) return;
     this.sweepTimer = this.deps.clock.setTimeout(() => {
-      void this.expire()
-        .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'job expiry sweep failed'))
-        .finally(() => this.scheduleSweep());
+      this.track(
+        this.expire()
+          .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'job expiry sweep failed'))
+          .finally(() => this.scheduleSweep()),
+      );
     }, this.deps.sweepIntervalMs ?? 30_000);
   }
 
@@ -98,9 +117,9 @@ export class JobDispatcher {
       const job = await nextPendingJob(db, nodeId);
       if (!job) return;
       if (!(await this.claim(job, nodeId))) continue;
-      const offered = await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000);
+      const offered = await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000, clock);
       const result = offered
-        ? await deliverJob(conn, job)
+        ? await deliverJob(conn, job, clock)
         : { ok: false, exitCode: null, stdout: '', stderr: '', error: 'the node refuses jobs (its operator turned them off)' };
       const now = clock.now();
       const groupId = (await getNode(db, nodeId))?.groupId ?? job.groupId;
@@ -124,24 +143,4 @@ export class JobDispatcher {
     }
     return this.deps.db.transaction((tx) => claimTarget(tx, job.id, nodeId, now));
   }
-}
-
-/** Resolves true once `conn` offers `service`, false after `ms` or if it closes. */
-function waitForService(conn: NodeConnection, service: string, ms: number): Promise<boolean> {
-  if (conn.services.has(service)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (v: boolean) => {
-      clearTimeout(timer);
-      conn.off('services', onServices);
-      conn.off('close', onClose);
-      resolve(v);
-    };
-    const onServices = () => {
-      if (conn.services.has(service)) done(true);
-    };
-    const onClose = () => done(false);
-    const timer = setTimeout(() => done(conn.services.has(service)), ms);
-    conn.on('services', onServices);
-    conn.once('close', onClose);
-  });
 }

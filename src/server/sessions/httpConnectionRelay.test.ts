@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { pino } from 'pino';
+import { FakeClock } from '../../shared/clock.js';
 import { selfSignedCertificate } from '../tlsCertificate.js';
 import { HttpConnectionRelay, type HttpConnectionRelayDeps } from './httpConnectionRelay.js';
 import { writeHead } from './httpHead.js';
@@ -36,6 +37,8 @@ async function relayWorld(overrides: Partial<HttpConnectionRelayDeps> = {}) {
   origin.listen(0, '127.0.0.1');
   await once(origin, 'listening');
   const { cert, key } = await selfSignedCertificate(['localhost']);
+  // Head and keep-alive deadlines run on this clock: they fire only when a test advances it.
+  const clock = new FakeClock();
   const deps: HttpConnectionRelayDeps = {
     judge: (head) => (head.target === '/refused'
       ? { kind: 'answer', close: true, answer: { status: 403, headers: {}, body: 'no' } }
@@ -48,8 +51,9 @@ async function relayWorld(overrides: Partial<HttpConnectionRelayDeps> = {}) {
       return s;
     },
     onActivity: () => undefined,
-    headersTimeoutMs: 300,
-    keepAliveTimeoutMs: 300,
+    headersTimeoutMs: HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: KEEP_ALIVE_MS,
+    clock,
     log: pino({ level: 'silent' }),
     ...overrides,
   };
@@ -59,26 +63,41 @@ async function relayWorld(overrides: Partial<HttpConnectionRelayDeps> = {}) {
   const port = (server.address() as AddressInfo).port;
   return {
     seen,
+    clock,
     upstreams: () => upstreams,
-    /** Writes raw bytes on a fresh TLS connection; resolves with all it answered once it closes (or after `waitMs`). */
-    exchange: (bytes: string | Buffer[], waitMs = 1_500): Promise<{ text: string; closed: boolean }> => new Promise((resolve) => {
+    /**
+     * Writes raw bytes on a fresh TLS connection once the relay holds it, then calls `then`.
+     * Resolves with all it answered once it closes, or once `until` holds for the answer so far.
+     */
+    exchange: (bytes: string | Buffer[], o: { until?: (text: string) => boolean; then?: () => void } = {}): Promise<{ text: string; closed: boolean }> => new Promise((resolve, reject) => {
+      const held = once(server, 'secureConnection');
       const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
       const parts: Buffer[] = [];
-      let closed = false;
-      const done = () => resolve({ text: Buffer.concat(parts).toString('latin1'), closed });
-      const timer = setTimeout(() => {
+      let settled = false;
+      const text = () => Buffer.concat(parts).toString('latin1');
+      const done = (closed: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(stuck);
+        if (!closed) s.destroy();
+        resolve({ text: text(), closed });
+      };
+      // Only a broken relay gets here: the answers these tests wait for come in milliseconds.
+      const stuck = setTimeout(() => {
         s.destroy();
-        done();
-      }, waitMs);
-      s.on('data', (d: Buffer) => parts.push(d));
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        closed = true;
-        clearTimeout(timer);
-        done();
+        reject(new assert.AssertionError({ message: `no close and no expected answer; got ${JSON.stringify(text())}` }));
+      }, 20_000);
+      s.on('data', (d: Buffer) => {
+        parts.push(d);
+        if (o.until?.(text())) done(false);
       });
+      s.on('error', () => undefined);
+      s.on('close', () => done(true));
       s.once('secureConnect', () => {
-        for (const b of typeof bytes === 'string' ? [Buffer.from(bytes, 'latin1')] : bytes) s.write(b);
+        void held.then(() => {
+          for (const b of typeof bytes === 'string' ? [Buffer.from(bytes, 'latin1')] : bytes) s.write(b);
+          o.then?.();
+        });
       });
     }),
     agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
@@ -92,6 +111,8 @@ async function relayWorld(overrides: Partial<HttpConnectionRelayDeps> = {}) {
 }
 
 type World = Awaited<ReturnType<typeof relayWorld>>;
+const HEADERS_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_MS = 5_000;
 const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 
 describe('http connection relay', () => {
@@ -110,6 +131,7 @@ describe('http connection relay', () => {
       + 'HEAD /d HTTP/1.1\r\nHost: x\r\n\r\n'
       + 'GET /empty HTTP/1.1\r\nHost: x\r\n\r\n'
       + 'GET /e HTTP/1.1\r\nHost: x\r\n\r\n',
+      { until: (text) => /GET \/e 0 webui$/.test(text) },
     );
     assert.deepEqual(statuses(r.text), [200, 200, 200, 200, 204, 200]);
     assert.match(r.text, /GET \/a 0 webui/);
@@ -121,7 +143,7 @@ describe('http connection relay', () => {
   });
 
   it('carries an 8 MiB answer intact with back-pressure', async () => {
-    const r = await w.exchange('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 5_000);
+    const r = await w.exchange('GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     const body = r.text.slice(r.text.indexOf('\r\n\r\n') + 4);
     assert.equal(body.length, 8 * 1024 * 1024);
     assert.ok(Buffer.from(body, 'latin1').every((b) => b === 7), 'every byte as sent');
@@ -162,10 +184,16 @@ describe('http connection relay', () => {
   });
 
   it('says 408 to a head that never ends, and closes an idle kept-alive connection quietly', async () => {
-    const slow = await w.exchange('GET / HTTP/1.1\r\nHost: x\r\n', 2_000);
+    const slow = await w.exchange('GET / HTTP/1.1\r\nHost: x\r\n', { then: () => w.clock.advance(HEADERS_TIMEOUT_MS) });
     assert.deepEqual(statuses(slow.text), [408]);
     assert.ok(slow.closed);
-    const idle = await w.exchange('GET /one HTTP/1.1\r\nHost: x\r\n\r\n', 2_000);
+    const idle = await w.exchange('GET /one HTTP/1.1\r\nHost: x\r\n\r\n', {
+      until: (text) => {
+        // Answered in full: from now on the connection only waits for a next request.
+        if (text.endsWith('GET /one 0 webui')) w.clock.advance(KEEP_ALIVE_MS);
+        return false;
+      },
+    });
     assert.deepEqual(statuses(idle.text), [200]);
     assert.ok(idle.closed, 'closed after the keep-alive timeout');
   });
@@ -180,9 +208,9 @@ describe('http connection relay', () => {
   it('passes 100-continue, and turns a 101 into a plain pipe', async () => {
     const cont = await w.exchange([
       Buffer.from('POST /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n'),
-    ], 300);
+    ], { until: (text) => text.includes('\r\n\r\n') });
     assert.deepEqual(statuses(cont.text), [100]);
-    const r = await w.exchange('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping-after-upgrade', 800);
+    const r = await w.exchange('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping-after-upgrade', { until: (text) => text.endsWith('ping-after-upgrade') });
     assert.deepEqual(statuses(r.text), [101]);
     assert.match(r.text, /\r\n\r\nping-after-upgrade$/);
   });

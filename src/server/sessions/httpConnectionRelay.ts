@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
+import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { corkPerTick } from '../../shared/corkPerTick.js';
 import type { Logger } from '../../shared/log.js';
 import { BodyTracker, requestBody } from './bodyFraming.js';
@@ -24,6 +25,7 @@ export interface HttpConnectionRelayDeps {
   headersTimeoutMs: number;
   /** How long a kept-alive connection may wait for its next request. */
   keepAliveTimeoutMs: number;
+  clock: Clock;
   log: Logger;
 }
 
@@ -41,7 +43,7 @@ export class HttpConnectionRelay {
   private readonly requestHead = new HeadCollector(MAX_REQUEST_HEAD_BYTES);
   private requestBody = new BodyTracker({ kind: 'none' });
   private readonly response: ResponseReader;
-  private headTimer: NodeJS.Timeout | undefined;
+  private headTimer: TimerHandle | undefined;
   private served = 0;
   /** A request of this connection passed admission. */
   private admitted = false;
@@ -108,7 +110,7 @@ export class HttpConnectionRelay {
   }
 
   private onRequestHead(head: RequestHead): void {
-    clearTimeout(this.headTimer);
+    this.stopHeadTimer();
     const body = requestBody(head);
     const verdict = this.deps.judge(head);
     if (verdict.kind === 'answer') {
@@ -179,7 +181,7 @@ export class HttpConnectionRelay {
   /** After a 101: both directions become a plain pipe, starting with what is buffered. */
   private startTunnel(): void {
     this.request = 'tunnel';
-    clearTimeout(this.headTimer);
+    this.stopHeadTimer();
     if (this.inBuf.length) this.sendUp(this.inBuf);
     this.inBuf = Buffer.alloc(0);
     this.flow();
@@ -236,7 +238,7 @@ export class HttpConnectionRelay {
    */
   private finish(): void {
     this.done = true;
-    clearTimeout(this.headTimer);
+    this.stopHeadTimer();
     this.inBuf = Buffer.alloc(0);
     const client = this.client;
     client.end();
@@ -253,7 +255,7 @@ export class HttpConnectionRelay {
 
   private destroy(): void {
     this.done = true;
-    clearTimeout(this.headTimer);
+    this.stopHeadTimer();
     this.client.destroy();
     this.upstream.close();
   }
@@ -267,12 +269,17 @@ export class HttpConnectionRelay {
 
   /** Waits `ms` for the next request head to complete; a head cut short is told 408, an idle connection just closes. */
   private armHeadTimer(ms: number): void {
-    clearTimeout(this.headTimer);
-    this.headTimer = setTimeout(() => {
+    this.stopHeadTimer();
+    this.headTimer = this.deps.clock.setTimeout(() => {
+      this.headTimer = undefined;
       if (this.request !== 'head' || this.done) return;
       if (this.requestHead.started || this.served === 0) this.client.write(ownAnswer(errorAnswer(408, 'The request head took too long.'), true));
       this.finish();
     }, ms);
-    this.headTimer.unref();
+  }
+
+  private stopHeadTimer(): void {
+    if (this.headTimer) this.deps.clock.clearTimeout(this.headTimer);
+    this.headTimer = undefined;
   }
 }

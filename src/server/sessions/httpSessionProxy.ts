@@ -1,4 +1,5 @@
 import tls from 'node:tls';
+import type { Clock } from '../../shared/clock.js';
 import type { Socket } from 'node:net';
 import { normalizeIp } from '../../shared/net.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
@@ -15,6 +16,7 @@ export interface HttpSessionProxyDeps extends SessionListenerDeps {
   tlsOptions: tls.TlsOptions;
   /** Deadline for each request's headers (slowloris). */
   headersTimeoutMs: number;
+  clock: Clock;
   admission: SessionAdmission;
   target: ServiceTarget;
   /** `https://host:port` of the session port, known once it is bound. */
@@ -75,6 +77,7 @@ export class HttpSessionProxy implements SessionListener {
       onActivity: this.deps.onActivity,
       headersTimeoutMs: this.deps.headersTimeoutMs,
       keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+      clock: this.deps.clock,
       log: this.deps.log,
     });
   }

@@ -24,4 +24,8 @@ export interface LiveSession {
   ttlTimer?: TimerHandle;
   idleTimer?: TimerHandle;
   graceTimer?: TimerHandle;
+  /** Resolves once open() is done with the session, opened or not. */
+  settled: Promise<void>;
+  /** A close asked for while the session was still opening; open() honours it. */
+  closeRequest?: { reason: string; actor: string };
 }

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BurrowError } from '../../shared/errors.js';
 import { checkSessionLimits } from './sessionLimits.js';
-import { sessionTransitions } from './sessionLifecycle.js';
+import { StateMachine } from '../../shared/stateMachine.js';
+import { sessionTransitions, type SessionState } from './sessionLifecycle.js';
 
 const limits = { perUser: 2, perNode: 3, total: 4 };
 const code = (fn: () => void): string | undefined => {
@@ -30,7 +31,30 @@ describe('checkSessionLimits', () => {
 });
 
 describe('session lifecycle', () => {
-  it('has the transition table it documents', () => {
-    assert.deepEqual(sessionTransitions, { opening: ['open', 'closed'], open: ['closing'], closing: ['closed'], closed: [] });
-  });
+  const states: SessionState[] = ['opening', 'open', 'closing', 'closed'];
+  // How a session gets to each state from 'opening', the only state it starts in.
+  const pathTo: Record<SessionState, SessionState[]> = { opening: [], open: ['open'], closing: ['open', 'closing'], closed: ['closed'] };
+  const allowed: Record<SessionState, SessionState[]> = { opening: ['open', 'closed'], open: ['closing'], closing: ['closed'], closed: [] };
+  const at = (state: SessionState): StateMachine<SessionState> => {
+    const m = new StateMachine<SessionState>('opening', sessionTransitions);
+    for (const step of pathTo[state]) m.transition(step);
+    assert.equal(m.state, state);
+    return m;
+  };
+
+  for (const from of states) {
+    for (const to of states) {
+      const legal = allowed[from].includes(to);
+      it(`${legal ? 'allows' : 'refuses'} ${from} -> ${to}`, () => {
+        const m = at(from);
+        if (legal) {
+          m.transition(to);
+          assert.equal(m.state, to);
+        } else {
+          assert.throws(() => m.transition(to), new RegExp(`illegal state transition ${from} -> ${to}`));
+          assert.equal(m.state, from);
+        }
+      });
+    }
+  }
 });

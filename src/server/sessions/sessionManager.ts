@@ -7,6 +7,7 @@ import { newId } from '../../shared/secrets.js';
 import type { SessionType, SessionView } from '../../shared/protocol.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import { StateMachine } from '../../shared/stateMachine.js';
+import type { NodeConnection } from '../gateway/nodeConnection.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
 import { refuseInternalService } from './internalServiceRefusal.js';
@@ -104,8 +105,26 @@ export class SessionManager extends EventEmitter {
       id, nodeId: node.id, userId: req.userId, service: req.service, type, port: 0, sourceIp: req.sourceIp,
       openedAt: now, expiresAt: now + limits.ttlMs, closedAt: null, closeReason: null, bytesUp: 0, bytesDown: 0,
     };
-    const session: LiveSession = { record, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0 };
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    const session: LiveSession = { record, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0, settled };
     this.live.set(id, session);
+    try {
+      return await this.finishOpening(session, req, conn, log);
+    } finally {
+      settle();
+    }
+  }
+
+  /** Binds the session's port, records it and starts its timers; honours a close asked for meanwhile. */
+  private async finishOpening(session: LiveSession, req: SessionRequest, conn: NodeConnection, log: Logger): Promise<SessionView> {
+    const { db, registry, clock, limits } = this.deps;
+    const { record } = session;
+    const { id, nodeId } = record;
+    const node = { id: nodeId, groupId: session.groupId };
+    const now = record.openedAt;
     const admission = new SessionAdmission(id, req.sourceIp);
     try {
       const listenerDeps: SessionListenerDeps = {
@@ -124,6 +143,7 @@ export class SessionManager extends EventEmitter {
           ...listenerDeps,
           tlsOptions: this.deps.tlsOptions,
           headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
+          clock,
           admission,
           target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
           publicOrigin: () => sessionOrigin(this.deps.limits.publicHost, record.port),
@@ -150,6 +170,11 @@ export class SessionManager extends EventEmitter {
       throw err;
     }
     session.lifecycle.transition('open');
+    if (session.closeRequest) {
+      const { reason, actor } = session.closeRequest;
+      await this.close(id, reason, actor);
+      throw new BurrowError('SESSION_CLOSED', `Session ${id} was closed while it was opening (${reason}).`);
+    }
     session.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
     this.touch(id);
     log.info({ port: record.port, service: req.service, type }, 'session open');
@@ -160,9 +185,15 @@ export class SessionManager extends EventEmitter {
     return view;
   }
 
-  /** Closes a session and frees its port; idempotent. Returns false if it was not open. */
+  /** Closes a session (one still opening as soon as it is open) and frees its port; idempotent. Returns false if it was not open. */
   async close(id: string, reason: string, actor = 'system'): Promise<boolean> {
     const s = this.live.get(id);
+    if (s?.lifecycle.state === 'opening') {
+      // Its port and record are still being made: open() closes it as soon as they exist.
+      s.closeRequest ??= { reason, actor };
+      await s.settled;
+      return s.record.closedAt !== null;
+    }
     if (!s || s.lifecycle.state !== 'open') return false;
     s.lifecycle.transition('closing');
     for (const t of [s.ttlTimer, s.idleTimer, s.graceTimer]) if (t) this.deps.clock.clearTimeout(t);
@@ -234,7 +265,8 @@ export class SessionManager extends EventEmitter {
   }
 
   private async closeWhere(match: (s: LiveSession) => boolean, reason: string): Promise<number> {
-    const ids = [...this.live.values()].filter((s) => s.lifecycle.state === 'open' && match(s)).map((s) => s.record.id);
+    // Sessions still opening count too: a revoked node or a disabled user must not keep one.
+    const ids = [...this.live.values()].filter((s) => (s.lifecycle.state === 'open' || s.lifecycle.state === 'opening') && match(s)).map((s) => s.record.id);
     const closed = await Promise.all(ids.map((id) => this.close(id, reason)));
     return closed.filter(Boolean).length;
   }
@@ -259,7 +291,7 @@ export class SessionManager extends EventEmitter {
       result: 'denied',
       groupId,
       detail: { sessionId, reason },
-    }).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'audit write failed'));
+    }, this.deps.clock.now()).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'audit write failed'));
   }
 
   private onNodeOffline(nodeId: string): void {

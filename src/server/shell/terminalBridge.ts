@@ -23,17 +23,21 @@ export function bridgeTerminal(ws: WebSocket, shell: NodeShell, o: { nodeId: str
   const sendEvent = (e: TerminalEvent) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(e));
   };
+  let paused = false;
+  // Each send's callback runs once its frame left ws's buffer (or the socket died): the
+  // signal to resume, with no timer polling bufferedAmount.
+  const sent = () => {
+    if (paused && (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount < HIGH_WATER / 2)) {
+      paused = false;
+      shell.stream.resume();
+    }
+  };
   const sendBytes = (d: Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return;
-    ws.send(d, { binary: true });
-    if (ws.bufferedAmount > HIGH_WATER) {
+    ws.send(d, { binary: true }, sent);
+    if (!paused && ws.bufferedAmount > HIGH_WATER) {
+      paused = true;
       shell.stream.pause();
-      const wait = setInterval(() => {
-        if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount < HIGH_WATER / 2) {
-          clearInterval(wait);
-          shell.stream.resume();
-        }
-      }, 20);
     }
   };
   sendEvent({ type: 'ready', nodeId: o.nodeId, recording: o.recording });

@@ -34,6 +34,8 @@ const size = (v: string | null) => (v !== null && /^\d{1,4}$/.test(v) && Number(
 export class TerminalEndpoint {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
   private readonly live = new Set<NodeShell>();
+  /** Upgrades being accepted and sessions being bridged: close() waits for their audit writes. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly deps: TerminalEndpointDeps) {}
@@ -46,7 +48,7 @@ export class TerminalEndpoint {
   /** Takes over an upgrade request for a terminal. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    this.accept(req, socket, head).catch((err: unknown) => refuse(socket, toBurrowError(err), this.deps.api));
+    this.track(this.accept(req, socket, head).catch((err: unknown) => refuse(socket, toBurrowError(err), this.deps.api)));
   }
 
   private async accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -73,6 +75,12 @@ export class TerminalEndpoint {
       request: { command, pty },
     });
     this.live.add(shell);
+    // Shut down while the node's shell was opening: close() has already ended the others.
+    if (this.closed) {
+      shell.close();
+      this.live.delete(shell);
+      throw new BurrowError('SERVER_UNREACHABLE', 'The server is shutting down.');
+    }
     const startedAt = d.clock.now();
     let recordingId: string | null = null;
     let recorder: CastRecorder | undefined;
@@ -111,16 +119,22 @@ export class TerminalEndpoint {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      void bridgeTerminal(ws, shell, { nodeId: node.id, recording: recordingId, recorder, pty: pty !== undefined }).then(finish);
+      this.track(bridgeTerminal(ws, shell, { nodeId: node.id, recording: recordingId, recorder, pty: pty !== undefined }).then(finish));
     });
   }
 
-  /** Ends every terminal session. */
-  close(): void {
+  /** Ends every terminal session; resolves once each has recorded its end. Idempotent. */
+  async close(): Promise<void> {
     this.closed = true;
     for (const s of this.live) s.close();
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 }
 

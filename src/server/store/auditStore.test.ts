@@ -110,7 +110,7 @@ describe('audit log', () => {
     await appendAll();
     await assert.rejects(
       db.transaction(async (tx) => {
-        await appendAudit(tx, { actor: 'us_alice', action: 'node.delete', target: 'nd_1', result: 'ok' });
+        await appendAudit(tx, { actor: 'us_alice', action: 'node.delete', target: 'nd_1', result: 'ok' }, 1);
         throw new Error('action failed');
       }),
       /action failed/,

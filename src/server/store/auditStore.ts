@@ -38,7 +38,7 @@ function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string 
  * Appends one entry chained to the previous one. Call it inside the transaction of the
  * action it records, so the entry exists exactly when the action happened.
  */
-export async function appendAudit(q: Queryable, e: AuditEntry, at = Date.now()): Promise<void> {
+export async function appendAudit(q: Queryable, e: AuditEntry, at: number): Promise<void> {
   const last = await q.get<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const prev = last?.hash ?? GENESIS;
   const row = {
@@ -111,6 +111,6 @@ export async function verifyAudit(q: Queryable): Promise<AuditVerdict> {
 }
 
 /** Appends one entry on its own, for events that have no other write to share a transaction with. */
-export function recordAudit(db: Database, e: AuditEntry, at = Date.now()): Promise<void> {
+export function recordAudit(db: Database, e: AuditEntry, at: number): Promise<void> {
   return db.transaction((tx) => appendAudit(tx, e, at));
 }

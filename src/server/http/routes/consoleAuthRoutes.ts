@@ -50,7 +50,7 @@ export function consoleAuthRoutes(d: ApiDeps): RouteDef[] {
         const s = await startConsoleSession(d.db, d.clock, user.id, stage);
         setSessionCookie(ctx, s.cookie);
         if (stage === 'full') {
-          await recordAudit(d.db, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'auth.login', target: user.email, result: 'ok', detail: { via: 'console', remembered } });
+          await recordAudit(d.db, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'auth.login', target: user.email, result: 'ok', detail: { via: 'console', remembered } }, d.clock.now());
         }
         ctx.body = { next: stage === 'totp' ? 'totp' : 'done', csrfToken: s.csrf, totpEnrollmentRequired: await mustEnrollTotp(d.db, user) };
       },
@@ -75,7 +75,7 @@ export function consoleAuthRoutes(d: ApiDeps): RouteDef[] {
           await rememberBrowser(d.db, sha256Hex(token), user.id, d.clock.now() + days * 86_400_000);
           ctx.cookies.set(REMEMBER_COOKIE, token, cookieOptions(days * 86_400_000));
         }
-        await recordAudit(d.db, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'auth.login', target: user.email, result: 'ok', detail: { via: 'console', rememberedDays: days } });
+        await recordAudit(d.db, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'auth.login', target: user.email, result: 'ok', detail: { via: 'console', rememberedDays: days } }, d.clock.now());
         ctx.body = { next: 'done', csrfToken: s.csrf, rememberedDays: days };
       },
     },
