@@ -25,7 +25,20 @@ export class TunnelKeyRotation {
   /** Reacts to a status reply: `send` writes on the status channel, `reconnect` drops the tunnel. */
   onReply(reply: StatusReply, send: (line: StatusLine) => void, reconnect: (why: string) => void): void {
     if (reply.keyRegistered) void this.finish(reply.keyRegistered, reconnect);
-    else void this.startIfDue(send);
+    else if (reply.keyRefused) this.refused(reply.keyRefused);
+    else void this.startIfDue(send, reply.rotateKeyNow === true);
+  }
+
+  /** Starts a rotation now if one is due (the key file was backdated by `burrow node rotate-key`). */
+  check(send: (line: StatusLine) => void): void {
+    void this.startIfDue(send, false);
+  }
+
+  /** The server would not register the next key: the current key stays, the agent tries again later. */
+  private refused(reason: string): void {
+    this.log.warn({ reason }, 'the server refused the key rotation; the current key stays');
+    this.rotation?.abandon();
+    this.rotating = false;
   }
 
   /** The tunnel went down: a rotation under way is dropped (the current key stays). */
@@ -34,17 +47,18 @@ export class TunnelKeyRotation {
     this.rotating = false;
   }
 
-  private async startIfDue(send: (line: StatusLine) => void): Promise<void> {
+  /** Registers a next key when one is due, or at once when an administrator asked (`asked`). */
+  private async startIfDue(send: (line: StatusLine) => void, asked: boolean): Promise<void> {
     const rotation = this.rotation;
     if (!rotation || this.rotating) return;
     this.rotating = true;
     try {
-      if (!(await rotation.due())) {
+      if (!asked && !(await rotation.due())) {
         this.rotating = false;
         return;
       }
       const publicKey = await rotation.prepare();
-      this.log.info('key rotation due; registering the next key over the tunnel');
+      this.log.info({ asked }, asked ? 'the server asks for a key rotation; registering the next key over the tunnel' : 'key rotation due; registering the next key over the tunnel');
       send({ rotateKey: { publicKey } });
     } catch (err) {
       this.rotating = false;
