@@ -13,7 +13,7 @@ interface Opts {
   json?: boolean;
 }
 
-/** Rewrites node.json with `proxy` (undefined: no proxy); a running agent uses it from its next attempt. */
+/** Rewrites node.json with `proxy` (undefined: no proxy); a running agent dials again through it at once. */
 async function writeProxy(home: string, proxy: unknown): Promise<void> {
   const raw = (await readJsonFile(nodePaths(home).config)) as Record<string, unknown> | undefined;
   if (!raw) throw new BurrowError('NOT_ENROLLED', `This node is not enrolled (no node.json in ${home}); run "burrow node enroll" first.`);
