@@ -32,11 +32,16 @@ export function registerNodeRotateKeyCommand(node: Command): void {
         process.stdout.write('The agent is not running; it rotates the key as soon as it next connects to the server.\n');
         return;
       }
-      for (const until = Date.now() + ROTATE_WAIT_MS; Date.now() < until; await sleep(250)) {
+      const askedAt = Date.now();
+      for (const until = askedAt + ROTATE_WAIT_MS; Date.now() < until; await sleep(250)) {
         const now = (await readFile(paths.publicKey, 'utf8')).trim();
         if (now !== before) {
           process.stdout.write(`The node's key is rotated: ${keyFingerprint(now)} (was ${keyFingerprint(before)}); the agent signs in with it from now on.\n`);
           return;
+        }
+        const refused = (await readAgentState(home))?.keyRotationRefused;
+        if (refused && Date.parse(refused.at) >= askedAt - 1000) {
+          throw new BurrowError('RATE_LIMITED', `The server refused the key rotation: ${refused.reason}. The agent tries again by itself once it may.`);
         }
       }
       throw new BurrowError(

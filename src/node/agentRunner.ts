@@ -41,6 +41,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let agentReport: AgentReport | undefined;
   let ctlReport: ControllerReport | undefined;
   let lastConnectedAt: number | null = null;
+  let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
 
   let writes = Promise.resolve();
@@ -60,6 +61,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       nextAttemptAt: linked ? iso(a?.nextAttemptAt ?? null) : null,
       nextCheckInAt: iso(c.nextCheckInAt),
       lastCheckInAt: iso(c.lastCheckInAt),
+      keyRotationRefused,
     };
     // Serialize the writes so the file always ends with the latest state.
     writes = writes.then(() => writeAgentState(o.home, state)).catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
@@ -88,6 +90,10 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         config,
         privateKey: () => privateKey,
         keyRotation,
+        onKeyRotationRefused: (reason) => {
+          keyRotationRefused = { at: new Date(o.clock.now()).toISOString(), reason };
+          write();
+        },
         clock: o.clock,
         log,
         proxy: () => proxy,

@@ -55,6 +55,8 @@ export interface TunnelAgentDeps {
   workPollMs?: number;
   /** Rotates the node key over the status channel when it is due. */
   keyRotation?: KeyRotator;
+  /** Told why the server refused a key rotation. */
+  onKeyRotationRefused?: (reason: string) => void;
   /** The proxy to reach the server through, asked at each attempt (settings may change). */
   proxy?: () => ProxyTarget | undefined;
   /** Called with every reply on the status channel (work held, proposed mode). */
@@ -95,7 +97,7 @@ export class TunnelAgent {
     const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay);
-    this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log);
+    this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, deps.onKeyRotationRefused);
   }
 
   /** The state now. */

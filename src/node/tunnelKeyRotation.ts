@@ -20,6 +20,8 @@ export class TunnelKeyRotation {
   constructor(
     private readonly rotation: KeyRotator | undefined,
     private readonly log: Logger,
+    /** Told why the server refused a rotation, for `burrow node rotate-key` to show. */
+    private readonly onRefused?: (reason: string) => void,
   ) {}
 
   /** Reacts to a status reply: `send` writes on the status channel, `reconnect` drops the tunnel. */
@@ -37,6 +39,7 @@ export class TunnelKeyRotation {
   /** The server would not register the next key: the current key stays, the agent tries again later. */
   private refused(reason: string): void {
     this.log.warn({ reason }, 'the server refused the key rotation; the current key stays');
+    this.onRefused?.(reason);
     this.rotation?.abandon();
     this.rotating = false;
   }

@@ -260,6 +260,9 @@ export class TunnelGateway {
   private async awaitApproval(node: NodeRecord, link: PendingLink | undefined): Promise<NodeRecord> {
     const { approvals, pendingHoldMs } = this.deps;
     if (!approvals || !pendingHoldMs || !link) return node;
+    // A held sign-in is not a handshake in progress: pending nodes waiting must not fill
+    // the handshake slots that keep a reconnect storm in check.
+    link.settle();
     // Answer before the authentication deadline cuts the link.
     const wait = approvals.wait(node.id, Math.min(pendingHoldMs, Math.floor((this.deps.authTimeoutMs * 2) / 3)));
     link.ws.once('close', wait.cancel);
