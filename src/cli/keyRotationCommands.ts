@@ -9,7 +9,7 @@ import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 
 /** How long `burrow node rotate-key` waits for the running agent to switch keys. */
-const ROTATE_WAIT_MS = 30_000;
+const ROTATE_WAIT_MS = 20_000;
 
 /**
  * `burrow node rotate-key`: marks the node's key as due (it backdates the key file, which
@@ -26,7 +26,10 @@ export function registerNodeRotateKeyCommand(node: Command): void {
       await loadNodeConfig(home, process.env);
       const paths = nodePaths(home);
       const before = (await readFile(paths.publicKey, 'utf8')).trim();
-      await utimes(paths.privateKey, new Date(0), new Date(0));
+      // Long past any rotation period, and a new mtime at each call, so the agent's watch
+      // on the file sees every request (a second one after a refusal included).
+      const longAgo = new Date(Date.now() % 86_400_000);
+      await utimes(paths.privateKey, longAgo, longAgo);
       const state = await readAgentState(home);
       if (!state || !isAlive(state.pid)) {
         process.stdout.write('The agent is not running; it rotates the key as soon as it next connects to the server.\n');

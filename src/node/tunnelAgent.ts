@@ -97,7 +97,7 @@ export class TunnelAgent {
     const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay);
-    this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, deps.onKeyRotationRefused);
+    this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, () => deps.clock.now(), deps.onKeyRotationRefused);
   }
 
   /** The state now. */
