@@ -86,6 +86,12 @@ describe('connect modes (real server and agent)', () => {
     assert.equal(sleeping.agent, 'running');
     assert.equal(sleeping.connected, false);
     assert.equal(Date.parse(sleeping.nextCheckInAt ?? ''), Math.floor(far / 1000) * 1000);
+    // The server learnt the new mode and the next check-in before the agent left.
+    const row = await stack.node('od2');
+    assert.equal(row.mode, 'on-demand');
+    assert.equal(row.nextCheckIn, sleeping.nextCheckInAt);
+    const queued = await burrow(['admin', 'session-request', 'create', 'od2', '--home', stack.adminHome]);
+    assert.equal(queued.code, 0, queued.stderr);
 
     assert.equal((await burrow(['node', 'mode', 'always-on', '--home', home])).code, 0);
     await waitUntil(async () => (await stack.node('od2')).online, 15_000, 'od2 online again after switching back');
@@ -93,6 +99,23 @@ describe('connect modes (real server and agent)', () => {
     const on = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
     assert.equal(on.mode, 'always-on');
     assert.equal(on.connected, true);
+    await agent.stop();
+  });
+
+  it('a mode proposed by an administrator reaches the server before the agent leaves', async () => {
+    // Reports every second, so the proposal reaches the agent quickly (it rides on the replies).
+    const home = await stack.enrollNode('od4', { statusIntervalMs: 1000 });
+    const agent = stack.runNode(home);
+    await waitUntil(async () => (await stack.node('od4')).online, 15_000, 'od4 online');
+    const far = Date.now() + 6 * 3_600_000;
+    const r = await burrow(['admin', 'node', 'propose-mode', 'od4', 'on-demand', '--window', `daily ${hms(far)}-${hms(far + 60_000)}`, '--tz', 'UTC', '--interval', '30m', '--duration', '5m', '--home', stack.adminHome]);
+    assert.equal(r.code, 0, r.stderr);
+    await waitUntil(async () => !(await stack.node('od4')).online, 20_000, 'od4 offline after applying the proposal');
+    const row = await stack.node('od4');
+    assert.equal(row.mode, 'on-demand');
+    assert.equal(Date.parse(String(row.nextCheckIn)), Math.floor(far / 1000) * 1000);
+    const queued = await burrow(['admin', 'session-request', 'create', 'od4', '--home', stack.adminHome]);
+    assert.equal(queued.code, 0, queued.stderr);
     await agent.stop();
   });
 

@@ -1,15 +1,25 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import ssh2 from 'ssh2';
+import { runBurrow } from './harness/burrowCli.js';
 import { ConsoleStack } from './harness/consoleStack.js';
 import { repoRoot } from './harness/paths.js';
 import { ADMIN } from './harness/serverStack.js';
 import { totpCode as totp } from './harness/totp.js';
 
 const SHOTS = join(repoRoot, 'e2e', 'screenshots');
+
+/** Runs SQL on the server's database through the real sqlite3 shell; one string per output row. */
+function sqlite(db: string, sql: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile('sqlite3', [db, sql], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`sqlite3: ${stderr || err.message}`)) : resolve(stdout.split('\n').filter(Boolean))));
+  });
+}
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
@@ -135,6 +145,28 @@ describe('web terminal and replay in Chromium', () => {
     await page.getByRole('button', { name: 'Skip to end' }).click();
     await page.getByText(/^Finished/).waitFor(WAIT);
     await waitForScreen('replay', /pasted-25/);
+  });
+
+  it("says truthfully when the node's shell refuses the server, not that a role is missing", async () => {
+    // The server now holds another key for the node than the one its shell presents, as
+    // when a rotation went wrong: the inner SSH handshake fails on the node's host key.
+    const db = join(stack.serverHome, 'burrow.db');
+    const [realKey] = await sqlite(db, `SELECT public_key FROM nodes WHERE id = '${nodeId}';`);
+    const other = ssh2.utils.generateKeyPairSync('ed25519').public.trim();
+    await sqlite(db, `UPDATE nodes SET public_key = '${other}' WHERE id = '${nodeId}';`);
+    try {
+      await page.goto(`${stack.url}/#/nodes/${encodeURIComponent(nodeId)}/terminal`);
+      const alert = page.getByRole('alert').filter({ hasText: /did not accept the server/ });
+      await alert.waitFor(WAIT);
+      assert.doesNotMatch((await alert.textContent()) ?? '', /operator role/);
+      await shot('terminal-refused');
+      // `burrow ssh` says the same, in one sentence, with the error's exit status.
+      const cli = await runBurrow(['ssh', stack.nodeName, '--', 'true'], { env: { BURROW_HOME: stack.adminHome }, input: '' });
+      assert.equal(cli.code, 5, cli.stderr);
+      assert.match(cli.stderr, /^burrow: The shell of node \S+ did not accept the server: Host denied \(verification failed\)\.\n$/);
+    } finally {
+      await sqlite(db, `UPDATE nodes SET public_key = '${realKey ?? ''}' WHERE id = '${nodeId}';`);
+    }
   });
 
   it('says in words why a terminal cannot open on an offline node', async () => {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBurrow as burrow, burrowJson } from './harness/burrowCli.js';
 import { ModesStack } from './harness/modesStack.js';
@@ -12,10 +12,20 @@ interface NodeStatus {
   nextAttemptAt: string | null;
 }
 
+/** `burrow ssh NODE -- echo x` answers x: the node's shell accepts the server. */
+async function shellWorks(node: string): Promise<void> {
+  const r = await burrow(['ssh', node, '--', 'echo', 'x'], { env: { BURROW_HOME: stack.adminHome }, input: '' });
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout, 'x\n');
+  assert.equal(r.code, 0);
+}
+
+let stack: ModesStack;
+
 describe('node keys: rotation over the tunnel and revocation', () => {
-  let stack: ModesStack;
   before(async () => {
-    stack = await ModesStack.start();
+    // Rotations are allowed every 2 s here, so one node can rotate by each trigger in turn.
+    stack = await ModesStack.start({ keyRotationMinIntervalMs: 2000 });
   });
   after(async () => {
     await stack?.close();
@@ -45,6 +55,42 @@ describe('node keys: rotation over the tunnel and revocation', () => {
     const again = stack.runNode(home);
     await waitUntil(async () => (await stack.node('k1')).online, 20_000, 'k1 back with its rotated key');
     await again.stop();
+  });
+
+  it('after a rotation by each trigger (schedule, node, admin), the shell still works without a restart', async () => {
+    const home = await stack.enrollNode('k3', { statusIntervalMs: 1000 });
+    const agent = stack.runNode(home);
+    const id = (await stack.node('k3')).id;
+    await waitUntil(async () => (await stack.node('k3')).online, 20_000, 'k3 online');
+    await shellWorks('k3');
+    const rotations = async () => (await stack.audit('node.key.rotate')).filter((e) => e.actor === id).length;
+    const rotated = async (n: number, how: string) => {
+      await waitUntil(async () => (await rotations()) >= n && (await stack.node('k3')).online, 30_000, `k3 to rotate its key (${how})`);
+      await shellWorks('k3');
+    };
+
+    // The schedule: a key older than the rotation period (30 days by default).
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    await utimes(join(home, 'id_ed25519'), old, old);
+    await rotated(1, 'backdated key');
+
+    // The node's operator, on the node, while the agent runs.
+    await waitUntil(async () => {
+      const r = await burrow(['node', 'rotate-key', '--home', home]);
+      assert.doesNotMatch(r.stderr, /unknown command/);
+      return r.code === 0;
+    }, 20_000, 'burrow node rotate-key to succeed');
+    await rotated(2, 'burrow node rotate-key');
+
+    // An administrator, over the node's tunnel.
+    await waitUntil(async () => {
+      const r = await burrow(['admin', 'node', 'rotate-key', 'k3', '--home', stack.adminHome]);
+      assert.doesNotMatch(r.stderr, /unknown command/);
+      return r.code === 0;
+    }, 20_000, 'burrow admin node rotate-key to succeed');
+    await rotated(3, 'burrow admin node rotate-key');
+    assert.equal(agent.child.exitCode, null, 'the agent ran throughout');
+    await agent.stop();
   });
 
   it('revocation cuts a live node at once; the agent says why and backs off for long', async () => {

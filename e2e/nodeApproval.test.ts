@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeView } from '../src/shared/protocol.js';
+import { runBurrow } from './harness/burrowCli.js';
 import { errorOf, rawRequest } from './harness/rawRequest.js';
 import type { Stack } from './harness/stack.js';
 import { stackSuite } from './harness/stackSuite.js';
@@ -19,7 +20,8 @@ describe('node approval and revocation', () => {
 
   it('keeps a pending node out until an administrator approves it', async () => {
     const s = stack();
-    const node = await s.enrollNode('p1', await s.enrollToken(), quick);
+    // The default knock interval (30 s): being let in must not wait for the next knock.
+    const node = await s.enrollNode('p1', await s.enrollToken(), { backoffInitialMs: 300, backoffMaxMs: 1_000 });
     assert.equal(node.status, 'pending');
     s.runAgent(node);
 
@@ -36,7 +38,8 @@ describe('node approval and revocation', () => {
     assert.equal(errorOf(refused).code, 'NODE_NOT_APPROVED');
 
     await s.admin(['node', 'approve', node.id]);
-    const online = await s.waitOnline(node.id, true);
+    // The waiting agent is told at once: online within seconds, not at its next knock.
+    const online = await s.waitOnline(node.id, true, 5_000);
     assert.equal(online.status, 'approved');
     const st = await waitFor('the agent to say it is connected', async () => {
       const x = await s.nodeStatus(node);
@@ -65,5 +68,11 @@ describe('node approval and revocation', () => {
     assert.equal(errorOf(refused).code, 'NODE_NOT_APPROVED');
     // It stays out: its next knock is refused too (the agent would say "tunnel up" otherwise).
     assert.equal((await s.api<NodeView>('GET', `/v1/nodes/${s.node.id}`)).online, false);
+
+    // Approving does not undo a revocation: re-enrolment is the way back.
+    const again = await runBurrow(['admin', 'node', 'approve', s.node.id], { env: { BURROW_HOME: s.adminHome } });
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /revoked.*enrol/i);
+    assert.equal((await s.api<NodeView>('GET', `/v1/nodes/${s.node.id}`)).status, 'revoked');
   });
 });

@@ -43,6 +43,24 @@ describe('the tunnel through a real HTTP proxy (squid)', () => {
     });
   }
 
+  it('a proxy set while the agent runs is used at once: the agent reconnects through it', async () => {
+    const squid = await SquidProxy.start('basic', 'nodeuser', 'proxy-secret-1');
+    proxies.push(squid);
+    const home = await stack.enrollNode('px-live');
+    const agent = stack.runNode(home);
+    await waitUntil(async () => (await stack.node('px-live')).online, 20_000, 'px-live online directly');
+    const from = agent.logs.length;
+    const set = await burrow(['node', 'proxy', 'set', `http://nodeuser:proxy-secret-1@127.0.0.1:${squid.port}`, '--home', home]);
+    assert.equal(set.code, 0, set.stderr);
+    // The agent drops its direct tunnel and comes back through squid within seconds.
+    await agent.waitFor(/"msg":"tunnel down"/, 10_000, from);
+    await agent.waitFor(/"msg":"tunnel up"/, 10_000, agent.logs.indexOf('"msg":"tunnel down"', from));
+    await waitUntil(async () => (await stack.node('px-live')).online, 10_000, 'px-live online again');
+    await agent.stop();
+    const logged = new RegExp(`TCP_TUNNEL/200 .* CONNECT 127\\.0\\.0\\.1:${new URL(stack.url).port} nodeuser`);
+    await waitUntil(async () => logged.test(await readFile(join(squid.dir, 'access.log'), 'utf8').catch(() => '')), 10_000, 'squid to log the tunnel');
+  });
+
   it('says clearly that the proxy refused the credentials (407), and that a port is forbidden (403)', async () => {
     const squid = await SquidProxy.start('digest', 'nodeuser', 'proxy-secret-1');
     proxies.push(squid);

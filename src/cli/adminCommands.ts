@@ -11,6 +11,7 @@ import { registerAuditCommands } from './auditCommands.js';
 import { registerUserCommands } from './userCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
+import { registerAdminRotateKeyCommand } from './keyRotationCommands.js';
 import { registerAdminSessionRequestCommands } from './adminSessionRequestCommands.js';
 import { resolveHome } from './homeDir.js';
 import { ask, readSecretFile } from './prompt.js';
@@ -177,6 +178,7 @@ export function registerAdminCommands(program: Command): void {
     });
 
   registerAdminNodeStatusCommands(node);
+  registerAdminRotateKeyCommand(node);
   registerSessionCommands(admin);
   registerJobCommands(admin);
   registerAdminSessionRequestCommands(admin);

@@ -14,6 +14,7 @@ import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
 import { registerNodeFeatureCommands } from './nodeFeatureCommands.js';
+import { registerNodeRotateKeyCommand } from './keyRotationCommands.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -108,6 +109,7 @@ export function registerNodeCommands(program: Command): void {
 
   registerNodeModeCommands(node);
   registerNodeProxyCommands(node);
+  registerNodeRotateKeyCommand(node);
 }
 
 /** Whether process `pid` exists. */

@@ -12,7 +12,7 @@ interface Opts {
   json?: boolean;
 }
 
-/** Rewrites node.json with `proxy` (undefined: no proxy); a running agent uses it from its next attempt. */
+/** Rewrites node.json with `proxy` (undefined: no proxy); a running agent dials again through it at once. */
 async function writeProxy(home: string, proxy: unknown): Promise<void> {
   const raw = await readNodeConfigFile(home);
   const next = { ...raw, proxy };

@@ -43,6 +43,7 @@ function runTerminal(url: URL, token: string, pin: string | undefined, raw: bool
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: 20_000, ...(pin ? { agent: pinnedAgent(pin) } : {}) });
     let exit: number | undefined;
+    let ready = false;
     const restore = () => {
       if (raw && process.stdin.isTTY) process.stdin.setRawMode(false);
     };
@@ -83,7 +84,12 @@ function runTerminal(url: URL, token: string, pin: string | undefined, raw: bool
       }
       const e = JSON.parse(buf.toString('utf8')) as TerminalEvent;
       if (e.type === 'stderr') process.stderr.write(Buffer.from(e.data, 'base64'));
-      else if (e.type === 'error') process.stderr.write(`burrow: ${e.message}\n`);
+      else if (e.type === 'error' && !ready) {
+        // The node's shell could not open: one sentence and the error's exit status.
+        restore();
+        exitWithError(new BurrowError(isErrorCode(e.code) ? e.code : 'INTERNAL', e.message));
+      } else if (e.type === 'error') process.stderr.write(`burrow: ${e.message}\n`);
+      else if (e.type === 'ready') ready = true;
       else if (e.type === 'exit') {
         const signal = e.signal ? (constants.signals as Record<string, number>)[`SIG${e.signal}`] : undefined;
         exit = e.code ?? (signal ? 128 + signal : 255);

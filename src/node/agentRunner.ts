@@ -2,7 +2,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import type { Clock } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
-import { ConnectModeController, connectModeOf, type ControllerReport } from './connectModeController.js';
+import { ConnectModeController, connectModeOf, type ConnectMode, type ControllerReport } from './connectModeController.js';
 import { loadNodeConfig, nodePaths, readPrivateKey, writeAgentState } from './nodeHome.js';
 import { setNodeMode } from './nodeMode.js';
 import { KeyRotation } from './keyRotation.js';
@@ -18,6 +18,8 @@ import { IdleHeapTrim } from './idleHeapTrim.js';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
 const CONFIG_POLL_MS = 500;
+/** How long a node switching to on-demand waits for the server to acknowledge its new mode. */
+const MODE_REPORT_WAIT_MS = 3_000;
 
 const modeKey = (c: Pick<NodeConfig, 'mode' | 'schedule'>) => JSON.stringify([c.mode, c.mode === 'on-demand' ? (c.schedule ?? null) : null]);
 
@@ -39,6 +41,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let agentReport: AgentReport | undefined;
   let ctlReport: ControllerReport | undefined;
   let lastConnectedAt: number | null = null;
+  let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
 
   let writes = Promise.resolve();
@@ -58,6 +61,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       nextAttemptAt: linked ? iso(a?.nextAttemptAt ?? null) : null,
       nextCheckInAt: iso(c.nextCheckInAt),
       lastCheckInAt: iso(c.lastCheckInAt),
+      keyRotationRefused,
     };
     // Serialize the writes so the file always ends with the latest state.
     writes = writes.then(() => writeAgentState(o.home, state)).catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
@@ -86,10 +90,14 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         config,
         privateKey: () => privateKey,
         keyRotation,
+        onKeyRotationRefused: (reason) => {
+          keyRotationRefused = { at: new Date(o.clock.now()).toISOString(), reason };
+          write();
+        },
         clock: o.clock,
         log,
         proxy: () => proxy,
-        builtins: builtinServices(config, privateKey, log, o.env),
+        builtins: builtinServices(config, () => privateKey, log, o.env),
         collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
@@ -121,12 +129,35 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         const changed = modeKey(next) !== modeKey(config);
         const mode = changed ? connectModeOf(next) : undefined;
         const nextProxy = await resolveProxy(next, o.env, o.home);
+        const proxyChanged = JSON.stringify(nextProxy ?? null) !== JSON.stringify(proxy ?? null);
         config = next;
         proxy = nextProxy;
-        if (mode) controller.setMode(mode);
+        // The link up now went the old way: dial again through the new proxy (or directly).
+        if (proxyChanged) agent?.redial(nextProxy ? `the proxy is now ${nextProxy.url}` : 'the proxy was cleared');
+        if (mode) {
+          await tellServerOfMode(mode);
+          controller.setMode(mode);
+        }
       })
       .catch((err: Error) => log.warn({ err: err.message }, 'node.json changed but cannot be used; keeping the current mode'));
   };
+  // A switch to on-demand may end the link at once: the server must first learn the new
+  // mode and the next check-in, or it shows an always-on node gone offline and refuses to
+  // queue sessions for it.
+  const tellServerOfMode = async (mode: ConnectMode) => {
+    if (mode.mode !== 'on-demand' || !agent) return;
+    const now = o.clock.now();
+    const end = mode.schedule.checkInEndingAfter(now);
+    const nextCheckInAt = mode.schedule.nextCheckIn(end ?? now);
+    const told = await agent.reportNow(() => collectNodeStatus(config.services, o.home, { mode: mode.mode, nextCheckInAt }), MODE_REPORT_WAIT_MS).catch(() => false);
+    if (!told && agent.state === 'connected') log.warn('the server did not answer the report of the new mode in time; it learns it at the next check-in');
+  };
+
+  // A backdated key file (`burrow node rotate-key`) starts a rotation over the live tunnel.
+  const keyPath = nodePaths(o.home).privateKey;
+  const keyTouched = () => agent?.checkKeyRotation();
+  watchFile(keyPath, { interval: CONFIG_POLL_MS, persistent: false }, keyTouched);
+
   // Persistent: while the agent sleeps between check-ins this watcher is all that keeps
   // the process alive (the clock's timers are unref'd).
   watchFile(path, { interval: CONFIG_POLL_MS, persistent: true }, reload);
@@ -135,6 +166,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   controller.start(initialMode);
   return async () => {
     unwatchFile(path, reload);
+    unwatchFile(keyPath, keyTouched);
     idleTrim?.cancel();
     // The tunnel goes down cleanly (its SSH disconnect reaches the server) before the process may exit.
     await controller.stop();

@@ -9,7 +9,7 @@ import { ShellServer } from './shell/shellServer.js';
  * The services the agent serves itself, as the operator enabled them in node.json. A
  * disabled one is not announced at all, so the server cannot even open a channel to it.
  */
-export function builtinServices(config: NodeConfig, privateKey: string, log: Logger, env: Readonly<Record<string, string | undefined>>): Record<string, (channel: ClientChannel) => void> {
+export function builtinServices(config: NodeConfig, privateKey: () => string, log: Logger, env: Readonly<Record<string, string | undefined>>): Record<string, (channel: ClientChannel) => void> {
   const out: Record<string, (channel: ClientChannel) => void> = {};
   if (config.shell.enabled) {
     const shell = new ShellServer({ hostKey: privateKey, trustedKey: config.sshHostKey, user: config.shell.user, log });

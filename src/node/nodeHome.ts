@@ -53,6 +53,8 @@ export interface AgentStateFile {
   lastConnectedAt: string | null;
   lastError: string | null;
   nextAttemptAt: string | null;
+  /** The server's last refusal of a key rotation (too soon after the last one), if any. */
+  keyRotationRefused?: { at: string; reason: string } | null;
 }
 
 /** Records the agent's state for other commands to read. */

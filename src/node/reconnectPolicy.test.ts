@@ -74,7 +74,7 @@ describe('ReconnectPolicy', () => {
     assert.equal(p.next({ ...failed, retryHintMs: 3_000 }, 0).delayMs, 3_250);
   });
 
-  it('waits long when revoked and at least the pending interval while unapproved', () => {
+  it('waits long when revoked and the pending interval, not a growing backoff, while unapproved', () => {
     const p = policy();
     const revoked = p.next({ ...failed, closeCode: TUNNEL_CLOSE.revoked.code }, 0);
     assert.equal(revoked.delayMs, 10 * 60_000);
@@ -82,5 +82,10 @@ describe('ReconnectPolicy', () => {
     const pending = p.next({ ...failed, closeCode: TUNNEL_CLOSE.pending.code }, 0);
     assert.equal(pending.delayMs, 30_000);
     assert.match(pending.lastError ?? '', /approve/);
+    // The server holds each knock open until approval or a timeout: the knocks stay close
+    // together, so an approved node never sits out a long backoff first.
+    const quick = new ReconnectPolicy({ backoffInitialMs: 1_000, backoffMaxMs: 60_000, pendingRetryMs: 2_000, random: () => 0.5 });
+    const delays = Array.from({ length: 8 }, () => quick.next({ ...failed, closeCode: TUNNEL_CLOSE.pending.code }, 0).delayMs);
+    assert.deepEqual(delays, Array(8).fill(2_000));
   });
 });

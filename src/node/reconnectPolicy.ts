@@ -50,7 +50,8 @@ export interface ReconnectPolicyOptions {
  * Chooses the wait before the next connection attempt. Plain capped, jittered backoff,
  * except where the failure itself says more:
  * - a 503's Retry-After is followed (spread within its second);
- * - a revoked or pending node waits long;
+ * - a revoked node waits long; a pending one knocks again soon, since the server holds each
+ *   knock open for a while and lets it in as soon as an administrator approves it;
  * - a server that just went away (or that the agent just started towards) and refuses
  *   connections is restarting: a refused connect costs it nothing (the kernel answers), so
  *   the agent keeps trying every second or so for a grace period instead of drifting into
@@ -97,7 +98,9 @@ export class ReconnectPolicy {
       return { delayMs: this.o.revokedRetryMs, lastError: 'this node has been revoked by an administrator' };
     }
     if (outcome.closeCode === TUNNEL_CLOSE.pending.code) {
-      return { delayMs: Math.max(this.backoff.next(), this.o.pendingRetryMs), lastError: 'this node is waiting for an administrator to approve it' };
+      // Not the backoff: the server paced this knock by holding it, and a long wait here is
+      // the delay an approved node would sit out before it comes online.
+      return { delayMs: this.o.pendingRetryMs, lastError: 'this node is waiting for an administrator to approve it' };
     }
     // Not counted as failures: the first error after the server is back must not find a
     // backoff grown by a minute of refusals.

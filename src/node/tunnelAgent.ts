@@ -55,6 +55,8 @@ export interface TunnelAgentDeps {
   workPollMs?: number;
   /** Rotates the node key over the status channel when it is due. */
   keyRotation?: KeyRotator;
+  /** Told why the server refused a key rotation. */
+  onKeyRotationRefused?: (reason: string) => void;
   /** The proxy to reach the server through, asked at each attempt (settings may change). */
   proxy?: () => ProxyTarget | undefined;
   /** Called with every reply on the status channel (work held, proposed mode). */
@@ -86,6 +88,10 @@ export class TunnelAgent {
   private stopped?: Promise<void>;
   /** Ends the current connection (it then reconnects as after any drop). */
   private dropConnection?: (why: string) => void;
+  /** The next attempt goes at once, not after the backoff: settings changed (redial()). */
+  private redialAtOnce = false;
+  /** Called with the next reply on the status channel (reportNow()). */
+  private readonly replyWaiters = new Set<() => void>();
 
   constructor(private readonly deps: TunnelAgentDeps) {
     if (!deps.config.nodeId || !deps.privateKey()) throw new Error('TunnelAgent needs an enrolled config and a private key');
@@ -93,7 +99,7 @@ export class TunnelAgent {
     const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay);
-    this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log);
+    this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, () => deps.clock.now(), deps.onKeyRotationRefused);
   }
 
   /** The state now. */
@@ -232,6 +238,7 @@ export class TunnelAgent {
       ...(this.deps.workPollMs !== undefined ? { pollEveryMs: this.deps.workPollMs } : {}),
       onReply: (r) => {
         this.holdsWork = r.holdsWork;
+        for (const w of [...this.replyWaiters]) w();
         this.deps.onServerReply?.(r);
         this.rotation.onReply(
           r,
@@ -255,9 +262,57 @@ export class TunnelAgent {
     return ok;
   }
 
+  /**
+   * Sends a status report now, made by `collect`, and waits up to `ms` for the server's
+   * answer; false when not connected or unanswered. A node about to leave (a switch to
+   * on-demand) tells the server its new mode and next check-in this way.
+   */
+  async reportNow(collect: () => Promise<NodeStatusReport>, ms: number): Promise<boolean> {
+    const reporter = this.reporter;
+    if (!reporter || this.lifecycle.state !== 'connected') return false;
+    const report = await collect();
+    return new Promise<boolean>((resolve) => {
+      const done = (answered: boolean) => {
+        this.deps.clock.clearTimeout(timer);
+        this.replyWaiters.delete(answer);
+        resolve(answered);
+      };
+      const answer = () => done(true);
+      const timer = this.deps.clock.setTimeout(() => done(false), ms);
+      this.replyWaiters.add(answer);
+      reporter.send({ report });
+    });
+  }
+
+  /** Starts a key rotation now if one is due (`burrow node rotate-key` backdated the key). */
+  checkKeyRotation(): void {
+    const reporter = this.reporter;
+    if (reporter && this.lifecycle.state === 'connected') this.rotation.check((line) => reporter.send(line));
+  }
+
+  /**
+   * Drops the connection, or the wait for the next attempt, and dials again at once: the
+   * way to the server changed (a new proxy) and the link in place does not use it.
+   */
+  redial(why: string): void {
+    const state = this.lifecycle.state;
+    if (state === 'idle' || state === 'stopped') return;
+    this.deps.log.info({ why }, 'reconnecting now');
+    if (state === 'waiting') {
+      if (this.timer) this.deps.clock.clearTimeout(this.timer);
+      this.connect();
+      return;
+    }
+    this.redialAtOnce = true;
+    this.dropConnection?.(why);
+  }
+
   private scheduleReconnect(why: string, outcome: AttemptOutcome): void {
     if (this.lifecycle.state === 'stopped') return;
-    const { delayMs, lastError } = this.reconnect.next(outcome, this.deps.clock.now());
+    const next = this.reconnect.next(outcome, this.deps.clock.now());
+    const delayMs = this.redialAtOnce ? 0 : next.delayMs;
+    const lastError = next.lastError;
+    this.redialAtOnce = false;
     if (lastError) this.lastError = lastError;
     this.nextAttemptAt = this.deps.clock.now() + delayMs;
     this.lifecycle.transition('waiting');

@@ -14,6 +14,8 @@ import { ConnectionCap } from './connectionCap.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { serveStatusChannel } from './gateway/statusChannel.js';
+import { NodeWriteBudget } from './gateway/nodeWriteBudget.js';
+import { PendingApprovals } from './gateway/pendingApprovals.js';
 import { serverHoldsWork } from './nodeWork.js';
 import { SessionQueue } from './sessionQueue.js';
 import { createApp } from './http/app.js';
@@ -93,6 +95,10 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
       return r ? sessions.view(r) : null;
     },
   });
+  // A node's own actions write rows; a hostile or looping agent must not flood the store.
+  const nodeAudits = new NodeWriteBudget(clock, config.nodeAuditWritesPerMinute);
+  const statusBudget = new NodeWriteBudget(clock, config.nodeStatusWritesPerMinute);
+  const approvals = new PendingApprovals(clock);
   const refusals = new RefusalLog(log, clock, 'connection refused: per-address cap reached');
   // Store writes made on a node's connect and disconnect: close() waits for them before the store closes.
   const nodeWrites = new Set<Promise<void>>();
@@ -113,6 +119,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     onAuthenticatedSocket: (socket) => connectionCap.release(socket),
     authTimeoutMs: config.tunnelAuthTimeoutMs,
     maxAuthAttempts: config.maxTunnelAuthAttempts,
+    approvals,
+    pendingHoldMs: config.pendingHoldMs,
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
     onNodeOnline: (conn) => {
       let recorded = false;
@@ -125,7 +133,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
             const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
-            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', groupId, detail: { services: [...conn.services] } }, now);
+            const budget = nodeAudits.take(conn.nodeId);
+            if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', groupId, detail: { services: [...conn.services], ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
           })
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect')));
       };
@@ -141,13 +150,22 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
             const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
-            await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', groupId, target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt } }, now);
+            const budget = nodeAudits.take(conn.nodeId);
+            if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', groupId, target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt, ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
           })
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect')));
       });
       conn.once('status-ready', () => {
         const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
-        void serveStatusChannel(conn, { db, clock, log: statusLog, historyLimit: config.statusHistoryLimit, holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)) });
+        void serveStatusChannel(conn, {
+          db,
+          clock,
+          log: statusLog,
+          historyLimit: config.statusHistoryLimit,
+          holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)),
+          statusBudget,
+          keyRotationMinIntervalMs: config.keyRotationMinIntervalMs,
+        });
       });
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
     },
@@ -155,7 +173,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
-  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR };
+  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();

@@ -82,6 +82,14 @@ export const serverConfigSchema = z.strictObject({
   sessionQueueMaxWaitMs: z.number().int().positive().default(24 * 3_600_000),
   /** How many status reports the server keeps per node. */
   statusHistoryLimit: z.number().int().positive().max(10_000).default(200),
+  /** A node may rotate its key at most once per this interval (by schedule or on request). */
+  keyRotationMinIntervalMs: z.number().int().positive().default(3_600_000),
+  /** Status history rows one node may add per minute (in a burst); faster reports are answered, not kept. */
+  nodeStatusWritesPerMinute: z.number().int().positive().default(12),
+  /** Audit entries one node's own actions (connect, disconnect) may add per minute; the rest are counted in the next. */
+  nodeAuditWritesPerMinute: z.number().int().positive().default(30),
+  /** How long the server keeps a pending node's sign-in open, so that approving it lets it in at once. */
+  pendingHoldMs: z.number().int().positive().max(60_000).default(10_000),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -105,8 +113,8 @@ export const nodeConfigSchema = z.strictObject({
   keepaliveCountMax: z.number().int().positive().default(3),
   backoffInitialMs: z.number().int().positive().default(1_000),
   backoffMaxMs: z.number().int().positive().default(60_000),
-  /** How often a node that waits for approval knocks again. */
-  pendingRetryMs: z.number().int().positive().default(30_000),
+  /** How soon a node that waits for approval knocks again (the server holds each knock open ~10 s). */
+  pendingRetryMs: z.number().int().positive().default(2_000),
   logLevel: logLevelSchema.default('info'),
   /** How the agent connects; `burrow node mode` writes this and a running agent follows. */
   mode: z.enum(['always-on', 'on-demand']).default('always-on'),

@@ -67,6 +67,10 @@ export const statusReplySchema = z.object({
   proposedMode: connectModeSchema.nullable(),
   /** Echoes a public key the server registered as the node's next key. */
   keyRegistered: z.string().optional(),
+  /** Why the server did not register the next key (e.g. the node rotated too recently). */
+  keyRefused: z.string().max(300).optional(),
+  /** An administrator asks the node to rotate its key now (sent unasked, between replies). */
+  rotateKeyNow: z.literal(true).optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 

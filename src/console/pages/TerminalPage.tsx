@@ -36,7 +36,9 @@ export function TerminalPage(p: { id: string }) {
       onData: (bytes) => v.term.write(bytes),
       onError: (_code, message) => v.term.write(`\r\n\x1b[31m${message}\x1b[0m\r\n`),
       onEnd: (end) => {
-        if (end.kind === 'refused') void explainRefusal(p.id).then((message) => setStatus({ phase: 'refused', message }));
+        // The server's own words when it gave them; otherwise ask about the node.
+        if (end.kind === 'refused' && end.message) setStatus({ phase: 'refused', message: `The terminal could not open: ${end.message}` });
+        else if (end.kind === 'refused') void explainRefusal(p.id).then((message) => setStatus({ phase: 'refused', message }));
         else setStatus({ phase: 'ended', end });
       },
     });

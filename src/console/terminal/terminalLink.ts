@@ -4,8 +4,11 @@ import { currentCsrfToken } from '../api.js';
 export type LinkEnd =
   /** The remote shell exited; the server said so before closing. */
   | { kind: 'exit'; code: number | null; signal: string | null }
-  /** The WebSocket never opened: the server refused the upgrade or could not be reached. */
-  | { kind: 'refused' }
+  /**
+   * No shell: the server refused the upgrade or could not be reached (no message: the
+   * browser hides why), or it said why the node's shell did not open (`message`).
+   */
+  | { kind: 'refused'; message?: string }
   /** The link dropped after it opened, with no exit message: the shell's fate is unknown. */
   | { kind: 'lost'; message?: string }
   /** The console closed it (the user disconnected or left the page). */
@@ -44,6 +47,7 @@ export class TerminalLink {
   private readonly ws: WebSocket;
   private readonly encoder = new TextEncoder();
   private opened = false;
+  private ready = false;
   private ended = false;
   private exit: LinkEnd | undefined;
   private lastError: string | undefined;
@@ -64,6 +68,7 @@ export class TerminalLink {
     };
     this.ws.onclose = () => {
       if (!this.opened) this.end({ kind: 'refused' });
+      else if (!this.ready && this.lastError) this.end({ kind: 'refused', message: this.lastError });
       else this.end(this.exit ?? { kind: 'lost', ...(this.lastError ? { message: this.lastError } : {}) });
     };
   }
@@ -75,11 +80,15 @@ export class TerminalLink {
     } catch {
       return;
     }
-    if (e.type === 'ready') this.on.onReady({ nodeId: e.nodeId, recording: e.recording });
+    if (e.type === 'ready') {
+      this.ready = true;
+      this.on.onReady({ nodeId: e.nodeId, recording: e.recording });
+    }
     else if (e.type === 'exit') this.exit = { kind: 'exit', code: e.code, signal: e.signal };
     else if (e.type === 'error') {
       this.lastError = e.message;
-      this.on.onError(e.code, e.message);
+      // Before `ready` the error is why no shell opened: it ends the link as a refusal.
+      if (this.ready) this.on.onError(e.code, e.message);
     } else if (e.type === 'stderr') this.on.onData(Uint8Array.from(atob(e.data), (c) => c.charCodeAt(0)));
   }
 

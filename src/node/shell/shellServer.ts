@@ -9,8 +9,11 @@ import { serveSession } from './shellSession.js';
 
 /** What the node's shell needs. */
 export interface ShellServerDeps {
-  /** The node's own private key: the host key the burrow server pins as nodes.public_key. */
-  hostKey: string;
+  /**
+   * The node's own private key now: the host key the burrow server pins as nodes.public_key.
+   * Asked for at each channel, because the key rotates under a running agent.
+   */
+  hostKey: () => string;
   /** The burrow server's SSH host key (OpenSSH public line), the only key allowed in. */
   trustedKey: string;
   /** Run every session as this local user instead of the agent's own. */
@@ -25,7 +28,8 @@ export interface ShellServerDeps {
  * relays the bytes.
  */
 export class ShellServer {
-  private readonly ssh: ssh2.Server;
+  /** The SSH server for the current host key; made again when the key rotates. */
+  private ssh?: { hostKey: string; server: ssh2.Server };
   private readonly trusted: ssh2.ParsedKey;
   private readonly user: LocalUser;
 
@@ -34,13 +38,22 @@ export class ShellServer {
     if (trusted instanceof Error) throw new Error(`the pinned server key is unusable: ${trusted.message}`);
     this.trusted = trusted;
     this.user = localUser(deps.user);
-    this.ssh = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'burrow-shell' }, (client) => this.onClient(client));
   }
 
   /** Serves one channel opened to the `shell` service. */
   handle(channel: Duplex): void {
     channel.on('error', () => undefined);
-    this.ssh.injectSocket(channel as never);
+    this.server().injectSocket(channel as never);
+  }
+
+  /**
+   * The server presenting the node's current key: the burrow server checks the inner host
+   * key against the key it holds for the node, which is the new one once a rotation is done.
+   */
+  private server(): ssh2.Server {
+    const hostKey = this.deps.hostKey();
+    if (this.ssh?.hostKey !== hostKey) this.ssh = { hostKey, server: new ssh2.Server({ hostKeys: [hostKey], ident: 'burrow-shell' }, (client) => this.onClient(client)) };
+    return this.ssh.server;
   }
 
   private onClient(client: Connection): void {

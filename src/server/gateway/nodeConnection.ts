@@ -26,7 +26,8 @@ export const DEFAULT_NODE_LIMITS: NodeConnectionLimits = { maxServices: 32, maxC
 /**
  * One node's authenticated SSH connection. It learns the node's services from its
  * `tcpip-forward` requests and opens `forwarded-tcpip` channels to them on demand.
- * Emits `services`, `status-ready` (the agent announced its status channel) and `close` once.
+ * Emits `services`, `status-ready` (the agent announced its status channel), `rotate-key`
+ * (an administrator asks for a key rotation) and `close` once.
  */
 export class NodeConnection extends EventEmitter {
   readonly services = new Set<string>();
@@ -103,6 +104,11 @@ export class NodeConnection extends EventEmitter {
         resolve(channel);
       });
     });
+  }
+
+  /** Asks the agent, over its status channel, to rotate its key now; false when that channel is not served. */
+  requestKeyRotation(): boolean {
+    return this.emit('rotate-key');
   }
 
   /** Opens the channel on which the agent reports its status and asks about work. */

@@ -2,13 +2,15 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../../shared/clock.js';
 import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
 import type { Logger } from '../../shared/log.js';
-import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type StatusReply } from '../../shared/protocol.js';
+import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type NodeStatusReport, type StatusReply } from '../../shared/protocol.js';
 import type { Database } from '../store/database.js';
 import { appendAudit } from '../store/auditStore.js';
 import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
 import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
 import type { NodeConnection } from './nodeConnection.js';
+import type { NodeWriteBudget } from './nodeWriteBudget.js';
 import { keyFingerprint, parseSshKey } from '../../shared/sshKeys.js';
+import { keyRotationRefusal } from './keyRotationLimit.js';
 
 /** What the status channel needs from the rest of the server. */
 export interface StatusChannelDeps {
@@ -19,6 +21,10 @@ export interface StatusChannelDeps {
   historyLimit: number;
   /** Whether the server holds work for the node (open or queued sessions, jobs). */
   holdsWork: (nodeId: string) => Promise<boolean>;
+  /** Bounds the status history rows one node may write. */
+  statusBudget: NodeWriteBudget;
+  /** A node may register a rotated key at most once per this interval. */
+  keyRotationMinIntervalMs: number;
 }
 
 /** The proposal stored on a node, if it is still a valid mode. */
@@ -46,12 +52,23 @@ export async function serveStatusChannel(conn: NodeConnection, deps: StatusChann
   conn.once('close', () => channel.destroy());
   // Lines are answered in order: a slow store must not let replies overtake each other.
   let queue = Promise.resolve();
-  readJsonLines(channel, STATUS_LINE_MAX, (value) => {
-    queue = queue.then(() => handleLine(conn, channel, value, deps)).catch((err: Error) => {
+  const serve = (work: () => Promise<void>) => {
+    queue = queue.then(work).catch((err: Error) => {
       deps.log.warn({ err: err.message }, 'status line failed');
       channel.destroy();
     });
-  });
+  };
+  readJsonLines(channel, STATUS_LINE_MAX, (value) => serve(() => handleLine(conn, channel, value, deps)));
+  // An administrator's request goes out unasked, in order with the replies.
+  const askRotation = () => serve(async () => writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), rotateKeyNow: true }));
+  conn.on('rotate-key', askRotation);
+  conn.once('close', () => conn.off('rotate-key', askRotation));
+}
+
+/** The parts of every reply: work held and the proposed mode. */
+async function replyFor(nodeId: string, deps: StatusChannelDeps): Promise<StatusReply> {
+  const node = await getNode(deps.db, nodeId);
+  return { holdsWork: await deps.holdsWork(nodeId), proposedMode: parseProposal(node?.proposedMode ?? null) };
 }
 
 async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown, deps: StatusChannelDeps): Promise<void> {
@@ -61,44 +78,57 @@ async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown,
     channel.destroy();
     return;
   }
-  if ('report' in line.data) {
-    const r = line.data.report;
-    const now = deps.clock.now();
-    await deps.db.transaction(async (tx) => {
-      await insertNodeStatus(tx, conn.nodeId, now, r, deps.historyLimit);
-      await setNodeSchedule(tx, conn.nodeId, r.mode, r.nextCheckInAt === null ? null : Date.parse(r.nextCheckInAt));
-    });
-  }
-  let keyRegistered: string | undefined;
-  if ('rotateKey' in line.data) keyRegistered = await registerNextKey(conn, line.data.rotateKey.publicKey, deps);
-  const node = await getNode(deps.db, conn.nodeId);
-  const reply: StatusReply = {
-    holdsWork: await deps.holdsWork(conn.nodeId),
-    proposedMode: parseProposal(node?.proposedMode ?? null),
-    ...(keyRegistered ? { keyRegistered } : {}),
-  };
-  writeJsonLine(channel, reply);
+  if ('report' in line.data) await storeReport(conn.nodeId, line.data.report, deps);
+  let key: { keyRegistered: string } | { keyRefused: string } | undefined;
+  if ('rotateKey' in line.data) key = await registerNextKey(conn, line.data.rotateKey.publicKey, deps);
+  writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), ...key });
+}
+
+/**
+ * Keeps a report: the node's mode and next check-in whenever they change (one row, so
+ * never dropped: a node leaving for on-demand says so in its last report), the history
+ * row within the node's write budget.
+ */
+async function storeReport(nodeId: string, r: NodeStatusReport, deps: StatusChannelDeps): Promise<void> {
+  const now = deps.clock.now();
+  const nextCheckInAt = r.nextCheckInAt === null ? null : Date.parse(r.nextCheckInAt);
+  const node = await getNode(deps.db, nodeId);
+  const scheduleChanged = node?.mode !== r.mode || node.nextCheckInAt !== nextCheckInAt;
+  const history = deps.statusBudget.take(nodeId);
+  if (!history.ok) deps.log.debug('status report not kept: the node reports faster than its budget allows');
+  if (!history.ok && !scheduleChanged) return;
+  await deps.db.transaction(async (tx) => {
+    if (history.ok) await insertNodeStatus(tx, nodeId, now, r, deps.historyLimit);
+    if (scheduleChanged) await setNodeSchedule(tx, nodeId, r.mode, nextCheckInAt);
+  });
 }
 
 /**
  * Registers a node's next key, asked for over its authenticated tunnel; the old key
- * stays valid until the node signs in with the new one. Returns the key on success.
+ * stays valid until the node signs in with the new one. At most one registration per
+ * node per interval: more are refused (not audited, so they cannot flood the log).
  */
-async function registerNextKey(conn: NodeConnection, publicKey: string, deps: StatusChannelDeps): Promise<string | undefined> {
+async function registerNextKey(conn: NodeConnection, publicKey: string, deps: StatusChannelDeps): Promise<{ keyRegistered: string } | { keyRefused: string }> {
   const key = publicKey.trim();
   const parsed = parseSshKey(key);
   if (parsed instanceof Error || parsed.type !== 'ssh-ed25519') {
     deps.log.warn('refused a rotated key that is not an ed25519 public key');
-    return undefined;
+    return { keyRefused: 'the next key is not an ed25519 public key' };
+  }
+  const now = deps.clock.now();
+  const node = await getNode(deps.db, conn.nodeId);
+  const tooSoon = node ? keyRotationRefusal(node, now, deps.keyRotationMinIntervalMs) : undefined;
+  if (tooSoon) {
+    deps.log.info({ reason: tooSoon }, 'refused a key rotation');
+    return { keyRefused: tooSoon };
   }
   if (await getNodeByKey(deps.db, key)) {
     deps.log.warn('refused a rotated key already in use');
-    return undefined;
+    return { keyRefused: 'the next key is already in use' };
   }
-  const now = deps.clock.now();
   await deps.db.transaction(async (tx) => {
-    await setNextPublicKey(tx, conn.nodeId, key);
+    await setNextPublicKey(tx, conn.nodeId, key, now);
     await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.key.register', target: conn.nodeId, result: 'ok', detail: { fingerprint: keyFingerprint(key) } }, now);
   });
-  return key;
+  return { keyRegistered: key };
 }

@@ -17,6 +17,7 @@ import { keyFingerprint, publicKeyBlob } from '../../shared/sshKeys.js';
 import { signingKey, verifySshSignature } from '../../shared/sshSigning.js';
 import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
+import type { PendingApprovals } from './pendingApprovals.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
 
 /** What the gateway needs. */
@@ -40,6 +41,10 @@ export interface TunnelGatewayDeps {
   onAuthenticatedSocket?: (socket: Socket) => void;
   /** Called once a node is authenticated and registered. */
   onNodeOnline?: (conn: NodeConnection) => void;
+  /** Where a pending node's sign-in waits to be approved. */
+  approvals?: PendingApprovals;
+  /** How long a pending node's sign-in is held open, waiting for approval. */
+  pendingHoldMs?: number;
 }
 
 interface PendingLink {
@@ -224,11 +229,12 @@ export class TunnelGateway {
       ctx.reject(['publickey']);
       return;
     }
-    if (node.status !== 'approved') {
+    const admitted = node.status === 'pending' ? await this.awaitApproval(node, link) : node;
+    if (admitted.status !== 'approved') {
       // Proven key owner, but not allowed in: tell it why over the WebSocket close frame,
       // which SSH's auth failure cannot carry.
       ctx.reject([]);
-      const close = node.status === 'revoked' ? TUNNEL_CLOSE.revoked : TUNNEL_CLOSE.pending;
+      const close = admitted.status === 'revoked' ? TUNNEL_CLOSE.revoked : TUNNEL_CLOSE.pending;
       link?.ws.close(close.code, close.reason);
       return;
     }
@@ -242,8 +248,28 @@ export class TunnelGateway {
       }
     }
     // Set before accepting: ssh2 may emit `ready` from inside accept().
-    admit(node);
+    admit(admitted);
     ctx.accept();
+  }
+
+  /**
+   * Holds a pending node's sign-in open for a while: approved meanwhile, it goes on at
+   * once (the agent would otherwise learn only at its next knock). Returns the node as
+   * it stands at the end of the wait.
+   */
+  private async awaitApproval(node: NodeRecord, link: PendingLink | undefined): Promise<NodeRecord> {
+    const { approvals, pendingHoldMs } = this.deps;
+    if (!approvals || !pendingHoldMs || !link) return node;
+    // A held sign-in is not a handshake in progress: pending nodes waiting must not fill
+    // the handshake slots that keep a reconnect storm in check.
+    link.settle();
+    // Answer before the authentication deadline cuts the link.
+    const wait = approvals.wait(node.id, Math.min(pendingHoldMs, Math.floor((this.deps.authTimeoutMs * 2) / 3)));
+    link.ws.once('close', wait.cancel);
+    const approved = await wait.approved;
+    link.ws.off('close', wait.cancel);
+    if (!approved || link.ws.readyState !== link.ws.OPEN) return node;
+    return (await getNode(this.deps.db, node.id).catch(() => undefined)) ?? node;
   }
 
   /** The node signed in with its rotated key: that key becomes its only key. */

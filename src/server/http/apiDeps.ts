@@ -2,6 +2,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
+import type { PendingApprovals } from '../gateway/pendingApprovals.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
@@ -25,4 +26,8 @@ export interface ApiDeps {
   recordingsDir: string;
   /** Job delivery, woken when a job is queued. */
   jobs: { kick(nodeIds: readonly string[]): void };
+  /** Pending nodes' sign-ins waiting for approval, woken when one is approved. */
+  approvals?: PendingApprovals;
+  /** A node may rotate its key at most once per this interval (1 h when unset). */
+  keyRotationMinIntervalMs?: number;
 }

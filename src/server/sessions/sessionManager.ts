@@ -122,7 +122,7 @@ export class SessionManager extends EventEmitter {
   private async finishOpening(session: LiveSession, req: SessionRequest, conn: NodeConnection, log: Logger): Promise<SessionView> {
     const { db, registry, clock, limits } = this.deps;
     const { record } = session;
-    const { id, nodeId } = record;
+    const { id, nodeId, type } = record;
     const node = { id: nodeId, groupId: session.groupId };
     const now = record.openedAt;
     const admission = new SessionAdmission(id, req.sourceIp);

@@ -3,11 +3,11 @@ import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import { WebSocketServer } from 'ws';
 import { BurrowError, toBurrowError } from '../../shared/errors.js';
-import { SHELL_PATH_RE, SHELL_SERVICE } from '../../shared/protocol.js';
+import { SHELL_PATH_RE, SHELL_SERVICE, type TerminalEvent } from '../../shared/protocol.js';
 import { newId } from '../../shared/secrets.js';
 import type { ApiDeps } from '../http/apiDeps.js';
 import type { ApiState } from '../http/apiContext.js';
-import { appendAudit } from '../store/auditStore.js';
+import { appendAudit, recordAudit } from '../store/auditStore.js';
 import { finishRecording, groupRecordsShell, insertRecording } from '../store/recordingStore.js';
 import { CastRecorder } from './castRecorder.js';
 import { openNodeShell, type NodeShell } from './nodeShell.js';
@@ -68,12 +68,23 @@ export class TerminalEndpoint {
     const term = /^[\w.+-]{1,40}$/.test(url.searchParams.get('term') ?? '') ? (url.searchParams.get('term') as string) : 'xterm-256color';
     // A login shell always gets a terminal; a command only when the caller sized one.
     const pty = cols && rows ? { cols, rows, term } : command === undefined ? { cols: 80, rows: 24, term } : undefined;
-    const shell = await openNodeShell(conn, {
-      hostKey: this.deps.hostKey,
-      nodePublicKey: node.publicKey,
-      origin: { ip: grant.clientIp, port: req.socket.remotePort ?? 0 },
-      request: { command, pty },
-    });
+    const audit = { actor: principal.userId, sourceIp: grant.clientIp, target: node.id, groupId: node.groupId };
+    let shell: NodeShell;
+    try {
+      shell = await openNodeShell(conn, {
+        hostKey: this.deps.hostKey,
+        nodePublicKey: node.publicKey,
+        origin: { ip: grant.clientIp, port: req.socket.remotePort ?? 0 },
+        request: { command, pty },
+      });
+    } catch (err) {
+      // The caller may use this terminal: tell it what went wrong on the node's side over
+      // the WebSocket, since a browser never sees the body of a refused upgrade.
+      const e = toBurrowError(err);
+      await recordAudit(d.db, { ...audit, action: 'shell.open', result: 'failed', detail: { error: e.code, command: command ?? null, via: principal.via } }, d.clock.now());
+      this.failOpen(req, socket, head, e);
+      return;
+    }
     this.live.add(shell);
     // Shut down while the node's shell was opening: close() has already ended the others.
     if (this.closed) {
@@ -84,7 +95,6 @@ export class TerminalEndpoint {
     const startedAt = d.clock.now();
     let recordingId: string | null = null;
     let recorder: CastRecorder | undefined;
-    const audit = { actor: principal.userId, sourceIp: grant.clientIp, target: node.id, groupId: node.groupId };
     try {
       if (await groupRecordsShell(d.db, node.groupId)) {
         recordingId = newId('rec');
@@ -120,6 +130,17 @@ export class TerminalEndpoint {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.track(bridgeTerminal(ws, shell, { nodeId: node.id, recording: recordingId, recorder, pty: pty !== undefined }).then(finish));
+    });
+  }
+
+  /** Accepts the upgrade only to say why the node's shell could not open, then closes. */
+  private failOpen(req: IncomingMessage, socket: Duplex, head: Buffer, err: BurrowError): void {
+    if (err.code === 'INTERNAL') this.deps.api.log.error({ err: err.message }, 'terminal could not open');
+    if (!socket.writable) return;
+    const message = err.expose ? err.message : 'Internal error.';
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(JSON.stringify({ type: 'error', code: err.code, message } satisfies TerminalEvent));
+      ws.close(1011, err.code);
     });
   }
 

@@ -18,6 +18,8 @@ export interface NodeRecord {
   proposedMode: string | null;
   /** A rotated key registered over the tunnel, not yet used to sign in. */
   nextPublicKey: string | null;
+  /** When the node last registered a rotated key. */
+  keyRegisteredAt: number | null;
 }
 
 interface Row {
@@ -34,6 +36,7 @@ interface Row {
   next_check_in_at: number | null;
   proposed_mode: string | null;
   next_public_key: string | null;
+  key_registered_at: number | null;
 }
 
 const toRecord = (r: Row): NodeRecord => ({
@@ -50,10 +53,11 @@ const toRecord = (r: Row): NodeRecord => ({
   nextCheckInAt: r.next_check_in_at,
   proposedMode: r.proposed_mode,
   nextPublicKey: r.next_public_key,
+  keyRegisteredAt: r.key_registered_at,
 });
 
 /** Adds a freshly enrolled node. */
-export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode' | 'nextPublicKey'> & { enrolledBy: string | null }): Promise<void> {
+export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode' | 'nextPublicKey' | 'keyRegisteredAt'> & { enrolledBy: string | null }): Promise<void> {
   await q.run(
     'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)',
     [n.id, n.name, n.groupId, n.publicKey, n.status, JSON.stringify(n.services), n.agentVersion, n.enrolledBy, n.createdAt],
@@ -96,8 +100,8 @@ export async function markNodeSeen(q: Queryable, id: string, at: number, service
 }
 
 /** Registers the key a node rotates to; its current key stays valid until it is used. */
-export async function setNextPublicKey(q: Queryable, id: string, publicKey: string): Promise<void> {
-  await q.run('UPDATE nodes SET next_public_key = ? WHERE id = ?', [publicKey, id]);
+export async function setNextPublicKey(q: Queryable, id: string, publicKey: string, at: number): Promise<void> {
+  await q.run('UPDATE nodes SET next_public_key = ?, key_registered_at = ? WHERE id = ?', [publicKey, at, id]);
 }
 
 /** Makes the registered next key the node's key, retiring the old one. */

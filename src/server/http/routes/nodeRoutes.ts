@@ -1,6 +1,7 @@
 import { BurrowError } from '../../../shared/errors.js';
 import type { NodeView } from '../../../shared/protocol.js';
-import { appendAudit } from '../../store/auditStore.js';
+import { appendAudit, recordAudit } from '../../store/auditStore.js';
+import { keyRotationRefusal } from '../../gateway/keyRotationLimit.js';
 import { findNode, listNodes, setNodeStatus, type NodeRecord } from '../../store/nodeStore.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
@@ -44,6 +45,10 @@ function statusChange(d: ApiDeps, to: 'approved' | 'revoked', action: string): R
   return async (ctx) => {
     const a = await accessOf(d.db, ctx);
     const node = await nodeParam(d, a, param(ctx), 'admin');
+    // Revocation refuses the node's key for good; only a new enrolment (a new key) comes back.
+    if (to === 'approved' && node.status === 'revoked') {
+      throw new BurrowError('NODE_REVOKED', `Node ${node.name} is revoked and stays revoked; to bring it back, enroll it again with a new enrollment token ("burrow node enroll" on the node).`);
+    }
     const now = d.clock.now();
     await d.db.transaction(async (tx) => {
       await setNodeStatus(tx, node.id, to);
@@ -54,7 +59,30 @@ function statusChange(d: ApiDeps, to: 'approved' | 'revoked', action: string): R
       d.registry.disconnect(node.id);
       await d.sessions.closeForNode(node.id, 'node-revoked');
     }
+    // A pending node waiting mid sign-in comes online now, not at its next knock.
+    if (to === 'approved') d.approvals?.approve(node.id);
     ctx.body = nodeView(d, { ...node, status: to });
+  };
+}
+
+/**
+ * Asks a connected node, over its tunnel, to rotate its key now. The node registers its
+ * next key and signs in again with it; the answer does not wait for that.
+ */
+function rotateKey(d: ApiDeps): RouteDef['handler'] {
+  return async (ctx) => {
+    const a = await accessOf(d.db, ctx);
+    const node = await nodeParam(d, a, param(ctx), 'admin');
+    if (node.status !== 'approved') throw new BurrowError('NODE_NOT_APPROVED', `Node ${node.name} is ${node.status}; only an approved node rotates its key.`);
+    const now = d.clock.now();
+    const tooSoon = keyRotationRefusal(node, now, d.keyRotationMinIntervalMs ?? 3_600_000);
+    if (tooSoon) throw new BurrowError('RATE_LIMITED', `Not now: ${tooSoon}.`);
+    const conn = d.registry.get(node.id);
+    if (!conn) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} is offline; it rotates its key on request only while connected.`);
+    if (!conn.requestKeyRotation()) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} does not serve its status channel yet; try again in a moment.`);
+    await recordAudit(d.db, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'node.key.rotate-request', target: node.id, result: 'ok', groupId: node.groupId }, now);
+    ctx.status = 202;
+    ctx.body = { node: node.id, requested: true };
   };
 }
 
@@ -81,5 +109,6 @@ export function nodeRoutes(d: ApiDeps): RouteDef[] {
     },
     { method: 'POST', path: '/v1/nodes/:id/approve', permission: 'admin', handler: statusChange(d, 'approved', 'node.approve') },
     { method: 'POST', path: '/v1/nodes/:id/revoke', permission: 'admin', handler: statusChange(d, 'revoked', 'node.revoke') },
+    { method: 'POST', path: '/v1/nodes/:id/rotate-key', permission: 'admin', handler: rotateKey(d) },
   ];
 }
