@@ -10,7 +10,7 @@ import { checkPasswordStrength, hashPassword, verifyPassword } from '../../auth/
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type RouteDef } from '../apiContext.js';
-import { rotateCsrf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
+import { csrfTokenOf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
 
 const email = z.string().trim().email().max(254);
 const loginSchema = z.object({
@@ -63,8 +63,10 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
       permission: 'totp-setup',
       handler: async (ctx) => {
         const p = principalOf(ctx);
-        // A console page reloaded has lost its in-memory CSRF token: hand it a fresh one.
-        const csrf = p.via === 'console' ? { csrfToken: await rotateCsrf(d.db, p.credentialId) } : {};
+        // A console page reloaded has lost its in-memory CSRF token: hand it the sign-in's own
+        // one again (a GET changes nothing). A cross-origin page cannot read this answer.
+        const cookie = ctx.cookies.get(SESSION_COOKIE);
+        const csrf = p.via === 'console' && cookie ? { csrfToken: csrfTokenOf(cookie) } : {};
         ctx.body = { userId: p.userId, email: p.email, via: p.via, scope: p.access.scope, grants: p.access.grants, totpEnrollmentRequired: p.mustEnrollTotp, ...csrf };
       },
     },
