@@ -246,3 +246,40 @@ describe('tokens never widen', () => {
     assert.equal((await call(world, 'rootAdmin', 'POST', `/v1/tokens/${admin.id}/reissue`)).status, 200);
   });
 });
+
+describe('grants stay within the admin\'s tenant', () => {
+  let world: ApiWorld;
+  before(async () => {
+    world = await buildApiWorld();
+  });
+  after(() => world.close());
+
+  it('an admin cannot attach a role on its group to another customer\'s user, and cannot tell whether the user exists', async () => {
+    for (const key of ['usr_aOperator', 'aOperator@example.com']) {
+      const theirs = await call(world, 'bAdmin', 'POST', `/v1/users/${key}/grants`, { role: 'viewer', group: 'custB' });
+      const nobody = await call(world, 'bAdmin', 'POST', `/v1/users/${key.replace('aOperator', 'nobody')}/grants`, { role: 'viewer', group: 'custB' });
+      assert.equal(theirs.status, 404, `${key}: ${JSON.stringify(theirs.body)}`);
+      assert.equal(nobody.status, 404);
+      assert.equal(code(theirs.body), code(nobody.body));
+      const msg = (b: unknown) => (b as { error: { message: string } }).error.message;
+      assert.equal(msg(theirs.body).replace('aOperator', 'X'), msg(nobody.body).replace('nobody', 'X'), 'the same answer for "no such user" and "not yours"');
+    }
+    const grants = (await call(world, 'rootAdmin', 'GET', '/v1/users/usr_aOperator')).body as { grants: { group: string }[] };
+    assert.deepEqual(grants.grants.map((g) => g.group), ['siteA']);
+  });
+
+  it('answers alike for another customer\'s user on every user route', async () => {
+    for (const [method, suffix] of [['GET', ''], ['POST', '/disable'], ['POST', '/reset-totp'], ['DELETE', '/grants/custB']] as const) {
+      const theirs = await call(world, 'bAdmin', method, `/v1/users/aOperator@example.com${suffix}`);
+      const nobody = await call(world, 'bAdmin', method, `/v1/users/nobody@example.com${suffix}`);
+      assert.equal(theirs.status, 404, `${method} ${suffix}: ${JSON.stringify(theirs.body)}`);
+      const msg = (b: unknown) => (b as { error: { message: string } }).error.message;
+      assert.equal(msg(theirs.body).replace('aOperator', 'X'), msg(nobody.body).replace('nobody', 'X'), `${method} ${suffix}`);
+    }
+  });
+
+  it('an admin still grants within its groups to the users it manages', async () => {
+    const r = await call(world, 'aAdmin', 'POST', '/v1/users/aViewer@example.com/grants', { role: 'operator', group: 'siteA' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  });
+});
