@@ -46,6 +46,7 @@ export function registerUserCommands(admin: Command): void {
     ['disable', 'disable an account: ends its sign-ins, tokens and WebUI sessions at once'],
     ['enable', 'enable a disabled account'],
     ['reset-totp', 'remove the authenticator; the user enrolls a new one at next sign-in'],
+    ['unlock', "end a sign-in lock at once: forget the account's failed sign-ins from every address"],
   ] as const) {
     users
       .command(`${verb} <user>`)

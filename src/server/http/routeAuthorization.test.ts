@@ -39,6 +39,7 @@ const RULES: Record<string, Rule> = {
   'GET /v1/users/:id': { path: '/v1/users/usr_aOperator', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/users/:id/disable': { path: '/v1/users/usr_aOperator/disable', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/users/:id/enable': { path: '/v1/users/usr_aOperator/enable', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/users/:id/unlock': { path: '/v1/users/usr_aOperator/unlock', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/users/:id/reset-totp': { path: '/v1/users/usr_aOperator/reset-totp', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/users/:id/grants': { path: '/v1/users/usr_aOperator/grants', body: grant, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'DELETE /v1/users/:id/grants/:group': { path: '/v1/users/usr_aOperator/grants/siteA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Context } from 'koa';
 import { BurrowError } from '../../../shared/errors.js';
 import { newSecretToken, sha256Hex } from '../../../shared/secrets.js';
-import { checkPassword, checkSecondFactor, mustEnrollTotp } from '../../auth/login.js';
+import { checkPassword, checkSecondFactor, mustEnrollTotp, signInComplete } from '../../auth/login.js';
 import { findConsoleSession, REMEMBER_COOKIE, SESSION_COOKIE, startConsoleSession, CONSOLE_ABSOLUTE_MS } from '../../auth/consoleSignIn.js';
 import { recordAudit } from '../../store/auditStore.js';
 import { deleteConsoleSession, isBrowserRemembered, rememberBrowser } from '../../store/consoleSessionStore.js';
@@ -49,6 +49,7 @@ export function consoleAuthRoutes(d: ApiDeps): RouteDef[] {
         const s = await startConsoleSession(d.db, d.clock, user.id, stage);
         setSessionCookie(ctx, s.cookie);
         if (stage === 'full') {
+          await signInComplete(d, user, ctx.state.clientIp);
           await recordAudit(d.db, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'auth.login', target: user.email, result: 'ok', detail: { via: 'console', remembered } });
         }
         ctx.body = { next: stage === 'totp' ? 'totp' : 'done', csrfToken: s.csrf, totpEnrollmentRequired: await mustEnrollTotp(d.db, user) };

@@ -4,6 +4,7 @@ import { BurrowError } from '../../../shared/errors.js';
 import { newId } from '../../../shared/secrets.js';
 import { roleAtLeast, roleOn } from '../../auth/access.js';
 import { checkPasswordStrength, hashPassword } from '../../auth/password.js';
+import { unlockSignIn } from '../../auth/signInThrottle.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { endUserSignIns } from '../../store/consoleSessionStore.js';
 import { getUser, getUserByEmail, grantRole, insertUser, listAllGrants, listUsers, revokeRole, setTotpSecret, setUserDisabled, type UserRecord } from '../../store/userStore.js';
@@ -148,6 +149,23 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
           return true;
         });
         if (!removed) throw missing;
+        ctx.status = 204;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/users/:id/unlock',
+      permission: 'admin',
+      handler: async (ctx) => {
+        const a = await accessOf(d.db, ctx);
+        const user = await userParam(d, a, ctx);
+        const now = d.clock.now();
+        // Forgets the account's failed sign-ins from every address: the way out of a lock an
+        // attacker keeps renewing from fresh addresses.
+        await d.db.transaction(async (tx) => {
+          await unlockSignIn(tx, user.email);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.unlock', target: user.email, result: 'ok' }, now);
+        });
         ctx.status = 204;
       },
     },
