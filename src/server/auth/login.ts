@@ -49,6 +49,11 @@ export async function checkPassword(d: LoginDeps, email: string, password: strin
     await recordAudit(d.db, { actor: user?.id ?? 'anonymous', sourceIp: ip, action: 'auth.login', target: email, result: 'denied', detail: { reason: user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user' } }, now);
     throw new BurrowError('LOGIN_FAILED', 'Wrong email or password.');
   }
+  // Told only to whoever knows the password: a temporary one that was never replaced in time.
+  if (user.mustChangePassword && user.passwordExpiresAt !== null && user.passwordExpiresAt <= now) {
+    await recordAudit(d.db, { actor: user.id, sourceIp: ip, action: 'auth.login', target: email, result: 'denied', detail: { reason: 'password-expired' } }, now);
+    throw new BurrowError('LOGIN_FAILED', 'This temporary password has expired; ask an administrator for a new account password.');
+  }
   await d.db.transaction((tx) => signInStepPassed(tx, step));
   return user;
 }

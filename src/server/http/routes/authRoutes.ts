@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BurrowError } from '../../../shared/errors.js';
 import { checkPassword, checkSecondFactor, issueLoginToken, mustEnrollTotp } from '../../auth/login.js';
+import { checkNewPassword, replaceTemporaryPassword } from '../../auth/temporaryPassword.js';
 import { beginTotpEnrollment, confirmTotpEnrollment } from '../../auth/totpEnrollment.js';
 import { revokeApiToken } from '../../store/apiTokenStore.js';
 import { appendAudit } from '../../store/auditStore.js';
@@ -18,6 +19,8 @@ const loginSchema = z.object({
   password: z.string().min(1).max(1024),
   totp: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits').optional(),
   recoveryCode: z.string().min(10).max(40).optional(),
+  /** Replaces a temporary password (required when the password is one). */
+  newPassword: z.string().max(1024).optional(),
 });
 const codeSchema = z.object({ code: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits') });
 const passwordSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().max(1024) });
@@ -33,7 +36,9 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
         const body = await readJson(ctx, loginSchema);
         const user = await checkPassword(d, body.email, body.password, ctx.state.clientIp);
         const enrolling = !user.totpConfirmed && !body.totp && !body.recoveryCode;
+        checkNewPassword(user, body.password, body.newPassword);
         if (!enrolling) await checkSecondFactor(d, user, body, ctx.state.clientIp);
+        await replaceTemporaryPassword(d, user, body.password, body.newPassword, ctx.state.clientIp);
         const r = await issueLoginToken(d, user, ctx.state.clientIp);
         const fresh = (await getUser(d.db, user.id)) ?? user;
         ctx.body = { token: r.token, expiresAt: new Date(r.expiresAt).toISOString(), userId: user.id, totpEnrollmentRequired: await mustEnrollTotp(d.db, fresh) };

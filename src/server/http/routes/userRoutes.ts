@@ -5,6 +5,7 @@ import { newId } from '../../../shared/secrets.js';
 import { roleAtLeast, roleOn } from '../../auth/access.js';
 import { checkPasswordStrength, hashPassword } from '../../auth/password.js';
 import { unlockSignIn } from '../../auth/signInThrottle.js';
+import { TEMPORARY_PASSWORD_TTL_MS } from '../../auth/temporaryPassword.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { endUserSignIns } from '../../store/consoleSessionStore.js';
 import { getUser, getUserByEmail, grantRole, insertUser, listAllGrants, listUsers, revokeRole, setTotpSecret, setUserDisabled, type UserRecord } from '../../store/userStore.js';
@@ -86,12 +87,12 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
         const now = d.clock.now();
         const id = newId('usr');
         await d.db.transaction(async (tx) => {
-          await insertUser(tx, { id, email: body.email, passwordHash, totpSecretEnc: null, totpConfirmed: false, createdAt: now });
+          await insertUser(tx, { id, email: body.email, passwordHash, totpSecretEnc: null, totpConfirmed: false, createdAt: now, ...(body.password === undefined ? { temporaryUntil: now + TEMPORARY_PASSWORD_TTL_MS } : {}) });
           await grantRole(tx, id, group.id, body.role);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.create', target: body.email, result: 'ok', groupId: group.id, detail: { role: body.role, group: group.id } }, now);
         });
         ctx.status = 201;
-        ctx.body = { id, email: body.email, ...(body.password === undefined ? { temporaryPassword: password } : {}), role: body.role, group: group.id };
+        ctx.body = { id, email: body.email, ...(body.password === undefined ? { temporaryPassword: password, temporaryPasswordExpiresAt: new Date(now + TEMPORARY_PASSWORD_TTL_MS).toISOString() } : {}), role: body.role, group: group.id };
       },
     },
     {
