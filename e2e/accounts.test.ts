@@ -89,6 +89,26 @@ describe('accounts from the CLI', () => {
     assertFails(await attempt(), /too many failed sign-ins/i);
   });
 
+  it('makes a user with a temporary password choose their own at the first sign-in', async () => {
+    const s = stack();
+    const made = await s.adminJson<{ temporaryPassword: string; temporaryPasswordExpiresAt: string }>(['users', 'create', 'fresh@example.com', '--role', 'viewer', '--group', 'root']);
+    assert.ok(Date.parse(made.temporaryPasswordExpiresAt) > Date.now() + 23 * 3_600_000, 'it works for 24 h');
+    const pw = join(s.dir, 'fresh.pw');
+    const chosen = join(s.dir, 'fresh-new.pw');
+    await writeFile(pw, made.temporaryPassword);
+    await writeFile(chosen, 'my very own passphrase 5');
+    const login = (passwordFile: string, extra: string[] = []) =>
+      runBurrow(['admin', 'login', '--server', s.url, '--email', 'fresh@example.com', '--password-file', passwordFile, '--no-totp', '--fingerprint', s.pin, '--home', join(s.dir, 'home-fresh'), ...extra]);
+    assertFails(await login(pw), /temporary password.*--new-password-file/);
+    const changed = await login(pw, ['--new-password-file', chosen]);
+    assert.equal(changed.code, 0, changed.stderr);
+    assertFails(await login(pw), /wrong email or password/i);
+    const again = await login(chosen);
+    assert.equal(again.code, 0, again.stderr);
+    // An administrator's unlock is a command too (nothing is locked here; it simply succeeds).
+    assert.match(await s.admin(['users', 'unlock', 'fresh@example.com']), /unlock/);
+  });
+
   it('finds a row edited in the database, at exactly that row', async () => {
     const s = stack();
     const ok = await s.admin(['audit', 'verify']);

@@ -17,6 +17,13 @@ import { resolveHome } from './homeDir.js';
 import { ask, readSecretFile } from './prompt.js';
 import { explainUntrustedServer } from './untrustedServer.js';
 
+/** Asks twice for a new password; without a terminal, says which option to use instead. */
+async function newPasswordFromTerminal(): Promise<string> {
+  if (!process.stdin.isTTY) throw new BurrowError('PASSWORD_CHANGE_REQUIRED', 'This is a temporary password: choose a new one with --new-password-file FILE.');
+  const first = await ask('New password: ', true);
+  if ((await ask('New password again: ', true)) !== first) throw new BurrowError('VALIDATION', 'The two new passwords differ.');
+  return first;
+}
 
 /** `burrow admin …`: everything staff do, through the REST API. */
 export function registerAdminCommands(program: Command): void {
@@ -32,8 +39,9 @@ export function registerAdminCommands(program: Command): void {
     .option('--recovery-code <code>', 'a recovery code instead of the authenticator code')
     .option('--no-totp', 'sign in without a code, to enroll an authenticator for the first time')
     .option('--fingerprint <pin>', "the server certificate's pin (sha256/…), for a self-signed server")
+    .option('--new-password-file <file>', 'a temporary password must be replaced at the first sign-in: read the new one from this file instead of asking')
     .option(...homeOption)
-    .action(async (o: HomeOpt & { server: string; email: string; passwordFile?: string; totp?: string | false; recoveryCode?: string; fingerprint?: string }) => {
+    .action(async (o: HomeOpt & { server: string; email: string; passwordFile?: string; totp?: string | false; recoveryCode?: string; fingerprint?: string; newPasswordFile?: string }) => {
       const home = resolveHome(o.home, process.env);
       const pin = await pinFor(home, o.fingerprint);
       const password = o.passwordFile ? await readSecretFile(o.passwordFile, 'password') : await ask('Password: ', true);
@@ -43,12 +51,20 @@ export function registerAdminCommands(program: Command): void {
           ? {}
           : { totp: (typeof o.totp === 'string' ? o.totp : await ask('Authenticator code: ', false)).trim() };
       const server = new URL(o.server).origin;
-      const r = await requestJson<{ token: string; expiresAt: string; totpEnrollmentRequired: boolean }>(`${server}/v1/auth/login`, {
-        method: 'POST',
-        body: { email: o.email, password, ...second },
-        ...(pin ? { pin } : {}),
-      }).catch((err: unknown) => {
-        throw explainUntrustedServer(err, server);
+      const signIn = (newPassword?: string) =>
+        requestJson<{ token: string; expiresAt: string; totpEnrollmentRequired: boolean }>(`${server}/v1/auth/login`, {
+          method: 'POST',
+          body: { email: o.email, password, ...second, ...(newPassword ? { newPassword } : {}) },
+          ...(pin ? { pin } : {}),
+        }).catch((err: unknown) => {
+          throw explainUntrustedServer(err, server);
+        });
+      const given = o.newPasswordFile ? await readSecretFile(o.newPasswordFile, 'new password') : undefined;
+      const r = await signIn(given).catch(async (err: unknown) => {
+        // A temporary password: ask for the user's own and sign in again with it (the server
+        // refused before looking at the code, so the same code still works).
+        if (!(err instanceof BurrowError) || err.code !== 'PASSWORD_CHANGE_REQUIRED' || given) throw err;
+        return signIn(await newPasswordFromTerminal());
       });
       await saveCredentials(home, { server, email: o.email, token: r.token, ...(pin ? { pin } : {}) });
       process.stdout.write(`Logged in to ${server} as ${o.email}.\n`);

@@ -40,6 +40,7 @@ export function registerServerCommands(program: Command): void {
     .action(async (o: InitOpts) => {
       const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
       const home = resolveHome(o.home, process.env);
+      process.umask(0o077);
       const { initServer } = await import('../server/serverInit.js');
       const r = await initServer({
         home,
@@ -91,6 +92,8 @@ export function registerServerCommands(program: Command): void {
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
     .action(async (o: { home?: string }) => {
       const home = resolveHome(o.home, process.env);
+      // Whatever the server creates in its home (database, WAL, recordings) is its own only.
+      process.umask(0o077);
       const { loadServerConfig, startServer } = await import('../server/burrowServer.js');
       const config = await loadServerConfig(home, process.env);
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });

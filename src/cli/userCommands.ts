@@ -28,7 +28,7 @@ export function registerUserCommands(admin: Command): void {
   withCommon(
     users
       .command('create <email>')
-      .description('create a user with a role on a group (a temporary password is printed unless given)')
+      .description('create a user with a role on a group (unless given, a temporary password is printed: valid 24 h, replaced at the first sign-in)')
       .requiredOption('--role <role>', 'admin, operator or viewer')
       .requiredOption('--group <group>', 'the group the role applies to (and its subgroups)')
       .option('--password-file <file>', 'the initial password'),
@@ -37,7 +37,7 @@ export function registerUserCommands(admin: Command): void {
     const password = o.passwordFile ? await readSecretFile(o.passwordFile, 'password') : undefined;
     const r = await (await client(o)).call<{ id: string; temporaryPassword?: string }>('POST', '/v1/users', { email, role: o.role, group: o.group, ...(password ? { password } : {}) });
     if (o.json) printJson(r);
-    else process.stdout.write(`Created ${email} (${r.id}).${r.temporaryPassword ? ` Temporary password, shown once: ${r.temporaryPassword}` : ''}\n`);
+    else process.stdout.write(`Created ${email} (${r.id}).${r.temporaryPassword ? ` Temporary password, shown once (valid 24 h; the user chooses their own at the first sign-in): ${r.temporaryPassword}` : ''}\n`);
   });
   withCommon(users.command('show <user>').description('show one user')).action(async (id: string, o: HomeOpt) => {
     show(o, rows([await (await client(o)).call<UserView>('GET', path(id))]), ['id', 'email', 'disabled', 'totpEnrolled', 'roles']);
@@ -46,6 +46,7 @@ export function registerUserCommands(admin: Command): void {
     ['disable', 'disable an account: ends its sign-ins, tokens and WebUI sessions at once'],
     ['enable', 'enable a disabled account'],
     ['reset-totp', 'remove the authenticator; the user enrolls a new one at next sign-in'],
+    ['unlock', "end a sign-in lock at once: forget the account's failed sign-ins from every address"],
   ] as const) {
     users
       .command(`${verb} <user>`)

@@ -56,8 +56,9 @@ async function failure(res: Response): Promise<ApiError> {
 }
 
 /**
- * Calls the burrow API with the console's cookie. A stale CSRF token (another tab
- * reloaded and was given a new one) is refreshed once and the call repeated.
+ * Calls the burrow API with the console's cookie. A stale CSRF token (another tab signed
+ * in again, replacing the cookie this tab's token belongs to) is refreshed once and the
+ * call repeated.
  */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res = await send(method, path, body);

@@ -28,6 +28,8 @@ import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { getNode, markNodeSeen } from './store/nodeStore.js';
 import { closeOrphanSessions, getSession } from './store/sessionStore.js';
+import { lockHome } from './homeLock.js';
+import { tightenHome } from './homeModes.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { RefusalLog } from './refusalLog.js';
 
@@ -48,8 +50,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the store, then serves the API, the tunnel endpoint and session ports. */
+/**
+ * Takes the home's lock (so a second server refuses before touching anything), makes the
+ * home private, opens the store, then serves the API, the tunnel endpoint and session ports.
+ */
 export async function startServer(o: { home: string; config: ServerConfig; log: Logger; clock: Clock }): Promise<RunningServer> {
+  const lock = await lockHome(o.home);
+  try {
+    await tightenHome(o.home);
+    const running = await startLocked(o);
+    return {
+      port: running.port,
+      close: async () => {
+        await running.close();
+        await lock.release();
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(o: { home: string; config: ServerConfig; log: Logger; clock: Clock }): Promise<RunningServer> {
   const { home, config, log, clock } = o;
   const paths = serverPaths(home);
   const [cert, key, hostKey, hostKeyPub] = await Promise.all(

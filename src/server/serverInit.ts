@@ -82,10 +82,10 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   } finally {
     await db.close();
   }
-  await writeFileAtomic(paths.tlsCert, tls.cert, 0o644);
+  await writeFileAtomic(paths.tlsCert, tls.cert);
   await writeFileAtomic(paths.tlsKey, tls.key, 0o600);
   await writeFileAtomic(paths.hostKey, hostKey.private, 0o600);
-  await writeFileAtomic(paths.hostKeyPub, `${hostKey.public}\n`, 0o644);
+  await writeFileAtomic(paths.hostKeyPub, `${hostKey.public}\n`);
   // Written last: its presence is what marks the home as initialized.
   await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
   return {

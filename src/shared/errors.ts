@@ -7,6 +7,7 @@ const table = {
   TOTP_INVALID: { status: 401, exit: 3, retryable: false },
   FORBIDDEN: { status: 403, exit: 3, retryable: false },
   TOTP_REQUIRED: { status: 403, exit: 3, retryable: false },
+  PASSWORD_CHANGE_REQUIRED: { status: 403, exit: 3, retryable: false },
   CSRF_INVALID: { status: 403, exit: 3, retryable: false },
   NOT_FOUND: { status: 404, exit: 4, retryable: false },
   NODE_NOT_FOUND: { status: 404, exit: 4, retryable: false },

@@ -1,13 +1,18 @@
 import { useState } from 'preact/hooks';
-import { api, errorText, setCsrfToken } from '../api.js';
+import { api, ApiError, errorText, setCsrfToken } from '../api.js';
 
-type Step = 'password' | 'totp';
+type Step = 'password' | 'new-password' | 'totp';
 
-/** Sign-in: email and password, then the authenticator code (or a recovery code). */
+/**
+ * Sign-in: email and password, then the authenticator code (or a recovery code). A
+ * temporary password (from an administrator) is replaced first, in a step of its own.
+ */
 export function LoginPage(p: { reason?: string; onSignedIn: () => Promise<void> }) {
   const [step, setStep] = useState<Step>('password');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
   const [code, setCode] = useState('');
   const [useRecovery, setUseRecovery] = useState(false);
   const [remember, setRemember] = useState(false);
@@ -19,10 +24,20 @@ export function LoginPage(p: { reason?: string; onSignedIn: () => Promise<void> 
     setBusy(true);
     setError(undefined);
     try {
-      if (step === 'password') {
-        const r = await api<{ next: 'totp' | 'done'; csrfToken: string }>('POST', '/v1/auth/console/password', { email, password });
+      if (step === 'password' || step === 'new-password') {
+        if (step === 'new-password' && newPassword !== repeat) {
+          setError('The two new passwords differ.');
+          return;
+        }
+        const body = step === 'new-password' ? { email, password, newPassword } : { email, password };
+        const r = await api<{ next: 'totp' | 'done'; csrfToken: string }>('POST', '/v1/auth/console/password', body).catch((err: unknown) => {
+          if (err instanceof ApiError && err.code === 'PASSWORD_CHANGE_REQUIRED') setStep('new-password');
+          throw err;
+        });
         setCsrfToken(r.csrfToken);
         setPassword('');
+        setNewPassword('');
+        setRepeat('');
         if (r.next === 'totp') setStep('totp');
         else await p.onSignedIn();
       } else {
@@ -45,7 +60,19 @@ export function LoginPage(p: { reason?: string; onSignedIn: () => Promise<void> 
       <form onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
         <h1>Sign in to burrow</h1>
         {p.reason && <p class="muted">{p.reason}</p>}
-        {step === 'password' ? (
+        {step === 'new-password' ? (
+          <>
+            <p>{email} signs in with a temporary password for the first time: choose a password of your own (at least 12 characters).</p>
+            <label>
+              New password
+              <input type="password" name="new-password" autoComplete="new-password" required value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} autoFocus />
+            </label>
+            <label>
+              New password again
+              <input type="password" name="new-password-again" autoComplete="new-password" required value={repeat} onInput={(e) => setRepeat(e.currentTarget.value)} />
+            </label>
+          </>
+        ) : step === 'password' ? (
           <>
             <label>
               Email
@@ -86,9 +113,9 @@ export function LoginPage(p: { reason?: string; onSignedIn: () => Promise<void> 
           </p>
         )}
         <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Checking…' : step === 'password' ? 'Continue' : 'Sign in'}
+          {busy ? 'Checking…' : step === 'password' ? 'Continue' : step === 'new-password' ? 'Change password and sign in' : 'Sign in'}
         </button>
-        {step === 'totp' && (
+        {step !== 'password' && (
           <button type="button" class="link" onClick={() => { setStep('password'); setError(undefined); }}>
             Start over
           </button>

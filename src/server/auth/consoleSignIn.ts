@@ -2,7 +2,7 @@ import { BurrowError } from '../../shared/errors.js';
 import { constantTimeEqual, newSecretToken, sha256Hex } from '../../shared/secrets.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Database } from '../store/database.js';
-import { deleteConsoleSession, getConsoleSession, insertConsoleSession, setConsoleCsrfHash, touchConsoleSession, type ConsoleSessionRecord } from '../store/consoleSessionStore.js';
+import { deleteConsoleSession, getConsoleSession, insertConsoleSession, touchConsoleSession, type ConsoleSessionRecord } from '../store/consoleSessionStore.js';
 
 /** Name of the console's sign-in cookie. */
 export const SESSION_COOKIE = 'burrow_session';
@@ -23,7 +23,7 @@ export async function startConsoleSession(
   stage: 'totp' | 'full',
 ): Promise<{ cookie: string; csrf: string; expiresAt: number }> {
   const cookie = newSecretToken('brs');
-  const csrf = newSecretToken('csrf');
+  const csrf = csrfTokenOf(cookie);
   const now = clock.now();
   const expiresAt = now + (stage === 'totp' ? TOTP_STEP_MS : CONSOLE_ABSOLUTE_MS);
   await insertConsoleSession(db, { idHash: sha256Hex(cookie), userId, stage, csrfHash: sha256Hex(csrf), createdAt: now, lastSeenAt: now, expiresAt });
@@ -52,11 +52,12 @@ export function checkCsrf(s: ConsoleSessionRecord, header: string | undefined): 
 }
 
 /**
- * Issues a new CSRF token for a sign-in (the old one stops working). The console keeps its
- * token only in memory, so a reloaded page asks for a new one; only its hash is stored.
+ * The CSRF token of a sign-in, derived from its cookie: issued once at sign-in and the same
+ * for the sign-in's whole life, so a reloaded console can be handed it again by a GET that
+ * changes nothing (a rotating token let any no-cors GET from a node's page break the
+ * console's next POST). Knowing it reveals nothing of the HttpOnly cookie; only its hash is
+ * stored.
  */
-export async function rotateCsrf(db: Database, idHash: string): Promise<string> {
-  const csrf = newSecretToken('csrf');
-  await setConsoleCsrfHash(db, idHash, sha256Hex(csrf));
-  return csrf;
+export function csrfTokenOf(cookie: string): string {
+  return `csrf_${sha256Hex(`burrow-csrf:${cookie}`)}`;
 }

@@ -7,7 +7,7 @@ import type { Database } from '../store/database.js';
 import { insertApiToken } from '../store/apiTokenStore.js';
 import { useRecoveryCode } from '../store/recoveryCodeStore.js';
 import { claimTotpStep, confirmTotp, getUserByEmail, listGrants, type UserRecord } from '../store/userStore.js';
-import { attemptSucceeded, beginAttempt, throttleKeys } from './loginThrottle.js';
+import { beginSignInStep, signInCompleted, signInKeys, signInStepPassed } from './signInThrottle.js';
 import { decoyPasswordHash, verifyPassword } from './password.js';
 import { hashRecoveryCode } from './recoveryCodes.js';
 import { matchTotp } from './totp.js';
@@ -35,21 +35,32 @@ export async function mustEnrollTotp(db: Database, user: UserRecord): Promise<bo
 }
 
 /**
- * Step one: the password. Throttled per account and per source address; an unknown
- * user and a wrong password fail alike, in the same time.
+ * Step one: the password. Throttled per account and per source address (signInThrottle.ts);
+ * an unknown user and a wrong password fail alike, in the same time. A right password does
+ * not reset the account's count: the caller completes the sign-in (checkSecondFactor, or
+ * signInComplete when the password alone completes it).
  */
 export async function checkPassword(d: LoginDeps, email: string, password: string, ip: string): Promise<UserRecord> {
   const now = d.clock.now();
-  const keys = throttleKeys(email, ip);
-  await d.db.transaction((tx) => beginAttempt(tx, keys, now));
+  const step = await d.db.transaction((tx) => beginSignInStep(tx, signInKeys(email, ip), now));
   const user = await getUserByEmail(d.db, email);
   const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash));
   if (!user || !ok || user.disabled) {
     await recordAudit(d.db, { actor: user?.id ?? 'anonymous', sourceIp: ip, action: 'auth.login', target: email, result: 'denied', detail: { reason: user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user' } }, now);
     throw new BurrowError('LOGIN_FAILED', 'Wrong email or password.');
   }
-  await d.db.transaction((tx) => attemptSucceeded(tx, keys));
+  // Told only to whoever knows the password: a temporary one that was never replaced in time.
+  if (user.mustChangePassword && user.passwordExpiresAt !== null && user.passwordExpiresAt <= now) {
+    await recordAudit(d.db, { actor: user.id, sourceIp: ip, action: 'auth.login', target: email, result: 'denied', detail: { reason: 'password-expired' } }, now);
+    throw new BurrowError('LOGIN_FAILED', 'This temporary password has expired; ask an administrator for a new account password.');
+  }
+  await d.db.transaction((tx) => signInStepPassed(tx, step));
   return user;
+}
+
+/** Marks a sign-in complete (every step passed): the account's failures are forgiven. */
+export async function signInComplete(d: LoginDeps, user: UserRecord, ip: string): Promise<void> {
+  await d.db.transaction((tx) => signInCompleted(tx, signInKeys(user.email, ip)));
 }
 
 /**
@@ -58,8 +69,7 @@ export async function checkPassword(d: LoginDeps, email: string, password: strin
  */
 export async function checkSecondFactor(d: LoginDeps, user: UserRecord, f: SecondFactor, ip: string): Promise<void> {
   const now = d.clock.now();
-  const keys = throttleKeys(user.email, ip);
-  await d.db.transaction((tx) => beginAttempt(tx, keys, now));
+  const step = await d.db.transaction((tx) => beginSignInStep(tx, signInKeys(user.email, ip), now));
   const fail = async (reason: string, message: string): Promise<never> => {
     await recordAudit(d.db, { actor: user.id, sourceIp: ip, action: 'auth.login', target: user.email, result: 'denied', detail: { reason } }, now);
     throw new BurrowError('TOTP_INVALID', message);
@@ -80,11 +90,16 @@ export async function checkSecondFactor(d: LoginDeps, user: UserRecord, f: Secon
     }
     if (!user.totpConfirmed) await confirmTotp(d.db, user.id);
   }
-  await d.db.transaction((tx) => attemptSucceeded(tx, keys));
+  // The second factor is the last step: only now are the account's failures forgiven.
+  await d.db.transaction(async (tx) => {
+    await signInStepPassed(tx, step);
+    await signInCompleted(tx, step.keys);
+  });
 }
 
 /** Issues a CLI/API sign-in token after both steps passed (or TOTP is not yet enrolled). */
 export async function issueLoginToken(d: LoginDeps, user: UserRecord, ip: string): Promise<{ token: string; expiresAt: number }> {
+  await signInComplete(d, user, ip);
   const now = d.clock.now();
   const token = newSecretToken('brt');
   const expiresAt = now + CLI_TOKEN_TTL_MS;

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNT_POLICY, IP_POLICY, throttleKeys, waitMs, type ThrottlePolicy } from './loginThrottle.js';
+import { ACCOUNT_POLICY, IP_POLICY, waitMs, type ThrottlePolicy } from './loginThrottle.js';
+import { signInKeys } from './signInThrottle.js';
 
 const policy: ThrottlePolicy = { freeFailures: 3, maxDelayMs: 10_000, lockAfter: 10, lockMs: 15 * 60_000, forgetMs: 3_600_000 };
 const T = 1_700_000_000_000;
@@ -66,10 +67,12 @@ describe('policies and keys', () => {
     assert.ok(IP_POLICY.lockAfter > ACCOUNT_POLICY.lockAfter);
   });
 
-  it('key an attempt by lower-cased email and by address', () => {
-    assert.deepEqual(throttleKeys('Alice@Example.COM', '10.0.0.1'), [
-      ['user:alice@example.com', ACCOUNT_POLICY],
-      ['ip:10.0.0.1', IP_POLICY],
-    ]);
+  it('key an attempt by lower-cased email, by address, and by the two together', () => {
+    assert.deepEqual(signInKeys('Alice@Example.COM', '10.0.0.1'), {
+      account: 'user:alice@example.com',
+      pair: 'pair:alice@example.com|10.0.0.1',
+      address: 'ip:10.0.0.1',
+      clean: 'clean:alice@example.com',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { BurrowError } from '../../shared/errors.js';
 import type { Queryable } from '../store/database.js';
-import { clearThrottle, getThrottle, putThrottle } from '../store/throttleStore.js';
+import { getThrottle, putThrottle } from '../store/throttleStore.js';
 
 /** Limits of the sign-in throttle. */
 export interface ThrottlePolicy {
@@ -43,40 +43,16 @@ export async function checkThrottle(q: Queryable, keys: readonly [string, Thrott
   }
 }
 
-/** Counts one failure against each key. */
+/**
+ * Counts one failure against each key. A running lock is kept as it is, never extended: a
+ * lock must end lockMs after it began, whatever is tried meanwhile.
+ */
 export async function recordFailure(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number): Promise<void> {
   for (const [key, policy] of keys) {
     const t = await getThrottle(q, key);
     const fresh = t && now - t.lastFailureAt <= policy.forgetMs ? t.failures : 0;
     const failures = fresh + 1;
-    await putThrottle(q, { key, failures, lastFailureAt: now, lockedUntil: failures >= policy.lockAfter ? now + policy.lockMs : 0 });
+    const lockedUntil = t && t.lockedUntil > now ? t.lockedUntil : failures >= policy.lockAfter ? now + policy.lockMs : 0;
+    await putThrottle(q, { key, failures, lastFailureAt: now, lockedUntil });
   }
-}
-
-/**
- * Admits one attempt or throws RATE_LIMITED, counting it as a failure up front: the check
- * and the count happen in one transaction, so a burst of concurrent guesses is throttled
- * exactly like the same guesses made one after another. A success takes the count back.
- */
-export async function beginAttempt(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number, what = 'sign-ins'): Promise<void> {
-  await checkThrottle(q, keys, now, what);
-  await recordFailure(q, keys, now);
-}
-
-/** Takes back the failure counted for a successful attempt; the account starts afresh. */
-export async function attemptSucceeded(q: Queryable, keys: readonly [string, ThrottlePolicy][]): Promise<void> {
-  const [account, ...others] = keys;
-  if (account) await clearThrottle(q, account[0]);
-  for (const [key] of others) {
-    const t = await getThrottle(q, key);
-    if (t) await putThrottle(q, { ...t, failures: Math.max(0, t.failures - 1) });
-  }
-}
-
-/** The throttle keys of one attempt. */
-export function throttleKeys(email: string, ip: string): [string, ThrottlePolicy][] {
-  return [
-    [`user:${email.toLowerCase()}`, ACCOUNT_POLICY],
-    [`ip:${ip}`, IP_POLICY],
-  ];
 }

@@ -43,13 +43,15 @@ export async function groupParam(db: Queryable, a: RequestAccess, idOrName: stri
 
 /**
  * Whether the caller administers a user: holds admin on every group the user has a role
- * in. A user with no role anywhere belongs to root admins only.
+ * in. A user with no role anywhere belongs to root admins only. A user the caller cannot
+ * see at all gets the same NOT_FOUND as no user (named as the caller named it, `shownAs`),
+ * so other customers' accounts cannot be confirmed to exist.
  */
-export async function requireManagesUser(db: Queryable, a: RequestAccess, userId: string): Promise<void> {
+export async function requireManagesUser(db: Queryable, a: RequestAccess, userId: string, shownAs = userId): Promise<void> {
   const grants = await listGrants(db, userId);
   const admin = new Set(a.groups('admin'));
   const manages = grants.length > 0 ? grants.every((g) => admin.has(g.groupId)) : a.isRootAdmin();
   const seesAny = grants.some((g) => roleOn(a.access, a.tree, g.groupId) !== undefined) || a.isRootAdmin();
-  if (!seesAny) throw new BurrowError('NOT_FOUND', `No user ${userId}.`);
+  if (!seesAny) throw new BurrowError('NOT_FOUND', `No user ${shownAs}.`);
   if (!manages) throw new BurrowError('FORBIDDEN', 'You can manage only users whose every role lies within groups you administer.');
 }

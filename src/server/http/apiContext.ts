@@ -9,6 +9,8 @@ export interface Principal {
   via: 'token' | 'console';
   /** The token id, or the hash of the console cookie. */
   credentialId: string;
+  /** Signed in by password and TOTP (a console session or a CLI login), not an API token. */
+  interactive: boolean;
   access: Access;
   /** An admin or operator who has not enrolled TOTP may only enroll it. */
   mustEnrollTotp: boolean;

@@ -28,6 +28,7 @@ export async function authenticate(db: Database, clock: Clock, ctx: ApiContext):
     email: user.email,
     via: 'console',
     credentialId: session.idHash,
+    interactive: true,
     access: { grants: await listGrants(db, user.id), scope: 'admin', limitGroupId: null },
     mustEnrollTotp: await mustEnrollTotp(db, user),
   };
@@ -50,6 +51,7 @@ async function fromToken(db: Database, clock: Clock, header: string): Promise<Pr
     email: user.email,
     via: 'token',
     credentialId: token.id,
+    interactive: token.kind === 'cli',
     access: { grants: await listGrants(db, user.id), scope: token.scope, limitGroupId: token.groupId },
     mustEnrollTotp: await mustEnrollTotp(db, user),
   };

@@ -47,11 +47,6 @@ export async function touchConsoleSession(q: Queryable, idHash: string, now: num
   await q.run('UPDATE console_sessions SET last_seen_at = ? WHERE id_hash = ?', [now, idHash]);
 }
 
-/** Replaces the hash of a sign-in's CSRF token. */
-export async function setConsoleCsrfHash(q: Queryable, idHash: string, csrfHash: string): Promise<void> {
-  await q.run('UPDATE console_sessions SET csrf_hash = ? WHERE id_hash = ?', [csrfHash, idHash]);
-}
-
 /** Ends one sign-in. */
 export async function deleteConsoleSession(q: Queryable, idHash: string): Promise<void> {
   await q.run('DELETE FROM console_sessions WHERE id_hash = ?', [idHash]);

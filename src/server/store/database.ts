@@ -1,3 +1,4 @@
+import { chmod } from 'node:fs/promises';
 import sqlite3 from 'sqlite3';
 import { BurrowError } from '../../shared/errors.js';
 
@@ -75,6 +76,9 @@ export class Database implements Queryable {
       throw new BurrowError('CONFIG_INVALID', `Cannot open the database ${path}: ${(err as Error).message}.`, { cause: err });
     });
     const db = new Database(raw);
+    // Private, whatever the umask: SQLite gives the WAL and shared-memory files it creates
+    // later the database file's mode, and ones left by an older version are fixed here.
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) await chmod(f, 0o600).catch(() => undefined);
     await db.q.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
     return db;
   }

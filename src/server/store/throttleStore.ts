@@ -23,3 +23,8 @@ export async function putThrottle(q: Queryable, t: ThrottleRecord): Promise<void
 export async function clearThrottle(q: Queryable, key: string): Promise<void> {
   await q.run('DELETE FROM login_throttle WHERE key = ?', [key]);
 }
+
+/** Forgets every key that starts with `prefix` (compared as text, so no LIKE wildcards apply). */
+export async function clearThrottlePrefix(q: Queryable, prefix: string): Promise<void> {
+  await q.run('DELETE FROM login_throttle WHERE substr(key, 1, ?) = ?', [prefix.length, prefix]);
+}

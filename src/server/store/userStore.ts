@@ -10,6 +10,9 @@ export interface UserRecord {
   totpLastStep: number;
   disabled: boolean;
   createdAt: number;
+  /** A temporary password must be replaced at the next sign-in, and stops working after this time. */
+  mustChangePassword: boolean;
+  passwordExpiresAt: number | null;
 }
 
 interface Row {
@@ -21,6 +24,8 @@ interface Row {
   totp_last_step: number;
   disabled: number;
   created_at: number;
+  must_change_password: number;
+  password_expires_at: number | null;
 }
 
 const toRecord = (r: Row): UserRecord => ({
@@ -32,13 +37,15 @@ const toRecord = (r: Row): UserRecord => ({
   totpLastStep: r.totp_last_step,
   disabled: r.disabled === 1,
   createdAt: r.created_at,
+  mustChangePassword: r.must_change_password === 1,
+  passwordExpiresAt: r.password_expires_at,
 });
 
-/** Adds a user. */
-export async function insertUser(q: Queryable, u: Omit<UserRecord, 'totpLastStep' | 'disabled'>): Promise<void> {
+/** Adds a user; `temporaryUntil` marks its password temporary (change at first sign-in, expires then). */
+export async function insertUser(q: Queryable, u: Omit<UserRecord, 'totpLastStep' | 'disabled' | 'mustChangePassword' | 'passwordExpiresAt'> & { temporaryUntil?: number }): Promise<void> {
   await q.run(
-    'INSERT INTO users (id, email, password_hash, totp_secret_enc, totp_confirmed, created_at) VALUES (?,?,?,?,?,?)',
-    [u.id, u.email, u.passwordHash, u.totpSecretEnc, u.totpConfirmed ? 1 : 0, u.createdAt],
+    'INSERT INTO users (id, email, password_hash, totp_secret_enc, totp_confirmed, created_at, must_change_password, password_expires_at) VALUES (?,?,?,?,?,?,?,?)',
+    [u.id, u.email, u.passwordHash, u.totpSecretEnc, u.totpConfirmed ? 1 : 0, u.createdAt, u.temporaryUntil === undefined ? 0 : 1, u.temporaryUntil ?? null],
   );
 }
 
@@ -103,9 +110,9 @@ export async function setUserDisabled(q: Queryable, userId: string, disabled: bo
   await q.run('UPDATE users SET disabled = ? WHERE id = ?', [disabled ? 1 : 0, userId]);
 }
 
-/** Replaces the password hash. */
+/** Replaces the password hash with one the user chose (no longer temporary). */
 export async function setPasswordHash(q: Queryable, userId: string, hash: string): Promise<void> {
-  await q.run('UPDATE users SET password_hash = ? WHERE id = ?', [hash, userId]);
+  await q.run('UPDATE users SET password_hash = ?, must_change_password = 0, password_expires_at = NULL WHERE id = ?', [hash, userId]);
 }
 
 /** Stores a new, not yet confirmed TOTP secret (sealed), or clears it with null. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { emailSchema } from '../../../shared/email.js';
 import { BurrowError } from '../../../shared/errors.js';
 import { checkPassword, checkSecondFactor, issueLoginToken, mustEnrollTotp } from '../../auth/login.js';
+import { checkNewPassword, replaceTemporaryPassword } from '../../auth/temporaryPassword.js';
 import { beginTotpEnrollment, confirmTotpEnrollment } from '../../auth/totpEnrollment.js';
 import { revokeApiToken } from '../../store/apiTokenStore.js';
 import { appendAudit } from '../../store/auditStore.js';
@@ -11,13 +12,15 @@ import { checkPasswordStrength, hashPassword, verifyPassword } from '../../auth/
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type RouteDef } from '../apiContext.js';
-import { rotateCsrf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
+import { csrfTokenOf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
 
 const loginSchema = z.object({
   email: emailSchema,
   password: z.string().min(1).max(1024),
   totp: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits').optional(),
   recoveryCode: z.string().min(10).max(40).optional(),
+  /** Replaces a temporary password (required when the password is one). */
+  newPassword: z.string().max(1024).optional(),
 });
 const codeSchema = z.object({ code: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits') });
 const passwordSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().max(1024) });
@@ -33,7 +36,9 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
         const body = await readJson(ctx, loginSchema);
         const user = await checkPassword(d, body.email, body.password, ctx.state.clientIp);
         const enrolling = !user.totpConfirmed && !body.totp && !body.recoveryCode;
+        checkNewPassword(user, body.password, body.newPassword);
         if (!enrolling) await checkSecondFactor(d, user, body, ctx.state.clientIp);
+        await replaceTemporaryPassword(d, user, body.password, body.newPassword, ctx.state.clientIp);
         const r = await issueLoginToken(d, user, ctx.state.clientIp);
         const fresh = (await getUser(d.db, user.id)) ?? user;
         ctx.body = { token: r.token, expiresAt: new Date(r.expiresAt).toISOString(), userId: user.id, totpEnrollmentRequired: await mustEnrollTotp(d.db, fresh) };
@@ -63,8 +68,10 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
       permission: 'totp-setup',
       handler: async (ctx) => {
         const p = principalOf(ctx);
-        // A console page reloaded has lost its in-memory CSRF token: hand it a fresh one.
-        const csrf = p.via === 'console' ? { csrfToken: await rotateCsrf(d.db, p.credentialId) } : {};
+        // A console page reloaded has lost its in-memory CSRF token: hand it the sign-in's own
+        // one again (a GET changes nothing). A cross-origin page cannot read this answer.
+        const cookie = ctx.cookies.get(SESSION_COOKIE);
+        const csrf = p.via === 'console' && cookie ? { csrfToken: csrfTokenOf(cookie) } : {};
         ctx.body = { userId: p.userId, email: p.email, via: p.via, scope: p.access.scope, grants: p.access.grants, totpEnrollmentRequired: p.mustEnrollTotp, ...csrf };
       },
     },

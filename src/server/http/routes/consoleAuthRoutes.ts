@@ -3,8 +3,9 @@ import { emailSchema } from '../../../shared/email.js';
 import type { Context } from 'koa';
 import { BurrowError } from '../../../shared/errors.js';
 import { newSecretToken, sha256Hex } from '../../../shared/secrets.js';
-import { checkPassword, checkSecondFactor, mustEnrollTotp } from '../../auth/login.js';
+import { checkPassword, checkSecondFactor, mustEnrollTotp, signInComplete } from '../../auth/login.js';
 import { findConsoleSession, REMEMBER_COOKIE, SESSION_COOKIE, startConsoleSession, CONSOLE_ABSOLUTE_MS } from '../../auth/consoleSignIn.js';
+import { replaceTemporaryPassword } from '../../auth/temporaryPassword.js';
 import { recordAudit } from '../../store/auditStore.js';
 import { deleteConsoleSession, isBrowserRemembered, rememberBrowser } from '../../store/consoleSessionStore.js';
 import { getUser, listGrants } from '../../store/userStore.js';
@@ -13,7 +14,7 @@ import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { RouteDef } from '../apiContext.js';
 
-const passwordStep = z.object({ email: emailSchema, password: z.string().min(1).max(1024) });
+const passwordStep = z.object({ email: emailSchema, password: z.string().min(1).max(1024), newPassword: z.string().max(1024).optional() });
 const totpStep = z.object({
   totp: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits').optional(),
   recoveryCode: z.string().min(10).max(40).optional(),
@@ -44,12 +45,16 @@ export function consoleAuthRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const body = await readJson(ctx, passwordStep);
         const user = await checkPassword(d, body.email, body.password, ctx.state.clientIp);
+        // A temporary password is replaced before anything else: the console then shows a
+        // change-password step and sends the password step again with `newPassword`.
+        await replaceTemporaryPassword(d, user, body.password, body.newPassword, ctx.state.clientIp);
         const remembered = user.totpConfirmed && (await isBrowserRemembered(d.db, sha256Hex(ctx.cookies.get(REMEMBER_COOKIE) ?? ''), user.id, d.clock.now()));
         // Without an enrolled authenticator the sign-in is complete but can only enroll one.
         const stage = user.totpConfirmed && !remembered ? 'totp' : 'full';
         const s = await startConsoleSession(d.db, d.clock, user.id, stage);
         setSessionCookie(ctx, s.cookie);
         if (stage === 'full') {
+          await signInComplete(d, user, ctx.state.clientIp);
           await recordAudit(d.db, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'auth.login', target: user.email, result: 'ok', detail: { via: 'console', remembered } }, d.clock.now());
         }
         ctx.body = { next: stage === 'totp' ? 'totp' : 'done', csrfToken: s.csrf, totpEnrollmentRequired: await mustEnrollTotp(d.db, user) };

@@ -8,7 +8,7 @@ import { getUser } from '../../store/userStore.js';
 import { readJson } from '../body.js';
 import { accessOf, groupParam, requireManagesUser, type RequestAccess } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
-import type { ApiContext, RouteDef } from '../apiContext.js';
+import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
 
 const MAX_TTL_MS = 366 * 86_400_000;
 const createSchema = z.object({
@@ -39,6 +39,25 @@ async function tokenParam(d: ApiDeps, a: RequestAccess, ctx: ApiContext): Promis
   return t;
 }
 
+const scopeRank: Record<ApiTokenRecord['scope'], number> = { read: 1, operate: 2, admin: 3 };
+
+/**
+ * Tokens never widen: an API token may create or reissue only a token that its own scope
+ * and group limit cover, or a read token could mint an admin one. A console session or a
+ * CLI login (password and TOTP) holds the user's full authority and may make any token.
+ */
+function requireCovers(ctx: ApiContext, a: RequestAccess, scope: ApiTokenRecord['scope'], groupId: string | null): void {
+  const p = principalOf(ctx);
+  if (p.interactive) return;
+  if (scopeRank[scope] > scopeRank[p.access.scope]) {
+    throw new BurrowError('FORBIDDEN', `An API token of scope ${p.access.scope} cannot make a token of scope ${scope}; sign in with your password and authenticator.`);
+  }
+  const limit = p.access.limitGroupId;
+  if (limit !== null && (groupId === null || !a.tree.isWithin(groupId, limit))) {
+    throw new BurrowError('FORBIDDEN', 'An API token limited to a group can make only tokens limited to that group or below.');
+  }
+}
+
 /** API tokens for automation: scoped, expiring, shown once, stored hashed. */
 export function tokenRoutes(d: ApiDeps): RouteDef[] {
   return [
@@ -65,6 +84,7 @@ export function tokenRoutes(d: ApiDeps): RouteDef[] {
         const ttlMs = parseDuration(body.ttl);
         if (ttlMs <= 0 || ttlMs > MAX_TTL_MS) throw new BurrowError('VALIDATION', 'An API token lives at most one year.');
         const groupId = body.group ? (await groupParam(d.db, a, body.group, 'viewer')).id : null;
+        requireCovers(ctx, a, body.scope, groupId);
         const secret = newSecretToken('bra');
         const now = d.clock.now();
         const record = { id: newId('tok'), userId: user.id, name: body.name, scope: body.scope, kind: 'api' as const, createdAt: now, expiresAt: now + ttlMs, groupId };
@@ -98,6 +118,7 @@ export function tokenRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
         const t = await tokenParam(d, a, ctx);
+        requireCovers(ctx, a, t.scope, t.groupId);
         if (t.revokedAt !== null || t.expiresAt <= d.clock.now()) throw new BurrowError('CONFLICT', 'A revoked or expired token cannot be reissued; create a new one.');
         const secret = newSecretToken('bra');
         const now = d.clock.now();

@@ -5,6 +5,8 @@ import { BurrowError } from '../../../shared/errors.js';
 import { newId } from '../../../shared/secrets.js';
 import { roleAtLeast, roleOn } from '../../auth/access.js';
 import { checkPasswordStrength, hashPassword } from '../../auth/password.js';
+import { unlockSignIn } from '../../auth/signInThrottle.js';
+import { TEMPORARY_PASSWORD_TTL_MS } from '../../auth/temporaryPassword.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { endUserSignIns } from '../../store/consoleSessionStore.js';
 import { getUser, getUserByEmail, grantRole, insertUser, listAllGrants, listUsers, revokeRole, setTotpSecret, setUserDisabled, type UserRecord } from '../../store/userStore.js';
@@ -17,10 +19,15 @@ const role = z.enum(['admin', 'operator', 'viewer']);
 const createSchema = z.object({ email: emailSchema, password: z.string().max(1024).optional(), role, group: z.string().min(1).max(100) });
 const grantSchema = z.object({ role, group: z.string().min(1).max(100) });
 
-async function userParam(d: ApiDeps, ctx: ApiContext): Promise<UserRecord> {
+/**
+ * The user named in the path (id or email), if the caller manages it. "No such user" and
+ * "another customer's user" get the same answer, so emails cannot be probed across tenants.
+ */
+async function userParam(d: ApiDeps, a: RequestAccess, ctx: ApiContext): Promise<UserRecord> {
   const key = ctx.params.id as string;
   const user = (await getUser(d.db, key)) ?? (await getUserByEmail(d.db, key));
   if (!user) throw new BurrowError('NOT_FOUND', `No user ${key}.`);
+  await requireManagesUser(d.db, a, user.id, key);
   return user;
 }
 
@@ -42,8 +49,7 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
   };
   const setDisabled = (disabled: boolean): RouteDef['handler'] => async (ctx) => {
     const a = await accessOf(d.db, ctx);
-    const user = await userParam(d, ctx);
-    await requireManagesUser(d.db, a, user.id);
+    const user = await userParam(d, a, ctx);
     notSelf(a, user, disabled ? 'disable' : 'enable');
     const now = d.clock.now();
     await d.db.transaction(async (tx) => {
@@ -82,12 +88,12 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
         const now = d.clock.now();
         const id = newId('usr');
         await d.db.transaction(async (tx) => {
-          await insertUser(tx, { id, email: body.email, passwordHash, totpSecretEnc: null, totpConfirmed: false, createdAt: now });
+          await insertUser(tx, { id, email: body.email, passwordHash, totpSecretEnc: null, totpConfirmed: false, createdAt: now, ...(body.password === undefined ? { temporaryUntil: now + TEMPORARY_PASSWORD_TTL_MS } : {}) });
           await grantRole(tx, id, group.id, body.role);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.create', target: body.email, result: 'ok', groupId: group.id, detail: { role: body.role, group: group.id } }, now);
         });
         ctx.status = 201;
-        ctx.body = { id, email: body.email, ...(body.password === undefined ? { temporaryPassword: password } : {}), role: body.role, group: group.id };
+        ctx.body = { id, email: body.email, ...(body.password === undefined ? { temporaryPassword: password, temporaryPasswordExpiresAt: new Date(now + TEMPORARY_PASSWORD_TTL_MS).toISOString() } : {}), role: body.role, group: group.id };
       },
     },
     {
@@ -96,8 +102,7 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
       permission: 'admin',
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
-        const user = await userParam(d, ctx);
-        await requireManagesUser(d.db, a, user.id);
+        const user = await userParam(d, a, ctx);
         ctx.body = (await view(a, [user]))[0];
       },
     },
@@ -110,7 +115,9 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const body = await readJson(ctx, grantSchema);
         const a = await accessOf(d.db, ctx);
-        const user = await userParam(d, ctx);
+        // Only to users it manages (every role of theirs inside its groups; a user with no
+        // role belongs to root admins), never to another customer's.
+        const user = await userParam(d, a, ctx);
         notSelf(a, user, 'change the roles of');
         const group = await groupParam(d.db, a, body.group, 'admin');
         const mine = roleOn(a.access, a.tree, group.id);
@@ -129,16 +136,38 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
       permission: 'admin',
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
-        const user = await userParam(d, ctx);
-        notSelf(a, user, 'change the roles of');
+        const key = ctx.params.id as string;
         const group = await groupParam(d.db, a, ctx.params.group as string, 'admin');
+        // A role on the caller's own group may go even from a user who also holds roles
+        // elsewhere; "no such user" and "no role here" answer alike.
+        const user = (await getUser(d.db, key)) ?? (await getUserByEmail(d.db, key));
+        const missing = new BurrowError('NOT_FOUND', `No user ${key} with a role on ${group.name}.`);
+        if (!user) throw missing;
+        notSelf(a, user, 'change the roles of');
         const now = d.clock.now();
         const removed = await d.db.transaction(async (tx) => {
           if (!(await revokeRole(tx, user.id, group.id))) return false;
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.revoke-grant', target: user.email, result: 'ok', groupId: group.id, detail: { group: group.id } }, now);
           return true;
         });
-        if (!removed) throw new BurrowError('NOT_FOUND', `${user.email} has no role on ${group.name}.`);
+        if (!removed) throw missing;
+        ctx.status = 204;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/users/:id/unlock',
+      permission: 'admin',
+      handler: async (ctx) => {
+        const a = await accessOf(d.db, ctx);
+        const user = await userParam(d, a, ctx);
+        const now = d.clock.now();
+        // Forgets the account's failed sign-ins from every address: the way out of a lock an
+        // attacker keeps renewing from fresh addresses.
+        await d.db.transaction(async (tx) => {
+          await unlockSignIn(tx, user.email);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.unlock', target: user.email, result: 'ok' }, now);
+        });
         ctx.status = 204;
       },
     },
@@ -148,8 +177,7 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
       permission: 'admin',
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
-        const user = await userParam(d, ctx);
-        await requireManagesUser(d.db, a, user.id);
+        const user = await userParam(d, a, ctx);
         notSelf(a, user, 'reset the authenticator of');
         const now = d.clock.now();
         await d.db.transaction(async (tx) => {
