@@ -9,6 +9,8 @@ import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { pinOfPem } from '../shared/tlsPin.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
+import { AuthorityWatch } from './auth/authorityWatch.js';
+import { LocalAuthorityBus } from './auth/authorityBus.js';
 import { ConnectionCap } from './connectionCap.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
@@ -141,7 +143,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
-  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR };
+  const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
+  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
@@ -178,6 +181,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     close() {
       closing ??= (async () => {
         server.close();
+        authority.close();
         await sessions.closeAll('server-shutdown');
         jobs.stop();
         terminals.close();

@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
+import type { AuthorityWatch } from '../auth/authorityWatch.js';
 import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   consoleDir?: string;
   /** Where terminal transcripts are kept. */
   recordingsDir: string;
+  /** Ends long-lived connections whose authority ends; told of every authority change. */
+  authority: AuthorityWatch;
   /** Job delivery, woken when a job is queued. */
   jobs: { kick(nodeIds: readonly string[]): void };
 }
