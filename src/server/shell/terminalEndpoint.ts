@@ -7,7 +7,7 @@ import { SHELL_PATH_RE, SHELL_SERVICE } from '../../shared/protocol.js';
 import { newId } from '../../shared/secrets.js';
 import type { ApiDeps } from '../http/apiDeps.js';
 import type { ApiState } from '../http/apiContext.js';
-import { roleAtLeast, roleOn } from '../auth/access.js';
+import { holdWhileOperator } from '../http/holdWhileOperator.js';
 import { authorityEndNotice, type AuthorityEndReason } from '../auth/authorityBus.js';
 import { appendAudit } from '../store/auditStore.js';
 import { finishRecording, groupRecordsShell, insertRecording } from '../store/recordingStore.js';
@@ -118,12 +118,7 @@ export class TerminalEndpoint {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Held only as long as the caller may still operate the node with this credential.
-      release = d.authority.hold({
-        credential: { userId: principal.userId, via: principal.via, credentialId: principal.credentialId },
-        allows: (access, tree) => {
-          const role = roleOn(access, tree, node.groupId);
-          return role !== undefined && roleAtLeast(role, 'operator');
-        },
+      release = holdWhileOperator(d, principal, node.groupId, {
         end: (reason) => {
           endedBy = reason;
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'error', ...authorityEndNotice(reason) }));
