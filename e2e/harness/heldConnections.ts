@@ -64,9 +64,8 @@ export function holdTerminal(home: string, node: string, command: string[]): Hel
 
 /** `GET /v1/events` with a Bearer token over the pinned TLS connection, held open. */
 export function holdEvents(server: string, token: string, pin: string): Held {
-  let req: ReturnType<typeof https.get> | undefined;
-  const x = held(() => req?.destroy());
-  req = https.get(new URL('/v1/events', server), { agent: pinnedAgent(pin), headers: { authorization: `Bearer ${token}` } }, (res) => {
+  const x = held(() => req.destroy());
+  const req = https.get(new URL('/v1/events', server), { agent: pinnedAgent(pin), headers: { authorization: `Bearer ${token}` } }, (res) => {
     res.setEncoding('utf8');
     res.on('data', (s: string) => x.add(s));
     res.on('close', () => x.end());
