@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBurrow, type CliResult } from './harness/burrowCli.js';
+import type { SessionView } from '../src/shared/protocol.js';
+import { probePort } from './harness/freePort.js';
 import { holdEvents, holdTerminal } from './harness/heldConnections.js';
 import { ShellStack, type StackNode } from './harness/shellStack.js';
 import { totpCode } from './harness/totp.js';
+import { waitFor } from './harness/waitFor.js';
 
 /** The most a held connection may outlive the authority that allowed it. */
 const LIMIT_MS = 5_000;
@@ -65,10 +68,14 @@ describe('long-lived connections end with their authority (real processes)', () 
   ];
 
   cases.forEach(([what, reason, setup], i) => {
-    it(`ends a burrow ssh terminal and an event stream within 5 s when ${what}`, async () => {
+    it(`ends a burrow ssh terminal, an event stream and a WebUI session within 5 s when ${what}`, async () => {
       const u = await operator(`ops${i}`);
       const { home, token, act } = await setup(u);
-      const terminal = holdTerminal(home, 'n1', LOOP);
+      const opened = await runBurrow(['admin', 'session', 'open', n1.id, '--json', '--home', home]);
+      assert.equal(opened.code, 0, opened.stderr);
+      const session = JSON.parse(opened.stdout) as SessionView;
+      assert.equal(await probePort(session.port), 'connected');
+      const terminal = holdTerminal(home, n1.id, LOOP);
       const events = holdEvents(stack.url, token, stack.pin);
       try {
         await terminal.saw(/tick/);
@@ -80,16 +87,44 @@ describe('long-lived connections end with their authority (real processes)', () 
         const [tEnd, eEnd] = await Promise.all([Promise.race([terminal.ended, bound]), Promise.race([events.ended, bound])]);
         assert.ok(tEnd - acted <= LIMIT_MS, `the terminal outlived ${what} by ${tEnd - acted} ms; stderr: ${terminal.stderr()}`);
         assert.ok(eEnd - acted <= LIMIT_MS, `the event stream outlived ${what} by ${eEnd - acted} ms`);
+        await waitFor('the session port to close', async () => (await probePort(session.port)) !== 'connected', { timeoutMs: Math.max(1, acted + LIMIT_MS - Date.now()), intervalMs: 100 });
         assert.notEqual(await terminal.code, 0);
         assert.match(terminal.stderr(), /^burrow: Connection closed: .+\.\n$/);
         assert.match(events.text, new RegExp(`event: end\\ndata: \\{"reason":"${reason}"`));
         const audit = async (action: string) => (await stack.adminJson<{ actor: string; detail: Record<string, unknown> }[]>(['audit', '--json', '--action', action, '--limit', '50']))[0]?.detail;
         assert.deepEqual([(await audit('shell.close'))?.endedBy, (await audit('shell.close'))?.reason], ['authority', reason]);
         assert.equal((await audit('events.close'))?.reason, reason);
+        const closed = await stack.adminJson<{ detail: Record<string, unknown> }[]>(['audit', '--json', '--action', 'session.close', '--limit', '50']);
+        assert.equal(closed.find((e) => e.detail.sessionId === session.id)?.detail.reason, reason);
       } finally {
         terminal.close();
         events.close();
       }
     });
+  });
+
+  // Issue 19, item 6: a node enrolled (pending) under a taken name in another group made
+  // the name resolve to nothing, for root admins too.
+  it('resolves a node name past a namesake in another group, and says when it is ambiguous', async () => {
+    await stack.admin(['groups', 'create', 'custb']);
+    const { token } = await stack.adminJson<{ token: string }>(['enroll-token', 'create', '--group', 'custb', '--json']);
+    const enrolled = await runBurrow(['node', 'enroll', stack.url, '--token', token, '--name', 'n1', '--service', 'webui=127.0.0.1:9', '--json', '--home', join(stack.dir, 'node-n1-custb')]);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    const namesake = JSON.parse(enrolled.stdout) as { nodeId: string; status: string };
+    assert.equal(namesake.status, 'pending');
+    const r = await stack.cli(['ssh', 'n1', '--', 'echo', 'hi']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+    await stack.admin(['node', 'approve', namesake.nodeId]);
+    const ambiguous = await stack.cli(['ssh', 'n1', '--', 'true']);
+    assert.notEqual(ambiguous.code, 0);
+    assert.equal(ambiguous.stderr.trim().split('\n').length, 1, ambiguous.stderr);
+    assert.match(ambiguous.stderr, new RegExp(`${n1.id}.*${namesake.nodeId}|${namesake.nodeId}.*${n1.id}`));
+    assert.match(ambiguous.stderr, /group\/name/);
+    const byPath = await stack.cli(['ssh', 'root/n1', '--', 'echo', 'hi']);
+    assert.equal(byPath.code, 0, byPath.stderr);
+    assert.equal(byPath.stdout, 'hi\n');
+    const other = await stack.adminJson<{ id: string }>(['node', 'show', 'custb/n1', '--json']);
+    assert.equal(other.id, namesake.nodeId);
   });
 });
