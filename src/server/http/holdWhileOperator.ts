@@ -14,13 +14,14 @@ export function holdWhileOperator(
   groupId: string,
   h: { end(reason: AuthorityEndReason): void; done?(): boolean | Promise<boolean> },
 ): () => void {
+  const { end, done } = h;
   return d.authority.hold({
     credential: { userId: p.userId, via: p.via, credentialId: p.credentialId },
     allows: (access, tree) => {
       const role = roleOn(access, tree, groupId);
       return role !== undefined && roleAtLeast(role, 'operator');
     },
-    end: (reason) => h.end(reason),
-    ...(h.done ? { done: () => (h.done as () => boolean | Promise<boolean>)() } : {}),
+    end,
+    ...(done ? { done } : {}),
   });
 }

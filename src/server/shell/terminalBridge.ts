@@ -7,8 +7,8 @@ import type { NodeShell } from './nodeShell.js';
 export interface TerminalEnd {
   code: number | null;
   signal: string | null;
-  /** Who ended it: the remote process, the WebSocket going away, or the caller's authority ending. */
-  by: 'exit' | 'client' | 'authority';
+  /** Who ended it: the remote process, or the WebSocket going away. */
+  by: 'exit' | 'client';
 }
 
 /** Above this much unsent output the node's stream is paused until the browser catches up. */
