@@ -44,6 +44,8 @@ function runTerminal(url: URL, token: string, pin: string | undefined, raw: bool
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: 20_000, ...(pin ? { agent: pinnedAgent(pin) } : {}) });
     let exit: number | undefined;
     let ready = false;
+    // The server said why it ends the connection; that sentence is the whole story.
+    let told: BurrowError | undefined;
     const restore = () => {
       if (raw && process.stdin.isTTY) process.stdin.setRawMode(false);
     };
@@ -88,8 +90,10 @@ function runTerminal(url: URL, token: string, pin: string | undefined, raw: bool
         // The node's shell could not open: one sentence and the error's exit status.
         restore();
         exitWithError(new BurrowError(isErrorCode(e.code) ? e.code : 'INTERNAL', e.message));
-      } else if (e.type === 'error') process.stderr.write(`burrow: ${e.message}\n`);
-      else if (e.type === 'ready') ready = true;
+      } else if (e.type === 'error') {
+        told = new BurrowError(isErrorCode(e.code) ? e.code : 'INTERNAL', e.message);
+        process.stderr.write(`burrow: ${e.message}\n`);
+      } else if (e.type === 'ready') ready = true;
       else if (e.type === 'exit') {
         const signal = e.signal ? (constants.signals as Record<string, number>)[`SIG${e.signal}`] : undefined;
         exit = e.code ?? (signal ? 128 + signal : 255);
@@ -97,8 +101,8 @@ function runTerminal(url: URL, token: string, pin: string | undefined, raw: bool
     });
     ws.on('close', () => {
       restore();
-      if (exit === undefined) process.stderr.write('\r\nburrow: the connection to the node was lost.\n');
-      process.stdout.write('', () => resolve(exit ?? 255));
+      if (exit === undefined && !told) process.stderr.write('\r\nburrow: the connection to the node was lost.\n');
+      process.stdout.write('', () => resolve(exit ?? told?.exitCode ?? 255));
     });
   });
 }

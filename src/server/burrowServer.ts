@@ -10,6 +10,8 @@ import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { pinOfPem } from '../shared/tlsPin.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
+import { AuthorityWatch } from './auth/authorityWatch.js';
+import { LocalAuthorityBus } from './auth/authorityBus.js';
 import { ConnectionCap } from './connectionCap.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
@@ -196,7 +198,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
-  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs };
+  const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
+  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
@@ -235,6 +238,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       // shell ends, job results, node disconnects) before the store closes under it.
       closing ??= (async () => {
         server.close();
+        authority.close();
         await sessions.closeAll('server-shutdown');
         const jobsStopped = jobs.stop();
         const terminalsClosed = terminals.close();

@@ -40,6 +40,7 @@ describe('SessionQueue, a node checking in', () => {
           openedOne();
           return { id: 'ses_q', nodeId: req.nodeId, service: req.service, port: 40_001, url: 'https://x/', state: 'open', openedAt: '', expiresAt: '', closedAt: null, closeReason: null } satisfies SessionView;
         },
+        close: async () => true,
       },
     });
     const conn = Object.assign(new EventEmitter(), { nodeId: 'nodeA', services: new Set<string>(), targets: new Map(), close: () => conn.emit('close') });

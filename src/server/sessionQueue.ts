@@ -5,8 +5,13 @@ import type { SessionRequestView, SessionView } from '../shared/protocol.js';
 import { newId } from '../shared/secrets.js';
 import type { NodeRegistry } from './gateway/nodeRegistry.js';
 import { waitForService } from './gateway/waitForService.js';
-import { appendAudit } from './store/auditStore.js';
 import { refuseInternalService } from './sessions/internalServiceRefusal.js';
+import { roleAtLeast, roleOn } from './auth/access.js';
+import type { AuthorityEndReason } from './auth/authorityBus.js';
+import { GroupTree } from './auth/groupTree.js';
+import { appendAudit } from './store/auditStore.js';
+import { listGroups } from './store/groupStore.js';
+import { getUser, listGrants } from './store/userStore.js';
 import type { Database } from './store/database.js';
 import { getNode } from './store/nodeStore.js';
 import { getSessionRequest, insertSessionRequest, listSessionRequests, settleSessionRequest, type SessionRequestRecord } from './store/sessionRequestStore.js';
@@ -19,10 +24,11 @@ export interface QueueRequest {
   sourceIp: string;
 }
 
-/** The one thing the queue needs from the session manager. */
+/** What the queue needs from the session manager. */
 export interface SessionOpener {
-  // A property, not a method, so the compiler checks the parameter strictly.
+  // Properties, not methods, so the compiler checks the parameters strictly.
   open: (req: QueueRequest & { type: 'http' }) => Promise<SessionView>;
+  close: (id: string, reason: string) => Promise<boolean>;
 }
 
 /** Dependencies of the queue. */
@@ -94,6 +100,24 @@ export class SessionQueue {
     return this.view({ ...r, state: 'cancelled', reason: 'cancelled by user' });
   }
 
+  /**
+   * Ends a request whose requester lost the authority for it: cancelled while it waits,
+   * its session closed once opened.
+   */
+  async endRequest(id: string, reason: string): Promise<void> {
+    const r = await getSessionRequest(this.deps.db, id);
+    if (r?.state === 'queued') await this.settle(r, { state: 'cancelled', at: this.deps.clock.now(), reason });
+    else if (r?.state === 'opened' && r.sessionId) await this.deps.sessions.close(r.sessionId, reason);
+  }
+
+  /** Whether a request still waits, or its session is still open. */
+  async isLive(id: string): Promise<boolean> {
+    const r = await getSessionRequest(this.deps.db, id);
+    if (r?.state === 'queued') return true;
+    if (r?.state !== 'opened' || !r.sessionId) return false;
+    return (await this.deps.viewSession(r.sessionId))?.state === 'open';
+  }
+
   /** Whether requests wait for this node (work that keeps an on-demand node connected). */
   async hasQueued(nodeId: string): Promise<boolean> {
     const now = this.deps.clock.now();
@@ -120,6 +144,11 @@ export class SessionQueue {
         await this.settle(r, { state: 'expired', at: now, reason: 'the node did not check in in time' });
         continue;
       }
+      const refused = await this.requesterRefused(r.userId, nodeId);
+      if (refused) {
+        await this.settle(r, { state: 'cancelled', at: now, reason: refused });
+        continue;
+      }
       // Its services are announced just after it connects: wait for this one, not a fixed time.
       const conn = this.deps.registry.get(nodeId);
       if (!conn) return;
@@ -137,6 +166,19 @@ export class SessionQueue {
         await this.settle(r, { state: 'failed', at: clock.now(), reason: e.message });
       }
     }
+  }
+
+  /**
+   * Why the requester may no longer have the session, if so: the account disabled or the
+   * operator role on the node's group gone since the request (across a restart as well,
+   * when nothing in memory holds the request any more).
+   */
+  private async requesterRefused(userId: string, nodeId: string): Promise<AuthorityEndReason | undefined> {
+    const { db } = this.deps;
+    const [user, node, grants, groups] = await Promise.all([getUser(db, userId), getNode(db, nodeId), listGrants(db, userId), listGroups(db)]);
+    if (!user || user.disabled) return 'user-disabled';
+    const role = node && roleOn({ grants, scope: 'admin', limitGroupId: null }, new GroupTree(groups), node.groupId);
+    return role && roleAtLeast(role, 'operator') ? undefined : 'grant-removed';
   }
 
   private async settle(r: SessionRequestRecord, s: Parameters<typeof settleSessionRequest>[2]): Promise<void> {

@@ -11,6 +11,7 @@ const table = {
   CSRF_INVALID: { status: 403, exit: 3, retryable: false },
   NOT_FOUND: { status: 404, exit: 4, retryable: false },
   NODE_NOT_FOUND: { status: 404, exit: 4, retryable: false },
+  NODE_AMBIGUOUS: { status: 409, exit: 5, retryable: false },
   SESSION_NOT_FOUND: { status: 404, exit: 4, retryable: false },
   ROUTE_NOT_FOUND: { status: 404, exit: 4, retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, exit: 2, retryable: false },

@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
+import type { AuthorityWatch } from '../auth/authorityWatch.js';
 import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import type { PendingApprovals } from '../gateway/pendingApprovals.js';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   consoleDir?: string;
   /** Where terminal transcripts are kept. */
   recordingsDir: string;
+  /** Ends long-lived connections whose authority ends; told of every authority change. */
+  authority: AuthorityWatch;
   /** Job delivery, woken when a job is queued. */
   jobs: { kick(nodeIds: readonly string[]): void };
   /** Pending nodes' sign-ins waiting for approval, woken when one is approved. */

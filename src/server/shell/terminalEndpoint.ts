@@ -1,12 +1,14 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { BurrowError, toBurrowError } from '../../shared/errors.js';
 import { SHELL_PATH_RE, SHELL_SERVICE, type TerminalEvent } from '../../shared/protocol.js';
 import { newId } from '../../shared/secrets.js';
 import type { ApiDeps } from '../http/apiDeps.js';
 import type { ApiState } from '../http/apiContext.js';
+import { holdWhileOperator } from '../http/holdWhileOperator.js';
+import { authorityEndNotice, type AuthorityEndReason } from '../auth/authorityBus.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
 import { finishRecording, groupRecordsShell, insertRecording } from '../store/recordingStore.js';
 import { CastRecorder } from './castRecorder.js';
@@ -111,14 +113,18 @@ export class TerminalEndpoint {
       await recorder?.close();
       throw err;
     }
+    let endedBy: AuthorityEndReason | undefined;
+    let release: () => void = () => undefined;
     const finish = async (end: TerminalEnd) => {
+      release();
       this.live.delete(shell);
       const endedAt = d.clock.now();
       const bytes = (await recorder?.close()) ?? 0;
       await d.db
         .transaction(async (tx) => {
           if (recordingId) await finishRecording(tx, recordingId, endedAt, bytes);
-          await appendAudit(tx, { ...audit, action: 'shell.close', result: 'ok', detail: { recording: recordingId, durationMs: endedAt - startedAt, exitCode: end.code, signal: end.signal, endedBy: end.by } }, endedAt);
+          const by = endedBy ? { endedBy: 'authority', reason: endedBy } : { endedBy: end.by };
+          await appendAudit(tx, { ...audit, action: 'shell.close', result: 'ok', detail: { recording: recordingId, durationMs: endedAt - startedAt, exitCode: end.code, signal: end.signal, ...by } }, endedAt);
         })
         .catch((err: Error) => d.log.warn({ err: err.message }, 'could not record the end of a terminal session'));
     };
@@ -129,6 +135,15 @@ export class TerminalEndpoint {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // Held only as long as the caller may still operate the node with this credential.
+      release = holdWhileOperator(d, principal, node.groupId, {
+        end: (reason) => {
+          endedBy = reason;
+          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'error', ...authorityEndNotice(reason) }));
+          ws.close(1008, reason);
+          shell.close();
+        },
+      });
       this.track(bridgeTerminal(ws, shell, { nodeId: node.id, recording: recordingId, recorder, pty: pty !== undefined }).then(finish));
     });
   }

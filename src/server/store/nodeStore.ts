@@ -70,12 +70,9 @@ export async function getNode(q: Queryable, id: string): Promise<NodeRecord | un
   return r && toRecord(r);
 }
 
-/** One node by id or, failing that, by its unique name. */
-export async function findNode(q: Queryable, idOrName: string): Promise<NodeRecord | undefined> {
-  const byId = await getNode(q, idOrName);
-  if (byId) return byId;
-  const rows = await q.all<Row>('SELECT * FROM nodes WHERE name = ? LIMIT 2', [idOrName]);
-  return rows.length === 1 ? toRecord(rows[0] as Row) : undefined;
+/** Every node with this name: names are unique only within what one caller may see. */
+export async function listNodesNamed(q: Queryable, name: string): Promise<NodeRecord[]> {
+  return (await q.all<Row>('SELECT * FROM nodes WHERE name = ? ORDER BY id', [name])).map(toRecord);
 }
 
 /** The node that owns an SSH public key (OpenSSH line). */

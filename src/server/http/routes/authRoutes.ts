@@ -57,6 +57,7 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
           await appendAudit(tx, { actor: p.userId, sourceIp: ctx.state.clientIp, action: 'auth.logout', target: p.email, result: 'ok' }, now);
         });
         ctx.cookies.set(SESSION_COOKIE, null);
+        d.authority.changed({ userId: p.userId, reason: 'logout' });
         // A signed-out user's session ports must not outlive the sign-in that opened them.
         await d.sessions.closeForUser(p.userId, 'logout');
         ctx.status = 204;

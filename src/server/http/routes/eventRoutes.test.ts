@@ -1,39 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApiWorld, type ApiWorld, type Person } from '../../testing/apiWorld.js';
+import { openSse } from '../../testing/sseReader.js';
 
-interface Frame {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads Server-Sent Events frames from a live stream, one at a time. */
-async function subscribe(world: ApiWorld, who: Person) {
-  const abort = new AbortController();
-  const res = await fetch(`${world.url}/v1/events`, { headers: { authorization: `Bearer ${world.tokens[who]}` }, signal: abort.signal });
-  assert.equal(res.status, 200);
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  return {
-    async next(): Promise<Frame> {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const raw = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(raw)?.[1];
-          const data = /^data: (.*)$/m.exec(raw)?.[1];
-          if (event && data) return { event, data: JSON.parse(data) as Record<string, unknown> };
-          continue;
-        }
-        const chunk = await reader.read();
-        if (chunk.done) throw new Error('stream ended');
-        buffer += decoder.decode(chunk.value, { stream: true });
-      }
-    },
-    close: () => abort.abort(),
-  };
+/** Reads the caller's event stream. */
+function subscribe(world: ApiWorld, who: Person) {
+  return openSse(`${world.url}/v1/events`, world.tokens[who]);
 }
 
 describe('GET /v1/events', () => {
@@ -83,5 +55,21 @@ describe('GET /v1/events', () => {
     await settle(0);
     assert.equal(streams(), 0);
     assert.equal(world.deps.sessions.listenerCount('opened'), 0);
+  });
+
+  it('listens to the registry once however many consoles are open', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const tabs = await Promise.all(Array.from({ length: 12 }, () => subscribe(world, 'aViewer')));
+    for (const t of tabs) assert.equal((await t.next()).event, 'ready');
+    assert.equal(world.deps.registry.listenerCount('online') - base, 1);
+    assert.equal(world.deps.sessions.listenerCount('opened'), 1);
+    world.deps.registry.emit('offline', 'nodeA');
+    for (const t of tabs) assert.equal((await t.next()).event, 'node.offline');
+    for (const t of tabs) t.close();
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    assert.deepEqual(warnings.map((w) => w.name), []);
   });
 });

@@ -1,10 +1,15 @@
 import { PassThrough } from 'node:stream';
 import type { TimerHandle } from '../../../shared/clock.js';
 import type { SessionView } from '../../../shared/protocol.js';
+import { groupsWith, type Access } from '../../auth/access.js';
+import { authorityEndNotice, type AuthorityEndReason } from '../../auth/authorityBus.js';
+import type { GroupTree } from '../../auth/groupTree.js';
+import { recordAudit } from '../../store/auditStore.js';
 import { getNode } from '../../store/nodeStore.js';
 import { accessOf } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
-import type { RouteDef } from '../apiContext.js';
+import { principalOf, type RouteDef } from '../apiContext.js';
+import { ConsoleEventHub, type ConsoleEvent } from '../consoleEventHub.js';
 import { nodeView } from './nodeRoutes.js';
 
 /** A comment line this often keeps proxies and browsers from timing the stream out. */
@@ -25,8 +30,15 @@ function publicSession(v: SessionView): Omit<SessionView, 'url'> {
   return rest as Omit<SessionView, 'url'>;
 }
 
-/** Live updates for the console: nodes going online/offline, sessions opening/closing. */
+/**
+ * Live updates for the console: nodes going online/offline, sessions opening/closing.
+ * A stream lives only as long as its caller's authority: it ends with an `end` event
+ * (and an audit entry) on logout, disable, token revocation or expiry, or the loss of
+ * every role; and each event is checked against the groups the caller may see when it
+ * is delivered, re-read whenever an authority change for the caller came in.
+ */
 export function eventRoutes(d: ApiDeps): RouteDef[] {
+  const hub = new ConsoleEventHub(d.registry, d.sessions);
   return [
     {
       method: 'GET',
@@ -34,46 +46,66 @@ export function eventRoutes(d: ApiDeps): RouteDef[] {
       permission: 'read',
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
-        // Fixed at connect time: a changed role takes effect when the console reconnects.
-        const visible = new Set(a.groups('viewer'));
+        const p = principalOf(ctx);
+        const credential = { userId: p.userId, via: p.via, credentialId: p.credentialId };
+        let visible = new Set(a.groups('viewer'));
+        /** Takes the caller's current access; false when it no longer allows a stream at all. */
+        const allows = (access: Access, tree: GroupTree) => {
+          visible = new Set(groupsWith(access, tree, 'viewer'));
+          return visible.size > 0;
+        };
         const stream = new PassThrough();
         const send = (event: string, data: unknown) => {
           if (!stream.writableEnded) stream.write(sseFrame(event, data));
         };
-        const onNode = (online: boolean) => (nodeId: string) => {
-          void getNode(d.db, nodeId)
-            .then((n) => {
-              if (n && visible.has(n.groupId)) send(online ? 'node.online' : 'node.offline', nodeView(d, n));
-            })
-            .catch((err: Error) => d.log.warn({ err: err.message }, 'event lookup failed'));
-        };
-        const onSession = (event: string) => (view: SessionView, groupId: string) => {
-          if (visible.has(groupId)) send(event, publicSession(view));
-        };
-        const listeners = {
-          online: onNode(true),
-          offline: onNode(false),
-          opened: onSession('session.opened'),
-          closed: onSession('session.closed'),
-        };
-        d.registry.on('online', listeners.online);
-        d.registry.on('offline', listeners.offline);
-        d.sessions.on('opened', listeners.opened);
-        d.sessions.on('closed', listeners.closed);
         let timer: TimerHandle | undefined;
+        let release = () => undefined as void;
+        let unsubscribe = () => undefined as void;
+        const cleanup = () => {
+          if (timer) d.clock.clearTimeout(timer);
+          unsubscribe();
+          release();
+          stream.end();
+        };
+        const end = (reason: AuthorityEndReason) => {
+          if (stream.writableEnded) return;
+          send('end', { reason, ...authorityEndNotice(reason) });
+          cleanup();
+          recordAudit(d.db, { actor: p.userId, sourceIp: ctx.state.clientIp, action: 'events.close', target: p.email, result: 'ok', detail: { reason, via: p.via } }, d.clock.now())
+            .catch((err: Error) => d.log.warn({ err: err.message }, 'could not record the end of an event stream'));
+        };
+        let seen = d.authority.version(p.userId);
+        /** Re-reads the caller's authority if a change came in since the last look. */
+        const fresh = async (): Promise<boolean> => {
+          const now = d.authority.version(p.userId);
+          if (now !== seen) {
+            seen = now;
+            const { authority, tree } = await d.authority.current(credential);
+            if (!authority.ok) end(authority.reason);
+            else if (!allows(authority.access, tree)) end('grant-removed');
+          }
+          return !stream.writableEnded;
+        };
+        const deliver = async (e: ConsoleEvent) => {
+          if (!(await fresh())) return;
+          if (e.kind === 'session') {
+            if (visible.has(e.groupId)) send(e.event, publicSession(e.view));
+            return;
+          }
+          const n = await getNode(d.db, e.nodeId);
+          if (n && visible.has(n.groupId)) send(e.online ? 'node.online' : 'node.offline', nodeView(d, n));
+        };
+        // One event at a time, in order: each may wait on the store.
+        let queue = Promise.resolve();
+        unsubscribe = hub.subscribe((e) => {
+          queue = queue.then(() => deliver(e)).catch((err: Error) => d.log.warn({ err: err.message }, 'event lookup failed'));
+        });
+        release = d.authority.hold({ credential, allows, end });
         const keepAlive = () => {
           if (!stream.writableEnded) stream.write(': keep-alive\n\n');
           timer = d.clock.setTimeout(keepAlive, KEEPALIVE_MS);
         };
         timer = d.clock.setTimeout(keepAlive, KEEPALIVE_MS);
-        const cleanup = () => {
-          if (timer) d.clock.clearTimeout(timer);
-          d.registry.off('online', listeners.online);
-          d.registry.off('offline', listeners.offline);
-          d.sessions.off('opened', listeners.opened);
-          d.sessions.off('closed', listeners.closed);
-          stream.end();
-        };
         ctx.res.once('close', cleanup);
         ctx.status = 200;
         ctx.type = 'text/event-stream';

@@ -2,10 +2,11 @@ import { BurrowError } from '../../../shared/errors.js';
 import type { NodeView } from '../../../shared/protocol.js';
 import { appendAudit, recordAudit } from '../../store/auditStore.js';
 import { keyRotationRefusal } from '../../gateway/keyRotationLimit.js';
-import { findNode, listNodes, setNodeStatus, type NodeRecord } from '../../store/nodeStore.js';
+import { listNodes, setNodeStatus, type NodeRecord } from '../../store/nodeStore.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 import { accessOf, type RequestAccess } from '../accessOf.js';
+import { resolveNodeRef } from '../nodeRef.js';
 import type { Role } from '../../auth/access.js';
 
 /** Formats a node for the API, with its live state from the registry. */
@@ -25,9 +26,9 @@ export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
   };
 }
 
-/** The node named in the path, if the caller holds `need` on its group. */
+/** The node a request names (id, name or group/name), if the caller holds `need` on its group. */
 export async function nodeParam(d: ApiDeps, a: RequestAccess, idOrName: string, need: Role): Promise<NodeRecord> {
-  const node = await findNode(d.db, idOrName);
+  const node = await resolveNodeRef(d.db, a, idOrName);
   if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${idOrName}.`);
   try {
     a.require(node.groupId, need, `node ${idOrName}`);

@@ -5,6 +5,8 @@ import { listNodes } from '../../store/nodeStore.js';
 import { roleOn } from '../../auth/access.js';
 import { accessOf } from '../accessOf.js';
 import { nodeParam } from './nodeRoutes.js';
+import { holdSession } from './sessionRoutes.js';
+import { holdWhileOperator } from '../holdWhileOperator.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
@@ -29,6 +31,14 @@ export function sessionRequestRoutes(d: ApiDeps): RouteDef[] {
         const a = await accessOf(d.db, ctx);
         const node = await nodeParam(d, a, body.node, 'operator');
         const view = await d.queue.request({ nodeId: node.id, service: body.service, userId: a.userId, sourceIp: ctx.state.clientIp });
+        const p = principalOf(ctx);
+        if (view.session) holdSession(d, p, node.groupId, view.session.id);
+        else {
+          holdWhileOperator(d, p, node.groupId, {
+            end: (reason) => void d.queue.endRequest(view.id, reason).catch((err: Error) => d.log.warn({ err: err.message, requestId: view.id }, 'could not end a session request whose authority ended')),
+            done: async () => !(await d.queue.isLive(view.id)),
+          });
+        }
         ctx.status = view.state === 'queued' ? 202 : 201;
         ctx.body = view;
       },

@@ -8,7 +8,8 @@ import { accessOf } from '../accessOf.js';
 import { nodeParam } from './nodeRoutes.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
-import type { ApiContext, RouteDef } from '../apiContext.js';
+import { principalOf, type ApiContext, type Principal, type RouteDef } from '../apiContext.js';
+import { holdWhileOperator } from '../holdWhileOperator.js';
 
 const openSchema = z.object({
   node: z.string().min(1).max(100),
@@ -31,6 +32,14 @@ async function sessionParam(d: ApiDeps, ctx: ApiContext) {
   return a;
 }
 
+/** Keeps a session open only while its opener may still operate its node with the same credential. */
+export function holdSession(d: ApiDeps, p: Principal, groupId: string, sessionId: string): void {
+  holdWhileOperator(d, p, groupId, {
+    end: (reason) => void d.sessions.close(sessionId, reason).catch((err: Error) => d.log.warn({ err: err.message, sessionId }, 'could not close a session whose authority ended')),
+    done: () => d.sessions.get(sessionId) === undefined,
+  });
+}
+
 /** WebUI sessions: open, list, extend, close. */
 export function sessionRoutes(d: ApiDeps): RouteDef[] {
   return [
@@ -42,8 +51,10 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
         const body = await readJson(ctx, openSchema);
         const a = await accessOf(d.db, ctx);
         const node = await nodeParam(d, a, body.node, 'operator');
+        const view = await d.sessions.open({ nodeId: node.id, service: body.service, ...(body.type ? { type: body.type } : {}), userId: a.userId, sourceIp: ctx.state.clientIp });
+        holdSession(d, principalOf(ctx), node.groupId, view.id);
         ctx.status = 201;
-        ctx.body = await d.sessions.open({ nodeId: node.id, service: body.service, ...(body.type ? { type: body.type } : {}), userId: a.userId, sourceIp: ctx.state.clientIp });
+        ctx.body = view;
       },
     },
     {

@@ -108,6 +108,7 @@ export function tokenRoutes(d: ApiDeps): RouteDef[] {
           await revokeApiToken(tx, t.id, now);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'token.revoke', target: t.id, result: 'ok' }, now);
         });
+        d.authority.changed({ userId: t.userId, reason: 'token-revoked' });
         ctx.status = 204;
       },
     },

@@ -57,7 +57,10 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
       if (disabled) await endUserSignIns(tx, user.id, now);
       await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: disabled ? 'user.disable' : 'user.enable', target: user.email, result: 'ok' }, now);
     });
-    if (disabled) await d.sessions.closeForUser(user.id, 'user-disabled');
+    if (disabled) {
+      d.authority.changed({ userId: user.id, reason: 'user-disabled' });
+      await d.sessions.closeForUser(user.id, 'user-disabled');
+    }
     ctx.body = (await view(a, [{ ...user, disabled }]))[0];
   };
   return [
@@ -127,6 +130,8 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
           await grantRole(tx, user.id, group.id, body.role);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.grant', target: user.email, result: 'ok', groupId: group.id, detail: { role: body.role, group: group.id } }, now);
         });
+        // A grant may replace a stronger role on the group: what relied on it ends.
+        d.authority.changed({ userId: user.id, reason: 'grant-removed' });
         ctx.body = (await view(a, [user]))[0];
       },
     },
@@ -151,6 +156,7 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
           return true;
         });
         if (!removed) throw missing;
+        d.authority.changed({ userId: user.id, reason: 'grant-removed' });
         ctx.status = 204;
       },
     },
@@ -185,6 +191,7 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
           await endUserSignIns(tx, user.id, now);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.reset-totp', target: user.email, result: 'ok' }, now);
         });
+        d.authority.changed({ userId: user.id, reason: 'totp-reset' });
         await d.sessions.closeForUser(user.id, 'totp-reset');
         ctx.status = 204;
       },

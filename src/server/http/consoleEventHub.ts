@@ -1,0 +1,46 @@
+import type { EventEmitter } from 'node:events';
+import type { SessionView } from '../../shared/protocol.js';
+
+/** A change a console may be told about, before it is filtered for one viewer. */
+export type ConsoleEvent =
+  | { kind: 'node'; online: boolean; nodeId: string }
+  | { kind: 'session'; event: 'session.opened' | 'session.closed'; view: SessionView; groupId: string };
+
+/**
+ * One listener on the node registry and the session manager, fanned out to every open
+ * event stream: a listener per console tab made Node warn at the eleventh
+ * (MaxListenersExceededWarning) and cost an emit per tab. Listens only while a stream is open.
+ */
+export class ConsoleEventHub {
+  private readonly streams = new Set<(e: ConsoleEvent) => void>();
+  private readonly listeners = {
+    online: (nodeId: string) => this.fan({ kind: 'node', online: true, nodeId }),
+    offline: (nodeId: string) => this.fan({ kind: 'node', online: false, nodeId }),
+    opened: (view: SessionView, groupId: string) => this.fan({ kind: 'session', event: 'session.opened', view, groupId }),
+    closed: (view: SessionView, groupId: string) => this.fan({ kind: 'session', event: 'session.closed', view, groupId }),
+  };
+
+  constructor(private readonly nodes: EventEmitter, private readonly sessions: EventEmitter) {}
+
+  /** Sends every event to `stream` until the returned function is called. */
+  subscribe(stream: (e: ConsoleEvent) => void): () => void {
+    if (this.streams.size === 0) {
+      this.nodes.on('online', this.listeners.online);
+      this.nodes.on('offline', this.listeners.offline);
+      this.sessions.on('opened', this.listeners.opened);
+      this.sessions.on('closed', this.listeners.closed);
+    }
+    this.streams.add(stream);
+    return () => {
+      if (!this.streams.delete(stream) || this.streams.size > 0) return;
+      this.nodes.off('online', this.listeners.online);
+      this.nodes.off('offline', this.listeners.offline);
+      this.sessions.off('opened', this.listeners.opened);
+      this.sessions.off('closed', this.listeners.closed);
+    };
+  }
+
+  private fan(e: ConsoleEvent): void {
+    for (const s of [...this.streams]) s(e);
+  }
+}
