@@ -20,7 +20,9 @@ import { JobDispatcher } from './jobs/jobDispatcher.js';
 import { TerminalEndpoint } from './shell/terminalEndpoint.js';
 import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
-import { appendAudit, recordAudit } from './store/auditStore.js';
+import { appendAudit, auditNeedsSealMark, recordAudit } from './store/auditStore.js';
+import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
+import { AuditCheckpointer, readCheckpoints } from './audit/auditCheckpointer.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { getNode, markNodeSeen } from './store/nodeStore.js';
@@ -57,6 +59,22 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   const db = await Database.open(paths.database);
   const applied = await migrate(db, await loadMigrations(MIGRATIONS_DIR));
   if (applied.length) log.info({ applied }, 'migrations applied');
+  const auditKeys = await loadAuditKeys(home);
+  db.sealAuditWith(auditKeys.macKey);
+  if (await auditNeedsSealMark(db)) {
+    // A home from before sealing: this entry is the first with a MAC, the switch point.
+    await recordAudit(db, { actor: 'system', action: 'audit.seal', result: 'ok', detail: { note: 'entries from here on carry a MAC; earlier ones are hash-chained only' } }, clock.now());
+  }
+  const checkpointFile = auditPaths(home).checkpoints;
+  const checkpointer = new AuditCheckpointer({
+    db,
+    clock,
+    log: log.child({ part: 'audit' }),
+    signingKey: auditKeys.signingKey,
+    file: checkpointFile,
+    intervalMs: config.auditCheckpointIntervalMs,
+    ...(config.auditCheckpointWebhook ? { webhookUrl: config.auditCheckpointWebhook } : {}),
+  });
   const orphans = await closeOrphanSessions(db, clock.now());
   if (orphans) log.info({ orphans }, 'closed sessions left open by the previous run');
 
@@ -141,7 +159,8 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
-  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR };
+  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR,
+    audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) } };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
@@ -170,6 +189,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   });
   const actualPort = (server.address() as { port: number }).port;
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
+  await checkpointer.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl }, 'burrow server started');
 
   let closing: Promise<void> | undefined;
@@ -185,6 +205,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
         refusals.close();
         server.closeAllConnections();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
+        await checkpointer.close();
         await db.close();
       })();
       return closing;

@@ -69,6 +69,10 @@ export const serverConfigSchema = z.object({
   sessionQueueMaxWaitMs: z.number().int().positive().default(24 * 3_600_000),
   /** How many status reports the server keeps per node. */
   statusHistoryLimit: z.number().int().positive().max(10_000).default(200),
+  /** How often a signed checkpoint of the audit log is written outside the database (when entries were added). */
+  auditCheckpointIntervalMs: z.number().int().min(1_000).default(5 * 60_000),
+  /** An HTTPS (or HTTP) URL each audit checkpoint is also POSTed to as JSON; failures are logged. */
+  auditCheckpointWebhook: z.string().url().regex(/^https?:\/\//, 'a webhook URL is http(s)://…').optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

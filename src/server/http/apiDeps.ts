@@ -5,6 +5,15 @@ import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
+import type { Checkpoint } from '../audit/auditCheckpoint.js';
+
+/** The audit log's keys and signed checkpoints, kept outside the database. */
+export interface AuditAnchors {
+  macKey: Buffer;
+  /** The checkpoint signing key's public half (PEM), what an auditor verifies with. */
+  publicKeyPem: string;
+  checkpoints(): Promise<Checkpoint[]>;
+}
 
 /** Everything the API handlers reach for. */
 export interface ApiDeps {
@@ -25,4 +34,5 @@ export interface ApiDeps {
   recordingsDir: string;
   /** Job delivery, woken when a job is queued. */
   jobs: { kick(nodeIds: readonly string[]): void };
+  audit: AuditAnchors;
 }

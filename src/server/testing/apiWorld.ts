@@ -23,6 +23,8 @@ import { insertSession } from '../store/sessionStore.js';
 import { insertSessionRequest } from '../store/sessionRequestStore.js';
 import { grantRole, insertUser } from '../store/userStore.js';
 import { appendAudit } from '../store/auditStore.js';
+import { auditPaths, loadAuditKeys } from '../audit/auditKeys.js';
+import { readCheckpoints } from '../audit/auditCheckpointer.js';
 import { insertJob } from '../store/jobStore.js';
 import { insertRecording } from '../store/recordingStore.js';
 
@@ -57,6 +59,8 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
   const dir = await mkdtemp(join(tmpdir(), 'burrow-api-'));
   const db = await Database.open(join(dir, 'burrow.db'));
   await migrate(db, await loadMigrations(MIGRATIONS));
+  const auditKeys = await loadAuditKeys(dir);
+  db.sealAuditWith(auditKeys.macKey);
   const box = await SecretBox.fromKeyFile(join(dir, 'secret.key'));
   passwordHash ??= hashPassword(WORLD_PASSWORD);
   const hash = await passwordHash;
@@ -114,7 +118,8 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
     limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
   });
   const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
-  const deps: ApiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined } };
+  const deps: ApiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined },
+    audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(auditPaths(dir).checkpoints) } };
   // A finished transcript on nodeA, so the replay route has something to serve.
   await mkdir(deps.recordingsDir, { recursive: true });
   await writeFile(join(deps.recordingsDir, 'recA.cast'), '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n');
