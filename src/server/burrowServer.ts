@@ -23,6 +23,7 @@ import { SessionManager } from './sessions/sessionManager.js';
 import { appendAudit, auditNeedsSealMark, recordAudit } from './store/auditStore.js';
 import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
 import { AuditCheckpointer, readCheckpoints } from './audit/auditCheckpointer.js';
+import { DeniedAttempts } from './audit/deniedAttempts.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { getNode, markNodeSeen } from './store/nodeStore.js';
@@ -78,6 +79,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   const orphans = await closeOrphanSessions(db, clock.now());
   if (orphans) log.info({ orphans }, 'closed sessions left open by the previous run');
 
+  const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const publicHost = new URL(config.publicUrl).hostname;
@@ -87,6 +89,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     clock,
     log: log.child({ part: 'sessions' }),
     tlsOptions,
+    denials,
     limits: {
       range: config.sessionPorts,
       host: config.sessionHost,
@@ -123,6 +126,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     keepaliveCountMax: config.keepaliveCountMax,
     maxPendingHandshakes: config.maxPendingHandshakes,
     onAuthenticatedSocket: (socket) => connectionCap.release(socket),
+    denials,
     authTimeoutMs: config.tunnelAuthTimeoutMs,
     maxAuthAttempts: config.maxTunnelAuthAttempts,
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
@@ -159,7 +163,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
-  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR,
+  const apiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) } };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
@@ -204,6 +208,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
         gateway.close();
         refusals.close();
         server.closeAllConnections();
+        await denials.close();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await checkpointer.close();
         await db.close();

@@ -6,6 +6,7 @@ import type { SessionManager } from '../sessions/sessionManager.js';
 import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
 import type { Checkpoint } from '../audit/auditCheckpoint.js';
+import type { DenialRecorder } from '../audit/deniedAttempts.js';
 
 /** The audit log's keys and signed checkpoints, kept outside the database. */
 export interface AuditAnchors {
@@ -35,4 +36,6 @@ export interface ApiDeps {
   /** Job delivery, woken when a job is queued. */
   jobs: { kick(nodeIds: readonly string[]): void };
   audit: AuditAnchors;
+  /** Audits refused attempts, rate-limited per actor and action. */
+  denials: DenialRecorder;
 }

@@ -22,7 +22,8 @@ import { insertNode } from '../store/nodeStore.js';
 import { insertSession } from '../store/sessionStore.js';
 import { insertSessionRequest } from '../store/sessionRequestStore.js';
 import { grantRole, insertUser } from '../store/userStore.js';
-import { appendAudit } from '../store/auditStore.js';
+import { appendAudit, recordAudit } from '../store/auditStore.js';
+import { DeniedAttempts } from '../audit/deniedAttempts.js';
 import { auditPaths, loadAuditKeys } from '../audit/auditKeys.js';
 import { readCheckpoints } from '../audit/auditCheckpointer.js';
 import { insertJob } from '../store/jobStore.js';
@@ -109,6 +110,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
   });
   const registry = new NodeRegistry();
   const log = silentLogger();
+  const denials = new DeniedAttempts({ clock, log, write: (e, at) => recordAudit(db, e, at) });
   const sessions = new SessionManager({
     db,
     registry,
@@ -119,6 +121,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
   });
   const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
   const deps: ApiDeps = { db, clock, log, box, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined },
+    denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(auditPaths(dir).checkpoints) } };
   // A finished transcript on nodeA, so the replay route has something to serve.
   await mkdir(deps.recordingsDir, { recursive: true });
@@ -134,6 +137,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await denials.close();
       await db.close();
       await rm(dir, { recursive: true, force: true });
     },
