@@ -9,8 +9,10 @@ interface AuditEntry {
   seq: number;
   at: string;
   actor: string;
+  actorEmail: string | null;
   sourceIp: string | null;
   action: string;
+  objectType: string | null;
   target: string | null;
   result: string;
   group: string | null;
@@ -77,15 +79,21 @@ export function AuditPage() {
         <>
           <DataTable
             label="Audit entries"
-            columns={['#', 'Time', 'Actor', 'Action', 'Target', 'Result', 'Source', 'Detail']}
+            columns={['#', 'Time', 'Actor', 'Action', 'Object', 'Result', 'Source', 'Detail']}
             rows={entries.data}
             row={(e) => (
               <tr key={e.seq} data-action={e.action}>
                 <td>{e.seq}</td>
                 <td>{localTime(e.at)}</td>
-                <td>{e.actor}</td>
+                <td class="actor">
+                  {e.actorEmail ?? e.actor}
+                  {e.actorEmail && <small class="muted"> {e.actor}</small>}
+                </td>
                 <td>{e.action}</td>
-                <td>{e.target ?? ''}</td>
+                <td class="object">
+                  {e.objectType && <small class="muted">{e.objectType} </small>}
+                  {e.target ?? ''}
+                </td>
                 <td>{e.result}</td>
                 <td>{e.sourceIp ?? ''}</td>
                 <td>

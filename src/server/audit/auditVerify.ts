@@ -48,11 +48,12 @@ function chainFailure(input: VerifyInput, macFrom: number | null): Failure | und
     if (e.seq !== expected) return fail(expected, 'missing', 'entry is missing');
     if (e.prevHash !== prev) return fail(e.seq, 'altered', 'previous hash does not match');
     const sealed = macFrom !== null && e.seq >= macFrom;
+    if (sealed && e.mac === null) {
+      return fail(e.seq, 'recomputed', `entry has no MAC although sealing started at entry ${macFrom}: the chain was recomputed without the MAC key`);
+    }
     if (entryHash(prev, e, sealed) !== e.hash) return fail(e.seq, 'altered', 'entry was altered');
     if (sealed && macKey && !macMatches(macKey, e.hash, e.mac)) {
-      return fail(e.seq, 'recomputed', e.mac === null
-        ? `entry has no MAC although sealing started at entry ${macFrom}: the chain was recomputed without the MAC key`
-        : 'its MAC does not match: the entry was rewritten and the chain recomputed without the MAC key');
+      return fail(e.seq, 'recomputed', 'its MAC does not match: the entry was rewritten and the chain recomputed without the MAC key');
     }
     prev = e.hash;
     expected++;
