@@ -48,7 +48,7 @@ export function registerAuditCommands(admin: Command): void {
       const rows = await (await client(o)).call<Record<string, unknown>[]>('GET', `/v1/audit?${query(o)}`);
       show(o, rows, ['seq', 'at', 'actor', 'actorEmail', 'action', 'objectType', 'target', 'result', 'sourceIp']);
     });
-  filters(audit.command('export').description('export entries, oldest first, as CSV or JSON lines'), '10000')
+  filters(audit.command('export').description('export entries, oldest first, as CSV or JSON lines (JSON lines also carry the signed checkpoints and the public key, for verify --file)'), '10000')
     .option('--format <format>', 'csv or jsonl', 'jsonl')
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (own: FilterOpts & { format: string; output?: string }) => {
