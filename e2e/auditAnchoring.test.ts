@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { entryHash } from '../src/server/audit/auditChain.js';
@@ -162,5 +162,39 @@ describe('audit log truncation', () => {
     assert.equal((await s.verify()).code, 0);
     await s.sql(`DROP TRIGGER IF EXISTS audit_no_delete; DELETE FROM audit_log WHERE seq >= ${head - 1};`);
     assertFails(await s.verify(), new RegExp(`\\(the log was truncated\\) at entry ${head - 1}\\b`));
+  });
+});
+
+describe('audit log of a server from before sealing', () => {
+  let s: AuditStack;
+  before(async () => {
+    s = await AuditStack.start();
+  });
+  after(async () => {
+    await s?.close();
+  });
+
+  it('keeps its old entries verifying and marks where sealing starts', async () => {
+    if (s.server) await s.procs.stop(s.server);
+    // Make the home look like one written by an older burrow: no MACs, the old hash form, no keys or checkpoints.
+    let prev = '0'.repeat(64);
+    const updates = (await s.rows()).map((r) => {
+      const hash = entryHash(prev, chainEntryOf(r), false);
+      const sql = `UPDATE audit_log SET mac = NULL, actor_email = NULL, object_type = NULL, prev_hash = '${prev}', hash = '${hash}' WHERE seq = ${r.seq};`;
+      prev = hash;
+      return sql;
+    });
+    await s.sql(`DROP TRIGGER IF EXISTS audit_no_update; BEGIN; ${updates.join('\n')} COMMIT;`);
+    for (const f of ['audit-mac.key', 'audit-signing.key', 'audit-signing.pub', 'audit-checkpoints.jsonl']) await rm(join(s.serverHome, f));
+    const legacy = (await s.rows()).length;
+
+    await s.startServer();
+    assert.equal((await stat(join(s.serverHome, 'audit-mac.key'))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(s.serverHome, 'audit-signing.key'))).mode & 0o777, 0o600);
+    const mark = (await s.rows()).find((r) => r.action === 'audit.seal');
+    assert.equal(mark?.seq, legacy + 1, 'the first sealed entry follows the old ones');
+    const ok = await s.verify();
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`intact: \\d+ entries verified, MACs from entry ${legacy + 1} on`));
   });
 });
