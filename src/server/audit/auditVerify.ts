@@ -95,11 +95,13 @@ export function verifyChain(input: VerifyInput): AuditVerdict {
   }
   // Where sealing started is taken from the signed checkpoints first: an insider who strips
   // every MAC and recomputes the chain cannot move it.
-  const signedFrom = checkpoints.map((c) => c.macFrom).filter((s): s is number => s !== null);
-  const macFrom = signedFrom.length ? Math.min(...signedFrom) : (entries.find((e) => e.mac !== null)?.seq ?? null);
+  // (A loop, not Math.min(...): a long-lived server has many thousands of checkpoints.)
+  let signedFrom: number | null = null;
+  for (const c of checkpoints) if (c.macFrom !== null && (signedFrom === null || c.macFrom < signedFrom)) signedFrom = c.macFrom;
+  const macFrom = signedFrom ?? entries.find((e) => e.mac !== null)?.seq ?? null;
   const failure = chainFailure(input, macFrom) ?? checkpointFailure(input, macFrom);
   if (failure) return failure;
-  const newest = [...checkpoints].sort((a, b) => b.seq - a.seq)[0];
+  const newest = checkpoints.reduce<Checkpoint | undefined>((a, c) => (a === undefined || c.seq > a.seq ? c : a), undefined);
   return {
     ok: true,
     entries: entries.length,
