@@ -60,7 +60,7 @@ export function createApp(d: ApiDeps): Koa<ApiState> {
         }
         await route.handler(ctx);
       } catch (err) {
-        auditRefusedCall(d.denials, ctx, route, err);
+        if (route.permission !== 'public') auditRefusedCall(d.denials, ctx, `${route.method} ${route.path}`, err);
         throw err;
       }
       await next();

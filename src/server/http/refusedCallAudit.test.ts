@@ -2,6 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApiWorld, call, type ApiWorld } from '../testing/apiWorld.js';
 import { listAudit, type AuditRow } from '../store/auditStore.js';
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import { authorizeTerminal } from '../shell/terminalAuth.js';
+import { createApp } from './app.js';
 
 /** The refusals audited so far; they are written after the answer, so poll a few turns of the loop. */
 async function refusals(w: ApiWorld, want: number): Promise<AuditRow[]> {
@@ -47,5 +51,15 @@ describe('refused API calls are audited', () => {
     for (let i = 0; i < 30; i++) await call(w, 'aViewer', 'GET', '/v1/users');
     const rows = (await refusals(w, 11)).filter((r) => r.actor === w.userIds.aViewer);
     assert.equal(rows.length, 10, 'ten per actor and action a minute; the rest are summed up when the minute ends');
+  });
+
+  it('records a refused terminal upgrade too', async () => {
+    const req = new IncomingMessage(new Socket());
+    req.method = 'GET';
+    req.url = '/v1/nodes/nodeB/shell';
+    req.headers = { authorization: `Bearer ${w.tokens.bAdmin.replace(/./, '!')}` };
+    await assert.rejects(authorizeTerminal(w.deps, createApp(w.deps), req, 'nodeB', new URL('https://burrow.invalid/v1/nodes/nodeB/shell')), /API token/);
+    const rows = await refusals(w, 12);
+    assert.ok(rows.some((r) => r.target === 'GET /v1/nodes/:id/shell' && r.actor === 'anonymous'), JSON.stringify(rows.map((r) => r.target)));
   });
 });
