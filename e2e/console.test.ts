@@ -192,6 +192,10 @@ describe('management console in Chromium', () => {
     for (const action of ['auth.login', 'node.connect', 'session.open', 'session.close', 'enroll-token.create', 'enroll-token.revoke', 'token.create', 'user.create']) {
       await page.locator(`tr[data-action="${action}"]`).first().waitFor(WAIT);
     }
+    // Entries name the actor by email and the object by type (issue 19).
+    const created = page.locator('tr[data-action="user.create"]').first();
+    assert.match((await created.locator('td.actor').textContent()) ?? '', new RegExp(ADMIN.email.replace('.', '\\.')));
+    assert.match((await created.locator('td.object').textContent()) ?? '', /^user operator@example\.com$/);
     await shot('audit');
     await page.getByLabel('Action').fill('enroll-token.revoke');
     await page.getByRole('button', { name: 'Filter' }).click();

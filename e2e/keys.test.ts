@@ -50,6 +50,9 @@ describe('node keys: rotation over the tunnel and revocation', () => {
     const impostor = stack.runNode(stale);
     await waitUntil(async () => /does not accept this node key/.test((await burrowJson<NodeStatus>(['node', 'status', '--home', stale])).lastError ?? ''), 20_000, 'the old key to be refused');
     await impostor.stop();
+    // The refusal is audited (issue 19: denied attempts were not).
+    const refused = (await stack.audit('tunnel.auth')).filter((e) => e.actor === id);
+    assert.ok(refused.some((e) => (e.detail as { reason?: string }).reason === 'wrong-key'), JSON.stringify(refused));
 
     // The node itself, with its rotated key, gets in.
     const again = stack.runNode(home);
@@ -108,6 +111,8 @@ describe('node keys: rotation over the tunnel and revocation', () => {
     await waitUntil(async () => /revoked by an administrator/.test((await burrowJson<NodeStatus>(['node', 'status', '--home', home])).lastError ?? ''), 15_000, 'the agent to learn it is revoked');
     const s = await burrowJson<NodeStatus>(['node', 'status', '--home', home]);
     assert.ok(Date.parse(s.nextAttemptAt ?? '') - Date.now() > 5 * 60_000, `next attempt ${s.nextAttemptAt} is not a long backoff`);
+    const k2 = (await stack.node('k2')).id;
+    assert.ok((await stack.audit('tunnel.auth')).some((e) => e.actor === k2 && (e.detail as { reason?: string }).reason === 'revoked'), 'the revoked node\'s attempt is audited');
     await agent.stop();
   });
 });

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { verifyExport } from '../server/audit/auditExport.js';
+import type { AuditFinding, AuditVerdict } from '../server/audit/auditVerify.js';
 import { BurrowError } from '../shared/errors.js';
 import { printJson } from './cliOutput.js';
 import { client, homeOption, show, type HomeOpt } from './adminShared.js';
@@ -45,10 +47,10 @@ export function registerAuditCommands(admin: Command): void {
     .action(async (o: FilterOpts) => {
       const rows = await (await client(o)).call<Record<string, unknown>[]>('GET', `/v1/audit?${query(o)}`);
       // A table names the actor (a user's email, a node's name); --json keeps both id and name.
-      const named = o.json ? rows : rows.map((r) => ({ ...r, actor: r.actorName ?? r.actor }));
-      show(o, named, ['seq', 'at', 'actor', 'action', 'target', 'result', 'sourceIp']);
+      const named = o.json ? rows : rows.map((r) => ({ ...r, actor: r.actorName ?? r.actorEmail ?? r.actor }));
+      show(o, named, ['seq', 'at', 'actor', 'action', 'objectType', 'target', 'result', 'sourceIp']);
     });
-  filters(audit.command('export').description('export entries, oldest first, as CSV or JSON lines'), '10000')
+  filters(audit.command('export').description('export entries, oldest first, as CSV or JSON lines (JSON lines also carry the signed checkpoints and the public key, for verify --file)'), '10000')
     .option('--format <format>', 'csv or jsonl', 'jsonl')
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (own: FilterOpts & { format: string; output?: string }) => {
@@ -61,15 +63,51 @@ export function registerAuditCommands(admin: Command): void {
     });
   audit
     .command('verify')
-    .description('check the hash chain of the audit log; fails at the first altered or missing entry')
+    .description('check the audit log: hash chain, MACs and signed checkpoints; names the first altered, missing, recomputed or truncated entry')
+    .option('--file <export.jsonl>', 'verify an export offline instead (no server needed)')
+    .option('--public-key <file>', 'with --file: the signing public key (PEM) you trust, instead of the one the export names')
     .option('--json', 'print JSON')
     .option(...homeOption)
-    .action(async (own: HomeOpt) => {
+    .action(async (own: HomeOpt & { file?: string; publicKey?: string }) => {
       // `audit` has --home and --json too; commander hands them to whichever comes first.
       const o = { ...(audit.opts() as HomeOpt), ...definedOnly(own) };
-      const r = await (await client(o)).call<{ ok: boolean; entries: number; badSeq?: number; reason?: string }>('GET', '/v1/audit/verify');
+      if (own.file) return verifyFile(own.file, own.publicKey, o.json === true);
+      if (own.publicKey) throw new BurrowError('VALIDATION', '--public-key goes with --file.');
+      const r = await (await client(o)).call<AuditVerdict>('GET', '/v1/audit/verify');
       if (o.json) printJson(r);
-      if (!r.ok) throw new BurrowError('CONFLICT', `The audit log fails verification at entry ${r.badSeq ?? '?'}: ${r.reason ?? ''}.`);
-      if (!o.json) process.stdout.write(`Audit log intact: ${r.entries} entries verified.\n`);
+      if (!r.ok) throw verdictError('The audit log', r);
+      if (!o.json) process.stdout.write(`Audit log intact: ${r.entries} entries verified${r.sealedFrom === null ? '' : `, MACs from entry ${r.sealedFrom} on`}; ${anchorSentence(r)}\n`);
     });
+}
+
+const FINDING: Record<AuditFinding, string> = {
+  altered: 'an entry was altered',
+  missing: 'an entry is missing',
+  recomputed: 'the chain was recomputed',
+  truncated: 'the log was truncated',
+  'bad-checkpoint': 'a checkpoint is forged',
+};
+
+function verdictError(what: string, r: Extract<AuditVerdict, { ok: false }>): BurrowError {
+  return new BurrowError('CONFLICT', `${what} fails verification (${FINDING[r.finding]}) at entry ${r.badSeq}: ${r.reason}.`);
+}
+
+function anchorSentence(r: Extract<AuditVerdict, { ok: true }>): string {
+  if (!r.lastCheckpoint) return 'no signed checkpoint covers it yet.';
+  return `${r.checkpoints} signed checkpoints, the newest covering entries up to ${r.lastCheckpoint.seq} (${r.lastCheckpoint.at}).`;
+}
+
+/** Verifies an export offline: what it proves without the server's MAC key is said in the output. */
+async function verifyFile(file: string, publicKeyFile: string | undefined, json: boolean): Promise<void> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new BurrowError('VALIDATION', `Cannot read ${file}: ${err.code ?? err.message}.`);
+  });
+  const trusted = publicKeyFile === undefined ? undefined : await readFile(publicKeyFile, 'utf8');
+  const { verdict, keyFingerprint } = verifyExport(text, trusted);
+  if (json) printJson({ ...verdict, keyFingerprint });
+  if (!verdict.ok) throw verdictError('The export', verdict);
+  if (!json) {
+    process.stdout.write(`Export intact: ${verdict.entries} entries chained; ${anchorSentence(verdict)}\n`);
+    process.stdout.write(`Checkpoints signed by ${keyFingerprint}${trusted === undefined ? ' (the key the export names: compare it with a copy you trust)' : ''}. MACs are not checked offline.\n`);
+  }
 }

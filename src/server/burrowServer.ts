@@ -25,7 +25,10 @@ import { JobDispatcher } from './jobs/jobDispatcher.js';
 import { TerminalEndpoint } from './shell/terminalEndpoint.js';
 import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
-import { appendAudit, recordAudit } from './store/auditStore.js';
+import { appendAudit, auditNeedsSealMark, recordAudit } from './store/auditStore.js';
+import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
+import { AuditCheckpointer, readCheckpoints } from './audit/auditCheckpointer.js';
+import { DeniedAttempts } from './audit/deniedAttempts.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { getNode, markNodeSeen } from './store/nodeStore.js';
@@ -84,9 +87,26 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const db = await Database.open(paths.database);
   const applied = await migrate(db, await loadMigrations(MIGRATIONS_DIR));
   if (applied.length) log.info({ applied }, 'migrations applied');
+  const auditKeys = await loadAuditKeys(home);
+  db.sealAuditWith(auditKeys.macKey);
+  if (await auditNeedsSealMark(db)) {
+    // A home from before sealing: this entry is the first with a MAC, the switch point.
+    await recordAudit(db, { actor: 'system', action: 'audit.seal', result: 'ok', detail: { note: 'entries from here on carry a MAC; earlier ones are hash-chained only' } }, clock.now());
+  }
+  const checkpointFile = auditPaths(home).checkpoints;
+  const checkpointer = new AuditCheckpointer({
+    db,
+    clock,
+    log: log.child({ part: 'audit' }),
+    signingKey: auditKeys.signingKey,
+    file: checkpointFile,
+    intervalMs: config.auditCheckpointIntervalMs,
+    ...(config.auditCheckpointWebhook ? { webhookUrl: config.auditCheckpointWebhook } : {}),
+  });
   const orphans = await closeOrphanSessions(db, clock.now());
   if (orphans) log.info({ orphans }, 'closed sessions left open by the previous run');
 
+  const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const publicHost = new URL(config.publicUrl).hostname;
@@ -96,6 +116,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     clock,
     log: log.child({ part: 'sessions' }),
     tlsOptions,
+    denials,
     limits: {
       range: config.sessionPorts,
       host: config.sessionHost,
@@ -142,6 +163,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     keepaliveCountMax: config.keepaliveCountMax,
     maxPendingHandshakes: config.maxPendingHandshakes,
     onAuthenticatedSocket: (socket) => connectionCap.release(socket),
+    denials,
     authTimeoutMs: config.tunnelAuthTimeoutMs,
     maxAuthAttempts: config.maxTunnelAuthAttempts,
     approvals,
@@ -199,7 +221,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
-  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs };
+  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+    audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) } };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
@@ -228,6 +251,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   });
   const actualPort = (server.address() as { port: number }).port;
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
+  await checkpointer.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl }, 'burrow server started');
 
   let closing: Promise<void> | undefined;
@@ -248,7 +272,9 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         refusals.close();
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
+        await denials.close();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
+        await checkpointer.close();
         await db.close();
       })();
       return closing;

@@ -10,6 +10,7 @@ import { optionValue, serverConfigSchema, type ServerConfig } from '../shared/co
 import { checkPasswordStrength, hashPassword } from './auth/password.js';
 import { newTotpSecret, totpUri } from './auth/totp.js';
 import { appendAudit } from './store/auditStore.js';
+import { loadAuditKeys } from './audit/auditKeys.js';
 import { Database } from './store/database.js';
 import { insertGroup, ROOT_GROUP_ID } from './store/groupStore.js';
 import { loadMigrations, migrate } from './store/migrate.js';
@@ -67,7 +68,9 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   const password = o.adminPassword ?? randomBytes(18).toString('base64url');
   const totpSecret = newTotpSecret();
 
+  const auditKeys = await loadAuditKeys(o.home);
   const db = await Database.open(paths.database);
+  db.sealAuditWith(auditKeys.macKey);
   try {
     await migrate(db, await loadMigrations(MIGRATIONS_DIR));
     const now = Date.now();

@@ -90,6 +90,10 @@ export const serverConfigSchema = z.strictObject({
   nodeAuditWritesPerMinute: z.number().int().positive().default(30),
   /** How long the server keeps a pending node's sign-in open, so that approving it lets it in at once. */
   pendingHoldMs: z.number().int().positive().max(60_000).default(10_000),
+  /** How often a signed checkpoint of the audit log is written outside the database (when entries were added). */
+  auditCheckpointIntervalMs: z.number().int().min(1_000).default(5 * 60_000),
+  /** An HTTPS (or HTTP) URL each audit checkpoint is also POSTed to as JSON; failures are logged. */
+  auditCheckpointWebhook: z.string().url().regex(/^https?:\/\//, 'a webhook URL is http(s)://…').optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

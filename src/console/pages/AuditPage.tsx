@@ -11,8 +11,11 @@ interface AuditEntry {
   actor: string;
   /** The actor's email (a user) or name (a node); null for the system. */
   actorName: string | null;
+  /** The actor's email as recorded in the entry when it was written. */
+  actorEmail: string | null;
   sourceIp: string | null;
   action: string;
+  objectType: string | null;
   target: string | null;
   result: string;
   group: string | null;
@@ -79,15 +82,18 @@ export function AuditPage() {
         <>
           <DataTable
             label="Audit entries"
-            columns={['#', 'Time', 'Actor', 'Action', 'Target', 'Result', 'Source', 'Detail']}
+            columns={['#', 'Time', 'Actor', 'Action', 'Object', 'Result', 'Source', 'Detail']}
             rows={entries.data}
             row={(e) => (
               <tr key={e.seq} data-action={e.action}>
                 <td>{e.seq}</td>
                 <td>{localTime(e.at)}</td>
-                <td title={e.actor}>{e.actorName ?? e.actor}</td>
+                <td class="actor" title={e.actor}>{e.actorName ?? e.actorEmail ?? e.actor}</td>
                 <td>{e.action}</td>
-                <td>{e.target ?? ''}</td>
+                <td class="object">
+                  {e.objectType && <small class="muted">{e.objectType} </small>}
+                  {e.target ?? ''}
+                </td>
                 <td>{e.result}</td>
                 <td>{e.sourceIp ?? ''}</td>
                 <td>

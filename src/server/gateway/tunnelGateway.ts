@@ -13,6 +13,7 @@ import { parseServiceTargetsHeader, SERVICE_TARGETS_HEADER, type ServiceTarget }
 import type { Database } from '../store/database.js';
 import { getNode, promoteNextPublicKey, type NodeRecord } from '../store/nodeStore.js';
 import { appendAudit } from '../store/auditStore.js';
+import type { DenialRecorder } from '../audit/deniedAttempts.js';
 import { keyFingerprint, publicKeyBlob } from '../../shared/sshKeys.js';
 import { signingKey, verifySshSignature } from '../../shared/sshSigning.js';
 import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
@@ -45,6 +46,8 @@ export interface TunnelGatewayDeps {
   approvals?: PendingApprovals;
   /** How long a pending node's sign-in is held open, waiting for approval. */
   pendingHoldMs?: number;
+  /** Audits refused tunnel authentications, rate-limited per node or address. */
+  denials?: DenialRecorder;
 }
 
 interface PendingLink {
@@ -199,6 +202,18 @@ export class TunnelGateway {
     });
   }
 
+  private refused(link: PendingLink | undefined, node: NodeRecord | undefined, username: string, reason: string): void {
+    this.deps.denials?.denied({
+      actor: node?.id ?? 'anonymous',
+      sourceIp: link?.ip ?? null,
+      action: 'tunnel.auth',
+      objectType: 'node',
+      target: node?.id ?? null,
+      groupId: node?.groupId ?? null,
+      detail: { reason, ...(node ? {} : { username: username.slice(0, 64) }) },
+    });
+  }
+
   /** Accepts only an approved node's own key with a valid signature. */
   private async authenticate(ctx: AuthContext, link: PendingLink | undefined, lookup: (nodeId: string) => Promise<NodeRecord | undefined>, admit: (node: NodeRecord) => void): Promise<void> {
     if (ctx.method !== 'publickey') {
@@ -217,6 +232,7 @@ export class TunnelGateway {
     const next = current ? undefined : matches(node?.nextPublicKey);
     const key = current ?? next;
     if (!node || !key) {
+      this.refused(link, node, ctx.username, node ? 'wrong-key' : 'unknown-node');
       ctx.reject(['publickey']);
       return;
     }
@@ -226,10 +242,13 @@ export class TunnelGateway {
       return;
     }
     if (!verifySshSignature(key, ctx.blob as Buffer, ctx.signature, ctx.hashAlgo)) {
+      this.refused(link, node, ctx.username, 'bad-signature');
       ctx.reject(['publickey']);
       return;
     }
+    // A pending node knocks until approved: that is waiting, not a refused attempt.
     const admitted = node.status === 'pending' ? await this.awaitApproval(node, link) : node;
+    if (admitted.status === 'revoked') this.refused(link, node, ctx.username, 'revoked');
     if (admitted.status !== 'approved') {
       // Proven key owner, but not allowed in: tell it why over the WebSocket close frame,
       // which SSH's auth failure cannot carry.

@@ -7,6 +7,16 @@ import type { PendingApprovals } from '../gateway/pendingApprovals.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
+import type { Checkpoint } from '../audit/auditCheckpoint.js';
+import type { DenialRecorder } from '../audit/deniedAttempts.js';
+
+/** The audit log's keys and signed checkpoints, kept outside the database. */
+export interface AuditAnchors {
+  macKey: Buffer;
+  /** The checkpoint signing key's public half (PEM), what an auditor verifies with. */
+  publicKeyPem: string;
+  checkpoints(): Promise<Checkpoint[]>;
+}
 
 /** Everything the API handlers reach for. */
 export interface ApiDeps {
@@ -33,4 +43,7 @@ export interface ApiDeps {
   approvals?: PendingApprovals;
   /** A node may rotate its key at most once per this interval (1 h when unset). */
   keyRotationMinIntervalMs?: number;
+  audit: AuditAnchors;
+  /** Audits refused attempts, rate-limited per actor and action. */
+  denials: DenialRecorder;
 }

@@ -6,6 +6,7 @@ import type { ApiState, RouteDef } from './apiContext.js';
 import { authenticate, requirePermission } from './authorize.js';
 import { CONSOLE_CSP, consoleStatic } from './consoleStatic.js';
 import { errorMiddleware } from './errorMiddleware.js';
+import { auditRefusedCall } from './refusedCallAudit.js';
 import { auditRoutes } from './routes/auditRoutes.js';
 import { consoleAuthRoutes } from './routes/consoleAuthRoutes.js';
 import { groupRoutes } from './routes/groupRoutes.js';
@@ -51,12 +52,17 @@ export function createApp(d: ApiDeps): Koa<ApiState> {
   const router = new Router<ApiState>();
   for (const route of apiRoutes(d)) {
     router.register(route.path, [route.method], async (ctx, next) => {
-      if (route.permission !== 'public') {
-        const principal = await authenticate(d.db, d.clock, ctx);
-        ctx.state.principal = principal;
-        requirePermission(principal, route.permission);
+      try {
+        if (route.permission !== 'public') {
+          const principal = await authenticate(d.db, d.clock, ctx);
+          ctx.state.principal = principal;
+          requirePermission(principal, route.permission);
+        }
+        await route.handler(ctx);
+      } catch (err) {
+        if (route.permission !== 'public') auditRefusedCall(d.denials, ctx, `${route.method} ${route.path}`, err);
+        throw err;
       }
-      await route.handler(ctx);
       await next();
     });
   }

@@ -15,6 +15,7 @@ import type { Database } from '../store/database.js';
 import { getNode } from '../store/nodeStore.js';
 import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
 import { RefusalLog } from '../refusalLog.js';
+import type { DenialRecorder } from '../audit/deniedAttempts.js';
 import { ConnectionCap } from '../connectionCap.js';
 import { HttpSessionProxy } from './httpSessionProxy.js';
 import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
@@ -50,6 +51,8 @@ export interface SessionManagerDeps {
   log: Logger;
   tlsOptions: tls.TlsOptions;
   limits: SessionLimits;
+  /** Audits refused connections rate-limited per address; without it each is written as it comes. */
+  denials?: DenialRecorder;
 }
 
 /** Who asks for a session, and from where. */
@@ -283,6 +286,11 @@ export class SessionManager extends EventEmitter {
   }
 
   private onDenied(sessionId: string, nodeId: string, groupId: string, ip: string, reason: string): void {
+    const entry = { actor: 'anonymous', sourceIp: ip, action: 'session.deny', target: nodeId, groupId, detail: { sessionId, reason } };
+    if (this.deps.denials) {
+      this.deps.denials.denied(entry);
+      return;
+    }
     void recordAudit(this.deps.db, {
       actor: 'anonymous',
       sourceIp: ip,

@@ -7,6 +7,7 @@ import type { ApiDeps } from '../http/apiDeps.js';
 import type { ApiContext, ApiState, Principal } from '../http/apiContext.js';
 import { accessOf } from '../http/accessOf.js';
 import { authenticate, requirePermission } from '../http/authorize.js';
+import { auditRefusedCall } from '../http/refusedCallAudit.js';
 import { nodeParam } from '../http/routes/nodeRoutes.js';
 import type { NodeRecord } from '../store/nodeStore.js';
 
@@ -26,14 +27,19 @@ export interface TerminalGrant {
 export async function authorizeTerminal(d: ApiDeps, app: Koa<ApiState>, req: IncomingMessage, nodeRef: string, url: URL): Promise<TerminalGrant> {
   const ctx = app.createContext(req, new ServerResponse(req)) as unknown as ApiContext;
   ctx.state.clientIp = normalizeIp(req.socket.remoteAddress);
-  const principal = await authenticate(d.db, d.clock, ctx);
-  if (principal.via === 'console') {
-    const session = await findConsoleSession(d.db, d.clock, ctx.cookies.get(SESSION_COOKIE));
-    if (!session) throw new BurrowError('UNAUTHENTICATED', 'Sign in first.');
-    checkCsrf(session, url.searchParams.get('csrf') ?? undefined);
+  try {
+    const principal = await authenticate(d.db, d.clock, ctx);
+    if (principal.via === 'console') {
+      const session = await findConsoleSession(d.db, d.clock, ctx.cookies.get(SESSION_COOKIE));
+      if (!session) throw new BurrowError('UNAUTHENTICATED', 'Sign in first.');
+      checkCsrf(session, url.searchParams.get('csrf') ?? undefined);
+    }
+    ctx.state.principal = principal;
+    requirePermission(principal, 'operate');
+    const node = await nodeParam(d, await accessOf(d.db, ctx), nodeRef, 'operator');
+    return { principal, node, clientIp: ctx.state.clientIp };
+  } catch (err) {
+    auditRefusedCall(d.denials, ctx, 'GET /v1/nodes/:id/shell', err);
+    throw err;
   }
-  ctx.state.principal = principal;
-  requirePermission(principal, 'operate');
-  const node = await nodeParam(d, await accessOf(d.db, ctx), nodeRef, 'operator');
-  return { principal, node, clientIp: ctx.state.clientIp };
 }

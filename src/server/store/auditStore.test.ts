@@ -9,6 +9,16 @@ import { loadMigrations, migrate } from './migrate.js';
 import type { Migration } from './migrate.js';
 import { appendAudit, listAudit, verifyAudit } from './auditStore.js';
 import type { AuditEntry, AuditRow } from './auditStore.js';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+const MAC_KEY = randomBytes(32);
+const { publicKey } = generateKeyPairSync('ed25519');
+const verify = () => verifyAudit(db, { macKey: MAC_KEY, publicKey }, []);
+async function assertIntact(entries: number): Promise<void> {
+  const v = await verify();
+  assert.ok(v.ok, JSON.stringify(v));
+  assert.equal(v.entries, entries);
+}
 
 let root = '';
 let migrations: Migration[] = [];
@@ -25,6 +35,7 @@ after(async () => {
 beforeEach(async () => {
   db = await Database.open(join(root, `audit${++n}.sqlite`));
   await migrate(db, migrations);
+  db.sealAuditWith(MAC_KEY);
 });
 afterEach(async () => {
   await db.close();
@@ -43,9 +54,9 @@ async function appendAll(): Promise<void> {
 
 describe('audit log', () => {
   it('chains appended entries and verifies them', async () => {
-    assert.deepEqual(await verifyAudit(db), { ok: true, entries: 0 });
+    await assertIntact(0);
     await appendAll();
-    assert.deepEqual(await verifyAudit(db), { ok: true, entries: entries.length });
+    await assertIntact(entries.length);
 
     const rows = (await listAudit(db)).reverse();
     assert.deepEqual(rows.map((r) => r.seq), [1, 2, 3, 4]);
@@ -63,14 +74,14 @@ describe('audit log', () => {
     const row = await db.get<AuditRow>('SELECT * FROM audit_log WHERE seq = 2');
     assert.equal(row?.detail, '{"group":"gr_1"}');
     assert.equal((await listAudit(db)).length, entries.length);
-    assert.deepEqual(await verifyAudit(db), { ok: true, entries: entries.length });
+    await assertIntact(entries.length);
   });
 
   it('names exactly the row whose detail was edited behind its back', async () => {
     await appendAll();
     await db.exec('DROP TRIGGER audit_no_update');
     await db.run('UPDATE audit_log SET detail = ? WHERE seq = 2', ['{"group":"gr_evil"}']);
-    const verdict = await verifyAudit(db);
+    const verdict = await verify();
     assert.ok(!verdict.ok);
     assert.equal(verdict.badSeq, 2);
     assert.equal(verdict.entries, entries.length);
@@ -81,7 +92,7 @@ describe('audit log', () => {
     await appendAll();
     await db.exec('DROP TRIGGER audit_no_update');
     await db.run("UPDATE audit_log SET result = 'failed' WHERE seq = 4");
-    const verdict = await verifyAudit(db);
+    const verdict = await verify();
     assert.ok(!verdict.ok);
     assert.equal(verdict.badSeq, 4);
   });
@@ -90,7 +101,7 @@ describe('audit log', () => {
     await appendAll();
     await db.exec('DROP TRIGGER audit_no_update');
     await db.run('UPDATE audit_log SET hash = ? WHERE seq = 2', ['f'.repeat(64)]);
-    const verdict = await verifyAudit(db);
+    const verdict = await verify();
     assert.ok(!verdict.ok);
     assert.equal(verdict.badSeq, 2);
   });
@@ -99,7 +110,7 @@ describe('audit log', () => {
     await appendAll();
     await db.exec('DROP TRIGGER audit_no_delete');
     await db.run('DELETE FROM audit_log WHERE seq = 3');
-    const verdict = await verifyAudit(db);
+    const verdict = await verify();
     assert.ok(!verdict.ok);
     assert.equal(verdict.badSeq, 3);
     assert.equal(verdict.entries, entries.length - 1);
@@ -115,7 +126,7 @@ describe('audit log', () => {
       }),
       /action failed/,
     );
-    assert.deepEqual(await verifyAudit(db), { ok: true, entries: entries.length });
+    await assertIntact(entries.length);
   });
 
   it('filters and pages entries, newest first', async () => {

@@ -17,6 +17,8 @@ export interface Queryable {
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   exec(sql: string): Promise<void>;
+  /** The key that seals audit entries with a MAC (kept outside the database); unset, entries are chained only. */
+  readonly auditMacKey?: Buffer;
 }
 
 /** SQLite codes that mean the disk (or its quota) cannot take more writes. */
@@ -63,9 +65,27 @@ function direct(db: sqlite3.Database): Queryable {
 export class Database implements Queryable {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly q: Queryable;
+  private macKey: Buffer | undefined;
 
   private constructor(private readonly db: sqlite3.Database) {
-    this.q = direct(db);
+    // Transactions hand out `q`, so it reads the MAC key from here rather than holding a copy.
+    const macKey = () => this.macKey;
+    this.q = {
+      ...direct(db),
+      get auditMacKey() {
+        return macKey();
+      },
+    };
+  }
+
+  /** The key audit entries written through this connection are sealed with. */
+  get auditMacKey(): Buffer | undefined {
+    return this.macKey;
+  }
+
+  /** Seals every audit entry written from now on with a MAC under `key`. */
+  sealAuditWith(key: Buffer): void {
+    this.macKey = key;
   }
 
   /** Opens (creating if needed) the database file and sets the pragmas burrow relies on. */

@@ -24,7 +24,10 @@ import { insertNode } from '../store/nodeStore.js';
 import { insertSession } from '../store/sessionStore.js';
 import { insertSessionRequest } from '../store/sessionRequestStore.js';
 import { grantRole, insertUser } from '../store/userStore.js';
-import { appendAudit } from '../store/auditStore.js';
+import { appendAudit, recordAudit } from '../store/auditStore.js';
+import { DeniedAttempts } from '../audit/deniedAttempts.js';
+import { auditPaths, loadAuditKeys } from '../audit/auditKeys.js';
+import { readCheckpoints } from '../audit/auditCheckpointer.js';
 import { insertJob } from '../store/jobStore.js';
 import { insertRecording } from '../store/recordingStore.js';
 
@@ -59,6 +62,8 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
   const dir = await mkdtemp(join(tmpdir(), 'burrow-api-'));
   const db = await Database.open(join(dir, 'burrow.db'));
   await migrate(db, await loadMigrations(MIGRATIONS));
+  const auditKeys = await loadAuditKeys(dir);
+  db.sealAuditWith(auditKeys.macKey);
   const box = await SecretBox.fromKeyFile(join(dir, 'secret.key'));
   passwordHash ??= hashPassword(WORLD_PASSWORD);
   const hash = await passwordHash;
@@ -107,6 +112,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
   });
   const registry = new NodeRegistry();
   const log = silentLogger();
+  const denials = new DeniedAttempts({ clock, log, write: (e, at) => recordAudit(db, e, at) });
   const sessions = new SessionManager({
     db,
     registry,
@@ -117,7 +123,9 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
   });
   const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
   const authority = new AuthorityWatch({ db, clock, log, bus: new LocalAuthorityBus() });
-  const deps: ApiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined } };
+  const deps: ApiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined },
+    denials,
+    audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(auditPaths(dir).checkpoints) } };
   // A finished transcript on nodeA, so the replay route has something to serve.
   await mkdir(deps.recordingsDir, { recursive: true });
   await writeFile(join(deps.recordingsDir, 'recA.cast'), '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n');
@@ -133,6 +141,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
       authority.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await denials.close();
       await db.close();
       await rm(dir, { recursive: true, force: true });
     },

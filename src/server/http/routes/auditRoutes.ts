@@ -1,4 +1,6 @@
-import { listAudit, verifyAudit, type AuditFilter, type AuditRow } from '../../store/auditStore.js';
+import { createPublicKey } from 'node:crypto';
+import { auditHead, chainEntryOf, listAudit, verifyAudit, type AuditFilter, type AuditRow } from '../../store/auditStore.js';
+import { exportText } from '../../audit/auditExport.js';
 import { BurrowError } from '../../../shared/errors.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
@@ -21,8 +23,10 @@ export function auditView(r: AuditRow) {
     seq: r.seq,
     at: new Date(r.at).toISOString(),
     actor: r.actor,
+    actorEmail: r.actor_email,
     sourceIp: r.source_ip,
     action: r.action,
+    objectType: r.object_type,
     target: r.target,
     result: r.result,
     group: r.group_id,
@@ -30,7 +34,7 @@ export function auditView(r: AuditRow) {
   };
 }
 
-const CSV_COLUMNS = ['seq', 'at', 'actor', 'sourceIp', 'action', 'target', 'result', 'group', 'detail'] as const;
+const CSV_COLUMNS = ['seq', 'at', 'actor', 'actorEmail', 'sourceIp', 'action', 'objectType', 'target', 'result', 'group', 'detail'] as const;
 
 function csvCell(v: unknown): string {
   const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -76,13 +80,23 @@ export function auditRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const format = ctx.query.format === 'csv' ? 'csv' : ctx.query.format === 'jsonl' || ctx.query.format === undefined ? 'jsonl' : undefined;
         if (!format) throw new BurrowError('VALIDATION', 'format is csv or jsonl.');
-        const rows = (await listAudit(d.db, await filterOf(d, ctx, 10_000))).map(auditView).reverse();
+        const filter = await filterOf(d, ctx, 10_000);
+        const stored = (await listAudit(d.db, filter)).reverse();
         if (format === 'csv') {
+          const rows = stored.map(auditView);
           ctx.type = 'text/csv';
           ctx.body = [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
         } else {
+          // With the chain fields, the signing key and the checkpoints, an auditor verifies
+          // the file offline. An export that reaches the log's end carries every checkpoint,
+          // so one beyond its last entry shows truncation; one that stops earlier, those up to it.
+          const last = stored.at(-1)?.seq ?? 0;
+          const reachesEnd = last === (await auditHead(d.db)).seq;
+          const filtered = [filter.actor, filter.action, filter.target].some((v) => v !== undefined) || filter.groupIds !== undefined;
+          // A filtered export cannot be checked against them, and they describe the whole log.
+          const checkpoints = filtered ? [] : (await d.audit.checkpoints()).filter((c) => reachesEnd || c.seq <= last);
           ctx.type = 'application/x-ndjson';
-          ctx.body = rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+          ctx.body = exportText({ exportedAt: new Date(d.clock.now()).toISOString(), publicKey: d.audit.publicKeyPem, filtered }, stored.map(chainEntryOf), checkpoints);
         }
         ctx.set('Content-Disposition', `attachment; filename="burrow-audit.${format}"`);
       },
@@ -95,7 +109,7 @@ export function auditRoutes(d: ApiDeps): RouteDef[] {
         const a = await accessOf(d.db, ctx);
         // The chain spans every group, so only root admins may walk it.
         if (!a.isRootAdmin()) throw new BurrowError('FORBIDDEN', 'Only administrators of the root group can verify the whole audit chain.');
-        ctx.body = await verifyAudit(d.db);
+        ctx.body = await verifyAudit(d.db, { macKey: d.audit.macKey, publicKey: createPublicKey(d.audit.publicKeyPem) }, await d.audit.checkpoints());
       },
     },
   ];
