@@ -28,7 +28,7 @@ export async function deliverJob(conn: NodeConnection, job: JobRecord): Promise<
     ...(job.mode !== null ? { mode: job.mode } : {}),
     size: payload.length,
     ...(job.sha256 !== null ? { sha256: job.sha256 } : {}),
-    ...(job.signature !== null ? { signature: job.signature } : {}),
+    ...(job.manifest !== null && job.signature !== null ? { manifest: job.manifest, signature: job.signature } : {}),
     timeoutMs: job.timeoutMs,
   };
   return new Promise<JobResult>((resolve) => {
