@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ShellStack, type StackNode } from './harness/shellStack.js';
@@ -142,9 +142,24 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
     assert.equal(unsigned.code, 1);
     assert.match(((JSON.parse(unsigned.stdout) as { targets: Target[] }).targets[0] as Target).error ?? '', /only signed updates/);
     assert.equal(await exists(marker), false);
-    const signed = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--sign', privatePem, '--node', 'j2', '--wait']);
+    const signed = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--sign', privatePem, '--node', 'j2', '--wait', '--json']);
     assert.equal(signed.code, 0, signed.stdout + signed.stderr);
     assert.equal(await exists(marker), true);
+    // The same signed manifest, submitted again as it is (same command, same file), is a replay.
+    const id = (JSON.parse(signed.stdout) as { id: string }).id;
+    const { stdout } = await sh('sqlite3', ['-json', join(stack.serverHome, 'burrow.db'), `SELECT manifest, signature FROM jobs WHERE id = '${id}';`]);
+    const { manifest, signature } = (JSON.parse(stdout) as { manifest: string; signature: string }[])[0] ?? { manifest: '', signature: '' };
+    await rm(marker);
+    const content = await readFile(file);
+    const replay = await stack.api<{ id: string }>('POST', '/v1/jobs', {
+      node: 'j2',
+      update: { fileName: 'signed.sh', content: content.toString('base64'), sha256: createHash('sha256').update(content).digest('hex'), install: 'sh "$BURROW_UPDATE_FILE"' },
+      signed: { manifest, signature },
+    });
+    const t = byName(await until(replay.id, (x) => !['pending', 'running'].includes(byName(x, 'j2')?.status ?? 'pending')), 'j2');
+    assert.equal(t.status, 'failed');
+    assert.match(t.error ?? '', /already used on this node; refusing a replay/);
+    assert.equal(await exists(marker), false);
   });
 
   it('refuses a signed update replayed with another install command', async () => {
