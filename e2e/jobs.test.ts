@@ -1,8 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ShellStack, type StackNode } from './harness/shellStack.js';
 
 interface Target {
@@ -16,6 +18,7 @@ interface Target {
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
+const sh = promisify(execFile);
 
 describe('jobs, file pushes and updates over the tunnel (real processes)', () => {
   let stack: ShellStack;
@@ -24,15 +27,17 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
   let j3: StackNode;
   let keyDir: string;
   let privatePem: string;
+  let publicPem: string;
   before(async () => {
     stack = await ShellStack.start();
     keyDir = stack.dir;
     const keys = generateKeyPairSync('ed25519');
     privatePem = join(keyDir, 'update-key.pem');
     await writeFile(privatePem, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    await writeFile(join(keyDir, 'update-key.pub.pem'), keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    publicPem = join(keyDir, 'update-key.pub.pem');
+    await writeFile(publicPem, keys.publicKey.export({ type: 'spki', format: 'pem' }));
     j1 = await stack.addNode('j1');
-    j2 = await stack.addNode('j2', [['jobs', 'on', '--update-key', join(keyDir, 'update-key.pub.pem')]]);
+    j2 = await stack.addNode('j2', [['jobs', 'on', '--update-key', publicPem]]);
     j3 = await stack.addNode('j3');
     await Promise.all([j1.start(), j2.start(), j3.start()]);
     // j3 goes offline: its job must wait for its next connection.
@@ -97,6 +102,19 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
     assert.match(bad.stderr, /absolute path without \.\. components/);
   });
 
+  it('never creates a setuid or setgid file from a push', async () => {
+    const src = join(stack.dir, 'suid.sh');
+    const dest = join(stack.dir, 'pushed', 'suid.sh');
+    await writeFile(src, '#!/bin/sh\nid\n');
+    for (const mode of ['4755', '2755', '6755']) {
+      const r = await stack.cli(['admin', 'job', 'push', src, '--to', dest, '--mode', mode, '--node', 'j1', '--wait']);
+      if (await exists(dest)) assert.equal((await stat(dest)).mode & 0o6000, 0, `mode ${mode} reached the file`);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /setuid or setgid/);
+      assert.equal(await exists(dest), false);
+    }
+  });
+
   it('refuses a tampered update on the node before anything runs, and installs the genuine one', async () => {
     const file = join(stack.dir, 'update.sh');
     const marker = join(stack.dir, 'installed');
@@ -124,9 +142,68 @@ describe('jobs, file pushes and updates over the tunnel (real processes)', () =>
     assert.equal(unsigned.code, 1);
     assert.match(((JSON.parse(unsigned.stdout) as { targets: Target[] }).targets[0] as Target).error ?? '', /only signed updates/);
     assert.equal(await exists(marker), false);
-    const signed = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--sign', privatePem, '--node', 'j2', '--wait']);
+    const signed = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--sign', privatePem, '--node', 'j2', '--wait', '--json']);
     assert.equal(signed.code, 0, signed.stdout + signed.stderr);
     assert.equal(await exists(marker), true);
+    // The same signed manifest, submitted again as it is (same command, same file), is a replay.
+    const id = (JSON.parse(signed.stdout) as { id: string }).id;
+    const { stdout } = await sh('sqlite3', ['-json', join(stack.serverHome, 'burrow.db'), `SELECT manifest, signature FROM jobs WHERE id = '${id}';`]);
+    const { manifest, signature } = (JSON.parse(stdout) as { manifest: string; signature: string }[])[0] ?? { manifest: '', signature: '' };
+    await rm(marker);
+    const content = await readFile(file);
+    const replay = await stack.api<{ id: string }>('POST', '/v1/jobs', {
+      node: 'j2',
+      update: { fileName: 'signed.sh', content: content.toString('base64'), sha256: createHash('sha256').update(content).digest('hex'), install: 'sh "$BURROW_UPDATE_FILE"' },
+      signed: { manifest, signature },
+    });
+    const t = byName(await until(replay.id, (x) => !['pending', 'running'].includes(byName(x, 'j2')?.status ?? 'pending')), 'j2');
+    assert.equal(t.status, 'failed');
+    assert.match(t.error ?? '', /already used on this node; refusing a replay/);
+    assert.equal(await exists(marker), false);
+  });
+
+  it('refuses a signed update replayed with another install command', async () => {
+    const file = join(stack.dir, 'fw.bin');
+    const marker = join(stack.dir, 'fw-installed');
+    const pwned = join(stack.dir, 'replayed-command-ran');
+    await writeFile(file, `touch ${marker}\n`);
+    // Queued while j2 is away; then someone with the server's database swaps the install command.
+    await j2.stop();
+    const r = await stack.cli(['admin', 'job', 'update', file, '--install', 'sh "$BURROW_UPDATE_FILE"', '--sign', privatePem, '--node', 'j2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = (JSON.parse(r.stdout) as { id: string }).id;
+    await sh('sqlite3', [join(stack.serverHome, 'burrow.db'), `UPDATE jobs SET command = 'touch ${pwned}' WHERE id = '${id}';`]);
+    await j2.start();
+    const t = byName(await until(id, (x) => !['pending', 'running'].includes(byName(x, 'j2')?.status ?? 'pending')), 'j2');
+    assert.equal(t.status, 'failed');
+    assert.match(t.error ?? '', /install command is not the one that was signed/);
+    assert.equal(await exists(pwned), false, 'the swapped command never ran');
+    assert.equal(await exists(marker), false);
+  });
+
+  it('on a node whose policy is "all", refuses unsigned commands and pushes and runs signed ones', async () => {
+    const j5 = await stack.addNode('j5', [['jobs', 'on', '--update-key', publicPem, '--require', 'all']]);
+    await j5.start();
+    const marker = join(stack.dir, 'all-policy-ran');
+    const src = join(stack.dir, 'all-policy.txt');
+    const dest = join(stack.dir, 'all-policy-pushed.txt');
+    await writeFile(src, 'signed push\n');
+    const error = (r: { stdout: string }) => ((JSON.parse(r.stdout) as { targets: Target[] }).targets[0] as Target).error ?? '';
+    const command = await stack.cli(['admin', 'job', 'run', '--node', 'j5', '--wait', '--json', '--', 'touch', marker]);
+    assert.equal(command.code, 1, command.stderr);
+    assert.match(error(command), /only signed jobs/);
+    const push = await stack.cli(['admin', 'job', 'push', src, '--to', dest, '--node', 'j5', '--wait', '--json']);
+    assert.equal(push.code, 1, push.stderr);
+    assert.match(error(push), /only signed jobs/);
+    assert.equal(await exists(marker), false);
+    assert.equal(await exists(dest), false);
+    const signedCommand = await stack.cli(['admin', 'job', 'run', '--node', 'j5', '--sign', privatePem, '--wait', '--', 'touch', marker]);
+    assert.equal(signedCommand.code, 0, signedCommand.stdout + signedCommand.stderr);
+    const signedPush = await stack.cli(['admin', 'job', 'push', src, '--to', dest, '--mode', '0640', '--node', 'j5', '--sign', privatePem, '--wait']);
+    assert.equal(signedPush.code, 0, signedPush.stdout + signedPush.stderr);
+    assert.equal(await exists(marker), true);
+    assert.equal(await readFile(dest, 'utf8'), 'signed push\n');
+    await j5.stop();
   });
 
   it('stops a rollout after N failures, and a node that refuses jobs fails them', async () => {

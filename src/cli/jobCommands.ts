@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { createHash, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { BurrowError } from '../shared/errors.js';
 import { parseDuration } from '../shared/duration.js';
+import type { SignedAction } from '../shared/jobManifest.js';
 import { printJson } from './cliOutput.js';
-import { readInputFile, readSigningKey } from './inputFiles.js';
+import { readInputFile } from './inputFiles.js';
 import { client, homeOption, show, type HomeOpt } from './adminShared.js';
 import { shellJoin } from './sshCommand.js';
+import { signJob } from './jobSigning.js';
 
 interface TargetOpts extends HomeOpt {
   node?: string;
@@ -15,6 +17,7 @@ interface TargetOpts extends HomeOpt {
   stopAfter?: string;
   expires: string;
   wait?: boolean;
+  sign?: string;
 }
 
 interface JobView {
@@ -31,16 +34,20 @@ function targeted(cmd: Command): Command {
     .option('--stop-after <n>', 'cancel the rest of the rollout after N failed nodes')
     .option('--expires <duration>', 'give up on nodes that have not connected by then', '24h')
     .option('--wait', 'wait until every node is done; exit 1 if any failed')
+    .option('--sign <keyfile>', 'sign a manifest of this job (action, nodes, expiry) with this ed25519 private key (PEM)')
     .option('--json', 'print JSON')
     .option(...homeOption);
 }
 
-async function submit(o: TargetOpts, what: Record<string, unknown>): Promise<void> {
+async function submit(o: TargetOpts, what: Record<string, unknown>, action: SignedAction): Promise<void> {
   if ((o.node === undefined) === (o.group === undefined)) throw new BurrowError('VALIDATION', 'Give exactly one of --node and --group.');
   const api = await client(o);
+  // The manifest expires with the job: a node never runs it after the queue would have given up.
+  const signed = o.sign !== undefined ? await signJob(api, o, action, parseDuration(o.expires), o.sign) : undefined;
   const body = {
     ...(o.node ? { node: o.node } : { group: o.group }),
     ...what,
+    ...(signed ? { signed } : {}),
     timeoutMs: parseDuration(o.timeout),
     expiresIn: o.expires,
     ...(o.stopAfter ? { stopAfterFailures: Number(o.stopAfter) } : {}),
@@ -85,23 +92,28 @@ function printTargets(view: JobView): void {
 export function registerJobCommands(admin: Command): void {
   const job = admin.command('job').description('commands, file pushes and software updates on nodes');
   targeted(job.command('run').argument('<command...>', 'the command (after --)').description('run a command on a node or a group'))
-    .action(async (command: string[], o: TargetOpts) => submit(o, { command: shellJoin(command) }));
+    .action(async (command: string[], o: TargetOpts) => {
+      const line = shellJoin(command);
+      await submit(o, { command: line }, { kind: 'command', command: line, path: null, mode: null, sha256: null });
+    });
   targeted(job.command('push <file>').description('write a file on a node or a group'))
     .requiredOption('--to <path>', 'absolute target path on the node')
     .option('--mode <octal>', 'file mode', '0644')
     .action(async (file: string, o: TargetOpts & { to: string; mode: string }) => {
       if (!/^[0-7]{3,4}$/.test(o.mode)) throw new BurrowError('VALIDATION', '--mode is an octal mode such as 0644.');
-      await submit(o, { push: { path: o.to, mode: parseInt(o.mode, 8), content: (await readInputFile(file, 'the file')).toString('base64') } });
+      const content = await readInputFile(file, 'the file');
+      const mode = parseInt(o.mode, 8);
+      const sha256 = createHash('sha256').update(content).digest('hex');
+      await submit(o, { push: { path: o.to, mode, content: content.toString('base64') } }, { kind: 'push', command: null, path: o.to, mode, sha256 });
     });
-  targeted(job.command('update <file>').description('send a software update: the node checks its SHA-256 (and signature) before running the install command'))
+  targeted(job.command('update <file>').description('send a software update: the node checks its SHA-256 (and signed manifest) before running the install command'))
     .requiredOption('--install <command>', 'the install command; the file is in $BURROW_UPDATE_FILE')
     .option('--sha256 <hex>', "the file's published SHA-256 (default: computed from the file here)")
-    .option('--sign <keyfile>', 'sign the file with this ed25519 private key (PEM)')
-    .action(async (file: string, o: TargetOpts & { install: string; sha256?: string; sign?: string }) => {
+    .action(async (file: string, o: TargetOpts & { install: string; sha256?: string }) => {
       const content = await readInputFile(file, 'the update');
-      const signature = o.sign ? sign(null, content, await readSigningKey(o.sign)).toString('base64') : undefined;
       const sha256 = (o.sha256 ?? createHash('sha256').update(content).digest('hex')).toLowerCase();
-      await submit(o, { update: { fileName: basename(file), content: content.toString('base64'), sha256, install: o.install, ...(signature ? { signature } : {}) } });
+      const fileName = basename(file);
+      await submit(o, { update: { fileName, content: content.toString('base64'), sha256, install: o.install } }, { kind: 'update', command: o.install, path: fileName, mode: null, sha256 });
     });
   job
     .command('list')

@@ -94,7 +94,7 @@ export function registerNodeCommands(program: Command): void {
         schedule: config.mode === 'on-demand' ? (config.schedule ?? null) : null,
         modeLocked: config.modeLocked,
         shell: config.shell,
-        jobs: { enabled: config.jobs.enabled, signedUpdates: config.jobs.updateKey !== undefined },
+        jobs: { enabled: config.jobs.enabled, signedUpdates: config.jobs.updateKey !== undefined, mustBeSigned: config.jobs.updateKey === undefined ? 'nothing' : config.jobs.require },
         agent: running ? 'running' : 'stopped',
         connect: running ? (state?.connect ?? null) : null,
         connected: running && state?.state === 'connected',

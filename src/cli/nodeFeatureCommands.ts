@@ -32,10 +32,12 @@ export function registerNodeFeatureCommands(node: Command): void {
   node
     .command('jobs <on|off>')
     .description('accept or refuse jobs (commands, file pushes, updates) from the server')
-    .option('--update-key <file>', 'accept only updates signed by this ed25519 public key (PEM)')
+    .option('--update-key <file>', 'trust job manifests signed by this ed25519 public key (PEM); updates must then be signed')
+    .option('--require <what>', 'with an update key, what must be signed: "updates" or "all" (every job)')
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
-    .action(async (state: string, o: { updateKey?: string; home?: string }) => {
+    .action(async (state: string, o: { updateKey?: string; require?: string; home?: string }) => {
       const enabled = onOff(state);
+      if (o.require !== undefined && o.require !== 'updates' && o.require !== 'all') throw new BurrowError('VALIDATION', `--require is "updates" or "all", not "${o.require}".`);
       const home = resolveHome(o.home, process.env);
       const config = await loadNodeConfig(home);
       let updateKey = config.jobs.updateKey;
@@ -50,8 +52,11 @@ export function registerNodeFeatureCommands(node: Command): void {
         if (key.asymmetricKeyType !== 'ed25519') throw new BurrowError('VALIDATION', 'The update key must be an ed25519 key.');
         updateKey = key.export({ type: 'spki', format: 'pem' }).toString();
       }
-      config.jobs = { enabled, ...(updateKey ? { updateKey } : {}) };
+      if (o.require !== undefined && updateKey === undefined) throw new BurrowError('VALIDATION', '--require needs an update key (--update-key FILE) to check signatures with.');
+      const require = o.require === 'all' || (o.require === undefined && config.jobs.require === 'all') ? 'all' : 'updates';
+      config.jobs = { enabled, ...(updateKey ? { updateKey } : {}), require };
       await saveNodeConfig(home, config);
-      process.stdout.write(`Jobs are ${enabled ? 'accepted' : 'refused'}${updateKey ? '; updates must be signed' : ''}. ${RESTART}\n`);
+      const signed = updateKey ? (require === 'all' ? '; every job must be signed' : '; updates must be signed') : '';
+      process.stdout.write(`Jobs are ${enabled ? 'accepted' : 'refused'}${signed}. ${RESTART}\n`);
     });
 }

@@ -97,7 +97,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         clock: o.clock,
         log,
         proxy: () => proxy,
-        builtins: builtinServices(config, () => privateKey, log, o.env),
+        builtins: builtinServices(config, { home: o.home, clock: o.clock }, () => privateKey, log, o.env),
         collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),

@@ -12,6 +12,7 @@ export function nodePaths(home: string) {
     privateKey: join(home, 'id_ed25519'),
     publicKey: join(home, 'id_ed25519.pub'),
     state: join(home, 'state.json'),
+    usedManifests: join(home, 'used-manifests.json'),
   };
 }
 

@@ -110,8 +110,17 @@ export const nodeConfigSchema = z.strictObject({
   services: z.record(serviceNameSchema, serviceTargetSchema).default({}),
   /** The built-in shell service: on unless the operator turns it off; optionally pinned to one local user. */
   shell: z.strictObject({ enabled: z.boolean().default(true), user: localUserName.optional() }).default({ enabled: true }),
-  /** The built-in jobs service; `updateKey` (ed25519 public key, PEM) makes signatures on updates mandatory. */
-  jobs: z.strictObject({ enabled: z.boolean().default(true), updateKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional() }).default({ enabled: true }),
+  /**
+   * The built-in jobs service. With `updateKey` (ed25519 public key, PEM), signed manifests are
+   * checked, and `require` says what must be signed: updates only, or every job.
+   */
+  jobs: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      updateKey: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional(),
+      require: z.enum(['updates', 'all']).default('updates'),
+    })
+    .default({ enabled: true, require: 'updates' }),
   /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
   keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),

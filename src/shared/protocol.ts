@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MANIFEST_LIMIT } from './jobManifest.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
 export const TUNNEL_PATH = '/v1/tunnel';
@@ -216,7 +217,9 @@ export const jobWireSchema = z.object({
   mode: z.number().int().min(0).max(0o7777).optional(),
   size: z.number().int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  /** base64 ed25519 signature over the payload. */
+  /** The signed manifest's text (see jobManifest.ts), when the job was signed. */
+  manifest: z.string().max(MANIFEST_LIMIT).optional(),
+  /** base64 ed25519 signature over the manifest's UTF-8 bytes. */
   signature: z.string().max(200).optional(),
   timeoutMs: z.number().int().positive(),
 });

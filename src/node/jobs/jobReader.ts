@@ -1,7 +1,9 @@
 import type { Duplex } from 'node:stream';
 import { jobWireSchema, type JobWire } from '../../shared/protocol.js';
+import { MANIFEST_LIMIT } from '../../shared/jobManifest.js';
 
-const MAX_HEADER = 16 * 1024;
+/** The header line holds the command and, for a signed job, its manifest. */
+const MAX_HEADER = MANIFEST_LIMIT + 32 * 1024;
 /** The largest push or update a node accepts. */
 export const MAX_PAYLOAD = 64 * 1024 * 1024;
 

@@ -7,12 +7,18 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../../shared/log.js';
 import { JOB_OUTPUT_LIMIT, type JobResult, type JobWire } from '../../shared/protocol.js';
 import { readJob } from './jobReader.js';
-import { payloadProblem } from './verifyPayload.js';
+import { checkSignature, type SigningRules } from './signaturePolicy.js';
+import type { UsedManifests } from './usedManifests.js';
+import { payloadProblem, SETID_BITS } from './verifyPayload.js';
 
 /** What the job runner needs. */
 export interface JobRunnerDeps {
-  /** The ed25519 public key (PEM) that must have signed updates, if the operator set one. */
-  updateKey?: string | undefined;
+  /** The update key and which jobs it must have signed, as the operator set them. */
+  signing: SigningRules;
+  /** Signed manifests already run here, so a replay is refused. */
+  usedManifests: UsedManifests;
+  /** The time a manifest's expiry is checked against. */
+  now: () => number;
   /** The environment commands start from (the agent's own). */
   env: Readonly<Record<string, string | undefined>>;
   log: Logger;
@@ -58,10 +64,17 @@ export class JobRunner {
   private async serve(channel: Duplex): Promise<JobResult> {
     const { header, payload } = await readJob(channel);
     const log = this.deps.log.child({ jobId: header.id, kind: header.kind });
-    const problem = payloadProblem(header, payload, this.deps.updateKey);
-    if (problem) {
+    const refuse = (problem: string) => {
       log.warn({ problem }, 'job refused');
       return failed(problem);
+    };
+    const problem = payloadProblem(header, payload);
+    if (problem) return refuse(problem);
+    const now = this.deps.now();
+    const verdict = checkSignature(header, this.deps.signing, now);
+    if ('problem' in verdict) return refuse(verdict.problem);
+    if (verdict.manifest && !(await this.deps.usedManifests.claim(verdict.manifest.nonce, verdict.manifest.expiresAt, now))) {
+      return refuse(`the signed manifest ${verdict.manifest.nonce} was already used on this node; refusing a replay`);
     }
     log.info('job start');
     if (header.kind === 'command') return run(header.command ?? 'true', header.timeoutMs, this.deps.env);
@@ -85,8 +98,10 @@ async function push(header: JobWire, payload: Buffer): Promise<JobResult> {
   if (!path.startsWith('/') || path.split('/').includes('..')) return failed(`refusing the target path "${path}": it must be absolute, without .. components`);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.burrow-tmp`);
   try {
-    await writeFile(tmp, payload, { mode: header.mode ?? 0o644 });
-    await chmod(tmp, header.mode ?? 0o644);
+    // payloadProblem refused setuid/setgid already; masking them here keeps it so if that ever changes.
+    const mode = (header.mode ?? 0o644) & ~SETID_BITS;
+    await writeFile(tmp, payload, { mode });
+    await chmod(tmp, mode);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

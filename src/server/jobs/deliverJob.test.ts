@@ -6,7 +6,7 @@ import type { JobRecord } from '../store/jobStore.js';
 import { deliverJob } from './deliverJob.js';
 
 const job: JobRecord = {
-  id: 'job_t', kind: 'command', command: 'sleep 600', path: null, mode: null, payload: null, sha256: null, signature: null,
+  id: 'job_t', kind: 'command', command: 'sleep 600', path: null, mode: null, payload: null, sha256: null, signature: null, manifest: null,
   timeoutMs: 60_000, stopAfterFailures: null, createdBy: null, groupId: 'root', createdAt: 0, expiresAt: 3_600_000,
 };
 

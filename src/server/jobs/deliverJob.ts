@@ -29,7 +29,7 @@ export async function deliverJob(conn: Pick<NodeConnection, 'openService'>, job:
     ...(job.mode !== null ? { mode: job.mode } : {}),
     size: payload.length,
     ...(job.sha256 !== null ? { sha256: job.sha256 } : {}),
-    ...(job.signature !== null ? { signature: job.signature } : {}),
+    ...(job.manifest !== null && job.signature !== null ? { manifest: job.manifest, signature: job.signature } : {}),
     timeoutMs: job.timeoutMs,
   };
   return new Promise<JobResult>((resolve) => {

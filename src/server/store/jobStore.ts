@@ -10,6 +10,9 @@ export interface JobRecord {
   mode: number | null;
   payload: Buffer | null;
   sha256: string | null;
+  /** The signed manifest's text, as the signer made it. */
+  manifest: string | null;
+  /** base64 ed25519 signature over the manifest. */
   signature: string | null;
   timeoutMs: number;
   stopAfterFailures: number | null;
@@ -40,6 +43,7 @@ interface JobRow {
   mode: number | null;
   payload: Buffer | null;
   sha256: string | null;
+  manifest: string | null;
   signature: string | null;
   timeout_ms: number;
   stop_after_failures: number | null;
@@ -69,6 +73,7 @@ const toJob = (r: JobRow): JobRecord => ({
   mode: r.mode,
   payload: r.payload,
   sha256: r.sha256,
+  manifest: r.manifest,
   signature: r.signature,
   timeoutMs: r.timeout_ms,
   stopAfterFailures: r.stop_after_failures,
@@ -93,8 +98,8 @@ const toTarget = (r: TargetRow): JobTargetRecord => ({
 /** Queues a job for each of `nodeIds`. */
 export async function insertJob(q: Queryable, j: JobRecord, nodeIds: readonly string[]): Promise<void> {
   await q.run(
-    'INSERT INTO jobs (id, kind, command, path, mode, payload, sha256, signature, timeout_ms, stop_after_failures, created_by, group_id, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
-    [j.id, j.kind, j.command, j.path, j.mode, j.payload, j.sha256, j.signature, j.timeoutMs, j.stopAfterFailures, j.createdBy, j.groupId, j.createdAt, j.expiresAt],
+    'INSERT INTO jobs (id, kind, command, path, mode, payload, sha256, manifest, signature, timeout_ms, stop_after_failures, created_by, group_id, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+    [j.id, j.kind, j.command, j.path, j.mode, j.payload, j.sha256, j.manifest, j.signature, j.timeoutMs, j.stopAfterFailures, j.createdBy, j.groupId, j.createdAt, j.expiresAt],
   );
   for (const nodeId of nodeIds) await q.run("INSERT INTO job_targets (job_id, node_id, status) VALUES (?, ?, 'pending')", [j.id, nodeId]);
 }
@@ -107,7 +112,7 @@ export async function getJob(q: Queryable, id: string): Promise<JobRecord | unde
 
 /** Jobs, newest first, without their payloads. */
 export async function listJobs(q: Queryable, limit = 200): Promise<JobRecord[]> {
-  return (await q.all<JobRow>('SELECT id, kind, command, path, mode, NULL AS payload, sha256, signature, timeout_ms, stop_after_failures, created_by, group_id, created_at, expires_at FROM jobs ORDER BY created_at DESC, id LIMIT ?', [limit])).map(toJob);
+  return (await q.all<JobRow>('SELECT id, kind, command, path, mode, NULL AS payload, sha256, manifest, signature, timeout_ms, stop_after_failures, created_by, group_id, created_at, expires_at FROM jobs ORDER BY created_at DESC, id LIMIT ?', [limit])).map(toJob);
 }
 
 /** Every node's part of a job. */

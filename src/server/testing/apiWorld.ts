@@ -102,7 +102,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
       await insertEnrollToken(tx, { id, tokenHash: sha256Hex(id), groupId, maxUses: 1, autoApprove: false, createdBy: null, createdAt: now, expiresAt: now + 3_600_000 });
     }
     await insertRecording(tx, { id: 'recA', nodeId: 'nodeA', groupId: 'siteA', userId: userIds.rootAdmin, startedAt: now });
-    await insertJob(tx, { id: 'jobA', kind: 'command', command: 'true', path: null, mode: null, payload: null, sha256: null, signature: null, timeoutMs: 60_000, stopAfterFailures: null, createdBy: userIds.rootAdmin, groupId: 'siteA', createdAt: now, expiresAt: now + 3_600_000 }, ['nodeA']);
+    await insertJob(tx, { id: 'jobA', kind: 'command', command: 'true', path: null, mode: null, payload: null, sha256: null, manifest: null, signature: null, timeoutMs: 60_000, stopAfterFailures: null, createdBy: userIds.rootAdmin, groupId: 'siteA', createdAt: now, expiresAt: now + 3_600_000 }, ['nodeA']);
     for (const [id, nodeId] of [['sreqA', 'nodeA'], ['sreqB', 'nodeB']] as const) {
       await insertSessionRequest(tx, { id, nodeId, userId: userIds.aOperator, service: 'webui', sourceIp: '127.0.0.1', requestedAt: now, expiresAt: now + 3_600_000 });
     }

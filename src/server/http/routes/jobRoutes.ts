@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from '../../../shared/duration.js';
 import { BurrowError } from '../../../shared/errors.js';
+import { MANIFEST_LIMIT } from '../../../shared/jobManifest.js';
 import { newId } from '../../../shared/secrets.js';
+import { signedManifestProblem } from '../../jobs/signedManifest.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { closePending, getJob, insertJob, listJobs, listTargets, type JobRecord } from '../../store/jobStore.js';
 import { listNodes } from '../../store/nodeStore.js';
@@ -26,16 +28,24 @@ const createSchema = z
     node: z.string().min(1).max(100).optional(),
     group: z.string().min(1).max(100).optional(),
     command: z.string().min(1).max(8192).optional(),
-    push: z.object({ path: absolutePath, mode: z.number().int().min(0).max(0o7777).default(0o644), content: base64 }).optional(),
+    push: z
+      .object({
+        path: absolutePath,
+        // The agent runs as root: a setuid or setgid file from a push would hand root to any local user.
+        mode: z.number().int().min(0).max(0o7777).refine((m) => (m & 0o6000) === 0, 'a push may not set the setuid or setgid bit').default(0o644),
+        content: base64,
+      })
+      .optional(),
     update: z
       .object({
         fileName: z.string().regex(/^[\w.+-]{1,200}$/, 'a file name of letters, digits and . _ + -'),
         content: base64,
         sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256'),
-        signature: z.string().max(200).optional(),
         install: z.string().min(1).max(8192),
       })
       .optional(),
+    /** A manifest pinning this job and its ed25519 signature, for nodes with an update key. */
+    signed: z.object({ manifest: z.string().min(2).max(MANIFEST_LIMIT), signature: base64.max(200) }).optional(),
     timeoutMs: z.number().int().min(1000).max(24 * 3_600_000).default(60_000),
     stopAfterFailures: z.number().int().min(1).optional(),
     expiresIn: z.string().default('24h'),
@@ -110,7 +120,8 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
           // A push is hashed here so the node can check the bytes it got; an update carries the
           // hash its publisher gave, and only the node checks it, against the bytes it will run.
           sha256: push ? createHash('sha256').update(push).digest('hex') : (body.update?.sha256 ?? null),
-          signature: body.update?.signature ?? null,
+          manifest: body.signed?.manifest ?? null,
+          signature: body.signed?.signature ?? null,
           timeoutMs: body.timeoutMs,
           stopAfterFailures: body.stopAfterFailures ?? null,
           createdBy: a.userId,
@@ -118,9 +129,13 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
           createdAt: now,
           expiresAt: now + expiresInMs,
         };
+        if (job.manifest !== null) {
+          const problem = signedManifestProblem(job.manifest, job, nodeIds, now);
+          if (problem) throw new BurrowError('VALIDATION', `Invalid request: ${problem}.`);
+        }
         await d.db.transaction(async (tx) => {
           await insertJob(tx, job, nodeIds);
-          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.create', target: job.id, result: 'ok', groupId, detail: { kind: job.kind, command: job.command, path: job.path, sha256: job.sha256, nodes: nodeIds } }, now);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.create', target: job.id, result: 'ok', groupId, detail: { kind: job.kind, command: job.command, path: job.path, sha256: job.sha256, signed: job.manifest !== null, nodes: nodeIds } }, now);
         });
         d.jobs.kick(nodeIds);
         ctx.status = 201;
