@@ -6,16 +6,6 @@ import { SERVICE_TARGETS_HEADER } from '../shared/serviceTarget.js';
 import { connectThroughProxy, type ProxyTarget } from './proxyConnect.js';
 
 /**
- * RFC 6455 masking keeps a browser's attacker-chosen bytes from poisoning proxy caches.
- * Our frames carry SSH ciphertext that no one can choose, so the agent sends an all-zero
- * mask, which lets both ends skip the per-byte XOR (a quarter of the agent's CPU in bulk
- * transfers) while staying a valid masked frame.
- */
-const zeroMask = (mask: Buffer): void => {
-  mask.fill(0);
-};
-
-/**
  * Opens the WebSocket to the server's `/v1/tunnel`: TLS pinned to the enrolled certificate,
  * through a proxy when one is set. The service targets tell the server how to speak to each
  * WebUI (scheme, Host); the node still decides where a channel goes, from its own allow-list.
@@ -29,6 +19,8 @@ export function dialTunnel(config: NodeConfig, proxy: ProxyTarget | undefined): 
     perMessageDeflate: false,
     handshakeTimeout: 15_000,
     maxPayload: 1024 * 1024,
-    generateMask: zeroMask,
+    // No `generateMask`: ws's default draws each frame's mask from a CSPRNG pool
+    // (randomFillSync), as RFC 6455 asks. TLS-inspecting proxies on managed sites see these
+    // frames in the clear, so a predictable (e.g. all-zero) mask is not ours to choose.
   });
 }
