@@ -28,6 +28,7 @@ describe('crossOriginRefusal', () => {
   it('passes same-origin requests, safe methods, and clients that are not browsers', () => {
     assert.equal(crossOriginRefusal(head(`POST /x HTTP/1.1\r\nSec-Fetch-Site: same-origin\r\nOrigin: ${OWN}\r\n`), OWN), undefined);
     assert.equal(crossOriginRefusal(head('POST /x HTTP/1.1\r\nSec-Fetch-Site: none\r\n'), OWN), undefined, 'typed into the address bar or a bookmark');
+    assert.equal(crossOriginRefusal(head('POST /x HTTP/1.1\r\nSec-Fetch-Site: same-origin\r\nOrigin: null\r\n'), OWN), undefined, 'a page of the WebUI with Referrer-Policy: no-referrer posts with Origin null');
     assert.equal(crossOriginRefusal(head('GET /x HTTP/1.1\r\nSec-Fetch-Site: cross-site\r\n'), OWN), undefined, 'navigating to the session from the console');
     assert.equal(crossOriginRefusal(head('OPTIONS /x HTTP/1.1\r\nOrigin: https://evil.example\r\n'), OWN), undefined);
     assert.equal(crossOriginRefusal(head('POST /x HTTP/1.1\r\n'), OWN), undefined, 'curl');

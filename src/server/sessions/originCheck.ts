@@ -30,6 +30,8 @@ export function crossOriginRefusal(head: RequestHead, ownOrigin: string): string
   }
   if (SAFE_METHODS.has(head.method)) return undefined;
   const site = headerTokens(head.headers, 'sec-fetch-site');
-  if (foreignOrigin || site.includes('cross-site') || site.includes('same-site')) return `cross-origin ${head.method}`;
-  return undefined;
+  if (site.includes('cross-site') || site.includes('same-site')) return `cross-origin ${head.method}`;
+  // A page with Referrer-Policy no-referrer sends `Origin: null` even to its own origin; Sec-Fetch-Site then tells.
+  const nullFromOwnPage = origins.length === 1 && origins[0] === 'null' && (site.includes('same-origin') || site.includes('none'));
+  return foreignOrigin && !nullFromOwnPage ? `cross-origin ${head.method}` : undefined;
 }
