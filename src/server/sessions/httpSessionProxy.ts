@@ -10,6 +10,7 @@ import { closeServer, SocketTally, type SessionListener, type SessionListenerDep
 import { HttpConnectionRelay, type RequestVerdict } from './httpConnectionRelay.js';
 import { cookieHeader, type RequestHead } from './httpHead.js';
 import { openWebuiStream } from './webuiStream.js';
+import { crossOriginRefusal } from './originCheck.js';
 
 /** What an HTTP session proxy needs. */
 export interface HttpSessionProxyDeps extends SessionListenerDeps {
@@ -29,6 +30,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** What `burrow admin session open` or the console's "Open WebUI" gives: a new link. */
 const NEW_LINK = '<p>For a new link, open a new session: <code>burrow admin session open NODE</code>, or "Open WebUI" on the node\'s page in the console.</p>';
 const FORBIDDEN_PAGE = `<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This session port admits only the browser that opened its link, from the address the session was opened for.</p>${NEW_LINK}\n`;
+const CROSS_ORIGIN_PAGE = '<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This session port refuses WebSockets and changes that another site\'s page asks for, including another session\'s WebUI.</p>\n';
 const USED_LINK_PAGE = `<!doctype html><title>403 Link already used</title><h1>This session link was already used</h1><p>A session link works once, in the first browser that opens it; that browser keeps the session.</p>${NEW_LINK}\n`;
 
 /**
@@ -84,6 +86,12 @@ export class HttpSessionProxy implements SessionListener {
 
   /** Admission for one request: relay it with its rewritten head, or answer it here. */
   private judge(ip: string, head: RequestHead, names: ProxyNames, passed: { cookie: string | undefined }): RequestVerdict {
+    // First, so that another page can neither reach the WebUI with this session's cookie nor spend its link.
+    const crossOrigin = crossOriginRefusal(head, names.publicOrigin);
+    if (crossOrigin !== undefined) {
+      this.deps.onDenied(ip, crossOrigin);
+      return { kind: 'answer', close: true, answer: { status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: CROSS_ORIGIN_PAGE } };
+    }
     const cookie = cookieHeader(head.headers);
     const a = cookie !== undefined && cookie === passed.cookie ? { kind: 'pass' as const } : this.deps.admission.check({ ip, url: head.target, cookie });
     if (a.kind === 'pass') {
