@@ -1,4 +1,4 @@
-import { HttpMessageError, headerTokens, headerValues, type Header, type RequestHead } from './httpHead.js';
+import { HttpMessageError, headerTokens, headerValues, parseFieldLine, type Header, type RequestHead } from './httpHead.js';
 
 /** How a message's body is delimited (RFC 9112 section 6). */
 export type BodyKind = { kind: 'none' } | { kind: 'length'; bytes: number } | { kind: 'chunked' } | { kind: 'close' };
@@ -65,6 +65,8 @@ export class BodyTracker {
   private state: ChunkState = 'size';
   private digits = 0;
   private lineBytes = 0;
+  /** The trailer line being read: parsed as a field, so no request hides in a trailer. */
+  private trailerLine = '';
 
   constructor(private readonly body: BodyKind) {
     this.remaining = body.kind === 'length' ? body.bytes : 0;
@@ -141,12 +143,17 @@ export class BodyTracker {
         return;
       case 'trailer':
         if (b === CR) this.state = 'trailerLf';
-        else this.line(b);
+        else {
+          this.line(b);
+          this.trailerLine += String.fromCharCode(b);
+        }
         return;
       case 'trailerLf':
         this.expect(b, LF);
+        if (this.lineBytes > 0) parseFieldLine(this.trailerLine);
         this.state = this.lineBytes === 0 ? 'done' : 'trailer';
         this.lineBytes = 0;
+        this.trailerLine = '';
         return;
       default:
         return;

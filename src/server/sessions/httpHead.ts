@@ -43,6 +43,18 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const REQUEST_TARGET = /^\/[\x21-\x7e\x80-\xff]*$/;
 const VERSION = /^HTTP\/1\.([01])$/;
 const CRLF2 = Buffer.from('\r\n\r\n');
+/** Optional whitespace (RFC 9110 section 5.6.3): SP and HTAB only, never `trim()`'s wider set. */
+const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
+/**
+ * Field names burrow reads, spelt with `_` for `-`: llhttp takes `Transfer_Encoding` as an
+ * unknown field, but backends that map `_` to `-` (CGI, some frameworks) take it as the real one.
+ */
+const INTERPRETED_FIELDS = new Set(['transfer-encoding', 'content-length', 'host', 'connection', 'upgrade']);
+
+/** `value` without the optional whitespace around it. */
+export function trimOws(value: string): string {
+  return value.replace(OWS_EDGES, '');
+}
 
 /**
  * Collects a head from successive chunks. `push` answers the head's bytes (without the
@@ -52,7 +64,11 @@ export class HeadCollector {
   private parts: Buffer[] = [];
   private size = 0;
 
-  constructor(private readonly limit: number) {}
+  /** `leadingEmptyLine`: skip the one CRLF RFC 9112 section 2.2 lets a client send before a request line. */
+  constructor(
+    private readonly limit: number,
+    private readonly leadingEmptyLine = false,
+  ) {}
 
   /** Whether any byte of a head has arrived. */
   get started(): boolean {
@@ -66,13 +82,14 @@ export class HeadCollector {
     this.size += chunk.length;
     const all = this.parts.length === 1 ? chunk : Buffer.concat(this.parts, this.size);
     this.parts = [all];
-    const end = all.indexOf(CRLF2, from);
+    const skip = this.leadingEmptyLine && all[0] === 13 && all[1] === 10 ? 2 : 0;
+    const end = all.indexOf(CRLF2, Math.max(from, skip));
     const tooLarge = end < 0 ? this.size > this.limit : end + 4 > this.limit;
     if (tooLarge) throw new HttpMessageError(431, 'The head is too large.');
     if (end < 0) return undefined;
     this.parts = [];
     this.size = 0;
-    return { head: all.subarray(0, end), rest: all.subarray(end + 4) };
+    return { head: all.subarray(skip, end), rest: all.subarray(end + 4) };
   }
 }
 
@@ -85,18 +102,22 @@ function headLines(head: Buffer): string[] {
   return lines;
 }
 
-function parseHeaders(lines: string[]): Header[] {
-  const headers: Header[] = [];
-  for (const line of lines) {
-    if (line.startsWith(' ') || line.startsWith('\t')) throw new HttpMessageError(400, 'Folded header lines are not accepted.');
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon);
-    if (colon <= 0 || !TOKEN.test(name)) throw new HttpMessageError(400, 'A header line has no valid name.');
-    const value = line.slice(colon + 1).trim();
-    if (!FIELD_VALUE.test(value)) throw new HttpMessageError(400, `Header ${name} has a control character.`);
-    headers.push([name, value]);
+/** Parses one field line (`name: value`) of a head or a chunked trailer. */
+export function parseFieldLine(line: string): Header {
+  if (line.startsWith(' ') || line.startsWith('\t')) throw new HttpMessageError(400, 'Folded header lines are not accepted.');
+  const colon = line.indexOf(':');
+  const name = line.slice(0, colon);
+  if (colon <= 0 || !TOKEN.test(name)) throw new HttpMessageError(400, 'A header line has no valid name.');
+  if (name.includes('_') && INTERPRETED_FIELDS.has(name.toLowerCase().replaceAll('_', '-'))) {
+    throw new HttpMessageError(400, `Header ${name} could be read as another.`);
   }
-  return headers;
+  const value = trimOws(line.slice(colon + 1));
+  if (!FIELD_VALUE.test(value)) throw new HttpMessageError(400, `Header ${name} has a control character.`);
+  return [name, value];
+}
+
+function parseHeaders(lines: string[]): Header[] {
+  return lines.map(parseFieldLine);
 }
 
 /** Parses a request head (without its blank line). */
@@ -143,7 +164,7 @@ export function headerTokens(headers: readonly Header[], name: string): string[]
   const tokens: string[] = [];
   for (const value of headerValues(headers, name)) {
     for (const part of value.split(',')) {
-      const t = part.trim().toLowerCase();
+      const t = trimOws(part).toLowerCase();
       if (t.length > 0) tokens.push(t);
     }
   }
