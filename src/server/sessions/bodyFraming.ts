@@ -14,10 +14,11 @@ const DECIMAL = /^\d{1,15}$/;
 export function requestBody(head: RequestHead): BodyKind {
   const codings = headerTokens(head.headers, 'transfer-encoding');
   const lengths = headerValues(head.headers, 'content-length');
-  if (codings.length > 0) {
+  // A Transfer-Encoding that lists no coding still counts: llhttp refuses it, others may guess.
+  if (headerValues(head.headers, 'transfer-encoding').length > 0) {
     if (head.version === '1.0') throw new HttpMessageError(400, 'HTTP/1.0 requests cannot be chunked.');
     if (lengths.length > 0) throw new HttpMessageError(400, 'A request may not have both Transfer-Encoding and Content-Length.');
-    if (codings.indexOf('chunked') !== codings.length - 1) throw new HttpMessageError(400, 'A request body must be chunked last, and once.');
+    if (codings.length === 0 || codings.indexOf('chunked') !== codings.length - 1) throw new HttpMessageError(400, 'A request body must be chunked last, and once.');
     return { kind: 'chunked' };
   }
   if (lengths.length === 0) return NONE;
@@ -54,6 +55,15 @@ function hexValue(b: number): number {
   if (b >= 97 && b <= 102) return b - 87;
   if (b >= 65 && b <= 70) return b - 55;
   return -1;
+}
+
+/** Fields that frame a message: never allowed in a trailer (RFC 9110 section 6.5.1). */
+const FRAMING_FIELDS = new Set(['transfer-encoding', 'content-length']);
+
+/** Parses one trailer line as a field, refusing a malformed or framing one. */
+function trailerField(line: string): void {
+  const [name] = parseFieldLine(line);
+  if (FRAMING_FIELDS.has(name.toLowerCase())) throw new HttpMessageError(400, `A trailer may not carry ${name}.`);
 }
 
 /**
@@ -150,7 +160,7 @@ export class BodyTracker {
         return;
       case 'trailerLf':
         this.expect(b, LF);
-        if (this.lineBytes > 0) parseFieldLine(this.trailerLine);
+        if (this.lineBytes > 0) trailerField(this.trailerLine);
         this.state = this.lineBytes === 0 ? 'done' : 'trailer';
         this.lineBytes = 0;
         this.trailerLine = '';

@@ -16,12 +16,28 @@ describe('http framing read as strictly as llhttp', () => {
     assert.deepEqual(request(['GET / HTTP/1.1', 'Host: \t x \t']).headers, [['Host', 'x']]);
   });
 
+  it('refuses a Transfer-Encoding that names no coding', () => {
+    for (const header of ['Transfer-Encoding: ,', 'Transfer-Encoding:', 'Transfer-Encoding: , ,']) {
+      assert.throws(() => requestBody(request(['GET / HTTP/1.1', 'Host: x', header])), HttpMessageError, header);
+    }
+  });
+
+  it('refuses methods llhttp does not know, which a WebUI would read otherwise', () => {
+    for (const line of ['ET / HTTP/1.1', 'FOO / HTTP/1.1', 'get / HTTP/1.1']) {
+      assert.throws(() => request([line, 'Host: x']), HttpMessageError, line);
+    }
+    assert.equal(request(['PROPFIND / HTTP/1.1', 'Host: x']).method, 'PROPFIND');
+  });
+
   it('parses trailer lines as fields and refuses malformed ones', () => {
     const track = (body: string) => new BodyTracker({ kind: 'chunked' }).take(bytes(body));
     assert.throws(() => track('0\r\nGET /smuggled HTTP/1.1\r\n\r\n'), HttpMessageError);
     assert.throws(() => track('0\r\nBad Name: v\r\n\r\n'), HttpMessageError);
     assert.throws(() => track('0\r\n: v\r\n\r\n'), HttpMessageError);
     assert.throws(() => track('0\r\n folded\r\n\r\n'), HttpMessageError);
+    // Framing fields may not ride in a trailer (RFC 9110 section 6.5.1); llhttp refuses them.
+    assert.throws(() => track('0\r\nTransfer-Encoding: a\r\n\r\n'), HttpMessageError);
+    assert.throws(() => track('0\r\ncontent-length: 5\r\n\r\n'), HttpMessageError);
     const ok = '0\r\nX-Check: a b\r\n\r\n';
     assert.equal(track(`${ok}GET /next`), ok.length);
   });

@@ -3,6 +3,7 @@
  * parsed strictly (a request the node might read differently from us is refused, so no
  * request can be smuggled past the relay), and written back out.
  */
+import { METHODS } from 'node:http';
 
 /** Longest request head accepted from a browser, as Node's own limit. */
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
@@ -37,6 +38,8 @@ export class HttpMessageError extends Error {
   }
 }
 
+/** The methods llhttp knows: a WebUI served by Node refuses any other, so we refuse it first. */
+const KNOWN_METHODS = new Set(METHODS);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: visible ASCII, space, tab and obs-text; no other control characters.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -128,6 +131,7 @@ export function parseRequestHead(head: Buffer): RequestHead {
   const [method, target, version] = parts as [string, string, string];
   const v = VERSION.exec(version);
   if (!TOKEN.test(method) || !v) throw new HttpMessageError(400, 'The request line is malformed.');
+  if (!KNOWN_METHODS.has(method)) throw new HttpMessageError(400, `The method ${method} is not one burrow relays.`);
   if (method === 'CONNECT') throw new HttpMessageError(405, 'A session port is not a proxy.');
   if (!REQUEST_TARGET.test(target) && !(target === '*' && method === 'OPTIONS')) {
     throw new HttpMessageError(400, 'The request target must be a path.');
