@@ -57,6 +57,9 @@ function hexValue(b: number): number {
   return -1;
 }
 
+/** Chunk extensions (RFC 9112 section 7.1.1), without the whitespace llhttp refuses. */
+const CHUNK_EXTENSIONS = /^(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e]|\\[\t \x21-\x7e])*"))?)*$/;
+
 /** Fields that frame a message: never allowed in a trailer (RFC 9110 section 6.5.1). */
 const FRAMING_FIELDS = new Set(['transfer-encoding', 'content-length']);
 
@@ -75,6 +78,8 @@ export class BodyTracker {
   private state: ChunkState = 'size';
   private digits = 0;
   private lineBytes = 0;
+  /** The chunk extensions being read, checked whole at their line's end. */
+  private extensions = '';
   /** The trailer line being read: parsed as a field, so no request hides in a trailer. */
   private trailerLine = '';
 
@@ -128,14 +133,20 @@ export class BodyTracker {
           this.digits += 1;
         } else if (this.digits > 0 && (b === CR || b === 0x3b /* ; */)) {
           this.state = b === CR ? 'sizeLf' : 'ext';
+          this.extensions = b === CR ? '' : ';';
         } else {
           throw new HttpMessageError(400, 'A chunk size is malformed.');
         }
         return;
       }
       case 'ext':
-        if (b === CR) this.state = 'sizeLf';
-        else this.line(b);
+        if (b === CR) {
+          if (!CHUNK_EXTENSIONS.test(this.extensions)) throw new HttpMessageError(400, 'A chunk extension is malformed.');
+          this.state = 'sizeLf';
+        } else {
+          this.line(b);
+          this.extensions += String.fromCharCode(b);
+        }
         return;
       case 'sizeLf':
         this.expect(b, LF);

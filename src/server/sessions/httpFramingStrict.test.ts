@@ -16,6 +16,16 @@ describe('http framing read as strictly as llhttp', () => {
     assert.deepEqual(request(['GET / HTTP/1.1', 'Host: \t x \t']).headers, [['Host', 'x']]);
   });
 
+  it('refuses HTAB after a Content-Length and bytes over 0x7e in a target, as llhttp does', () => {
+    for (const header of ['Content-Length: 1\t', 'Content-Length: 1 \t ', 'Transfer-Encoding: chunked\t']) {
+      assert.throws(() => request(['POST / HTTP/1.1', 'Host: x', header]), HttpMessageError, JSON.stringify(header));
+    }
+    assert.deepEqual(request(['POST / HTTP/1.1', 'Host: x', 'Content-Length:\t1 ']).headers[1], ['Content-Length', '1']);
+    for (const target of ['/\xa0', '/\x80', '/\x7f']) {
+      assert.throws(() => request([`GET ${target} HTTP/1.1`, 'Host: x']), HttpMessageError, JSON.stringify(target));
+    }
+  });
+
   it('refuses a Transfer-Encoding that names no coding', () => {
     for (const header of ['Transfer-Encoding: ,', 'Transfer-Encoding:', 'Transfer-Encoding: , ,']) {
       assert.throws(() => requestBody(request(['GET / HTTP/1.1', 'Host: x', header])), HttpMessageError, header);
@@ -27,6 +37,15 @@ describe('http framing read as strictly as llhttp', () => {
       assert.throws(() => request([line, 'Host: x']), HttpMessageError, line);
     }
     assert.equal(request(['PROPFIND / HTTP/1.1', 'Host: x']).method, 'PROPFIND');
+  });
+
+  it('reads chunk extensions by their grammar', () => {
+    const track = (body: string) => new BodyTracker({ kind: 'chunked' }).take(bytes(body));
+    for (const bad of ['1; =v\r\nx\r\n0\r\n\r\n', '1;=v\r\nx\r\n0\r\n\r\n', '1;a b\r\nx\r\n0\r\n\r\n', '1;a="x\r\nx\r\n0\r\n\r\n']) {
+      assert.throws(() => track(bad), HttpMessageError, JSON.stringify(bad));
+    }
+    const ok = '1;a;b=c;d="q \\"x"\r\nx\r\n0\r\n\r\n';
+    assert.equal(track(ok), ok.length);
   });
 
   it('parses trailer lines as fields and refuses malformed ones', () => {

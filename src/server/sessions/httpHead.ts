@@ -43,7 +43,8 @@ const KNOWN_METHODS = new Set(METHODS);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: visible ASCII, space, tab and obs-text; no other control characters.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const REQUEST_TARGET = /^\/[\x21-\x7e\x80-\xff]*$/;
+// Visible ASCII only: llhttp refuses obs-text in a target, and browsers percent-encode it.
+const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
 const VERSION = /^HTTP\/1\.([01])$/;
 const CRLF2 = Buffer.from('\r\n\r\n');
 /** Optional whitespace (RFC 9110 section 5.6.3): SP and HTAB only, never `trim()`'s wider set. */
@@ -53,6 +54,9 @@ const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
  * unknown field, but backends that map `_` to `-` (CGI, some frameworks) take it as the real one.
  */
 const INTERPRETED_FIELDS = new Set(['transfer-encoding', 'content-length', 'host', 'connection', 'upgrade']);
+
+/** Fields whose value llhttp parses itself, refusing a trailing HTAB. */
+const TAB_FREE_ENDS = new Set(['content-length', 'transfer-encoding']);
 
 /** `value` without the optional whitespace around it. */
 export function trimOws(value: string): string {
@@ -115,6 +119,8 @@ export function parseFieldLine(line: string): Header {
     throw new HttpMessageError(400, `Header ${name} could be read as another.`);
   }
   const value = trimOws(line.slice(colon + 1));
+  // llhttp refuses HTAB after a length or a coding; a node behind it would refuse what we relay.
+  if (/\t[ \t]*$/.test(line) && TAB_FREE_ENDS.has(name.toLowerCase())) throw new HttpMessageError(400, `Header ${name} ends in a tab.`);
   if (!FIELD_VALUE.test(value)) throw new HttpMessageError(400, `Header ${name} has a control character.`);
   return [name, value];
 }
