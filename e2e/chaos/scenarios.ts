@@ -1,6 +1,7 @@
 import { apiFuzz } from './apiFuzz.js';
 import { crashWrites } from './crashWrites.js';
 import { exhaustion } from './exhaustion.js';
+import { framingDifferential } from './framingDifferential.js';
 import { hostileNode } from './hostileNode.js';
 import { peerChecks } from './peerChecks.js';
 import { sessionPortFuzz } from './sessionPortFuzz.js';
@@ -13,6 +14,7 @@ export const SCENARIOS: [string, Scenario][] = [
   ['tunnelFuzz', tunnelFuzz],
   ['hostileNode', hostileNode],
   ['sessionPortFuzz', sessionPortFuzz],
+  ['framingDifferential', framingDifferential],
   ['exhaustion', exhaustion],
   ['crashWrites', crashWrites],
   ['peerChecks', peerChecks],

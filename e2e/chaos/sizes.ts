@@ -13,13 +13,15 @@ export interface ChaosSize {
   slowConnections: number;
   /** Concurrent writes in the crash burst. */
   crashBurst: number;
+  /** Request streams the differential framing property compares with llhttp. */
+  framingRuns: number;
 }
 
 /** Bounded for CI: a couple of minutes on two cores. */
-export const CI_SIZE: ChaosSize = { name: 'ci', fuzzRunsPerRoute: 12, tunnelCases: 20, sshChannels: 300, sessionPortCases: 10, slowConnections: 80, crashBurst: 40 };
+export const CI_SIZE: ChaosSize = { name: 'ci', fuzzRunsPerRoute: 12, tunnelCases: 20, sshChannels: 300, sessionPortCases: 10, slowConnections: 80, crashBurst: 40, framingRuns: 300 };
 
 /** `make chaos`. */
-export const FULL_SIZE: ChaosSize = { name: 'full', fuzzRunsPerRoute: 150, tunnelCases: 200, sshChannels: 3000, sessionPortCases: 100, slowConnections: 400, crashBurst: 300 };
+export const FULL_SIZE: ChaosSize = { name: 'full', fuzzRunsPerRoute: 150, tunnelCases: 200, sshChannels: 3000, sessionPortCases: 100, slowConnections: 400, crashBurst: 300, framingRuns: 20_000 };
 
 /** The fixed fast-check seed; a failing property prints it with the counterexample. */
 export const FUZZ_SEED = 1010;

@@ -1,4 +1,4 @@
-import { HttpMessageError, headerTokens, headerValues, type Header, type RequestHead } from './httpHead.js';
+import { HttpMessageError, headerTokens, headerValues, parseFieldLine, type Header, type RequestHead } from './httpHead.js';
 
 /** How a message's body is delimited (RFC 9112 section 6). */
 export type BodyKind = { kind: 'none' } | { kind: 'length'; bytes: number } | { kind: 'chunked' } | { kind: 'close' };
@@ -14,10 +14,11 @@ const DECIMAL = /^\d{1,15}$/;
 export function requestBody(head: RequestHead): BodyKind {
   const codings = headerTokens(head.headers, 'transfer-encoding');
   const lengths = headerValues(head.headers, 'content-length');
-  if (codings.length > 0) {
+  // A Transfer-Encoding that lists no coding still counts: llhttp refuses it, others may guess.
+  if (headerValues(head.headers, 'transfer-encoding').length > 0) {
     if (head.version === '1.0') throw new HttpMessageError(400, 'HTTP/1.0 requests cannot be chunked.');
     if (lengths.length > 0) throw new HttpMessageError(400, 'A request may not have both Transfer-Encoding and Content-Length.');
-    if (codings.indexOf('chunked') !== codings.length - 1) throw new HttpMessageError(400, 'A request body must be chunked last, and once.');
+    if (codings.length === 0 || codings.indexOf('chunked') !== codings.length - 1) throw new HttpMessageError(400, 'A request body must be chunked last, and once.');
     return { kind: 'chunked' };
   }
   if (lengths.length === 0) return NONE;
@@ -56,6 +57,18 @@ function hexValue(b: number): number {
   return -1;
 }
 
+/** Chunk extensions (RFC 9112 section 7.1.1), without the whitespace llhttp refuses. */
+const CHUNK_EXTENSIONS = /^(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t \x21\x23-\x5b\x5d-\x7e]|\\[\t \x21-\x7e])*"))?)*$/;
+
+/** Fields that frame a message: never allowed in a trailer (RFC 9110 section 6.5.1). */
+const FRAMING_FIELDS = new Set(['transfer-encoding', 'content-length']);
+
+/** Parses one trailer line as a field, refusing a malformed or framing one. */
+function trailerField(line: string): void {
+  const [name] = parseFieldLine(line);
+  if (FRAMING_FIELDS.has(name.toLowerCase())) throw new HttpMessageError(400, `A trailer may not carry ${name}.`);
+}
+
 /**
  * Follows one body through the stream without changing a byte, to know where it ends
  * and the next message begins. Chunked framing is checked as strictly as a head.
@@ -65,6 +78,10 @@ export class BodyTracker {
   private state: ChunkState = 'size';
   private digits = 0;
   private lineBytes = 0;
+  /** The chunk extensions being read, checked whole at their line's end. */
+  private extensions = '';
+  /** The trailer line being read: parsed as a field, so no request hides in a trailer. */
+  private trailerLine = '';
 
   constructor(private readonly body: BodyKind) {
     this.remaining = body.kind === 'length' ? body.bytes : 0;
@@ -116,14 +133,20 @@ export class BodyTracker {
           this.digits += 1;
         } else if (this.digits > 0 && (b === CR || b === 0x3b /* ; */)) {
           this.state = b === CR ? 'sizeLf' : 'ext';
+          this.extensions = b === CR ? '' : ';';
         } else {
           throw new HttpMessageError(400, 'A chunk size is malformed.');
         }
         return;
       }
       case 'ext':
-        if (b === CR) this.state = 'sizeLf';
-        else this.line(b);
+        if (b === CR) {
+          if (!CHUNK_EXTENSIONS.test(this.extensions)) throw new HttpMessageError(400, 'A chunk extension is malformed.');
+          this.state = 'sizeLf';
+        } else {
+          this.line(b);
+          this.extensions += String.fromCharCode(b);
+        }
         return;
       case 'sizeLf':
         this.expect(b, LF);
@@ -141,12 +164,17 @@ export class BodyTracker {
         return;
       case 'trailer':
         if (b === CR) this.state = 'trailerLf';
-        else this.line(b);
+        else {
+          this.line(b);
+          this.trailerLine += String.fromCharCode(b);
+        }
         return;
       case 'trailerLf':
         this.expect(b, LF);
+        if (this.lineBytes > 0) trailerField(this.trailerLine);
         this.state = this.lineBytes === 0 ? 'done' : 'trailer';
         this.lineBytes = 0;
+        this.trailerLine = '';
         return;
       default:
         return;

@@ -40,7 +40,7 @@ export class HttpConnectionRelay {
   private readonly upstream: WebuiChannel;
   private inBuf: Buffer = Buffer.alloc(0);
   private request: 'head' | 'body' | 'waiting' | 'tunnel' = 'head';
-  private readonly requestHead = new HeadCollector(MAX_REQUEST_HEAD_BYTES);
+  private readonly requestHead = new HeadCollector(MAX_REQUEST_HEAD_BYTES, true);
   private requestBody = new BodyTracker({ kind: 'none' });
   private readonly response: ResponseReader;
   private headTimer: TimerHandle | undefined;

@@ -3,6 +3,7 @@
  * parsed strictly (a request the node might read differently from us is refused, so no
  * request can be smuggled past the relay), and written back out.
  */
+import { METHODS } from 'node:http';
 
 /** Longest request head accepted from a browser, as Node's own limit. */
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
@@ -37,12 +38,30 @@ export class HttpMessageError extends Error {
   }
 }
 
+/** The methods llhttp knows: a WebUI served by Node refuses any other, so we refuse it first. */
+const KNOWN_METHODS = new Set(METHODS);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: visible ASCII, space, tab and obs-text; no other control characters.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const REQUEST_TARGET = /^\/[\x21-\x7e\x80-\xff]*$/;
+// Visible ASCII only: llhttp refuses obs-text in a target, and browsers percent-encode it.
+const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
 const VERSION = /^HTTP\/1\.([01])$/;
 const CRLF2 = Buffer.from('\r\n\r\n');
+/** Optional whitespace (RFC 9110 section 5.6.3): SP and HTAB only, never `trim()`'s wider set. */
+const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
+/**
+ * Field names burrow reads, spelt with `_` for `-`: llhttp takes `Transfer_Encoding` as an
+ * unknown field, but backends that map `_` to `-` (CGI, some frameworks) take it as the real one.
+ */
+const INTERPRETED_FIELDS = new Set(['transfer-encoding', 'content-length', 'host', 'connection', 'upgrade']);
+
+/** Fields whose value llhttp parses itself, refusing a trailing HTAB. */
+const TAB_FREE_ENDS = new Set(['content-length', 'transfer-encoding']);
+
+/** `value` without the optional whitespace around it. */
+export function trimOws(value: string): string {
+  return value.replace(OWS_EDGES, '');
+}
 
 /**
  * Collects a head from successive chunks. `push` answers the head's bytes (without the
@@ -52,7 +71,11 @@ export class HeadCollector {
   private parts: Buffer[] = [];
   private size = 0;
 
-  constructor(private readonly limit: number) {}
+  /** `leadingEmptyLine`: skip the one CRLF RFC 9112 section 2.2 lets a client send before a request line. */
+  constructor(
+    private readonly limit: number,
+    private readonly leadingEmptyLine = false,
+  ) {}
 
   /** Whether any byte of a head has arrived. */
   get started(): boolean {
@@ -66,13 +89,14 @@ export class HeadCollector {
     this.size += chunk.length;
     const all = this.parts.length === 1 ? chunk : Buffer.concat(this.parts, this.size);
     this.parts = [all];
-    const end = all.indexOf(CRLF2, from);
+    const skip = this.leadingEmptyLine && all[0] === 13 && all[1] === 10 ? 2 : 0;
+    const end = all.indexOf(CRLF2, Math.max(from, skip));
     const tooLarge = end < 0 ? this.size > this.limit : end + 4 > this.limit;
     if (tooLarge) throw new HttpMessageError(431, 'The head is too large.');
     if (end < 0) return undefined;
     this.parts = [];
     this.size = 0;
-    return { head: all.subarray(0, end), rest: all.subarray(end + 4) };
+    return { head: all.subarray(skip, end), rest: all.subarray(end + 4) };
   }
 }
 
@@ -85,18 +109,24 @@ function headLines(head: Buffer): string[] {
   return lines;
 }
 
-function parseHeaders(lines: string[]): Header[] {
-  const headers: Header[] = [];
-  for (const line of lines) {
-    if (line.startsWith(' ') || line.startsWith('\t')) throw new HttpMessageError(400, 'Folded header lines are not accepted.');
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon);
-    if (colon <= 0 || !TOKEN.test(name)) throw new HttpMessageError(400, 'A header line has no valid name.');
-    const value = line.slice(colon + 1).trim();
-    if (!FIELD_VALUE.test(value)) throw new HttpMessageError(400, `Header ${name} has a control character.`);
-    headers.push([name, value]);
+/** Parses one field line (`name: value`) of a head or a chunked trailer. */
+export function parseFieldLine(line: string): Header {
+  if (line.startsWith(' ') || line.startsWith('\t')) throw new HttpMessageError(400, 'Folded header lines are not accepted.');
+  const colon = line.indexOf(':');
+  const name = line.slice(0, colon);
+  if (colon <= 0 || !TOKEN.test(name)) throw new HttpMessageError(400, 'A header line has no valid name.');
+  if (name.includes('_') && INTERPRETED_FIELDS.has(name.toLowerCase().replaceAll('_', '-'))) {
+    throw new HttpMessageError(400, `Header ${name} could be read as another.`);
   }
-  return headers;
+  const value = trimOws(line.slice(colon + 1));
+  // llhttp refuses HTAB after a length or a coding; a node behind it would refuse what we relay.
+  if (/\t[ \t]*$/.test(line) && TAB_FREE_ENDS.has(name.toLowerCase())) throw new HttpMessageError(400, `Header ${name} ends in a tab.`);
+  if (!FIELD_VALUE.test(value)) throw new HttpMessageError(400, `Header ${name} has a control character.`);
+  return [name, value];
+}
+
+function parseHeaders(lines: string[]): Header[] {
+  return lines.map(parseFieldLine);
 }
 
 /** Parses a request head (without its blank line). */
@@ -107,6 +137,7 @@ export function parseRequestHead(head: Buffer): RequestHead {
   const [method, target, version] = parts as [string, string, string];
   const v = VERSION.exec(version);
   if (!TOKEN.test(method) || !v) throw new HttpMessageError(400, 'The request line is malformed.');
+  if (!KNOWN_METHODS.has(method)) throw new HttpMessageError(400, `The method ${method} is not one burrow relays.`);
   if (method === 'CONNECT') throw new HttpMessageError(405, 'A session port is not a proxy.');
   if (!REQUEST_TARGET.test(target) && !(target === '*' && method === 'OPTIONS')) {
     throw new HttpMessageError(400, 'The request target must be a path.');
@@ -143,7 +174,7 @@ export function headerTokens(headers: readonly Header[], name: string): string[]
   const tokens: string[] = [];
   for (const value of headerValues(headers, name)) {
     for (const part of value.split(',')) {
-      const t = part.trim().toLowerCase();
+      const t = trimOws(part).toLowerCase();
       if (t.length > 0) tokens.push(t);
     }
   }

@@ -27,3 +27,25 @@ describe('WebUI cookies on a shared host', () => {
     assert.equal(cookieForBrowser('burrow_s_ses_2=evil; HttpOnly', mine), undefined);
   });
 });
+
+describe('WebUI Set-Cookie by the cookie grammar', () => {
+  const mine = 'burrow_w_ses_1.';
+
+  it('refuses a nameless cookie whose value the browser would send as one of burrow\'s', () => {
+    assert.equal(cookieForBrowser('=burrow_session=evil; Path=/', mine), undefined);
+    assert.equal(cookieForBrowser(' =burrow_s_ses_2=evil', mine), undefined);
+    assert.equal(cookieForBrowser('burrow_session', mine), undefined);
+    // A harmless nameless cookie is stored as the browser reads it: its value is its name.
+    assert.equal(cookieForBrowser('=sid=a; HttpOnly', mine), 'burrow_w_ses_1.sid=a; HttpOnly');
+  });
+
+  it('keeps a WebUI\'s __Host- and __Secure- prefixes in front of the renamed cookie', () => {
+    assert.equal(cookieForBrowser('__Host-sid=a; Secure; Path=/; HttpOnly', mine), '__Host-burrow_w_ses_1.sid=a; Secure; Path=/; HttpOnly');
+    assert.equal(cookieForBrowser('__Secure-t=b; Secure; HttpOnly; Domain=x', mine), '__Secure-burrow_w_ses_1.t=b; Secure; HttpOnly');
+    assert.equal(cookiesForNode('__Host-burrow_w_ses_1.sid=a; __Host-burrow_w_ses_2.sid=b; __Secure-burrow_w_ses_1.t=c', mine), '__Host-sid=a; __Secure-t=c');
+    // burrow's own prefixed cookies stay burrow's, whichever way they are spelt.
+    assert.equal(cookieForBrowser('__Host-burrow_session=evil; Secure; Path=/', mine), undefined);
+    assert.equal(cookieForBrowser('__host-burrow_session=evil; Secure; Path=/', mine), undefined);
+    assert.equal(cookiesForNode('__Host-burrow_session=x; lang=en', mine), 'lang=en');
+  });
+});

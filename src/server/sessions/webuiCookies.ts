@@ -23,6 +23,24 @@ export function webuiCookiePrefix(sessionId: string): string {
 const BURROW_COOKIES = 'burrow_';
 
 /**
+ * Cookie name prefixes browsers give a meaning (RFC 6265bis section 4.1.3): `__Host-` needs
+ * Secure, Path=/ and no Domain; `__Secure-` needs Secure. Browsers match them ignoring case.
+ * A renamed WebUI cookie keeps its prefix in front, so the browser still enforces it.
+ */
+const NAME_PREFIXES = /^(__host-|__secure-)/i;
+
+/** A cookie name split into its browser-enforced prefix (or '') and the rest. */
+function splitPrefix(name: string): [prefix: string, rest: string] {
+  const m = NAME_PREFIXES.exec(name);
+  return m ? [name.slice(0, m[1]!.length), name.slice(m[1]!.length)] : ['', name];
+}
+
+/** Whether a `name=value` pair (or a bare name) is in burrow's own namespace, prefix or not. */
+function isBurrows(pair: string): boolean {
+  return splitPrefix(pair)[1].startsWith(BURROW_COOKIES);
+}
+
+/**
  * The Cookie header the node's WebUI gets: none of burrow's own (the console sign-in, the
  * session cookies, other sessions' WebUI cookies), and its own renamed cookies under their
  * names again. Cookies we never renamed (set by the WebUI's scripts, or not HttpOnly) pass.
@@ -32,8 +50,9 @@ export function cookiesForNode(header: string | undefined, webuiPrefix: string):
   const kept: string[] = [];
   for (const raw of header.split(';')) {
     const pair = raw.trim();
-    if (pair.startsWith(webuiPrefix)) kept.push(pair.slice(webuiPrefix.length));
-    else if (pair.length > 0 && !pair.startsWith(BURROW_COOKIES)) kept.push(pair);
+    const [prefix, rest] = splitPrefix(pair);
+    if (rest.startsWith(webuiPrefix)) kept.push(prefix + rest.slice(webuiPrefix.length));
+    else if (pair.length > 0 && !isBurrows(pair)) kept.push(pair);
   }
   return kept.length ? kept.join('; ') : undefined;
 }
@@ -45,10 +64,15 @@ export function cookiesForNode(header: string | undefined, webuiPrefix: string):
  */
 export function cookieForBrowser(setCookie: string, webuiPrefix: string): string | undefined {
   const [pair = '', ...rest] = setCookie.split(';');
-  const first = pair.trim();
-  if (first.startsWith(BURROW_COOKIES)) return undefined;
+  const trimmed = pair.trim();
+  // The cookie grammar: the name is what precedes the first `=`. A browser stores a nameless
+  // cookie (`=a=b`, or `a` without `=`) and sends its value alone, which servers read as `a=b`.
+  const eq = trimmed.indexOf('=');
+  const first = eq > 0 && trimmed.slice(0, eq).trim().length > 0 ? trimmed : trimmed.slice(eq + 1).trim();
+  if (first.length === 0 || isBurrows(first)) return undefined;
   const attributes = rest.filter((p) => !/^\s*domain\s*=/i.test(p));
   // Only HttpOnly cookies are renamed: no script of the WebUI can read those, so the new name is invisible to it.
   const httpOnly = attributes.some((p) => p.trim().toLowerCase() === 'httponly');
-  return [httpOnly ? `${webuiPrefix}${first}` : first, ...attributes].join(';');
+  const [prefix, name] = splitPrefix(first);
+  return [httpOnly ? `${prefix}${webuiPrefix}${name}` : first, ...attributes].join(';');
 }
