@@ -94,7 +94,7 @@ function verdictError(what: string, r: Extract<AuditVerdict, { ok: false }>): Bu
 
 function anchorSentence(r: Extract<AuditVerdict, { ok: true }>): string {
   if (!r.lastCheckpoint) return 'no signed checkpoint covers it yet.';
-  return `${r.checkpoints} signed checkpoints, the newest covering entries up to ${r.lastCheckpoint.seq} (${r.lastCheckpoint.at}).`;
+  return `${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'}, the newest covering entries up to ${r.lastCheckpoint.seq} (${r.lastCheckpoint.at}).`;
 }
 
 /** Verifies an export offline: what it proves without the server's MAC key is said in the output. */
