@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { BurrowError } from '../shared/errors.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { optionValue, portRangeSchema } from '../shared/config.js';
+import { balancerBlocksSchema, optionValue, portRangeSchema } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
 import { printJson } from './cliOutput.js';
@@ -90,12 +90,15 @@ export function registerServerCommands(program: Command): void {
     .command('start')
     .description('serve the console, API, tunnel endpoint and session ports')
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
-    .action(async (o: { home?: string }) => {
+    .option('--proxy-protocol-from <blocks>', 'comma-separated balancer address blocks whose PROXY protocol headers are believed (overrides proxyProtocolFrom)')
+    .action(async (o: { home?: string; proxyProtocolFrom?: string }) => {
       const home = resolveHome(o.home, process.env);
+      const proxyProtocolFrom = o.proxyProtocolFrom === undefined ? undefined : optionValue('--proxy-protocol-from', balancerBlocksSchema, o.proxyProtocolFrom.split(','));
       // Whatever the server creates in its home (database, WAL, recordings) is its own only.
       process.umask(0o077);
       const { loadServerConfig, startServer } = await import('../server/burrowServer.js');
-      const config = await loadServerConfig(home, process.env);
+      const loaded = await loadServerConfig(home, process.env);
+      const config = proxyProtocolFrom ? { ...loaded, proxyProtocolFrom } : loaded;
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
       const running = await startServer({ home, config, log, clock: systemClock });
       onShutdown(log, () => running.close());

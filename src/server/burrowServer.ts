@@ -37,6 +37,8 @@ import { lockHome } from './homeLock.js';
 import { tightenHome } from './homeModes.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { RefusalLog } from './refusalLog.js';
+import { ProxyProtocol } from './proxyProtocol/proxyProtocolGate.js';
+import { TrustedBalancers } from './proxyProtocol/trustedBalancers.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -110,6 +112,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const registry = new NodeRegistry();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const publicHost = new URL(config.publicUrl).hostname;
+  const proxyProtocol = new ProxyProtocol({ balancers: new TrustedBalancers(config.proxyProtocolFrom), clock, log: log.child({ part: 'proxy-protocol' }) });
   const sessions = new SessionManager({
     db,
     registry,
@@ -117,6 +120,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     log: log.child({ part: 'sessions' }),
     tlsOptions,
     denials,
+    proxyProtocol,
     limits: {
       range: config.sessionPorts,
       host: config.sessionHost,
@@ -233,6 +237,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   );
 
   connectionCap.attach(server);
+  // After every other connection listener, so that it runs before them (TLS included).
+  const proxyGate = proxyProtocol.attach(server);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
@@ -262,6 +268,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       // shell ends, job results, node disconnects) before the store closes under it.
       closing ??= (async () => {
         server.close();
+        proxyGate.close();
+        proxyProtocol.close();
         authority.close();
         await sessions.closeAll('server-shutdown');
         const jobsStopped = jobs.stop();

@@ -19,7 +19,7 @@ export function recordClientAddress(socket: Socket, client: ClientAddress): void
  * The address every check, cap, throttle and audit record uses: the client a trusted
  * balancer named for this connection, else the socket's peer. `socket` may be the raw TCP
  * socket or the TLS socket wrapped around it: Node's TLSSocket keeps the socket it wraps
- * in `_parent` (clientAddress.test.ts checks this holds on the Node we run).
+ * in `_parent` (the TLS test in proxyProtocolGate.test.ts checks this holds on the Node we run).
  */
 export function clientAddress(socket: Socket | undefined): ClientAddress {
   if (!socket) return { ip: '', port: 0 };

@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import { normalizeIp } from '../shared/net.js';
+import { clientAddress } from './clientAddress.js';
 
 /** What a connection cap reports when it turns a connection away. */
 export type OnCapped = (ip: string, open: number) => void;
@@ -38,7 +38,7 @@ export class ConnectionCap {
 
   /** Counts `socket` against its address; destroys it and returns false if the address is at its cap. */
   admit(socket: Socket): boolean {
-    const ip = normalizeIp(socket.remoteAddress);
+    const ip = clientAddress(socket).ip;
     const n = this.open.get(ip) ?? 0;
     if (n >= this.maxPerIp) {
       this.refused += 1;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr } from './cidr.js';
 import { BurrowError } from './errors.js';
 import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
@@ -29,6 +30,12 @@ export function optionValue<T>(option: string, schema: z.ZodType<T>, value: unkn
   return r.data;
 }
 
+/** An address block "10.0.0.0/8", "2001:db8::/32", or one address. */
+const cidrSchema = z.string().refine((v) => parseCidr(v) !== undefined, 'expected an address block such as 10.0.0.0/8 or 2001:db8::/32');
+
+/** The balancers trusted to send PROXY protocol headers: address blocks. */
+export const balancerBlocksSchema = z.array(cidrSchema).max(256, 'at most 256 address blocks');
+
 /** A port range "40000-65000". */
 export const portRangeSchema = z
   .string()
@@ -46,6 +53,8 @@ export const serverConfigSchema = z.strictObject({
     .default([40000, 65000]),
   /** Address session ports bind to. */
   sessionHost: z.string().default('0.0.0.0'),
+  /** Balancers (address blocks) whose PROXY protocol headers are believed on the main and session ports; empty: none. */
+  proxyProtocolFrom: balancerBlocksSchema.default([]),
   sessionTtlMs: z.number().int().positive().default(8 * 3_600_000),
   sessionIdleMs: z.number().int().positive().default(15 * 60_000),
   /** How long a session waits for its node to come back before it closes. */

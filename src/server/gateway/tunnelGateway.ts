@@ -20,6 +20,7 @@ import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
 import type { PendingApprovals } from './pendingApprovals.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
+import { clientAddress } from '../clientAddress.js';
 
 /** What the gateway needs. */
 export interface TunnelGatewayDeps {
@@ -106,8 +107,8 @@ export class TunnelGateway {
     // Read what the link needs off the request now: closures made per upgraded link live as
     // long as the tunnel, and any that reached `req` would keep the whole request (headers,
     // raw headers, parser leftovers) alive for every connected node.
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    const port = req.socket.remotePort ?? 0;
+    // The client's own address, as a listed balancer's PROXY header names it.
+    const { ip, port } = clientAddress(req.socket);
     const targets = parseServiceTargetsHeader(req.headers[SERVICE_TARGETS_HEADER]);
     const tcp = req.socket;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onUpgraded(ws, tcp, ip, port, targets));

@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import { normalizeIp } from '../../shared/net.js';
+import { clientAddress } from '../clientAddress.js';
 import type { ApiDeps } from './apiDeps.js';
 import type { ApiState, RouteDef } from './apiContext.js';
 import { authenticate, requirePermission } from './authorize.js';
@@ -68,7 +68,7 @@ export function createApp(d: ApiDeps): Koa<ApiState> {
   }
   app.use(errorMiddleware(d.log));
   app.use(async (ctx, next) => {
-    ctx.state.clientIp = normalizeIp(ctx.req.socket.remoteAddress);
+    ctx.state.clientIp = clientAddress(ctx.req.socket).ip;
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Strict-Transport-Security', 'max-age=31536000');

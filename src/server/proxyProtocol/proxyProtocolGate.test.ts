@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { clientAddress } from '../clientAddress.js';
+import { ConnectionCap } from '../connectionCap.js';
 import { PROXY_HEADER_TIMEOUT_MS, ProxyProtocol } from './proxyProtocolGate.js';
 import { TrustedBalancers } from './trustedBalancers.js';
 
@@ -173,4 +174,31 @@ test('behind TLS: the header comes before the ClientHello, and the TLS socket re
   gate.close();
   server.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('a connection cap behind the gate counts each forwarded client, not the balancer', async () => {
+  const server = net.createServer((s) => s.write('hi'));
+  const capped: string[] = [];
+  new ConnectionCap(1, (ip) => capped.push(ip)).attach(server);
+  const gate = new ProxyProtocol({ balancers: new TrustedBalancers(['127.0.0.1/32']), clock: new FakeClock(), log: silentLogger() }).attach(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const open: Socket[] = [];
+  const knock = (header: Buffer) => new Promise<boolean>((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' }, () => s.write(header));
+    open.push(s);
+    s.on('error', () => undefined);
+    s.once('data', () => resolve(true));
+    s.once('close', () => resolve(false));
+  });
+  try {
+    assert.equal(await knock(v2Proxy([192, 0, 2, 1], 1000)), true);
+    assert.equal(await knock(v2Proxy([192, 0, 2, 2], 1000)), true);
+    assert.equal(await knock(v2Proxy([192, 0, 2, 1], 1001)), false);
+    assert.deepEqual(capped, ['192.0.2.1']);
+  } finally {
+    for (const s of open) s.destroy();
+    gate.close();
+    server.close();
+  }
 });

@@ -1,7 +1,7 @@
 import tls from 'node:tls';
 import type { Clock } from '../../shared/clock.js';
 import type { Socket } from 'node:net';
-import { normalizeIp } from '../../shared/net.js';
+import { clientAddress } from '../clientAddress.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import type { SessionAdmission } from './sessionAdmission.js';
 import { takeToken } from './sessionAdmission.js';
@@ -62,7 +62,7 @@ export class HttpSessionProxy implements SessionListener {
   private onConnection(socket: tls.TLSSocket): void {
     this.tally.client(socket);
     socket.setNoDelay(true);
-    const ip = normalizeIp(socket.remoteAddress);
+    const ip = clientAddress(socket).ip;
     let names: ProxyNames | undefined;
     const namesNow = (): ProxyNames => (names ??= { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: ip, webuiCookiePrefix: this.deps.admission.webuiCookiePrefix });
     // The Cookie header that last passed on this TLS connection: the same header again is

@@ -17,6 +17,7 @@ import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord
 import { RefusalLog } from '../refusalLog.js';
 import type { DenialRecorder } from '../audit/deniedAttempts.js';
 import { ConnectionCap } from '../connectionCap.js';
+import type { ProxyProtocol, ProxyProtocolGate } from '../proxyProtocol/proxyProtocolGate.js';
 import { HttpSessionProxy } from './httpSessionProxy.js';
 import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
 import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
@@ -53,6 +54,8 @@ export interface SessionManagerDeps {
   limits: SessionLimits;
   /** Audits refused connections rate-limited per address; without it each is written as it comes. */
   denials?: DenialRecorder;
+  /** PROXY protocol from listed balancers on session ports, so admission sees the real client. */
+  proxyProtocol?: ProxyProtocol;
 }
 
 /** Who asks for a session, and from where. */
@@ -152,6 +155,9 @@ export class SessionManager extends EventEmitter {
           publicOrigin: () => sessionOrigin(this.deps.limits.publicHost, record.port),
         });
       new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => this.refusals.refused(ip, open)).attach(session.listener.server);
+      // Last, so that it runs first: the cap and the listener then see the client the header names.
+      const gate = this.deps.proxyProtocol?.attach(session.listener.server, { watchUnlisted: type === 'tcp' });
+      if (gate) session.listener = gated(session.listener, gate);
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {
@@ -317,4 +323,21 @@ export class SessionManager extends EventEmitter {
       }
     }
   }
+}
+
+/** `listener`, whose close() also cuts the connections still waiting for their PROXY header. */
+function gated(listener: SessionListener, gate: ProxyProtocolGate): SessionListener {
+  return {
+    server: listener.server,
+    get bytesUp() {
+      return listener.bytesUp;
+    },
+    get bytesDown() {
+      return listener.bytesDown;
+    },
+    close() {
+      gate.close();
+      return listener.close();
+    },
+  };
 }

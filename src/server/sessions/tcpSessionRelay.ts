@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import { joinStreams } from '../../shared/joinStreams.js';
-import { normalizeIp } from '../../shared/net.js';
+import { clientAddress } from '../clientAddress.js';
 import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
 
 /** What a raw TCP relay needs. */
@@ -32,7 +32,8 @@ export class TcpSessionRelay implements SessionListener {
   }
 
   private onClient(socket: Socket): void {
-    const ip = normalizeIp(socket.remoteAddress);
+    const client = clientAddress(socket);
+    const ip = client.ip;
     if (ip !== this.deps.allowedIp) {
       socket.destroy();
       this.deps.onDenied(ip, 'source address not allowed');
@@ -43,7 +44,7 @@ export class TcpSessionRelay implements SessionListener {
     socket.on('error', () => socket.destroy());
     // Hold client bytes until the channel is there; pipe() then drains them in order.
     socket.pause();
-    this.deps.openUpstream({ ip, port: socket.remotePort ?? 0 }).then(
+    this.deps.openUpstream(client).then(
       (upstream) => {
         if (socket.destroyed) {
           upstream.destroy();

@@ -1,7 +1,7 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type Koa from 'koa';
 import { BurrowError } from '../../shared/errors.js';
-import { normalizeIp } from '../../shared/net.js';
+import { clientAddress } from '../clientAddress.js';
 import { checkCsrf, findConsoleSession, SESSION_COOKIE } from '../auth/consoleSignIn.js';
 import type { ApiDeps } from '../http/apiDeps.js';
 import type { ApiContext, ApiState, Principal } from '../http/apiContext.js';
@@ -26,7 +26,7 @@ export interface TerminalGrant {
  */
 export async function authorizeTerminal(d: ApiDeps, app: Koa<ApiState>, req: IncomingMessage, nodeRef: string, url: URL): Promise<TerminalGrant> {
   const ctx = app.createContext(req, new ServerResponse(req)) as unknown as ApiContext;
-  ctx.state.clientIp = normalizeIp(req.socket.remoteAddress);
+  ctx.state.clientIp = clientAddress(req.socket).ip;
   try {
     const principal = await authenticate(d.db, d.clock, ctx);
     if (principal.via === 'console') {

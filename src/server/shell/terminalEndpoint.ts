@@ -15,6 +15,7 @@ import { CastRecorder } from './castRecorder.js';
 import { openNodeShell, type NodeShell } from './nodeShell.js';
 import { authorizeTerminal } from './terminalAuth.js';
 import { bridgeTerminal, type TerminalEnd } from './terminalBridge.js';
+import { clientAddress } from '../clientAddress.js';
 
 /** What the terminal endpoint needs besides the API's dependencies. */
 export interface TerminalEndpointDeps {
@@ -76,7 +77,7 @@ export class TerminalEndpoint {
       shell = await openNodeShell(conn, {
         hostKey: this.deps.hostKey,
         nodePublicKey: node.publicKey,
-        origin: { ip: grant.clientIp, port: req.socket.remotePort ?? 0 },
+        origin: { ip: grant.clientIp, port: clientAddress(req.socket).port },
         request: { command, pty },
       });
     } catch (err) {
