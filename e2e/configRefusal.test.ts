@@ -31,6 +31,7 @@ const SERVER_EDITS: [string, (c: Record<string, unknown>) => void][] = [
   ['logLevel', (c) => { c.logLevel = 'chatty'; }],
   ['publicUrl', (c) => { c.publicUrl = 'ftp://x'; }],
   ['sesionPorts', (c) => { c.sesionPorts = [40000, 41000]; }],
+  ['proxyProtocolFrom.0', (c) => { c.proxyProtocolFrom = ['10.0.0.0/33']; }],
 ];
 
 describe('server.json and node.json are checked strictly at start (real CLI)', () => {
@@ -62,6 +63,9 @@ describe('server.json and node.json are checked strictly at start (real CLI)', (
     const env = await runBurrow(['server', 'start', '--home', home], { env: { BURROW_LOG_LEVEL: 'chatty' } });
     assert.notEqual(env.code, 0);
     assert.match(env.stderr.trim(), /^burrow: The environment variable BURROW_LOG_LEVEL is invalid for "logLevel" in .*server\.json: [^\n]+\.$/);
+    const flag = await runBurrow(['server', 'start', '--home', home, '--proxy-protocol-from', '10.0.0.10/32,balancer.example.com']);
+    assert.notEqual(flag.code, 0);
+    assert.match(flag.stderr.trim(), /^burrow: --proxy-protocol-from: expected an address block such as 10\.0\.0\.0\/8[^\n]*\.$/);
   });
 
   it('burrow node run and every node command that reads node.json refuse a bad one the same way', async () => {

@@ -89,6 +89,15 @@ describe('server.json', () => {
     });
   }
 
+  it('takes balancer address blocks for the PROXY protocol, none by default, and refuses anything else', () => {
+    assert.deepEqual(serverConfigSchema.parse(serverFile).proxyProtocolFrom, []);
+    const blocks = ['127.0.0.10/32', '10.0.0.0/8', '2001:db8::/32', '192.0.2.1'];
+    assert.deepEqual(serverConfigSchema.parse({ ...serverFile, proxyProtocolFrom: blocks }).proxyProtocolFrom, blocks);
+    for (const bad of [['10.0.0.0/33'], ['balancer.example.com'], '10.0.0.0/8', [''], [10], ['10.0.0.0/8 ']]) {
+      assert.equal(serverConfigSchema.safeParse({ ...serverFile, proxyProtocolFrom: bad }).success, false, JSON.stringify(bad));
+    }
+  });
+
   it('names the key and the file in one sentence', () => {
     const file = '/srv/burrow/server.json';
     assert.equal(refusal(() => parseConfigFile(serverConfigSchema, { ...serverFile, sesionPorts: [1, 2] }, file)), `${file} has an unknown key "sesionPorts"; correct its spelling or remove it.`);
