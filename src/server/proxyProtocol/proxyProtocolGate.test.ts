@@ -26,6 +26,11 @@ function v2Proxy(ip: number[], port: number): Buffer {
 }
 const V2_LOCAL = Buffer.concat([SIG, Buffer.from([0x20, 0x00, 0, 0])]);
 
+/** Resolves once `condition` holds, checking after each turn of the event loop (no timing involved). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setImmediate(r));
+}
+
 /** A plain TCP server behind the gate that reports each admitted connection's client address and first bytes. */
 async function echoServer(from: string[], o: { watchUnlisted?: boolean } = {}) {
   const clock = new FakeClock();
@@ -54,6 +59,7 @@ function send(port: number, localAddress: string, chunks: Buffer[], end = true):
   socket.once('connect', async () => {
     for (const c of chunks) {
       socket.write(c);
+      // Apart, so that they usually arrive as separate reads; the result must be the same if they do not.
       await new Promise((r) => setTimeout(r, 5));
     }
     if (end) socket.end();
@@ -100,9 +106,9 @@ test('a header that never completes is cut when its time is up (injected clock)'
   const c = send(s.port, '127.0.0.1', [v2Proxy([192, 0, 2, 7], 1).subarray(0, 10)], false);
   let closed = false;
   void c.closed.then(() => (closed = true));
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => s.clock.pending > 0);
   s.clock.advance(PROXY_HEADER_TIMEOUT_MS - 1);
-  await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setImmediate(r));
   assert.equal(closed, false);
   s.clock.advance(1);
   await c.closed;
@@ -134,7 +140,7 @@ test('with no balancer listed the server is left exactly as it was', async () =>
 test('close() cuts connections still waiting for their header', async () => {
   const s = await echoServer(['127.0.0.1/32']);
   const c = send(s.port, '127.0.0.1', [SIG.subarray(0, 3)], false);
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => s.clock.pending > 0);
   s.close();
   await c.closed;
 });
