@@ -10,6 +10,9 @@ command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 # A real HTTP proxy (Basic and Digest auth) for the agent's CONNECT path.
 [ -x /usr/sbin/squid ] || need+=(squid)
+# A real OpenSSH server and client for `burrow tcp --stdio` as a ProxyCommand.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -112,6 +112,8 @@ export interface NodeView {
   /** When an on-demand node said it will connect next; null for always-on nodes. */
   nextCheckIn: string | null;
   services: string[];
+  /** Of those, the ones the node declared as plain TCP (tcp://), used through `burrow tcp`; present when there are any. */
+  tcpServices?: string[];
   agentVersion: string | null;
 }
 

@@ -25,6 +25,7 @@ import { listenOnRandomPort } from './sessionPorts.js';
 import { TcpSessionRelay } from './tcpSessionRelay.js';
 import { TcpProofRelay } from './tcpProofRelay.js';
 import { TcpTickets } from './tcpProof.js';
+import { BARE_WARNING, type TcpTicketView } from '../../shared/tcpSessionProof.js';
 import { sessionTransitions, type LiveSession, type SessionState } from './sessionLifecycle.js';
 import { sessionOrigin, sessionView } from './sessionView.js';
 
@@ -67,18 +68,6 @@ export interface SessionRequest {
   sourceIp: string;
   /** A tcp session guarded by source address alone, without `burrow tcp`'s proof; only when asked for. */
   bare?: boolean;
-}
-
-/** What the audit entry and the CLI say about a bare tcp session. */
-export const BARE_WARNING = 'bare TCP session: admitted by source address alone, so anyone sharing that address (the same NAT, proxy or machine) can connect';
-
-/** What `burrow tcp` needs to connect once to a tcp session. */
-export interface TcpTicketView {
-  ticket: string;
-  /** Epoch ms after which the ticket is refused. */
-  expiresAt: number;
-  port: number;
-  host: string;
 }
 
 /** Idle-timer resets closer together than this are skipped: a transfer touches per chunk. */
@@ -286,7 +275,7 @@ export class SessionManager extends EventEmitter {
     await recordAudit(this.deps.db, {
       actor: userId, sourceIp, action: 'session.ticket', target: s.record.nodeId, result: 'ok', groupId: s.groupId, detail: { sessionId: id },
     }, this.deps.clock.now());
-    return { ticket, expiresAt, port: s.record.port, host: this.deps.limits.publicHost };
+    return { ticket, expiresAt: new Date(expiresAt).toISOString(), host: this.deps.limits.publicHost, port: s.record.port, service: s.record.service };
   }
 
   /** The open session with this id. */

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { FakeClock } from '../../shared/clock.js';
-import { MAX_PROOF_BYTES, PROOF_PREFIX, readProof, TcpTickets, TICKET_TTL_MS } from './tcpProof.js';
+import { PROOF_PREFIX } from '../../shared/tcpSessionProof.js';
+import { MAX_PROOF_BYTES, readProof, TcpTickets, TICKET_TTL_MS } from './tcpProof.js';
 
 /** Lets pending stream events and promise callbacks run. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));

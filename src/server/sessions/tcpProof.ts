@@ -2,11 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { constantTimeEqual, sha256Hex } from '../../shared/secrets.js';
-
-/** What a client sends first on a TCP session port: this, its ticket, then a newline. */
-export const PROOF_PREFIX = 'burrow-tcp/1 ';
-/** What the port answers once the proof held and the node's service is reached; relayed bytes follow. */
-export const PROOF_OK = 'burrow-tcp/1 ok\n';
+import { PROOF_PREFIX } from '../../shared/tcpSessionProof.js';
 /** A proof line is never longer than this: prefix, a 43-character ticket and a newline, with room to spare. */
 export const MAX_PROOF_BYTES = 128;
 /** How long a ticket may wait before it is used. */

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { selfSignedCertificate } from '../tlsCertificate.js';
-import { PROOF_OK, PROOF_PREFIX, TcpTickets } from './tcpProof.js';
+import { PROOF_OK, PROOF_PREFIX } from '../../shared/tcpSessionProof.js';
+import { TcpTickets } from './tcpProof.js';
 import { TcpProofRelay } from './tcpProofRelay.js';
 
 /** A fake clock that counts the timers set on it, so a test can wait until the relay armed one. */

@@ -5,7 +5,8 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { joinStreams } from '../../shared/joinStreams.js';
 import { normalizeIp } from '../../shared/net.js';
 import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
-import { PROOF_OK, readProof, type TcpTickets } from './tcpProof.js';
+import { PROOF_OK } from '../../shared/tcpSessionProof.js';
+import { readProof, type TcpTickets } from './tcpProof.js';
 
 /** What a proving TCP relay needs. */
 export interface TcpProofRelayDeps extends SessionListenerDeps {
