@@ -267,10 +267,10 @@ export class SessionManager extends EventEmitter {
   async ticket(id: string, userId: string, sourceIp: string): Promise<TcpTicketView> {
     const s = this.live.get(id);
     if (!s || s.lifecycle.state !== 'open') throw new BurrowError('SESSION_CLOSED', `Session ${id} is closed; open a new one.`);
+    if (s.record.userId !== userId) throw new BurrowError('FORBIDDEN', `Only the user who opened session ${id} can connect through it.`);
     if (!s.tickets) {
       throw new BurrowError('VALIDATION', `Session ${id} is ${s.record.bare ? 'a bare tcp' : 'an http'} session; only a tcp session opened without --bare takes burrow tcp.`);
     }
-    if (s.record.userId !== userId) throw new BurrowError('FORBIDDEN', `Only the user who opened session ${id} can connect through it.`);
     const { ticket, expiresAt } = s.tickets.issue();
     await recordAudit(this.deps.db, {
       actor: userId, sourceIp, action: 'session.ticket', target: s.record.nodeId, result: 'ok', groupId: s.groupId, detail: { sessionId: id },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
+import { BurrowError } from '../../shared/errors.js';
 import { constantTimeEqual, sha256Hex } from '../../shared/secrets.js';
 import { PROOF_PREFIX } from '../../shared/tcpSessionProof.js';
 /** A proof line is never longer than this: prefix, a 43-character ticket and a newline, with room to spare. */
@@ -30,7 +31,7 @@ export class TcpTickets {
 
   /** A fresh ticket and when it lapses (epoch ms). */
   issue(): { ticket: string; expiresAt: number } {
-    if (this.closed) throw new Error('the session is closed');
+    if (this.closed) throw new BurrowError('SESSION_CLOSED', 'The session is closed; open a new one.');
     const ticket = randomBytes(32).toString('base64url');
     const expiresAt = this.clock.now() + this.ttlMs;
     this.tickets = this.live().slice(-(MAX_TICKETS - 1));
