@@ -91,7 +91,7 @@ describe('output and errors a user reads (real server and node)', () => {
       await stack.waitOnline(node.id, true, 30_000);
       const tcp = JSON.parse((await stack.cli(['admin', 'session', 'open', 'm2', '--service', 'ssh', '--json'])).stdout) as { type: string; url: string };
       assert.equal(tcp.type, 'tcp');
-      assert.match(tcp.url, /^tcp:\/\//);
+      assert.match(tcp.url, /^tcp\+tls:\/\//);
       const web = JSON.parse((await stack.cli(['admin', 'session', 'open', 'm2', '--json'])).stdout) as { type: string; url: string };
       assert.equal(web.type, 'http');
       assert.match(web.url, /burrow_token=/);

@@ -70,8 +70,8 @@ describe('sessions: streaming, tcp, and closing with their node', () => {
     assert.ok(peak - base < RSS_BOUND_MIB * MiB, `server RSS rose ${((peak - base) / MiB).toFixed(0)} MiB, bound ${RSS_BOUND_MIB} MiB`);
   });
 
-  it('relays raw TCP for its source address only', async () => {
-    const r = await stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service: 'ssh', type: 'tcp' });
+  it('relays raw TCP of a bare tcp session for its source address only', async () => {
+    const r = await stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName, service: 'ssh', type: 'tcp', bare: true });
     assert.equal(r.status, 201);
     assert.equal(r.body.url, `tcp://127.0.0.1:${r.body.port}`);
     assert.equal(await tcpExchange(r.body.port, '127.0.0.1', 'SSH-2.0-probe\r\n'), 'SSH-2.0-probe\r\n');

@@ -12,6 +12,9 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 [ -x /usr/sbin/squid ] || need+=(squid)
 # A real TCP balancer that sends the PROXY protocol v2 (e2e/haproxy.test.ts).
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+# A real OpenSSH server and client for `burrow tcp --stdio` as a ProxyCommand.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -76,7 +76,7 @@ export async function hostileNode(ctx: ChaosContext): Promise<void> {
   // Channels from the server: the node accepts and holds every one; the server stops at maxChannelsPerNode.
   const held: ssh2.ClientChannel[] = [];
   c.on('tcp connection', (_info, accept) => held.push(accept()));
-  const sessions = await Promise.all([0, 1, 2].map(() => stack.api<{ id: string; port: number }>('POST', '/v1/sessions', { node: evil.id, service: 'webui', type: 'tcp' })));
+  const sessions = await Promise.all([0, 1, 2].map(() => stack.api<{ id: string; port: number }>('POST', '/v1/sessions', { node: evil.id, service: 'webui', type: 'tcp', bare: true })));
   const sockets = (await Promise.all(sessions.map((s) => flood(s.port, CHAOS_SERVER_CONFIG.maxSessionConnectionsPerIp)))).flat();
   await pause(1_000);
   const chRow = figures.row('per-node channel limit');

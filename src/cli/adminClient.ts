@@ -57,6 +57,11 @@ export class AdminClient {
     return this.creds.server;
   }
 
+  /** The pin of the server's certificate, if the login pinned one (else the system CAs decide). */
+  get pin(): string | undefined {
+    return this.creds.pin;
+  }
+
   /** Fetches a non-JSON document (an export) from the API. */
   text(path: string): Promise<string> {
     return requestText(new URL(path, this.creds.server).toString(), { token: this.creds.token, ...(this.creds.pin ? { pin: this.creds.pin } : {}) });

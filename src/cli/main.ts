@@ -5,6 +5,7 @@ import { endQuietlyWhenOutputCloses, exitWithError } from './cliOutput.js';
 import { registerNodeCommands } from './nodeCommands.js';
 import { registerServerCommands } from './serverCommands.js';
 import { registerSshCommand } from './sshCommand.js';
+import { registerTcpCommand } from './tcpCommand.js';
 
 endQuietlyWhenOutputCloses();
 
@@ -25,5 +26,6 @@ registerServerCommands(program);
 registerAdminCommands(program);
 registerNodeCommands(program);
 registerSshCommand(program);
+registerTcpCommand(program);
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { BurrowError } from '../shared/errors.js';
 import type { SessionView } from '../shared/protocol.js';
+import { BARE_WARNING } from '../shared/tcpSessionProof.js';
 import { printJson } from './cliOutput.js';
 import { client, homeOption, show, type HomeOpt } from './adminShared.js';
 
@@ -12,15 +13,18 @@ export function registerSessionCommands(admin: Command): void {
     .command('open <node>')
     .description('open a session port to a node service and print its URL')
     .option('--service <name>', 'the node service to reach', 'webui')
-    .option('--type <type>', "http: a browser session (the URL carries a one-time token); tcp: a raw TCP port for your address only, e.g. for ssh (default: the type the node declared for the service, else http)")
+    .option('--type <type>', 'http: a browser session (the URL carries a one-time token); tcp: a TCP port used through `burrow tcp`, e.g. for ssh (default: the type the node declared for the service, else http)')
+    .option('--bare', 'with --type tcp: a plain TCP port guarded by your source address alone, for clients that cannot use `burrow tcp` (anyone sharing your address gets in)')
     .option('--open', 'open the URL in a browser')
     .option('--json', 'print JSON')
     .option(...homeOption)
-    .action(async (nodeId: string, o: HomeOpt & { service: string; type?: string; open?: boolean }) => {
+    .action(async (nodeId: string, o: HomeOpt & { service: string; type?: string; open?: boolean; bare?: boolean }) => {
       if (o.type !== undefined && o.type !== 'http' && o.type !== 'tcp') throw new BurrowError('VALIDATION', `--type must be http or tcp, not "${o.type}".`);
-      const r = await (await client(o)).call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service, ...(o.type ? { type: o.type } : {}) });
+      const r = await (await client(o)).call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service, ...(o.type ? { type: o.type } : {}), ...(o.bare ? { bare: true } : {}) });
+      if (r.bare) process.stderr.write(`Warning: ${BARE_WARNING}.\n`);
       if (o.json) printJson(r);
       else process.stdout.write(`Session ${r.id} open until ${r.expiresAt}:\n  ${r.url}\n`);
+      if (!o.json && r.type === 'tcp' && !r.bare) process.stdout.write(`Connect with: burrow tcp ${nodeId} --service ${r.service} --session ${r.id} [--listen 127.0.0.1:PORT | --stdio]\n`);
       if (o.open && r.type !== 'tcp') spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [r.url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
     });
   session

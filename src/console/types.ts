@@ -11,6 +11,8 @@ export interface Node {
   online: boolean;
   lastSeen: string | null;
   services: string[];
+  /** Services the node declared as plain TCP: reached with `burrow tcp`, not in a browser. */
+  tcpServices?: string[];
   agentVersion: string | null;
   nextCheckIn?: string | null;
   proposedMode?: string | null;
@@ -21,6 +23,8 @@ export interface Session {
   id: string;
   nodeId: string;
   service: string;
+  /** tcp sessions are used through `burrow tcp`, never in a browser tab. */
+  type?: 'http' | 'tcp';
   port: number;
   url?: string;
   state: 'open' | 'closed' | 'queued' | string;

@@ -112,10 +112,12 @@ export interface NodeView {
   /** When an on-demand node said it will connect next; null for always-on nodes. */
   nextCheckIn: string | null;
   services: string[];
+  /** Of those, the ones the node declared as plain TCP (tcp://), used through `burrow tcp`; present when there are any. */
+  tcpServices?: string[];
   agentVersion: string | null;
 }
 
-/** `http`: a browser session through the HTTPS proxy; `tcp`: a raw TCP relay guarded by source address. */
+/** `http`: a browser session through the HTTPS proxy; `tcp`: a TCP relay used through `burrow tcp` (or bare, guarded by source address). */
 export const sessionTypeSchema = z.enum(['http', 'tcp']);
 export type SessionType = z.infer<typeof sessionTypeSchema>;
 /** A session asked for while its on-demand node was away. */
@@ -153,8 +155,10 @@ export interface SessionView {
   /** Known while the session is open (kept in memory, like its token and cookie hashes). */
   type?: SessionType;
   port: number;
-  /** For an `http` session just opened, carries the one-time token; `tcp://host:port` for `tcp`. */
+  /** For an `http` session just opened, carries the one-time token; `tcp+tls://host:port` for `tcp` (`tcp://` when bare). */
   url: string;
+  /** A tcp session guarded by source address alone (asked for with --bare). */
+  bare?: true;
   state: 'open' | 'closed';
   openedAt: string;
   expiresAt: string;

@@ -9,6 +9,7 @@ import { isInternalService } from '../../shared/internalServices.js';
 import { HistoryChart } from '../parts/HistoryChart.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
 import { NodeHealth } from '../parts/NodeHealth.js';
+import { TcpCommand } from '../parts/TcpCommand.js';
 import { PageState } from '../parts/PageState.js';
 import { useGroupPaths } from '../parts/useGroupPaths.js';
 import { useLoad } from '../parts/useLoad.js';
@@ -135,7 +136,9 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
           {ownServices.map((s) => (
             <li key={s}>
               <code>{s}</code>{' '}
-              {canOperate && n.status === 'approved' && (
+              {n.tcpServices?.includes(s) ? (
+                <TcpCommand node={n.name} service={s} />
+              ) : canOperate && n.status === 'approved' && (
                 <button type="button" onClick={() => void openSession(n, s)}>
                   {s === 'webui' ? 'Open WebUI' : `Open ${s}`}
                 </button>

@@ -4,6 +4,7 @@ import { localTime, relativeTime, remaining } from '../format.js';
 import { notify } from '../notices.js';
 import { openedHere } from '../openSession.js';
 import { DataTable } from '../parts/DataTable.js';
+import { TcpCommand } from '../parts/TcpCommand.js';
 import type { Node, Session } from '../types.js';
 
 /** Re-renders every second while mounted, for countdowns. */
@@ -67,7 +68,8 @@ export function SessionTable(p: { sessions: Session[]; nodes: Node[]; onChanged:
               </span>
             </td>
             <td class="actions">
-              {url && s.state === 'open' && (
+              {s.type === 'tcp' && s.state === 'open' && <TcpCommand node={node?.name ?? s.nodeId} service={s.service} session={s.id} />}
+              {url && s.state === 'open' && s.type !== 'tcp' && (
                 <a class="button" href={url} target="_blank" rel="noopener noreferrer">
                   Open WebUI
                 </a>

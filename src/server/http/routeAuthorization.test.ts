@@ -70,6 +70,7 @@ const RULES: Record<string, Rule> = {
   // Authorized but the node is not connected: 409 NODE_OFFLINE proves the rules let it through.
   'POST /v1/sessions': { path: '/v1/sessions', body: { node: 'nodeA' }, ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/sessions/:id/extend': { path: '/v1/sessions/sesA/extend', ok: ['aOperator', 409, 'SESSION_CLOSED'], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/sessions/:id/tickets': { path: '/v1/sessions/sesA/tickets', ok: ['aOperator', 409, 'SESSION_CLOSED'], viewer: 403, outsider: ['bAdmin', 404] },
   'DELETE /v1/sessions/:id': { path: '/v1/sessions/sesA', ok: ['aOperator', 409, 'SESSION_CLOSED'], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/audit': { path: '/v1/audit', ok: ['aAdmin', 200], viewer: 403 },
   'GET /v1/audit/export': { path: '/v1/audit/export?format=csv', ok: ['aAdmin', 200], viewer: 403 },

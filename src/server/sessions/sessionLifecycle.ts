@@ -2,6 +2,7 @@ import type { TimerHandle } from '../../shared/clock.js';
 import type { StateMachine } from '../../shared/stateMachine.js';
 import type { SessionRecord } from '../store/sessionStore.js';
 import type { SessionListener } from './sessionListener.js';
+import type { TcpTickets } from './tcpProof.js';
 
 /** A session's lifecycle. */
 export type SessionState = 'opening' | 'open' | 'closing' | 'closed';
@@ -19,6 +20,8 @@ export interface LiveSession {
   /** The node's group, for the audit entries of the session. */
   groupId: string;
   listener?: SessionListener;
+  /** The one-time tickets of a tcp session used through `burrow tcp` (none for http and bare tcp). */
+  tickets?: TcpTickets;
   lifecycle: StateMachine<SessionState>;
   lastTouch: number;
   ttlTimer?: TimerHandle;

@@ -81,3 +81,48 @@ describe('SessionManager, a session still opening', () => {
     });
   }
 });
+
+describe('SessionManager, tickets of tcp sessions', () => {
+  let world: ApiWorld;
+  let sessions: SessionManager;
+  before(async () => {
+    world = await buildApiWorld();
+    const registry = new NodeRegistry();
+    registry.add(fakeConnection('nodeA'));
+    sessions = new SessionManager({
+      db: world.deps.db,
+      registry,
+      clock: world.deps.clock,
+      log: silentLogger(),
+      tlsOptions: {},
+      limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
+    });
+  });
+  after(async () => {
+    await sessions.closeAll('test-end');
+    await world.close();
+  });
+
+  const open = (extra: { bare?: boolean; type?: 'http' | 'tcp' } = {}) =>
+    sessions.open({ nodeId: 'nodeA', service: 'webui', type: 'tcp', userId: world.userIds.aOperator, sourceIp: '127.0.0.1', ...extra });
+  const code = (c: string) => (err: Error & { code?: string }) => err.code === c;
+
+  it('issues tickets to the opener only, and none once the session closed', async () => {
+    const s = await open();
+    assert.equal(s.url, `tcp+tls://127.0.0.1:${s.port}`);
+    const t = await sessions.ticket(s.id, world.userIds.aOperator, '127.0.0.1');
+    assert.match(t.ticket, /^[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual({ host: t.host, port: t.port, service: t.service }, { host: '127.0.0.1', port: s.port, service: 'webui' });
+    await assert.rejects(sessions.ticket(s.id, world.userIds.aAdmin, '127.0.0.1'), code('FORBIDDEN'));
+    await sessions.close(s.id, 'closed-by-user');
+    await assert.rejects(sessions.ticket(s.id, world.userIds.aOperator, '127.0.0.1'), code('SESSION_CLOSED'));
+  });
+
+  it('opens a bare tcp session only on request, refuses bare http, and gives a bare session no tickets', async () => {
+    await assert.rejects(open({ bare: true, type: 'http' }), code('VALIDATION'));
+    const s = await open({ bare: true });
+    assert.equal(s.bare, true);
+    assert.equal(s.url, `tcp://127.0.0.1:${s.port}`);
+    await assert.rejects(sessions.ticket(s.id, world.userIds.aOperator, '127.0.0.1'), code('VALIDATION'));
+  });
+});

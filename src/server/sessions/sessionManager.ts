@@ -24,6 +24,9 @@ import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
 import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
 import { TcpSessionRelay } from './tcpSessionRelay.js';
+import { TcpProofRelay } from './tcpProofRelay.js';
+import { TcpTickets } from './tcpProof.js';
+import { BARE_WARNING, type TcpTicketView } from '../../shared/tcpSessionProof.js';
 import { sessionTransitions, type LiveSession, type SessionState } from './sessionLifecycle.js';
 import { sessionOrigin, sessionView } from './sessionView.js';
 
@@ -66,6 +69,8 @@ export interface SessionRequest {
   type?: SessionType;
   userId: string;
   sourceIp: string;
+  /** A tcp session guarded by source address alone, without `burrow tcp`'s proof; only when asked for. */
+  bare?: boolean;
 }
 
 /** Idle-timer resets closer together than this are skipped: a transfer touches per chunk. */
@@ -102,6 +107,7 @@ export class SessionManager extends EventEmitter {
       throw new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${node.name} does not offer the service "${req.service}".`);
     }
     const type = req.type ?? conn.targets.get(req.service)?.type ?? 'http';
+    if (req.bare && type !== 'tcp') throw new BurrowError('VALIDATION', 'Only a tcp session can be bare; add --type tcp.');
     // Checked and reserved in one synchronous step, so concurrent opens cannot overshoot.
     checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const id = newId('ses');
@@ -110,6 +116,7 @@ export class SessionManager extends EventEmitter {
     const record: SessionRecord = {
       id, nodeId: node.id, userId: req.userId, service: req.service, type, port: 0, sourceIp: req.sourceIp,
       openedAt: now, expiresAt: now + limits.ttlMs, closedAt: null, closeReason: null, bytesUp: 0, bytesDown: 0,
+      ...(req.bare ? { bare: true } : {}),
     };
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => {
@@ -143,7 +150,10 @@ export class SessionManager extends EventEmitter {
         onDenied: (ip, reason) => this.onDenied(id, node.id, node.groupId, ip, reason),
         onActivity: () => this.touch(id),
       };
-      session.listener = type === 'tcp'
+      if (type === 'tcp' && !req.bare) session.tickets = new TcpTickets(clock);
+      session.listener = session.tickets
+        ? new TcpProofRelay({ ...listenerDeps, tlsOptions: this.deps.tlsOptions, clock, tickets: session.tickets })
+        : type === 'tcp'
         ? new TcpSessionRelay({ ...listenerDeps, allowedIp: req.sourceIp })
         : new HttpSessionProxy({
           ...listenerDeps,
@@ -169,7 +179,7 @@ export class SessionManager extends EventEmitter {
           target: node.id,
           result: 'ok',
           groupId: node.groupId,
-          detail: { sessionId: id, service: req.service, type, port: record.port },
+          detail: { sessionId: id, service: req.service, type, port: record.port, ...(req.bare ? { bare: true, warning: BARE_WARNING } : {}) },
         }, now);
       });
     } catch (err) {
@@ -254,6 +264,24 @@ export class SessionManager extends EventEmitter {
     s.ttlTimer = clock.setTimeout(() => void this.close(id, 'expired'), limits.ttlMs);
     this.touch(id);
     return this.view(s.record);
+  }
+
+  /**
+   * A one-time ticket for one `burrow tcp` connection to a tcp session: only for the user
+   * who opened it, and only while it is open. Audited, as each one admits a connection.
+   */
+  async ticket(id: string, userId: string, sourceIp: string): Promise<TcpTicketView> {
+    const s = this.live.get(id);
+    if (!s || s.lifecycle.state !== 'open') throw new BurrowError('SESSION_CLOSED', `Session ${id} is closed; open a new one.`);
+    if (s.record.userId !== userId) throw new BurrowError('FORBIDDEN', `Only the user who opened session ${id} can connect through it.`);
+    if (!s.tickets) {
+      throw new BurrowError('VALIDATION', `Session ${id} is ${s.record.bare ? 'a bare tcp' : 'an http'} session; only a tcp session opened without --bare takes burrow tcp.`);
+    }
+    const { ticket, expiresAt } = s.tickets.issue();
+    await recordAudit(this.deps.db, {
+      actor: userId, sourceIp, action: 'session.ticket', target: s.record.nodeId, result: 'ok', groupId: s.groupId, detail: { sessionId: id },
+    }, this.deps.clock.now());
+    return { ticket, expiresAt: new Date(expiresAt).toISOString(), host: this.deps.limits.publicHost, port: s.record.port, service: s.record.service };
   }
 
   /** The open session with this id. */

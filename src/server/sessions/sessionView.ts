@@ -14,7 +14,8 @@ export function sessionView(r: SessionRecord, publicHost: string): SessionView {
     nodeId: r.nodeId,
     service: r.service,
     port: r.port,
-    url: type === 'tcp' ? `tcp://${publicHost}:${r.port}` : `${sessionOrigin(publicHost, r.port)}/`,
+    // A proving tcp port speaks TLS and wants a ticket first (`burrow tcp`); a bare one is plain TCP.
+    url: type === 'tcp' ? `${r.bare ? 'tcp' : 'tcp+tls'}://${publicHost}:${r.port}` : `${sessionOrigin(publicHost, r.port)}/`,
     state: r.closedAt === null ? 'open' : 'closed',
     openedAt: new Date(r.openedAt).toISOString(),
     expiresAt: new Date(r.expiresAt).toISOString(),
@@ -22,5 +23,6 @@ export function sessionView(r: SessionRecord, publicHost: string): SessionView {
     closeReason: r.closeReason,
   };
   v.type = type;
+  if (r.bare) v.bare = true;
   return v;
 }

@@ -15,6 +15,8 @@ export interface SessionRecord {
   closeReason: string | null;
   bytesUp: number;
   bytesDown: number;
+  /** A tcp session guarded by source address alone; known while it is open (not stored). */
+  bare?: boolean;
 }
 
 interface Row {

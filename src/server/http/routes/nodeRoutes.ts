@@ -12,6 +12,7 @@ import type { Role } from '../../auth/access.js';
 /** Formats a node for the API, with its live state from the registry. */
 export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
   const conn = d.registry.get(n.id);
+  const tcpServices = conn ? [...conn.targets].filter(([, t]) => t.type === 'tcp').map(([name]) => name).sort() : [];
   return {
     id: n.id,
     name: n.name,
@@ -22,6 +23,7 @@ export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
     lastSeen: conn ? new Date(d.clock.now()).toISOString() : n.lastSeenAt === null ? null : new Date(n.lastSeenAt).toISOString(),
     nextCheckIn: n.nextCheckInAt === null ? null : new Date(n.nextCheckInAt).toISOString(),
     services: conn ? [...conn.services].sort() : n.services,
+    ...(tcpServices.length > 0 ? { tcpServices } : {}),
     agentVersion: n.agentVersion,
   };
 }

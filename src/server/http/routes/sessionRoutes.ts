@@ -16,6 +16,8 @@ const openSchema = z.object({
   service: serviceNameSchema.default('webui'),
   /** Absent: the type the node declared for the service (tcp://…), else http. */
   type: sessionTypeSchema.optional(),
+  /** A tcp session guarded by source address alone instead of `burrow tcp`'s proof. */
+  bare: z.boolean().optional(),
 });
 
 /** The session in the path, if the caller may operate its node. */
@@ -40,7 +42,7 @@ export function holdSession(d: ApiDeps, p: Principal, groupId: string, sessionId
   });
 }
 
-/** WebUI sessions: open, list, extend, close. */
+/** Sessions: open, list, extend, close, and tickets for `burrow tcp`. */
 export function sessionRoutes(d: ApiDeps): RouteDef[] {
   return [
     {
@@ -51,7 +53,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
         const body = await readJson(ctx, openSchema);
         const a = await accessOf(d.db, ctx);
         const node = await nodeParam(d, a, body.node, 'operator');
-        const view = await d.sessions.open({ nodeId: node.id, service: body.service, ...(body.type ? { type: body.type } : {}), userId: a.userId, sourceIp: ctx.state.clientIp });
+        const view = await d.sessions.open({ nodeId: node.id, service: body.service, ...(body.type ? { type: body.type } : {}), ...(body.bare ? { bare: true } : {}), userId: a.userId, sourceIp: ctx.state.clientIp });
         holdSession(d, principalOf(ctx), node.groupId, view.id);
         ctx.status = 201;
         ctx.body = view;
@@ -79,6 +81,16 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         await sessionParam(d, ctx);
         ctx.body = await d.sessions.extend(ctx.params.id as string);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/sessions/:id/tickets',
+      permission: 'operate',
+      handler: async (ctx) => {
+        const a = await sessionParam(d, ctx);
+        ctx.status = 201;
+        ctx.body = await d.sessions.ticket(ctx.params.id as string, a.userId, ctx.state.clientIp);
       },
     },
     {

@@ -1,0 +1,65 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { NodeView, SessionView } from '../src/shared/protocol.js';
+import { ADMIN } from './harness/serverStack.js';
+import { SessionStack } from './harness/sessionStack.js';
+import { totpCode } from './harness/totp.js';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WAIT = { timeout: 20_000 };
+
+describe('the console shows `burrow tcp` for tcp services and sessions, not an Open that cannot work (real server, agent and Chromium)', () => {
+  const sshLike = net.createServer((s) => s.on('error', () => undefined).end('SSH-2.0-stand-in\r\n'));
+  let stack: SessionStack;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    sshLike.listen(0, '127.0.0.1');
+    await once(sshLike, 'listening');
+    const port = (sshLike.address() as net.AddressInfo).port;
+    stack = await SessionStack.start({ services: { webui: `http://127.0.0.1:${port}`, ssh: `tcp://127.0.0.1:${port}` } });
+    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(stack.url + '/');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The CLI login of the stack spent the current step; the server also takes the next one.
+    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret, 30));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+  });
+
+  after(async () => {
+    await context?.close();
+    await stack?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+    sshLike.close();
+  });
+
+  it("shows the ProxyCommand for the node's ssh service and the burrow tcp command of an open tcp session", async () => {
+    const node = (await stack.request<NodeView[]>('GET', '/v1/nodes')).body[0] as NodeView;
+    assert.deepEqual(node.tcpServices, ['ssh']);
+    await page.goto(`${stack.url}/#/nodes/${node.id}`);
+    const service = page.locator('[data-tcp-command="ssh"]').first();
+    await service.waitFor(WAIT);
+    assert.match(await service.innerText(), /ssh -o ProxyCommand='burrow tcp n1 --service ssh --stdio' USER@n1/);
+    assert.equal(await page.getByRole('button', { name: 'Open ssh' }).count(), 0, 'no browser Open for a tcp service');
+    assert.equal(await page.getByRole('button', { name: 'Open WebUI' }).count(), 1, 'the WebUI keeps its Open');
+
+    const s = (await stack.request<SessionView>('POST', '/v1/sessions', { node: node.id, service: 'ssh', type: 'tcp' })).body;
+    const row = page.locator(`tr[data-session="${s.id}"]`);
+    await row.waitFor(WAIT);
+    assert.match(await row.locator('[data-tcp-command="ssh"]').innerText(), new RegExp(`burrow tcp n1 --service ssh --session ${s.id} --stdio`));
+    assert.equal(await row.getByRole('link', { name: 'Open WebUI' }).count(), 0);
+  });
+});
