@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { joinStreams } from '../../shared/joinStreams.js';
-import { normalizeIp } from '../../shared/net.js';
+import { clientAddress } from '../clientAddress.js';
 import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
 import { PROOF_OK } from '../../shared/tcpSessionProof.js';
 import { readProof, type TcpTickets } from './tcpProof.js';
@@ -47,8 +47,8 @@ export class TcpProofRelay implements SessionListener {
   }
 
   private onConnection(raw: Socket): void {
-    const ip = normalizeIp(raw.remoteAddress);
-    const port = raw.remotePort ?? 0;
+    // Behind a listed balancer, the client its PROXY header named (see proxyProtocolGate).
+    const { ip, port } = clientAddress(raw);
     this.tally.track(raw);
     raw.on('error', () => raw.destroy());
     const { clock } = this.deps;
