@@ -29,6 +29,11 @@ export function optionValue<T>(option: string, schema: z.ZodType<T>, value: unkn
   return r.data;
 }
 
+/** A DNS name in lower case (`sessions.example.com`): session hosts are named under it. */
+export const sessionDomainSchema = z
+  .string()
+  .regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, 'expected a DNS name in lower case with at least one dot, e.g. sessions.example.com');
+
 /** A port range "40000-65000". */
 export const portRangeSchema = z
   .string()
@@ -46,6 +51,8 @@ export const serverConfigSchema = z.strictObject({
     .default([40000, 65000]),
   /** Address session ports bind to. */
   sessionHost: z.string().default('0.0.0.0'),
+  /** Each WebUI session is served at a name of its own under this domain; absent, sessions share the console's host. */
+  sessionDomain: sessionDomainSchema.optional(),
   sessionTtlMs: z.number().int().positive().default(8 * 3_600_000),
   sessionIdleMs: z.number().int().positive().default(15 * 60_000),
   /** How long a session waits for its node to come back before it closes. */
