@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { FakeClock, systemClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { selfSignedCertificate } from '../tlsCertificate.js';
-import { HttpSessionProxy } from './httpSessionProxy.js';
+import { enteringPage, HttpSessionProxy } from './httpSessionProxy.js';
 import { SessionAdmission } from './sessionAdmission.js';
 
 /** Writes one raw request on a fresh TLS connection and resolves with the answer's head once it is complete. */
@@ -173,5 +173,11 @@ describe('HttpSessionProxy', () => {
       webui.closeAllConnections();
       webui.close();
     }
+  });
+
+  it('moves the browser on only to a path of the session\'s own, escaped', () => {
+    assert.match(enteringPage('/app?a=1&b="<x>'), /content="0;url=\/app\?a=1&amp;b=&quot;&lt;x&gt;"/);
+    assert.match(enteringPage('//evil.example/'), /content="0;url=\/"/);
+    assert.match(enteringPage('https://evil.example/'), /content="0;url=\/"/);
   });
 });

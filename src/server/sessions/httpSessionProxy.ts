@@ -139,7 +139,7 @@ function namesOwnHost(head: RequestHead, publicOrigin: string): boolean {
 }
 
 /** The page that takes a browser on to `location` (a path of the session's own) once it holds the session cookie. */
-function enteringPage(location: string): string {
+export function enteringPage(location: string): string {
   const path = location.startsWith('/') && !location.startsWith('//') ? location : '/';
   const href = path.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<!doctype html><meta http-equiv="refresh" content="0;url=${href}"><title>Opening the session</title><p>Opening the session... <a href="${href}">continue</a></p>\n`;
