@@ -88,8 +88,11 @@ node -e 'process.stdout.write(require("node:crypto").randomBytes(12).toString("b
 chmod 600 "$DEMO/admin-password"
 PASSWORD=$(cat "$DEMO/admin-password")
 log "initializing the server in $DEMO/server"
+# Each WebUI session gets a host of its own under sessions.localhost: browsers resolve every
+# name under localhost to this machine themselves, so the demo needs no DNS record.
+SESSION_DOMAIN=sessions.localhost
 INIT=$($BURROW server init --home "$DEMO/server" --listen "127.0.0.1:$PORT" --admin-email "$EMAIL" \
-  --admin-password-file "$DEMO/admin-password" --json)
+  --admin-password-file "$DEMO/admin-password" --session-domain "$SESSION_DOMAIN" --json)
 URL=$(json_field url <<<"$INIT")
 SECRET=$(json_field totpSecret <<<"$INIT")
 PIN=$(json_field fingerprint <<<"$INIT")
@@ -130,6 +133,7 @@ wait_until 20 connected || { tail -20 "$DEMO/node.log" >&2; die "the node agent 
 SESSION=$($BURROW admin session open demo-node --home "$DEMO/admin" --json)
 SESSION_URL=$(json_field url <<<"$SESSION")
 SESSION_ID=$(json_field id <<<"$SESSION")
+SESSION_HOST=$(node -e 'console.log(new URL(process.argv[1]).host)' "$SESSION_URL")
 printf '%s\n' "$SESSION_URL" > "$DEMO/session-url"
 
 cat <<INFO
@@ -147,9 +151,13 @@ Admin login:     email     $EMAIL
 Node:            demo-node, online; its local WebUI (http://127.0.0.1:$WEBUI_PORT/) is exposed as "webui"
 
 Open this WebUI session in a browser on this machine (expect a certificate warning,
-the certificate is self-signed):
+the certificate is self-signed). It has a host of its own under $SESSION_DOMAIN, which
+browsers resolve to this machine by themselves; the link works once, in one browser:
 
     $SESSION_URL
+
+(curl and other tools do not resolve names under localhost: for curl add
+ --resolve ${SESSION_HOST}:127.0.0.1 -k)
 
 Try these (the admin CLI is already logged in; its state is in $DEMO/admin):
 

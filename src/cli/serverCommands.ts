@@ -17,6 +17,7 @@ interface InitOpts {
   adminEmail: string;
   adminPasswordFile?: string;
   sessionPorts: string;
+  sessionDomain?: string;
   json?: boolean;
 }
 
@@ -36,6 +37,7 @@ export function registerServerCommands(program: Command): void {
     .option('--admin-email <email>', 'email of the first administrator', 'admin@localhost')
     .option('--admin-password-file <file>', 'file holding the first admin password (otherwise one is generated)')
     .option('--session-ports <from-to>', 'port range for WebUI sessions', '40000-65000')
+    .option('--session-domain <domain>', 'serve each WebUI session at a host of its own under this domain (needs a wildcard DNS name; the certificate covers *.<domain>)')
     .option('--json', 'print the result as JSON')
     .action(async (o: InitOpts) => {
       const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
@@ -47,9 +49,12 @@ export function registerServerCommands(program: Command): void {
         listen: o.listen,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         sessionPorts,
+        ...(o.sessionDomain !== undefined ? { sessionDomain: o.sessionDomain } : {}),
         adminEmail: o.adminEmail,
         ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),
       });
+      // On stderr, so that --json output stays one document.
+      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       if (o.json) {
         printJson({ url: r.url, adminEmail: r.adminEmail, adminPassword: r.adminPassword, totpSecret: r.totpSecret, totpUri: r.totpUri, fingerprint: r.tlsPin, home });
         return;

@@ -25,6 +25,7 @@ import { JobDispatcher } from './jobs/jobDispatcher.js';
 import { TerminalEndpoint } from './shell/terminalEndpoint.js';
 import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
+import { NO_SESSION_DOMAIN_WARNING } from './sessions/sessionView.js';
 import { appendAudit, auditNeedsSealMark, recordAudit } from './store/auditStore.js';
 import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
 import { AuditCheckpointer, readCheckpoints } from './audit/auditCheckpointer.js';
@@ -125,6 +126,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       range: config.sessionPorts,
       host: config.sessionHost,
       publicHost,
+      ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}),
       ttlMs: config.sessionTtlMs,
       idleMs: config.sessionIdleMs,
       nodeGraceMs: config.nodeGraceMs,
@@ -258,7 +260,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const actualPort = (server.address() as { port: number }).port;
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
   await checkpointer.start();
-  log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl }, 'burrow server started');
+  log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl, sessionDomain: config.sessionDomain ?? null }, 'burrow server started');
+  if (!config.sessionDomain) log.warn(NO_SESSION_DOMAIN_WARNING);
 
   let closing: Promise<void> | undefined;
   return {

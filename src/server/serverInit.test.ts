@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initServer, type ServerInitOptions } from './serverInit.js';
+import { serverPaths } from './serverHome.js';
 import { BurrowError } from '../shared/errors.js';
 
 const base = (home: string): ServerInitOptions => ({ home, listen: '127.0.0.1:8443', sessionPorts: [40000, 40100], adminEmail: 'admin@localhost' });
@@ -17,6 +19,9 @@ describe('burrow server init refuses bad options before it writes anything', () 
     ['a public URL with a path', { publicUrl: 'https://example.com/burrow' }, /^--public-url: /],
     ['an admin email without @', { adminEmail: 'notanemail' }, /^--admin-email: "notanemail" is not an email address/],
     ['an admin email with a space', { adminEmail: 'ad min@example.com' }, /^--admin-email: /],
+    ['a session domain that is not a DNS name', { sessionDomain: 'https://sessions.example.com' }, /^--session-domain: expected a DNS name/],
+    ['a session domain in capitals', { sessionDomain: 'Sessions.Example.com' }, /^--session-domain: /],
+    ['a session domain without a dot', { sessionDomain: 'localhost' }, /^--session-domain: /],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what} with a VALIDATION error naming the option, and leaves the home empty`, async () => {
@@ -37,6 +42,34 @@ describe('burrow server init refuses bad options before it writes anything', () 
       const r = await initServer({ ...base(join(dir, 'home')), listen: '[::1]:8443' });
       assert.equal(r.url, 'https://[::1]:8443');
       assert.equal(r.adminEmail, 'admin@localhost');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with --session-domain, records it and makes the certificate cover the console and *.<domain>', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'burrow-init-'));
+    try {
+      const home = join(dir, 'home');
+      const r = await initServer({ ...base(home), publicUrl: 'https://burrow.example.com:8443', sessionDomain: 'sessions.example.com' });
+      assert.equal(r.config.sessionDomain, 'sessions.example.com');
+      assert.deepEqual(r.warnings, []);
+      const cert = new X509Certificate(await readFile(serverPaths(home).tlsCert));
+      assert.ok(cert.checkHost('s1a2b3.sessions.example.com'), cert.subjectAltName ?? 'no SAN');
+      assert.ok(cert.checkHost('burrow.example.com'), cert.subjectAltName ?? 'no SAN');
+      assert.equal(cert.checkHost('other.example.com'), undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a session domain, warns that sessions share the console\'s cookie jar', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'burrow-init-'));
+    try {
+      const r = await initServer(base(join(dir, 'home')));
+      assert.equal(r.config.sessionDomain, undefined);
+      assert.equal(r.warnings.length, 1);
+      assert.match(r.warnings[0] ?? '', /share one cookie jar/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

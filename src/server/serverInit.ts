@@ -6,7 +6,7 @@ import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { newId } from '../shared/secrets.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { optionValue, serverConfigSchema, type ServerConfig } from '../shared/config.js';
+import { optionValue, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
 import { checkPasswordStrength, hashPassword } from './auth/password.js';
 import { newTotpSecret, totpUri } from './auth/totp.js';
 import { appendAudit } from './store/auditStore.js';
@@ -17,6 +17,7 @@ import { loadMigrations, migrate } from './store/migrate.js';
 import { grantRole, insertUser } from './store/userStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { selfSignedCertificate } from './tlsCertificate.js';
+import { NO_SESSION_DOMAIN_WARNING } from './sessions/sessionView.js';
 
 /** Choices for a new server. */
 export interface ServerInitOptions {
@@ -24,6 +25,8 @@ export interface ServerInitOptions {
   listen: string;
   publicUrl?: string;
   sessionPorts: [number, number];
+  /** Sessions get a host each under this DNS name (and the certificate covers `*.<it>`). */
+  sessionDomain?: string;
   adminEmail: string;
   /** The first admin's password; a strong random one is made when absent. */
   adminPassword?: string;
@@ -38,6 +41,8 @@ export interface ServerInitResult {
   totpUri: string;
   tlsPin: string;
   config: ServerConfig;
+  /** What the operator should know about this server's set-up (isolation it lacks). */
+  warnings: string[];
 }
 
 /**
@@ -58,11 +63,12 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   // Session ports open on the interface the server listens on: a server kept on loopback
   // must not expose its session ports to the network.
   const sessionHost = host === '' ? '0.0.0.0' : host.replace(/^\[(.*)\]$/, '$1');
-  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost });
+  const sessionDomain = o.sessionDomain === undefined ? undefined : optionValue('--session-domain', sessionDomainSchema, o.sessionDomain);
+  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost, ...(sessionDomain ? { sessionDomain } : {}) });
   await ensureHome(o.home);
 
   const { hostname } = new URL(publicUrl);
-  const tls = await selfSignedCertificate([hostname]);
+  const tls = await selfSignedCertificate([hostname, ...(sessionDomain ? [`*.${sessionDomain}`] : [])]);
   const hostKey = generateEd25519();
   const box = await SecretBox.fromKeyFile(paths.secretKey);
   const password = o.adminPassword ?? randomBytes(18).toString('base64url');
@@ -99,5 +105,6 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
     totpUri: totpUri(totpSecret, o.adminEmail),
     tlsPin: pinOfPem(tls.cert),
     config,
+    warnings: sessionDomain ? [] : [NO_SESSION_DOMAIN_WARNING],
   };
 }

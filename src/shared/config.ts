@@ -36,6 +36,11 @@ const cidrSchema = z.string().refine((v) => parseCidr(v) !== undefined, 'expecte
 /** The balancers trusted to send PROXY protocol headers: address blocks. */
 export const balancerBlocksSchema = z.array(cidrSchema).max(256, 'at most 256 address blocks');
 
+/** A DNS name in lower case (`sessions.example.com`): session hosts are named under it. */
+export const sessionDomainSchema = z
+  .string()
+  .regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, 'expected a DNS name in lower case with at least one dot, e.g. sessions.example.com');
+
 /** A port range "40000-65000". */
 export const portRangeSchema = z
   .string()
@@ -55,6 +60,8 @@ export const serverConfigSchema = z.strictObject({
   sessionHost: z.string().default('0.0.0.0'),
   /** Balancers (address blocks) whose PROXY protocol headers are believed on the main and session ports; empty: none. */
   proxyProtocolFrom: balancerBlocksSchema.default([]),
+  /** Each WebUI session is served at a name of its own under this domain; absent, sessions share the console's host. */
+  sessionDomain: sessionDomainSchema.optional(),
   sessionTtlMs: z.number().int().positive().default(8 * 3_600_000),
   sessionIdleMs: z.number().int().positive().default(15 * 60_000),
   /** How long a session waits for its node to come back before it closes. */

@@ -4,10 +4,20 @@ import type { Clock } from '../../shared/clock.js';
 import type { Database } from '../store/database.js';
 import { deleteConsoleSession, getConsoleSession, insertConsoleSession, touchConsoleSession, type ConsoleSessionRecord } from '../store/consoleSessionStore.js';
 
-/** Name of the console's sign-in cookie. */
-export const SESSION_COOKIE = 'burrow_session';
-/** Name of the cookie that remembers a browser (skip TOTP). */
-export const REMEMBER_COOKIE = 'burrow_remember';
+/**
+ * Name of the console's sign-in cookie. `__Host-`: the browser keeps it only if set Secure,
+ * Path=/ and without Domain, by the console's host itself, so no other host (a session
+ * host under the session domain, a sibling under a shared parent domain) can set, shadow or
+ * fix it, and no page can plant a path-specific one in front of it.
+ */
+export const SESSION_COOKIE = '__Host-burrow_session';
+/** Name of the cookie that remembers a browser (skip TOTP); `__Host-` for the same reason. */
+export const REMEMBER_COOKIE = '__Host-burrow_remember';
+
+/** How the console's cookies are set (and cleared): what `__Host-` requires, HttpOnly, SameSite=Strict. */
+export function consoleCookieOptions(maxAge?: number): { httpOnly: true; secure: true; sameSite: 'strict'; path: '/'; overwrite: true; maxAge?: number } {
+  return { httpOnly: true, secure: true, sameSite: 'strict', path: '/', overwrite: true, ...(maxAge ? { maxAge } : {}) };
+}
 /** A console sign-in ends after this long without a request… */
 export const CONSOLE_IDLE_MS = 30 * 60_000;
 /** …and after this long in any case. */

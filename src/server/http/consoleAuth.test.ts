@@ -50,6 +50,31 @@ describe('console CSRF token', () => {
     assert.equal((await post(issued)).status, 200, 'the console\'s next POST after a GET still works');
   });
 
+  it('rides in a __Host- cookie (Secure, Path=/, no Domain) that logout clears the same way', async () => {
+    const signIn = await fetch(`${url}/v1/auth/console/password`, {
+      method: 'POST',
+      headers: { ...https, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'aNewOperator@example.com', password: WORLD_PASSWORD }),
+    });
+    const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+    const set = signIn.headers.get('set-cookie') ?? '';
+    // A browser keeps a __Host- cookie only from the host itself: no session host, no sibling can set or shadow it.
+    assert.match(set, /^__Host-burrow_session=[^;]+; path=\/; /);
+    assert.match(set, /; secure/i);
+    assert.doesNotMatch(set, /domain=/i);
+    const cookie = set.split(';')[0] as string;
+    // A plain `burrow_session` (what a node's page could plant) is not the console's cookie.
+    const planted = await fetch(`${url}/v1/auth/whoami`, { headers: { ...https, cookie: `burrow_session=${cookie.slice(cookie.indexOf('=') + 1)}` } });
+    assert.equal(planted.status, 401);
+    const out = await fetch(`${url}/v1/auth/logout`, { method: 'POST', headers: { ...https, cookie, 'x-csrf-token': csrfToken } });
+    assert.equal(out.status, 204);
+    // Without Secure and Path=/ the browser would ignore the clearing Set-Cookie and keep the dead cookie.
+    const cleared = out.headers.get('set-cookie') ?? '';
+    assert.match(cleared, /^__Host-burrow_session=; path=\/; expires=Thu, 01 Jan 1970 /);
+    assert.match(cleared, /; secure/i);
+    assert.doesNotMatch(cleared, /domain=/i);
+  });
+
   it('is not part of whoami for API tokens', async () => {
     const who = await fetch(`${world.url}/v1/auth/whoami`, { headers: { authorization: `Bearer ${world.tokens.aViewer}` } });
     assert.equal(((await who.json()) as { csrfToken?: string }).csrfToken, undefined);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { FakeClock, systemClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { selfSignedCertificate } from '../tlsCertificate.js';
-import { HttpSessionProxy } from './httpSessionProxy.js';
+import { enteringPage, HttpSessionProxy } from './httpSessionProxy.js';
 import { SessionAdmission } from './sessionAdmission.js';
 
 /** Writes one raw request on a fresh TLS connection and resolves with the answer's head once it is complete. */
@@ -117,5 +117,67 @@ describe('HttpSessionProxy', () => {
       webui.closeAllConnections();
       webui.close();
     }
+  });
+
+  it('with a host of its own, serves only requests naming that host, and keeps the WebUI\'s cookie names', async () => {
+    const seen: string[] = [];
+    const webui = http.createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.cookie ?? ''}`);
+      res.setHeader('set-cookie', ['__Host-sid=s1; Secure; Path=/; HttpOnly', 'theme=dark; Domain=sessions.test']);
+      res.end('ok');
+    });
+    webui.listen(0, '127.0.0.1');
+    await once(webui, 'listening');
+    const webuiPort = (webui.address() as AddressInfo).port;
+    const denied: string[] = [];
+    const { cert, key } = await selfSignedCertificate(['*.sessions.test']);
+    const proxy = new HttpSessionProxy({
+      tlsOptions: { cert, key },
+      headersTimeoutMs: 30_000,
+      clock: new FakeClock(),
+      admission: new SessionAdmission('ses_h', '127.0.0.1', 'tok'),
+      target: { scheme: 'http', host: '127.0.0.1', port: webuiPort },
+      publicOrigin: (): string => `https://s1.sessions.test:${port}`,
+      hostOfItsOwn: true,
+      openUpstream: async () => {
+        const s = net.connect(webuiPort, '127.0.0.1');
+        await once(s, 'connect');
+        return s;
+      },
+      onDenied: (_ip, reason) => denied.push(reason),
+      onActivity: () => undefined,
+      log: silentLogger(),
+    });
+    proxy.server.listen(0, '127.0.0.1');
+    await once(proxy.server, 'listening');
+    const port: number = (proxy.server.address() as AddressInfo).port;
+    try {
+      // Another session's name, the console's, none at all: refused before admission, so the link stays unspent.
+      for (const host of [`s2.sessions.test:${port}`, `localhost:${port}`, `127.0.0.1:${port}`, 's1.sessions.test']) {
+        assert.match(await exchange(port, `GET /?burrow_token=tok HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 421 /, host);
+      }
+      assert.deepEqual(denied, Array(4).fill('wrong host'));
+      const earned = await exchange(port, `GET /app?x=1&burrow_token=tok HTTP/1.1\r\nHost: S1.Sessions.Test:${port}\r\nConnection: close\r\n\r\n`);
+      const cookie = /set-cookie: ([^;]+)/.exec(earned)?.[1];
+      assert.ok(cookie, earned);
+      // Not a redirect: that would stay part of the console's cross-site navigation, which gets no SameSite=Strict cookie.
+      assert.match(earned, /^HTTP\/1\.1 200 /);
+      const answer = await exchange(port, `GET /page HTTP/1.1\r\nHost: s1.sessions.test:${port}\r\nCookie: ${cookie}; __Host-sid=s1; burrow_w_other.x=1\r\nConnection: close\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 200 /);
+      // Stored under its own name, on this host alone (no Domain).
+      assert.match(answer, /\r\nset-cookie: __Host-sid=s1; Secure; Path=\/; HttpOnly\r\n/i);
+      assert.match(answer, /\r\nset-cookie: theme=dark\r\n/i);
+      assert.deepEqual(seen, ['/page __Host-sid=s1']);
+    } finally {
+      await proxy.close();
+      webui.closeAllConnections();
+      webui.close();
+    }
+  });
+
+  it('moves the browser on only to a path of the session\'s own, escaped', () => {
+    assert.match(enteringPage('/app?a=1&b="<x>'), /content="0;url=\/app\?a=1&amp;b=&quot;&lt;x&gt;"/);
+    assert.match(enteringPage('//evil.example/'), /content="0;url=\/"/);
+    assert.match(enteringPage('https://evil.example/'), /content="0;url=\/"/);
   });
 });

@@ -8,7 +8,7 @@ import { takeToken } from './sessionAdmission.js';
 import { proxyRequestHead, proxyResponseHead, type ProxyNames } from './proxyHeaders.js';
 import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
 import { HttpConnectionRelay, type RequestVerdict } from './httpConnectionRelay.js';
-import { cookieHeader, type RequestHead } from './httpHead.js';
+import { cookieHeader, headerValues, type RequestHead } from './httpHead.js';
 import { openWebuiStream } from './webuiStream.js';
 import { crossOriginRefusal } from './originCheck.js';
 
@@ -22,6 +22,12 @@ export interface HttpSessionProxyDeps extends SessionListenerDeps {
   target: ServiceTarget;
   /** `https://host:port` of the session port, known once it is bound. */
   publicOrigin: () => string;
+  /**
+   * The session is served at a host name of its own (a session domain): requests naming any
+   * other Host are refused, and the WebUI's cookies keep their own names (no other session
+   * or console shares this host's cookie jar).
+   */
+  hostOfItsOwn?: boolean;
 }
 
 /** How long a browser connection may sit idle between requests, as Node's own HTTP server. */
@@ -31,6 +37,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const NEW_LINK = '<p>For a new link, open a new session: <code>burrow admin session open NODE</code>, or "Open WebUI" on the node\'s page in the console.</p>';
 const FORBIDDEN_PAGE = `<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This session port admits only the browser that opened its link, from the address the session was opened for.</p>${NEW_LINK}\n`;
 const CROSS_ORIGIN_PAGE = '<!doctype html><title>403 Forbidden</title><h1>403 Forbidden</h1><p>This session port refuses WebSockets and changes that another site\'s page asks for, including another session\'s WebUI.</p>\n';
+const WRONG_HOST_PAGE = '<!doctype html><title>421 Misdirected Request</title><h1>421 Misdirected Request</h1><p>This session port serves its session\'s own host name only.</p>\n';
 const USED_LINK_PAGE = `<!doctype html><title>403 Link already used</title><h1>This session link was already used</h1><p>A session link works once, in the first browser that opens it; that browser keeps the session.</p>${NEW_LINK}\n`;
 
 /**
@@ -64,7 +71,7 @@ export class HttpSessionProxy implements SessionListener {
     socket.setNoDelay(true);
     const ip = clientAddress(socket).ip;
     let names: ProxyNames | undefined;
-    const namesNow = (): ProxyNames => (names ??= { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: ip, webuiCookiePrefix: this.deps.admission.webuiCookiePrefix });
+    const namesNow = (): ProxyNames => (names ??= { target: this.deps.target, publicOrigin: this.deps.publicOrigin(), clientIp: ip, webuiCookiePrefix: this.deps.hostOfItsOwn ? undefined : this.deps.admission.webuiCookiePrefix });
     // The Cookie header that last passed on this TLS connection: the same header again is
     // the same browser, and need not be hashed and compared for every request.
     const passed = { cookie: undefined as string | undefined };
@@ -86,6 +93,12 @@ export class HttpSessionProxy implements SessionListener {
 
   /** Admission for one request: relay it with its rewritten head, or answer it here. */
   private judge(ip: string, head: RequestHead, names: ProxyNames, passed: { cookie: string | undefined }): RequestVerdict {
+    // A session port reached under another session's name or the console's (DNS rebinding, a
+    // page addressing the port by another name) would serve a page whose origin is not its own.
+    if (this.deps.hostOfItsOwn && !namesOwnHost(head, names.publicOrigin)) {
+      this.deps.onDenied(ip, 'wrong host');
+      return { kind: 'answer', close: true, answer: { status: 421, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: WRONG_HOST_PAGE } };
+    }
     // First, so that another page can neither reach the WebUI with this session's cookie nor spend its link.
     const crossOrigin = crossOriginRefusal(head, names.publicOrigin);
     if (crossOrigin !== undefined) {
@@ -99,7 +112,14 @@ export class HttpSessionProxy implements SessionListener {
       return { kind: 'relay', head: proxyRequestHead(head, takeToken(head.target).rest, names) };
     }
     if (a.kind === 'exchange') {
-      return { kind: 'answer', close: false, answer: { status: 303, headers: { location: a.location, 'set-cookie': a.setCookie, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '' } };
+      const headers = { 'set-cookie': a.setCookie, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+      if (this.deps.hostOfItsOwn) {
+        // Opened from the console, which is another site now: a redirect would stay part of
+        // that cross-site navigation and the browser would withhold the SameSite=Strict cookie
+        // it just got. A page of the session's own that moves on starts a same-site one.
+        return { kind: 'answer', close: false, answer: { status: 200, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' }, body: enteringPage(a.location) } };
+      }
+      return { kind: 'answer', close: false, answer: { status: 303, headers: { ...headers, location: a.location }, body: '' } };
     }
     this.deps.onDenied(ip, a.reason);
     return { kind: 'answer', close: true, answer: { status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: a.linkUsed ? USED_LINK_PAGE : FORBIDDEN_PAGE } };
@@ -110,4 +130,17 @@ export class HttpSessionProxy implements SessionListener {
     this.tally.destroyAll();
     return closeServer(this.server);
   }
+}
+
+/** Whether a request names the session's own `host:port` in its one Host header (case ignored, as DNS does). */
+function namesOwnHost(head: RequestHead, publicOrigin: string): boolean {
+  const hosts = headerValues(head.headers, 'host');
+  return hosts.length === 1 && (hosts[0] as string).toLowerCase() === new URL(publicOrigin).host;
+}
+
+/** The page that takes a browser on to `location` (a path of the session's own) once it holds the session cookie. */
+export function enteringPage(location: string): string {
+  const path = location.startsWith('/') && !location.startsWith('//') ? location : '/';
+  const href = path.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<!doctype html><meta http-equiv="refresh" content="0;url=${href}"><title>Opening the session</title><p>Opening the session... <a href="${href}">continue</a></p>\n`;
 }

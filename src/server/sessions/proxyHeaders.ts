@@ -8,8 +8,8 @@ export interface ProxyNames {
   /** `https://host:port` of the session port. */
   publicOrigin: string;
   clientIp: string;
-  /** The session's prefix for the WebUI's cookies in the browser (SessionAdmission.webuiCookiePrefix). */
-  webuiCookiePrefix: string;
+  /** The session's prefix for the WebUI's cookies in the browser (SessionAdmission.webuiCookiePrefix); undefined: not renamed (a host of its own). */
+  webuiCookiePrefix: string | undefined;
 }
 
 /**

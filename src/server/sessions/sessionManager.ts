@@ -29,13 +29,16 @@ import { TcpTickets } from './tcpProof.js';
 import { BARE_WARNING, type TcpTicketView } from '../../shared/tcpSessionProof.js';
 import { sessionTransitions, type LiveSession, type SessionState } from './sessionLifecycle.js';
 import { sessionOrigin, sessionView } from './sessionView.js';
+import { auditSessionDenial } from './sessionDenials.js';
 
 /** How sessions are placed, how long they live and how many there may be. */
 export interface SessionLimits {
   range: readonly [number, number];
   host: string;
-  /** Host name put in session URLs. */
+  /** Host name put in session URLs (the console's). */
   publicHost: string;
+  /** Each http session is served at `<label>.<sessionDomain>` when set. */
+  sessionDomain?: string;
   ttlMs: number;
   idleMs: number;
   /** How long a session survives its node being offline. */
@@ -147,7 +150,7 @@ export class SessionManager extends EventEmitter {
           if (!current) return Promise.reject(new BurrowError('NODE_OFFLINE', 'The node is offline.'));
           return current.openService(req.service, origin);
         },
-        onDenied: (ip, reason) => this.onDenied(id, node.id, node.groupId, ip, reason),
+        onDenied: (ip, reason) => auditSessionDenial(this.deps, { sessionId: id, nodeId: node.id, groupId: node.groupId, ip, reason }),
         onActivity: () => this.touch(id),
       };
       if (type === 'tcp' && !req.bare) session.tickets = new TcpTickets(clock);
@@ -162,7 +165,8 @@ export class SessionManager extends EventEmitter {
           clock,
           admission,
           target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
-          publicOrigin: () => sessionOrigin(this.deps.limits.publicHost, record.port),
+          publicOrigin: () => sessionOrigin(limits, id, record.port),
+          hostOfItsOwn: limits.sessionDomain !== undefined,
         });
       new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => this.refusals.refused(ip, open)).attach(session.listener.server);
       // Last, so that it runs first: the cap and the listener then see the client the header names.
@@ -200,7 +204,7 @@ export class SessionManager extends EventEmitter {
     // Broadcast before the one-time token is added: only the opener may see it.
     this.emit('opened', this.view(record), node.groupId);
     const view = this.view(record);
-    if (type === 'http') view.url = `${sessionOrigin(this.deps.limits.publicHost, record.port)}/?${TOKEN_PARAM}=${admission.token}`;
+    if (type === 'http') view.url = `${sessionOrigin(limits, id, record.port)}/?${TOKEN_PARAM}=${admission.token}`;
     return view;
   }
 
@@ -292,7 +296,7 @@ export class SessionManager extends EventEmitter {
 
   /** Formats a session for the API (never with its token). */
   view(r: SessionRecord): SessionView {
-    return sessionView(r, this.deps.limits.publicHost);
+    return sessionView(r, this.deps.limits);
   }
 
   /** Closes every session (server shutdown). */
@@ -317,23 +321,6 @@ export class SessionManager extends EventEmitter {
     s.lastTouch = now;
     if (s.idleTimer) clock.clearTimeout(s.idleTimer);
     s.idleTimer = clock.setTimeout(() => void this.close(id, 'idle'), limits.idleMs);
-  }
-
-  private onDenied(sessionId: string, nodeId: string, groupId: string, ip: string, reason: string): void {
-    const entry = { actor: 'anonymous', sourceIp: ip, action: 'session.deny', target: nodeId, groupId, detail: { sessionId, reason } };
-    if (this.deps.denials) {
-      this.deps.denials.denied(entry);
-      return;
-    }
-    void recordAudit(this.deps.db, {
-      actor: 'anonymous',
-      sourceIp: ip,
-      action: 'session.deny',
-      target: nodeId,
-      result: 'denied',
-      groupId,
-      detail: { sessionId, reason },
-    }, this.deps.clock.now()).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'audit write failed'));
   }
 
   private onNodeOffline(nodeId: string): void {

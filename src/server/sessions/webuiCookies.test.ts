@@ -49,3 +49,19 @@ describe('WebUI Set-Cookie by the cookie grammar', () => {
     assert.equal(cookiesForNode('__Host-burrow_session=x; lang=en', mine), 'lang=en');
   });
 });
+
+describe('WebUI cookies on a host of their own (session domain)', () => {
+  it('keeps the WebUI\'s cookies under their own names, prefixes included, without Domain', () => {
+    assert.equal(cookieForBrowser('__Host-sid=a; Secure; Path=/; HttpOnly', undefined), '__Host-sid=a; Secure; Path=/; HttpOnly');
+    assert.equal(cookieForBrowser('__Secure-t=b; Secure; HttpOnly; Domain=192.168.1.1', undefined), '__Secure-t=b; Secure; HttpOnly');
+    assert.equal(cookieForBrowser('lang=en; Domain=sessions.example.com; Path=/', undefined), 'lang=en; Path=/');
+    assert.equal(cookiesForNode('__Host-sid=a; lang=en', undefined), '__Host-sid=a; lang=en');
+  });
+
+  it('still keeps burrow\'s own cookies from the WebUI, both ways', () => {
+    assert.equal(cookieForBrowser('burrow_s_ses_1=evil; Path=/', undefined), undefined);
+    assert.equal(cookieForBrowser('=burrow_s_ses_1=evil', undefined), undefined);
+    assert.equal(cookiesForNode('burrow_s_ses_1=x; __Host-sid=a', undefined), '__Host-sid=a');
+    assert.equal(cookiesForNode('burrow_s_ses_1=x', undefined), undefined);
+  });
+});

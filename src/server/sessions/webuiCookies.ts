@@ -1,6 +1,9 @@
 /**
  * How a session port keeps the cookies of one host apart. Browsers scope cookies by host,
- * not port: the console and every session port of the burrow host share one cookie jar.
+ * not port: without a session domain the console and every session port of the burrow host
+ * share one cookie jar, so each session's WebUI cookies are renamed into a namespace of
+ * their own. With a session domain each session has a host, and so a jar, of its own: the
+ * WebUI's cookies keep their names (`webuiPrefix` undefined), and only burrow's are kept apart.
  */
 
 /**
@@ -45,13 +48,13 @@ function isBurrows(pair: string): boolean {
  * session cookies, other sessions' WebUI cookies), and its own renamed cookies under their
  * names again. Cookies we never renamed (set by the WebUI's scripts, or not HttpOnly) pass.
  */
-export function cookiesForNode(header: string | undefined, webuiPrefix: string): string | undefined {
+export function cookiesForNode(header: string | undefined, webuiPrefix: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const kept: string[] = [];
   for (const raw of header.split(';')) {
     const pair = raw.trim();
     const [prefix, rest] = splitPrefix(pair);
-    if (rest.startsWith(webuiPrefix)) kept.push(prefix + rest.slice(webuiPrefix.length));
+    if (webuiPrefix !== undefined && rest.startsWith(webuiPrefix)) kept.push(prefix + rest.slice(webuiPrefix.length));
     else if (pair.length > 0 && !isBurrows(pair)) kept.push(pair);
   }
   return kept.length ? kept.join('; ') : undefined;
@@ -59,10 +62,11 @@ export function cookiesForNode(header: string | undefined, webuiPrefix: string):
 
 /**
  * A WebUI's Set-Cookie as the browser should store it: HttpOnly ones renamed into this
- * session, no Domain. Undefined for a cookie in burrow's own namespace: a node must not
+ * session (unless `webuiPrefix` is undefined), no Domain (a WebUI may not plant cookies on
+ * its siblings under the session domain). Undefined for a cookie in burrow's own namespace: a node must not
  * overwrite the console's sign-in or a session's cookie (they share the host).
  */
-export function cookieForBrowser(setCookie: string, webuiPrefix: string): string | undefined {
+export function cookieForBrowser(setCookie: string, webuiPrefix: string | undefined): string | undefined {
   const [pair = '', ...rest] = setCookie.split(';');
   const trimmed = pair.trim();
   // The cookie grammar: the name is what precedes the first `=`. A browser stores a nameless
@@ -74,5 +78,5 @@ export function cookieForBrowser(setCookie: string, webuiPrefix: string): string
   // Only HttpOnly cookies are renamed: no script of the WebUI can read those, so the new name is invisible to it.
   const httpOnly = attributes.some((p) => p.trim().toLowerCase() === 'httponly');
   const [prefix, name] = splitPrefix(first);
-  return [httpOnly ? `${prefix}${webuiPrefix}${name}` : first, ...attributes].join(';');
+  return [httpOnly && webuiPrefix !== undefined ? `${prefix}${webuiPrefix}${name}` : first, ...attributes].join(';');
 }

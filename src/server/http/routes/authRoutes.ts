@@ -12,7 +12,7 @@ import { checkPasswordStrength, hashPassword, verifyPassword } from '../../auth/
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type RouteDef } from '../apiContext.js';
-import { csrfTokenOf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
+import { consoleCookieOptions, csrfTokenOf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
 
 const loginSchema = z.object({
   email: emailSchema,
@@ -56,7 +56,9 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
           else await deleteConsoleSession(tx, p.credentialId);
           await appendAudit(tx, { actor: p.userId, sourceIp: ctx.state.clientIp, action: 'auth.logout', target: p.email, result: 'ok' }, now);
         });
-        ctx.cookies.set(SESSION_COOKIE, null);
+        // A browser drops a `__Host-` cookie only when told with the attributes that set it
+        // (Secure among them: a token's logout, which has no cookie, may come over any transport).
+        if (p.via === 'console') ctx.cookies.set(SESSION_COOKIE, null, consoleCookieOptions());
         d.authority.changed({ userId: p.userId, reason: 'logout' });
         // A signed-out user's session ports must not outlive the sign-in that opened them.
         await d.sessions.closeForUser(p.userId, 'logout');

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { BurrowError } from '../../../shared/errors.js';
 import { newSecretToken, sha256Hex } from '../../../shared/secrets.js';
 import { checkPassword, checkSecondFactor, mustEnrollTotp, signInComplete } from '../../auth/login.js';
-import { findConsoleSession, REMEMBER_COOKIE, SESSION_COOKIE, startConsoleSession, CONSOLE_ABSOLUTE_MS } from '../../auth/consoleSignIn.js';
+import { consoleCookieOptions, findConsoleSession, REMEMBER_COOKIE, SESSION_COOKIE, startConsoleSession, CONSOLE_ABSOLUTE_MS } from '../../auth/consoleSignIn.js';
 import { replaceTemporaryPassword } from '../../auth/temporaryPassword.js';
 import { recordAudit } from '../../store/auditStore.js';
 import { deleteConsoleSession, isBrowserRemembered, rememberBrowser } from '../../store/consoleSessionStore.js';
@@ -21,10 +21,8 @@ const totpStep = z.object({
   remember: z.boolean().default(false),
 });
 
-const cookieOptions = (maxAge?: number) => ({ httpOnly: true, secure: true, sameSite: 'strict' as const, path: '/', overwrite: true, ...(maxAge ? { maxAge } : {}) });
-
 function setSessionCookie(ctx: Context, value: string): void {
-  ctx.cookies.set(SESSION_COOKIE, value, cookieOptions(CONSOLE_ABSOLUTE_MS));
+  ctx.cookies.set(SESSION_COOKIE, value, consoleCookieOptions(CONSOLE_ABSOLUTE_MS));
 }
 
 /** Days a user may have a browser remembered: the strictest of the groups they belong to. */
@@ -78,7 +76,7 @@ export function consoleAuthRoutes(d: ApiDeps): RouteDef[] {
         if (days > 0) {
           const token = newSecretToken('brr');
           await rememberBrowser(d.db, sha256Hex(token), user.id, d.clock.now() + days * 86_400_000);
-          ctx.cookies.set(REMEMBER_COOKIE, token, cookieOptions(days * 86_400_000));
+          ctx.cookies.set(REMEMBER_COOKIE, token, consoleCookieOptions(days * 86_400_000));
         }
         await recordAudit(d.db, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'auth.login', target: user.email, result: 'ok', detail: { via: 'console', rememberedDays: days } }, d.clock.now());
         ctx.body = { next: 'done', csrfToken: s.csrf, rememberedDays: days };
