@@ -89,10 +89,13 @@ async function stage(o: RestoreOptions, contents: BackupContents): Promise<strin
 }
 
 async function readyDatabase(o: RestoreOptions, dir: string, path: string, createdAt: string): Promise<void> {
-  const db = await Database.open(path);
+  const unsound = (why: string) => new BurrowError('VALIDATION', `The database in the backup ${o.from} fails SQLite's integrity check (${why}); nothing was restored.`);
+  const db = await Database.open(path).catch((err: Error) => {
+    throw unsound(err.message);
+  });
   try {
     const problems = await integrityProblems(db).catch((err: Error) => [err.message]);
-    if (problems.length) throw new BurrowError('VALIDATION', `The database in the backup ${o.from} fails SQLite's integrity check (${problems[0]}); nothing was restored.`);
+    if (problems.length) throw unsound(problems[0] ?? 'unknown');
     await migrate(db, await loadMigrations(MIGRATIONS_DIR));
     db.sealAuditWith((await loadAuditKeys(dir)).macKey);
     await recordAudit(db, { actor: 'system', action: 'server.restore', result: 'ok', detail: { from: o.from, backupCreatedAt: createdAt } }, o.clock.now());
