@@ -161,5 +161,6 @@ describe('server backup and restore', () => {
     assert.ok(!names.some((n) => n.startsWith('burrow.db')), names.join(', '));
 
     assertFails(await runBurrow(['server', 'backup', '--home', f.restored, '--to', join(s.dir, 'x.backup'), '--no-encrypt', '--passphrase-file', f.passphrase]), /contradict/);
+    assertFails(await runBurrow(['server', 'backup', '--home', f.restored, '--to', join(f.restored, 'x.backup'), '--no-encrypt']), /outside the server home/);
   });
 });

@@ -47,6 +47,8 @@ export function registerBackupCommands(server: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: BackupOpts) => {
       const home = resolveHome(o.home, process.env);
+      // The database snapshot passes through a file beside the backup: private like the rest.
+      process.umask(0o077);
       if (!o.encrypt && o.passphraseFile) throw new BurrowError('VALIDATION', '--no-encrypt and --passphrase-file contradict each other; give one.');
       const passphrase = o.encrypt ? await newPassphrase(o.passphraseFile) : null;
       const { backupServer } = await import('../server/backup/serverBackup.js');

@@ -67,6 +67,8 @@ describe('backup file format', () => {
     const scrypt = (h: Record<string, unknown>, N: number) => ({ ...h, scrypt: { ...(h.scrypt as object), N } });
     rejects(() => openBackup(withHeader(encrypted, (h) => scrypt(h, 2 ** 14)), 'b', PASS), /wrong/);
     rejects(() => openBackup(withHeader(encrypted, (h) => scrypt(h, 2 ** 30)), 'b', PASS), /encryption parameters are invalid/);
+    rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, check: 'abc' })), 'b', PASS), /encryption parameters are invalid/);
+    rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, iv: '' })), 'b', PASS), /encryption parameters are invalid/);
     // Same key, but the header is the GCM additional data: any change to it fails the tag.
     rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, note: 'x' })), 'b', PASS), /damaged/);
     rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, encryption: 'none' })), 'b', null), /damaged/);

@@ -103,12 +103,15 @@ export function openBackup(file: Buffer, name: string, passphrase: string | null
   } else {
     if (passphrase === null) throw new BurrowError('VALIDATION', `The backup ${name} is encrypted; give its passphrase.`);
     const s = header.scrypt;
-    if (!s || !header.iv || !header.check || !validScrypt(s)) throw notABackup(name, 'its encryption parameters are invalid');
+    const iv = typeof header.iv === 'string' ? Buffer.from(header.iv, 'base64') : Buffer.alloc(0);
+    if (!s || iv.length !== 12 || typeof header.check !== 'string' || !/^[0-9a-f]{64}$/.test(header.check) || !validScrypt(s)) {
+      throw notABackup(name, 'its encryption parameters are invalid');
+    }
     const derived = deriveKeys(passphrase, s);
-    if (!timingSafeEqual(Buffer.from(derived.check), Buffer.from(header.check))) {
+    if (!timingSafeEqual(Buffer.from(derived.check, 'hex'), Buffer.from(header.check, 'hex'))) {
       throw new BurrowError('VALIDATION', `The passphrase for the backup ${name} is wrong.`);
     }
-    const decipher = createDecipheriv('aes-256-gcm', derived.key, Buffer.from(header.iv, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', derived.key, iv);
     decipher.setAAD(head);
     decipher.setAuthTag(end);
     try {
@@ -162,7 +165,7 @@ function unpack(plain: Buffer, name: string): BackupContents {
     at += f.size;
   }
   if (at !== plain.length) throw damaged(name);
-  if (manifest.database !== null && !files.some((f) => f.path === manifest.database)) throw damaged(name);
+  if (manifest.database !== null && (typeof manifest.database !== 'string' || !files.some((f) => f.path === manifest.database))) throw damaged(name);
   return { manifest, files };
 }
 

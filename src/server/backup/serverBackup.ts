@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import { exists, writeFileAtomic } from '../../shared/secureFiles.js';
@@ -31,8 +31,8 @@ export interface BackupResult {
   database: boolean;
 }
 
-/** Where the database snapshot sits among a backup's files. */
-const DATABASE_ENTRY = 'burrow.db';
+/** Where the database snapshot sits among a backup's files: where the server looks for it. */
+const DATABASE_ENTRY = basename(serverPaths('').database);
 
 /**
  * Backs a server home up into one file, written atomically with mode 0600, whether or not
@@ -43,6 +43,8 @@ const DATABASE_ENTRY = 'burrow.db';
 export async function backupServer(o: BackupOptions): Promise<BackupResult> {
   const paths = serverPaths(o.home);
   if (!(await exists(paths.config))) throw new BurrowError('NOT_INITIALIZED', `${o.home} holds no burrow server (no server.json); nothing to back up.`);
+  const inside = relative(o.home, o.to);
+  if (!inside.startsWith('..') && !isAbsolute(inside)) throw new BurrowError('VALIDATION', `Write the backup outside the server home ${o.home}; inside, each backup would carry the ones before it.`);
   if (!(await exists(dirname(o.to)))) throw new BurrowError('VALIDATION', `The directory ${dirname(o.to)} for the backup does not exist.`);
   const hasDatabase = await exists(paths.database);
   if (!hasDatabase && !o.secretsOnly) {

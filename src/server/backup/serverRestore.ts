@@ -9,7 +9,7 @@ import { Database } from '../store/database.js';
 import { integrityProblems } from '../store/databaseSnapshot.js';
 import { loadMigrations, migrate } from '../store/migrate.js';
 import { lockHome, type HomeLock } from '../homeLock.js';
-import { MIGRATIONS_DIR } from '../serverHome.js';
+import { MIGRATIONS_DIR, serverPaths } from '../serverHome.js';
 import { backupIsEncrypted, openBackup, type BackupContents } from './backupFormat.js';
 
 /** What `burrow server restore` is asked to do. */
@@ -45,6 +45,10 @@ export async function restoreServer(o: RestoreOptions): Promise<RestoreResult> {
     throw new BurrowError('VALIDATION', `Cannot read the backup ${o.from}: ${err.code ?? err.message}.`);
   });
   const contents = openBackup(file, o.from, backupIsEncrypted(file, o.from) ? await o.passphrase() : null);
+  // The server opens its database by one name only; a backup naming another would restore a home without it.
+  if (contents.manifest.database !== null && contents.manifest.database !== basename(serverPaths(o.home).database)) {
+    throw new BurrowError('VALIDATION', `The backup ${o.from} names its database ${contents.manifest.database}, not ${basename(serverPaths(o.home).database)}; nothing was restored.`);
+  }
   const homeExisted = await exists(o.home);
   const lock: HomeLock | undefined = homeExisted ? await lockHome(o.home) : undefined;
   try {
