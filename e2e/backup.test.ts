@@ -69,6 +69,8 @@ describe('server backup and restore', () => {
     assert.match(backup.stdout, /^Backed up the database, keys, certificate and config of .* \(\d+ files, \d+ bytes, encrypted\)\.\n$/);
     assert.ok(during > 0, 'the server kept writing while the backup ran');
     assert.equal((await lstat(f.backup)).mode & 0o777, 0o600);
+    const lock = await readFile(join(s.serverHome, 'server.lock'), 'utf8');
+    assert.equal(Number(lock.trim()), s.server?.child.pid, 'the running server still holds its lock');
     const secretKey = await readFile(join(s.serverHome, 'secret.key'));
     assert.equal((await readFile(f.backup)).includes(secretKey), false, 'the secret key is not in the clear');
     const recorded = await s.api<AuditView[]>('GET', '/v1/audit?action=server.backup');
