@@ -50,7 +50,7 @@ export function registerBackupCommands(server: Command): void {
       // The database snapshot passes through a file beside the backup: private like the rest.
       process.umask(0o077);
       if (!o.encrypt && o.passphraseFile) throw new BurrowError('VALIDATION', '--no-encrypt and --passphrase-file contradict each other; give one.');
-      const passphrase = o.encrypt ? await newPassphrase(o.passphraseFile) : null;
+      const passphrase = () => (o.encrypt ? newPassphrase(o.passphraseFile) : Promise.resolve(null));
       const { backupServer } = await import('../server/backup/serverBackup.js');
       const r = await backupServer({ home, to: resolve(o.to), passphrase, secretsOnly: o.secretsOnly === true, clock: systemClock });
       if (!r.encrypted) {

@@ -15,8 +15,8 @@ import { readHomeFiles } from './homeFiles.js';
 export interface BackupOptions {
   home: string;
   to: string;
-  /** Null writes the backup unencrypted. */
-  passphrase: string | null;
+  /** Asked once the home is known to hold a server; null writes the backup unencrypted. */
+  passphrase: () => Promise<string | null>;
   /** Leave out the database and recordings (a PostgreSQL store is backed up with pg_dump). */
   secretsOnly: boolean;
   clock: Clock;
@@ -50,21 +50,22 @@ export async function backupServer(o: BackupOptions): Promise<BackupResult> {
   if (!hasDatabase && !o.secretsOnly) {
     throw new BurrowError('VALIDATION', `${o.home} holds no SQLite database; back a PostgreSQL store up with pg_dump, and this home with --secrets-only.`);
   }
+  const passphrase = await o.passphrase();
   const db = hasDatabase ? await Database.open(paths.database) : undefined;
   try {
     if (db) db.sealAuditWith((await loadAuditKeys(o.home)).macKey);
-    const detail = { file: o.to, encrypted: o.passphrase !== null, secretsOnly: o.secretsOnly };
+    const detail = { file: o.to, encrypted: passphrase !== null, secretsOnly: o.secretsOnly };
     try {
       const files = await readHomeFiles(o.home, { secretsOnly: o.secretsOnly });
       if (db && !o.secretsOnly) files.push({ path: DATABASE_ENTRY, data: await snapshot(db, o.to) });
       const sealed = sealBackup(
         { createdAt: new Date(o.clock.now()).toISOString(), sourceHome: o.home, database: db && !o.secretsOnly ? DATABASE_ENTRY : null },
         files,
-        o.passphrase,
+        passphrase,
       );
       await writeFileAtomic(o.to, sealed, 0o600);
       if (db) await recordAudit(db, { actor: 'system', action: 'server.backup', result: 'ok', detail: { ...detail, files: files.length, bytes: sealed.length } }, o.clock.now());
-      return { file: o.to, files: files.length, bytes: sealed.length, encrypted: o.passphrase !== null, database: !o.secretsOnly && hasDatabase };
+      return { file: o.to, files: files.length, bytes: sealed.length, encrypted: passphrase !== null, database: !o.secretsOnly && hasDatabase };
     } catch (err) {
       if (db) await recordAudit(db, { actor: 'system', action: 'server.backup', result: 'failed', detail: { ...detail, error: (err as Error).message } }, o.clock.now()).catch(() => undefined);
       throw err;
