@@ -5,6 +5,7 @@ import { pinOfPem } from '../shared/tlsPin.js';
 import { balancerBlocksSchema, optionValue, portRangeSchema } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
+import { registerBackupCommands } from './backupCommands.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { readSecretFile } from './prompt.js';
@@ -108,4 +109,6 @@ export function registerServerCommands(program: Command): void {
       const running = await startServer({ home, config, log, clock: systemClock });
       onShutdown(log, () => running.close());
     });
+
+  registerBackupCommands(server);
 }

@@ -14,6 +14,22 @@ export function serverPaths(home: string) {
   };
 }
 
+/**
+ * Which entries of a server home a backup leaves out, by path relative to the home: the
+ * database and its WAL, shared-memory and journal files (a backup carries a consistent
+ * snapshot instead), the running server's lock, and half-written temp files. Everything
+ * else in the home (keys, certificates, config, audit checkpoints, recordings, and files
+ * later versions add) is backed up, so this is the one list to keep right.
+ */
+export function backupSkips(relativePath: string): boolean {
+  return /^burrow\.db(-wal|-shm|-journal)?$/.test(relativePath) || relativePath === 'server.lock' || /(^|\/)\.[^/]*\.tmp$/.test(relativePath);
+}
+
+/** What a secrets-only backup (for a PostgreSQL store, backed up with pg_dump) also leaves out: the recordings. */
+export function bulkData(relativePath: string): boolean {
+  return relativePath === 'recordings' || relativePath.startsWith('recordings/');
+}
+
 /** Where burrow keeps its SQL migrations, relative to this compiled file. */
 export const MIGRATIONS_DIR = new URL('../../../migrations', import.meta.url).pathname;
 
