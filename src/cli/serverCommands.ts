@@ -9,6 +9,7 @@ import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { readSecretFile } from './prompt.js';
 import { onShutdown } from './shutdown.js';
+import { registerServerCertCommands } from './serverCertCommands.js';
 
 interface InitOpts {
   home?: string;
@@ -86,6 +87,8 @@ export function registerServerCommands(program: Command): void {
       process.stdout.write(`${pinOfPem(cert)}\n`);
     });
 
+  registerServerCertCommands(server);
+
   server
     .command('start')
     .description('serve the console, API, tunnel endpoint and session ports')
@@ -99,5 +102,7 @@ export function registerServerCommands(program: Command): void {
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
       const running = await startServer({ home, config, log, clock: systemClock });
       onShutdown(log, () => running.close());
+      // SIGHUP reloads the certificate (the convention of nginx, HAProxy, certbot deploy hooks).
+      process.on('SIGHUP', () => void running.reloadCertificate());
     });
 }

@@ -8,7 +8,6 @@ import { BurrowError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
-import { pinOfPem } from '../shared/tlsPin.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
 import { LocalAuthorityBus } from './auth/authorityBus.js';
@@ -37,6 +36,8 @@ import { lockHome } from './homeLock.js';
 import { tightenHome } from './homeModes.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { RefusalLog } from './refusalLog.js';
+import { certificateInService } from './certificateFiles.js';
+import { CertificateReloader } from './certificateReloader.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -52,6 +53,8 @@ export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Pr
 /** A started server; `close()` stops it and waits for everything it started. */
 export interface RunningServer {
   port: number;
+  /** Reads the certificate files again (SIGHUP); true when a new certificate went into service. */
+  reloadCertificate(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     const running = await startLocked(o);
     return {
       port: running.port,
+      reloadCertificate: () => running.reloadCertificate(),
       close: async () => {
         await running.close();
         await lock.release();
@@ -109,6 +113,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
+  const initialCertificate = certificateInService(cert, key);
+  if (initialCertificate.notAfter <= clock.now()) log.warn({ notAfter: new Date(initialCertificate.notAfter).toISOString() }, 'the TLS certificate has expired; nodes still connect (they pin its key), browsers warn');
   const publicHost = new URL(config.publicUrl).hostname;
   const sessions = new SessionManager({
     db,
@@ -212,6 +218,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
           holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)),
           statusBudget,
           keyRotationMinIntervalMs: config.keyRotationMinIntervalMs,
+          tlsPins: () => [certificates.current.pin],
         });
       });
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
@@ -221,7 +228,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
-  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) } };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
@@ -232,6 +239,19 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     app.callback(),
   );
 
+  // A renewed certificate serves new connections; open ones (tunnels, sessions) keep theirs.
+  const certificates = new CertificateReloader({
+    certPath: paths.tlsCert,
+    keyPath: paths.tlsKey,
+    initial: initialCertificate,
+    clock,
+    log: log.child({ part: 'tls' }),
+    apply: (c) => {
+      server.setSecureContext({ cert: c.cert, key: c.key });
+      sessions.setCertificate({ cert: c.cert, key: c.key });
+    },
+    audit: (result, detail) => recordAudit(db, { actor: 'system', action: 'server.cert.reload', target: config.listen, result, detail }, clock.now()),
+  });
   connectionCap.attach(server);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
@@ -252,17 +272,20 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const actualPort = (server.address() as { port: number }).port;
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
   await checkpointer.start();
+  certificates.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl }, 'burrow server started');
 
   let closing: Promise<void> | undefined;
   return {
     port: actualPort,
+    reloadCertificate: () => certificates.reload('sighup'),
     close() {
       // Children first, the store last: each child writes its last records (session and
       // shell ends, job results, node disconnects) before the store closes under it.
       closing ??= (async () => {
         server.close();
         authority.close();
+        await certificates.close();
         await sessions.closeAll('server-shutdown');
         const jobsStopped = jobs.stop();
         const terminalsClosed = terminals.close();
