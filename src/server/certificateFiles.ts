@@ -73,5 +73,7 @@ export async function loadCertificate(certPath: string, keyPath: string, now: nu
  * nodes (they pin it), so it is logged, not refused, at start.
  */
 export function certificateInService(cert: string, key: string): LoadedCertificate {
-  return { cert, key, pin: pinOfPem(cert), notAfter: Date.parse(new X509Certificate(cert).validTo) };
+  // In the form a reload produces, so that re-reading the same files is seen as no change.
+  const chain = `${(cert.match(PEM_CERT) ?? [cert]).join('\n')}\n`;
+  return { cert: chain, key, pin: pinOfPem(cert), notAfter: Date.parse(new X509Certificate(cert).validTo) };
 }
