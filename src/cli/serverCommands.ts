@@ -91,7 +91,7 @@ export function registerServerCommands(program: Command): void {
 
   server
     .command('start')
-    .description('serve the console, API, tunnel endpoint and session ports')
+    .description('serve the console, API, tunnel endpoint and session ports; SIGHUP reloads the TLS certificate')
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
     .action(async (o: { home?: string }) => {
       const home = resolveHome(o.home, process.env);

@@ -7,6 +7,8 @@
  * (status channel) for the pins of the certificate the server has in service. Only if the
  * certificate this very connection presented is among them (so TLS ends at the real server,
  * not at someone in between who relays SSH) does the node adopt its pin and reconnect.
+ * What an interceptor sees before the node gives up is the WebSocket upgrade (the tunnel
+ * path and the service targets header: local addresses, no secret) and SSH ciphertext.
  *
  * Chosen over pinning a CA (a self-signed server has none, and an operator's certificate
  * may change issuer) and over announcing the next pin before the switch (a node offline
