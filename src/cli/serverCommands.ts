@@ -10,6 +10,7 @@ import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { readSecretFile } from './prompt.js';
 import { onShutdown } from './shutdown.js';
+import { registerServerCertCommands } from './serverCertCommands.js';
 
 interface InitOpts {
   home?: string;
@@ -92,9 +93,11 @@ export function registerServerCommands(program: Command): void {
       process.stdout.write(`${pinOfPem(cert)}\n`);
     });
 
+  registerServerCertCommands(server);
+
   server
     .command('start')
-    .description('serve the console, API, tunnel endpoint and session ports')
+    .description('serve the console, API, tunnel endpoint and session ports; SIGHUP reloads the TLS certificate')
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
     .option('--proxy-protocol-from <blocks>', 'comma-separated balancer address blocks whose PROXY protocol headers are believed (overrides proxyProtocolFrom)')
     .action(async (o: { home?: string; proxyProtocolFrom?: string }) => {
@@ -108,6 +111,8 @@ export function registerServerCommands(program: Command): void {
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
       const running = await startServer({ home, config, log, clock: systemClock });
       onShutdown(log, () => running.close());
+      // SIGHUP reloads the certificate (the convention of nginx, HAProxy, certbot deploy hooks).
+      process.on('SIGHUP', () => void running.reloadCertificate());
     });
 
   registerBackupCommands(server);

@@ -3,7 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { ConnectModeController, connectModeOf, type ConnectMode, type ControllerReport } from './connectModeController.js';
-import { loadNodeConfig, nodePaths, readPrivateKey, writeAgentState } from './nodeHome.js';
+import { loadNodeConfig, nodePaths, readPrivateKey, saveTlsPin, writeAgentState } from './nodeHome.js';
 import { setNodeMode } from './nodeMode.js';
 import { KeyRotation } from './keyRotation.js';
 import { collectNodeStatus } from './nodeStatus.js';
@@ -101,6 +101,10 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
+        onTlsPin: (pin) => {
+          config = { ...config, tlsPin: pin };
+          saveTlsPin(o.home, pin).catch((err: Error) => log.warn({ err: err.message }, "could not save the server's new TLS pin; it is learned again at the next connect"));
+        },
         onServerReply: (r) => {
           if (r.proposedMode) applyProposal(r.proposedMode);
         },

@@ -67,3 +67,10 @@ export async function writeAgentState(home: string, s: AgentStateFile): Promise<
 export async function readAgentState(home: string): Promise<AgentStateFile | undefined> {
   return (await readJsonFile(nodePaths(home).state)) as AgentStateFile | undefined;
 }
+
+/** Records the server's TLS pin the agent learned (a certificate renewed with a new key) in node.json. */
+export async function saveTlsPin(home: string, pin: string): Promise<void> {
+  // From the file itself, not the environment-overridden view of it.
+  const raw = await readNodeConfigFile(home);
+  await saveNodeConfig(home, parseConfigFile(nodeConfigSchema, { ...raw, tlsPin: pin }, nodePaths(home).config));
+}

@@ -18,6 +18,7 @@ import { ServiceForwarder } from './serviceForwarder.js';
 import { StatusReporter } from './statusReporter.js';
 import type { ProxyTarget } from './proxyConnect.js';
 import { TunnelKeyRotation, type KeyRotator } from './tunnelKeyRotation.js';
+import { pinDecision, type TlsPeer } from './tlsRepin.js';
 
 /** The agent's lifecycle. */
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -63,7 +64,12 @@ export interface TunnelAgentDeps {
   onServerReply?: (r: StatusReply) => void;
   /** Told of both ends of every connection relayed to a local service. */
   onRelay?: (channel: ClientChannel, local: Socket) => void;
+  /** Told when the node pins a new TLS key of the server (a renewed certificate), to save it. */
+  onTlsPin?: (pin: string) => void;
 }
+
+/** How long an unconfirmed connection (the TLS key changed) waits for the server to vouch for it. */
+const CONFIRM_TIMEOUT_MS = 15_000;
 
 /**
  * Keeps the node's tunnel up: dials wss to the server (TLS pinned), runs SSH over it with
@@ -92,6 +98,10 @@ export class TunnelAgent {
   private redialAtOnce = false;
   /** Called with the next reply on the status channel (reportNow()). */
   private readonly replyWaiters = new Set<() => void>();
+  /** The TLS pin dialled with: the enrolled one, or the key learned since (tlsRepin.ts). */
+  private tlsPin: string;
+  /** The TLS peer of the current attempt; unverified while the server has not vouched for its key. */
+  private peer?: TlsPeer;
 
   constructor(private readonly deps: TunnelAgentDeps) {
     if (!deps.config.nodeId || !deps.privateKey()) throw new Error('TunnelAgent needs an enrolled config and a private key');
@@ -100,6 +110,7 @@ export class TunnelAgent {
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay);
     this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, () => deps.clock.now(), deps.onKeyRotationRefused);
+    this.tlsPin = deps.config.tlsPin;
   }
 
   /** The state now. */
@@ -123,8 +134,16 @@ export class TunnelAgent {
     this.nextAttemptAt = null;
     const outcome: AttemptOutcome = { connectedForMs: 0 };
     this.lifecycle.transition('connecting');
-    const ws = dialTunnel(config, this.deps.proxy?.());
+    this.peer = undefined;
+    // A certificate that does not match the pin is taken only as far as SSH, which checks
+    // the pinned host key; the server then has to vouch for it (tlsRepin.ts).
+    const onPeer = (pin: string, verified: boolean) => {
+      this.peer = { pin, verified };
+      return this.deps.collectStatus !== undefined;
+    };
+    const ws = dialTunnel(config, this.deps.proxy?.(), { pin: this.tlsPin, onPeer });
     this.ws = ws;
+    let confirmTimer: TimerHandle | undefined;
     let connectedAt = 0;
     let why = 'connection closed';
     let finished = false;
@@ -135,6 +154,7 @@ export class TunnelAgent {
       if (finished) return;
       finished = true;
       if (fallback) this.deps.clock.clearTimeout(fallback);
+      if (confirmTimer) this.deps.clock.clearTimeout(confirmTimer);
       this.reporter?.close();
       this.reporter = undefined;
       this.holdsWork = false;
@@ -195,6 +215,13 @@ export class TunnelAgent {
       });
     });
     ssh.on('ready', () => {
+      if (this.peer && !this.peer.verified) {
+        // No service is announced over a connection whose TLS key the server has not vouched for.
+        log.info({ presented: this.peer.pin }, "the server's TLS certificate has a new key; asking the server over SSH to confirm it");
+        ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined);
+        confirmTimer = this.deps.clock.setTimeout(() => end('the server did not confirm its new TLS certificate in time'), CONFIRM_TIMEOUT_MS);
+        return;
+      }
       connectedAt = this.deps.clock.now();
       this.lastConnectedAt = connectedAt;
       this.lastError = null;
@@ -225,7 +252,8 @@ export class TunnelAgent {
 
   private startReporter(accept: () => ClientChannel, reject: () => void): void {
     const collect = this.deps.collectStatus;
-    if (!collect || this.lifecycle.state !== 'connected') {
+    const confirming = this.peer !== undefined && !this.peer.verified;
+    if (!collect || (this.lifecycle.state !== 'connected' && !confirming)) {
       reject();
       return;
     }
@@ -237,6 +265,7 @@ export class TunnelAgent {
       reportEveryMs: this.deps.config.statusIntervalMs,
       ...(this.deps.workPollMs !== undefined ? { pollEveryMs: this.deps.workPollMs } : {}),
       onReply: (r) => {
+        if (this.followTlsPins(r)) return;
         this.holdsWork = r.holdsWork;
         for (const w of [...this.replyWaiters]) w();
         this.deps.onServerReply?.(r);
@@ -247,6 +276,34 @@ export class TunnelAgent {
         );
       },
     });
+  }
+
+  /**
+   * Weighs the pins the server announced against the certificate this connection presented:
+   * adopts a new key the server vouches for. True when the connection was unconfirmed and
+   * is now being dropped (to reconnect with the new pin, or because the server disowned
+   * the certificate), so the reply is not to be acted on.
+   */
+  private followTlsPins(r: StatusReply): boolean {
+    const peer = this.peer;
+    if (!peer) return false;
+    const d = pinDecision({ stored: this.tlsPin, peer, announced: r.tlsPins });
+    if (d.action === 'adopt') {
+      this.deps.log.info({ pin: d.pin, previous: this.tlsPin }, "pinned the server's new TLS key");
+      this.tlsPin = d.pin;
+      this.deps.onTlsPin?.(d.pin);
+    }
+    if (peer.verified) return false;
+    // Dropping is idempotent: a second reply before the close repeats the same decision.
+    if (d.action === 'refuse') {
+      this.deps.log.warn({ presented: peer.pin }, d.reason);
+      this.lastError = d.reason;
+      this.dropConnection?.(d.reason);
+    } else {
+      this.redialAtOnce = true;
+      this.dropConnection?.("reconnecting with the server's new TLS key");
+    }
+    return true;
   }
 
   /** The node key, decoded once per key (it changes only when it rotates). */

@@ -1,20 +1,21 @@
 import { WebSocket } from 'ws';
 import type { NodeConfig } from '../shared/config.js';
-import { pinnedAgent } from '../shared/pinnedHttps.js';
+import { pinnedAgent, type PeerCheck } from '../shared/pinnedHttps.js';
 import { TUNNEL_PATH } from '../shared/protocol.js';
 import { SERVICE_TARGETS_HEADER } from '../shared/serviceTarget.js';
 import { connectThroughProxy, type ProxyTarget } from './proxyConnect.js';
 
 /**
- * Opens the WebSocket to the server's `/v1/tunnel`: TLS pinned to the enrolled certificate,
- * through a proxy when one is set. The service targets tell the server how to speak to each
+ * Opens the WebSocket to the server's `/v1/tunnel`: TLS pinned to `tls.pin` (the enrolled
+ * certificate's key, or the one it learned since), through a proxy when one is set;
+ * `tls.onPeer` may take a certificate that does not match (see tlsRepin.ts). The service targets tell the server how to speak to each
  * WebUI (scheme, Host); the node still decides where a channel goes, from its own allow-list.
  */
-export function dialTunnel(config: NodeConfig, proxy: ProxyTarget | undefined): WebSocket {
+export function dialTunnel(config: NodeConfig, proxy: ProxyTarget | undefined, tls: { pin: string; onPeer?: PeerCheck } = { pin: config.tlsPin }): WebSocket {
   const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
   const dial = proxy ? (host: string, port: number) => connectThroughProxy(proxy, host, port) : undefined;
   return new WebSocket(url, {
-    agent: pinnedAgent(config.tlsPin, dial),
+    agent: pinnedAgent(tls.pin, dial, tls.onPeer),
     headers: { [SERVICE_TARGETS_HEADER]: JSON.stringify(config.services) },
     perMessageDeflate: false,
     handshakeTimeout: 15_000,

@@ -8,7 +8,6 @@ import { BurrowError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
-import { pinOfPem } from '../shared/tlsPin.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
 import { LocalAuthorityBus } from './auth/authorityBus.js';
@@ -40,6 +39,8 @@ import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { RefusalLog } from './refusalLog.js';
 import { ProxyProtocol } from './proxyProtocol/proxyProtocolGate.js';
 import { TrustedBalancers } from './proxyProtocol/trustedBalancers.js';
+import { certificateInService } from './certificateFiles.js';
+import { CertificateReloader } from './certificateReloader.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -55,6 +56,8 @@ export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Pr
 /** A started server; `close()` stops it and waits for everything it started. */
 export interface RunningServer {
   port: number;
+  /** Reads the certificate files again (SIGHUP); true when a new certificate went into service. */
+  reloadCertificate(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startServer(o: { home: string; config: ServerConfig; log: 
     const running = await startLocked(o);
     return {
       port: running.port,
+      reloadCertificate: () => running.reloadCertificate(),
       close: async () => {
         await running.close();
         await lock.release();
@@ -112,6 +116,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
+  const initialCertificate = certificateInService(cert, key);
+  if (initialCertificate.notAfter <= clock.now()) log.warn({ notAfter: new Date(initialCertificate.notAfter).toISOString() }, 'the TLS certificate has expired; nodes still connect (they pin its key), browsers warn');
   const publicHost = new URL(config.publicUrl).hostname;
   const proxyProtocol = new ProxyProtocol({ balancers: new TrustedBalancers(config.proxyProtocolFrom), clock, log: log.child({ part: 'proxy-protocol' }) });
   const sessions = new SessionManager({
@@ -218,6 +224,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
           holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)),
           statusBudget,
           keyRotationMinIntervalMs: config.keyRotationMinIntervalMs,
+          tlsPins: () => [certificates.current.pin],
         });
       });
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
@@ -227,7 +234,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
-  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), tlsPin: pinOfPem(cert), publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) } };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
@@ -238,6 +245,19 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     app.callback(),
   );
 
+  // A renewed certificate serves new connections; open ones (tunnels, sessions) keep theirs.
+  const certificates = new CertificateReloader({
+    certPath: paths.tlsCert,
+    keyPath: paths.tlsKey,
+    initial: initialCertificate,
+    clock,
+    log: log.child({ part: 'tls' }),
+    apply: (c) => {
+      server.setSecureContext({ cert: c.cert, key: c.key });
+      sessions.setCertificate({ cert: c.cert, key: c.key });
+    },
+    audit: (result, detail) => recordAudit(db, { actor: 'system', action: 'server.cert.reload', target: config.listen, result, detail }, clock.now()),
+  });
   connectionCap.attach(server);
   // After every other connection listener, so that it runs before them (TLS included).
   const proxyGate = proxyProtocol.attach(server);
@@ -260,12 +280,14 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const actualPort = (server.address() as { port: number }).port;
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
   await checkpointer.start();
+    certificates.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl, sessionDomain: config.sessionDomain ?? null }, 'burrow server started');
   if (!config.sessionDomain) log.warn(NO_SESSION_DOMAIN_WARNING);
 
   let closing: Promise<void> | undefined;
   return {
     port: actualPort,
+    reloadCertificate: () => certificates.reload('sighup'),
     close() {
       // Children first, the store last: each child writes its last records (session and
       // shell ends, job results, node disconnects) before the store closes under it.
@@ -274,6 +296,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         proxyGate.close();
         proxyProtocol.close();
         authority.close();
+        await certificates.close();
         await sessions.closeAll('server-shutdown');
         const jobsStopped = jobs.stop();
         const terminalsClosed = terminals.close();

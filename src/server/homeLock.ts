@@ -50,3 +50,9 @@ export async function lockHome(home: string): Promise<HomeLock> {
   }
   throw new BurrowError('CONFIG_INVALID', `Could not take the lock ${path}; another server may be starting on ${home}.`);
 }
+
+/** The pid of the live server holding the home's lock, if one runs. */
+export async function lockHolder(home: string): Promise<number | undefined> {
+  const pid = Number.parseInt(await readFile(join(home, 'server.lock'), 'utf8').catch(() => ''), 10);
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+}

@@ -118,7 +118,7 @@ export const nodeConfigSchema = z.strictObject({
   serverUrl: httpsUrlSchema,
   nodeId: z.string(),
   name: z.string(),
-  /** Pin of the server's TLS certificate, from the enrollment token. */
+  /** Pin of the server's TLS key, from the enrollment token; follows a renewed certificate (src/node/tlsRepin.ts). */
   tlsPin: z.string().startsWith('sha256/'),
   /** The server's SSH host key (OpenSSH public key line), pinned at enrollment. */
   sshHostKey: z.string(),

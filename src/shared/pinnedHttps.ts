@@ -2,16 +2,23 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { BurrowError, isErrorCode as isKnown } from './errors.js';
-import { peerMatchesPin } from './tlsPin.js';
+import { peerMatchesPin, pinOfRaw } from './tlsPin.js';
 
 type CreateConnection = (options: tls.ConnectionOptions, cb: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined;
 
 /**
- * An HTTPS agent that trusts exactly one certificate, named by its pin, whatever signed
- * it. The socket is handed to the request only after the handshake matched the pin, so
- * not one byte of a request (tokens included) reaches an impostor.
+ * Told of each handshake's peer (its pin, whether it matched); returning true hands an
+ * unmatched socket over anyway, for a caller that authenticates the server another way
+ * (the node's tunnel: SSH with the pinned host key, see src/node/tlsRepin.ts).
  */
-export function pinnedAgent(pin: string, dial?: (host: string, port: number) => Promise<Duplex>): https.Agent {
+export type PeerCheck = (peerPin: string, matched: boolean) => boolean;
+
+/**
+ * An HTTPS agent that trusts exactly one certificate, named by its pin, whatever signed
+ * it. The socket is handed to the request only after the handshake matched the pin (or
+ * `onPeer` took it), so not one byte of a request (tokens included) reaches an impostor.
+ */
+export function pinnedAgent(pin: string, dial?: (host: string, port: number) => Promise<Duplex>, onPeer?: PeerCheck): https.Agent {
   const agent = new https.Agent({ keepAlive: false });
   const createConnection: CreateConnection = (options, cb) => {
     // With `dial` (e.g. through a proxy) TLS runs over the stream it gives.
@@ -29,7 +36,10 @@ export function pinnedAgent(pin: string, dial?: (host: string, port: number) => 
     const socket = tls.connect({ ...options, ...(raw ? { socket: raw } : {}), rejectUnauthorized: false, minVersion: 'TLSv1.2' });
     socket.once('secureConnect', () => {
       socket.removeListener('error', onError);
-      if (peerMatchesPin(socket.getPeerCertificate(), pin)) {
+      const peer = socket.getPeerCertificate();
+      const matched = peerMatchesPin(peer, pin);
+      if (matched || (onPeer && peer.raw && onPeer(pinOfRaw(peer.raw), false))) {
+        if (matched && peer.raw) onPeer?.(pinOfRaw(peer.raw), true);
         cb(null, socket);
       } else {
         socket.destroy();

@@ -72,6 +72,11 @@ export const statusReplySchema = z.object({
   keyRefused: z.string().max(300).optional(),
   /** An administrator asks the node to rotate its key now (sent unasked, between replies). */
   rotateKeyNow: z.literal(true).optional(),
+  /**
+   * Pins of the server's TLS certificate in service. Told over SSH (authenticated by the host
+   * key pinned at enrollment), they let a node follow a certificate renewed with a new key.
+   */
+  tlsPins: z.array(z.string().regex(/^sha256\/[A-Za-z0-9_-]{43}$/)).max(8).optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 

@@ -25,6 +25,8 @@ export interface StatusChannelDeps {
   statusBudget: NodeWriteBudget;
   /** A node may register a rotated key at most once per this interval. */
   keyRotationMinIntervalMs: number;
+  /** Pins of the TLS certificate in service, told to nodes so they can follow a new key. */
+  tlsPins?: () => string[];
 }
 
 /** The proposal stored on a node, if it is still a valid mode. */
@@ -68,7 +70,8 @@ export async function serveStatusChannel(conn: NodeConnection, deps: StatusChann
 /** The parts of every reply: work held and the proposed mode. */
 async function replyFor(nodeId: string, deps: StatusChannelDeps): Promise<StatusReply> {
   const node = await getNode(deps.db, nodeId);
-  return { holdsWork: await deps.holdsWork(nodeId), proposedMode: parseProposal(node?.proposedMode ?? null) };
+  const tlsPins = deps.tlsPins?.();
+  return { holdsWork: await deps.holdsWork(nodeId), proposedMode: parseProposal(node?.proposedMode ?? null), ...(tlsPins ? { tlsPins } : {}) };
 }
 
 async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown, deps: StatusChannelDeps): Promise<void> {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import type { Clock } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -89,12 +89,24 @@ const UNKNOWN_TARGET: ServiceTarget = { scheme: 'http', host: 'localhost', port:
 export class SessionManager extends EventEmitter {
   private readonly live = new Map<string, LiveSession>();
   private readonly refusals: RefusalLog;
+  /** The TLS options of new session ports; the certificate in them changes on a reload. */
+  private tlsOptions: tls.TlsOptions;
 
   constructor(private readonly deps: SessionManagerDeps) {
     super();
+    this.tlsOptions = deps.tlsOptions;
     this.refusals = new RefusalLog(deps.log, deps.clock, 'session connection refused: per-address cap reached');
     deps.registry.on('offline', (nodeId: string) => this.onNodeOffline(nodeId));
     deps.registry.on('online', (nodeId: string) => this.onNodeOnline(nodeId));
+  }
+
+  /**
+   * Serves a renewed certificate on every session port from now on, open and future ones;
+   * connections already made keep theirs, so no session drops.
+   */
+  setCertificate(pair: { cert: string; key: string }): void {
+    this.tlsOptions = { ...this.tlsOptions, ...pair };
+    for (const s of this.live.values()) if (s.listener?.server instanceof tls.Server) s.listener.server.setSecureContext(pair);
   }
 
   /** Opens a session, or says clearly why not. */
@@ -160,7 +172,7 @@ export class SessionManager extends EventEmitter {
         ? new TcpSessionRelay({ ...listenerDeps, allowedIp: req.sourceIp })
         : new HttpSessionProxy({
           ...listenerDeps,
-          tlsOptions: this.deps.tlsOptions,
+          tlsOptions: this.tlsOptions,
           headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
           clock,
           admission,
