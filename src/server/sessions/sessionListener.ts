@@ -12,6 +12,8 @@ export interface SessionListener {
   readonly bytesDown: number;
   /** Stops listening and cuts every connection; resolves when the port is free. */
   close(): Promise<void>;
+  /** For a listener that terminates TLS itself: serves new connections with a renewed certificate. */
+  setCertificate?(pair: { cert: string; key: string }): void;
 }
 
 /** What every session listener needs from the session around it. */

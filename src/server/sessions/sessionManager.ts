@@ -106,7 +106,10 @@ export class SessionManager extends EventEmitter {
    */
   setCertificate(pair: { cert: string; key: string }): void {
     this.tlsOptions = { ...this.tlsOptions, ...pair };
-    for (const s of this.live.values()) if (s.listener?.server instanceof tls.Server) s.listener.server.setSecureContext(pair);
+    for (const s of this.live.values()) {
+      if (s.listener?.server instanceof tls.Server) s.listener.server.setSecureContext(pair);
+      else s.listener?.setCertificate?.(pair);
+    }
   }
 
   /** Opens a session, or says clearly why not. */
@@ -366,5 +369,6 @@ function gated(listener: SessionListener, gate: ProxyProtocolGate): SessionListe
       gate.close();
       return listener.close();
     },
+    setCertificate: listener.setCertificate?.bind(listener),
   };
 }

@@ -29,13 +29,18 @@ export interface TcpProofRelayDeps extends SessionListenerDeps {
 export class TcpProofRelay implements SessionListener {
   readonly server: net.Server;
   private readonly tally = new SocketTally();
-  private readonly secureContext: tls.SecureContext;
+  private secureContext: tls.SecureContext;
   private readonly timeoutMs: number;
 
   constructor(private readonly deps: TcpProofRelayDeps) {
     this.secureContext = tls.createSecureContext({ minVersion: 'TLSv1.2', ...deps.tlsOptions });
     this.timeoutMs = deps.proofTimeoutMs ?? 10_000;
     this.server = net.createServer((raw) => this.onConnection(raw));
+  }
+
+  /** A renewed certificate (see CertificateReloader): connections from now on are served with it. */
+  setCertificate(pair: { cert: string; key: string }): void {
+    this.secureContext = tls.createSecureContext({ minVersion: 'TLSv1.2', ...this.deps.tlsOptions, ...pair });
   }
 
   get bytesUp(): number {
