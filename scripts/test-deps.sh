@@ -10,6 +10,8 @@ command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 # A real HTTP proxy (Basic and Digest auth) for the agent's CONNECT path.
 [ -x /usr/sbin/squid ] || need+=(squid)
+# systemd-analyze checks the service units; systemd-notify tells a Type=notify unit the server is ready.
+command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

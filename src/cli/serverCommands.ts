@@ -9,6 +9,7 @@ import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { readSecretFile } from './prompt.js';
 import { onShutdown } from './shutdown.js';
+import { notifySystemdReady } from './systemdReady.js';
 
 interface InitOpts {
   home?: string;
@@ -99,5 +100,7 @@ export function registerServerCommands(program: Command): void {
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
       const running = await startServer({ home, config, log, clock: systemClock });
       onShutdown(log, () => running.close());
+      // The port listens now: a Type=notify unit may count the server as started.
+      await notifySystemdReady(process.env, log);
     });
 }
