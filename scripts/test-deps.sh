@@ -15,6 +15,8 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 # A real OpenSSH server and client for `burrow tcp --stdio` as a ProxyCommand.
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
+# systemd-analyze checks the service units; systemd-notify tells a Type=notify unit the server is ready.
+command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -11,6 +11,7 @@ import { resolveHome } from './homeDir.js';
 import { readSecretFile } from './prompt.js';
 import { onShutdown } from './shutdown.js';
 import { registerServerCertCommands } from './serverCertCommands.js';
+import { notifySystemdReady } from './systemdReady.js';
 
 interface InitOpts {
   home?: string;
@@ -113,6 +114,8 @@ export function registerServerCommands(program: Command): void {
       onShutdown(log, () => running.close());
       // SIGHUP reloads the certificate (the convention of nginx, HAProxy, certbot deploy hooks).
       process.on('SIGHUP', () => void running.reloadCertificate());
+      // The port listens now: a Type=notify unit may count the server as started.
+      await notifySystemdReady(process.env, log);
     });
 
   registerBackupCommands(server);
