@@ -22,6 +22,7 @@ import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
 import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
 import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
+import { logSessionConnections } from './sessionAccessLog.js';
 import { TcpSessionRelay } from './tcpSessionRelay.js';
 import { sessionTransitions, type LiveSession, type SessionState } from './sessionLifecycle.js';
 import { sessionOrigin, sessionView } from './sessionView.js';
@@ -53,6 +54,8 @@ export interface SessionManagerDeps {
   limits: SessionLimits;
   /** Audits refused connections rate-limited per address; without it each is written as it comes. */
   denials?: DenialRecorder;
+  /** Where a line per client connection of a session port goes; none when unset. */
+  accessLog?: Logger;
 }
 
 /** Who asks for a session, and from where. */
@@ -73,7 +76,8 @@ const UNKNOWN_TARGET: ServiceTarget = { scheme: 'http', host: 'localhost', port:
 /**
  * Opens, tracks and closes sessions: one port per session, bound at random in the
  * configured range, relaying to one service of one node.
- * Emits `opened` and `closed` (SessionView without its token, groupId of its node) for live console updates.
+ * Emits `opened` and `closed` (SessionView without its token, groupId of its node) for live console updates;
+ * `closed` also carries the bytes relayed ({ bytesUp, bytesDown }) for metrics.
  */
 export class SessionManager extends EventEmitter {
   private readonly live = new Map<string, LiveSession>();
@@ -152,6 +156,7 @@ export class SessionManager extends EventEmitter {
           publicOrigin: () => sessionOrigin(this.deps.limits.publicHost, record.port),
         });
       new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => this.refusals.refused(ip, open)).attach(session.listener.server);
+      if (this.deps.accessLog) logSessionConnections(session.listener.server, { log: this.deps.accessLog, clock, sessionId: id, type });
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {
@@ -222,7 +227,7 @@ export class SessionManager extends EventEmitter {
       s.lifecycle.transition('closed');
       Object.assign(s.record, { closedAt: at, closeReason: reason, ...bytes });
     }
-    this.emit('closed', this.view(s.record), s.groupId);
+    this.emit('closed', this.view(s.record), s.groupId, bytes);
     return true;
   }
 
