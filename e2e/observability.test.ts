@@ -1,7 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionView } from '../src/shared/protocol.js';
 import { runBurrow } from './harness/burrowCli.js';
@@ -94,6 +94,7 @@ describe('metrics, access log and health of a running server', () => {
     assert.deepEqual([line.method, line.route, line.path, line.status, typeof line.durationMs], ['GET', '/v1/nodes', '/v1/nodes', 200, 'number']);
     assert.match(String(line.user), /^usr_/);
     assert.equal(lines.find((l) => l.reqId === error.requestId)?.route, '/v1/nodes/:id');
+    assert.equal((await stat(file)).mode & 0o777, 0o600, 'the access log is private to the server');
     const text = await readFile(file, 'utf8');
     assert.ok(!text.includes(token), 'no API token in the access log');
     assert.ok(!text.includes('burrow_token'), 'no session token in the access log');
