@@ -38,6 +38,8 @@ import { tightenHome } from './homeModes.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { RefusalLog } from './refusalLog.js';
 import { openAccessLog } from './accessLogSink.js';
+import { SHELL_ROUTE, logUpgrade } from './http/upgradeAccessLog.js';
+import { TUNNEL_PATH } from '../shared/protocol.js';
 import { readinessChecks } from './readiness.js';
 import { feedMetrics } from './metrics/feedMetrics.js';
 import { instrumentStore } from './metrics/instrumentStore.js';
@@ -253,6 +255,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   connectionCap.attach(server);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+    if (access.log) logUpgrade({ log: access.log, clock }, req, socket, gateway.handles(req) ? TUNNEL_PATH : terminals.handles(req) ? SHELL_ROUTE : null);
     if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
     else if (terminals.handles(req)) terminals.handleUpgrade(req, socket, head);
     else socket.destroy();
