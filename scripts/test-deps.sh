@@ -17,6 +17,8 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v ssh >/dev/null || need+=(openssh-client)
 # systemd-analyze checks the service units; systemd-notify tells a Type=notify unit the server is ready.
 command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || need+=(systemd)
+# promtool (Prometheus) validates what /metrics exposes.
+command -v promtool >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -41,6 +41,14 @@ import { ProxyProtocol } from './proxyProtocol/proxyProtocolGate.js';
 import { TrustedBalancers } from './proxyProtocol/trustedBalancers.js';
 import { certificateInService } from './certificateFiles.js';
 import { CertificateReloader } from './certificateReloader.js';
+import { openAccessLog } from './accessLogSink.js';
+import { SHELL_ROUTE, logUpgrade } from './http/upgradeAccessLog.js';
+import { TUNNEL_PATH } from '../shared/protocol.js';
+import { readinessChecks } from './readiness.js';
+import { feedMetrics } from './metrics/feedMetrics.js';
+import { instrumentStore } from './metrics/instrumentStore.js';
+import { listenForMetrics, type MetricsListener } from './metrics/metricsListener.js';
+import { ServerMetrics } from './metrics/serverMetrics.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -91,8 +99,10 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     [paths.tlsCert, paths.tlsKey, paths.hostKey, paths.hostKeyPub].map((p) => readFile(p, 'utf8')),
   ) as [string, string, string, string];
   const box = await SecretBox.fromKeyFile(paths.secretKey);
-  const db = await Database.open(paths.database);
-  const applied = await migrate(db, await loadMigrations(MIGRATIONS_DIR));
+  const metrics = new ServerMetrics();
+  const db = instrumentStore(await Database.open(paths.database), (op, seconds) => metrics.storeQuery(op, seconds));
+  const migrations = await loadMigrations(MIGRATIONS_DIR);
+  const applied = await migrate(db, migrations);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const auditKeys = await loadAuditKeys(home);
   db.sealAuditWith(auditKeys.macKey);
@@ -113,6 +123,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const orphans = await closeOrphanSessions(db, clock.now());
   if (orphans) log.info({ orphans }, 'closed sessions left open by the previous run');
 
+  const access = openAccessLog(config.accessLog, paths.accessLog);
   const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
@@ -140,6 +151,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       headersTimeoutMs: config.sessionHeadersTimeoutMs,
       concurrency: { perUser: config.maxSessionsPerUser, perNode: config.maxSessionsPerNode, total: config.maxSessions },
     },
+    ...(access.log ? { accessLog: access.log } : {}),
   });
   const queue = new SessionQueue({
     db,
@@ -164,7 +176,10 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     nodeWrites.add(work);
     void work.finally(() => nodeWrites.delete(work));
   };
-  const connectionCap = new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => refusals.refused(ip, open));
+  const connectionCap = new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => {
+    refusals.refused(ip, open);
+    metrics.tunnelRefused('address-cap');
+  });
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -176,6 +191,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     maxPendingHandshakes: config.maxPendingHandshakes,
     onAuthenticatedSocket: (socket) => connectionCap.release(socket),
     denials,
+    onRefused: (reason) => metrics.tunnelRefused(reason),
     authTimeoutMs: config.tunnelAuthTimeoutMs,
     maxAuthAttempts: config.maxTunnelAuthAttempts,
     approvals,
@@ -234,8 +250,12 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
+  const stopFeeding = feedMetrics(metrics, { registry, sessions, store: db, clock });
+  // Filled in as each port listens; /readyz reads them then.
+  const listeners: Record<string, { readonly listening: boolean }> = {};
   const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
-    audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) } };
+    audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
+    requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
@@ -263,6 +283,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const proxyGate = proxyProtocol.attach(server);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+    if (access.log) logUpgrade({ log: access.log, clock }, req, socket, gateway.handles(req) ? TUNNEL_PATH : terminals.handles(req) ? SHELL_ROUTE : null);
     if (gateway.handles(req)) gateway.handleUpgrade(req, socket, head);
     else if (terminals.handles(req)) terminals.handleUpgrade(req, socket, head);
     else socket.destroy();
@@ -278,9 +299,19 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     throw new BurrowError('CONFIG_INVALID', `Cannot listen on ${config.listen}: ${err.code ?? err.message}.`, { cause: err });
   });
   const actualPort = (server.address() as { port: number }).port;
+  listeners.api = server;
+  let metricsListener: MetricsListener | undefined;
+  if (config.metricsListen) {
+    metricsListener = await listenForMetrics(config.metricsListen, metrics, log).catch((err: unknown) => {
+      server.close();
+      throw err;
+    });
+    listeners.metrics = metricsListener;
+    log.info({ listen: config.metricsListen, port: metricsListener.port }, 'serving /metrics');
+  }
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
   await checkpointer.start();
-    certificates.start();
+  certificates.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl, sessionDomain: config.sessionDomain ?? null }, 'burrow server started');
   if (!config.sessionDomain) log.warn(NO_SESSION_DOMAIN_WARNING);
 
@@ -295,6 +326,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         server.close();
         proxyGate.close();
         proxyProtocol.close();
+        await metricsListener?.close();
+        stopFeeding();
         authority.close();
         await certificates.close();
         await sessions.closeAll('server-shutdown');
@@ -310,6 +343,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await checkpointer.close();
         await db.close();
+        access.close();
       })();
       return closing;
     },

@@ -11,6 +11,7 @@ export function serverPaths(home: string) {
     hostKey: join(home, 'ssh_host_ed25519_key'),
     hostKeyPub: join(home, 'ssh_host_ed25519_key.pub'),
     recordings: join(home, 'recordings'),
+    accessLog: join(home, 'access.log'),
   };
 }
 

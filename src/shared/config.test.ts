@@ -83,6 +83,12 @@ describe('server.json', () => {
     ['a public URL that is not https', { publicUrl: 'ftp://x' }],
     ['a listen port of 0', { listen: '0.0.0.0:0' }],
     ['a misspelt key', { sesionPorts: [40000, 65000] }],
+    ['a metrics listener on every interface', { metricsListen: '0.0.0.0:9464' }],
+    ['a metrics listener on a public address', { metricsListen: '203.0.113.7:9464' }],
+    ['a metrics listener named by host name', { metricsListen: 'localhost:9464' }],
+    ['a metrics listener on all IPv6 interfaces', { metricsListen: '[::]:9464' }],
+    ['a metrics listener without a port', { metricsListen: '127.0.0.1' }],
+    ['an unknown access log destination', { accessLog: 'syslog' }],
   ] as const) {
     it(`refuses ${what}`, () => {
       assert.equal(serverConfigSchema.safeParse({ ...serverFile, ...change }).success, false);
@@ -96,6 +102,15 @@ describe('server.json', () => {
     for (const bad of [['10.0.0.0/33'], ['balancer.example.com'], '10.0.0.0/8', [''], [10], ['10.0.0.0/8 ']]) {
       assert.equal(serverConfigSchema.safeParse({ ...serverFile, proxyProtocolFrom: bad }).success, false, JSON.stringify(bad));
     }
+  });
+
+  it('takes a metrics listener on a loopback or private address, and where the access log goes', () => {
+    for (const metricsListen of ['127.0.0.1:9464', '10.1.2.3:9464', '192.168.1.5:9100', '172.20.0.1:9464', '[::1]:9464', '[fd00::5]:9464']) {
+      assert.equal(serverConfigSchema.safeParse({ ...serverFile, metricsListen }).success, true, metricsListen);
+    }
+    for (const accessLog of ['stdout', 'file', 'off']) assert.equal(serverConfigSchema.parse({ ...serverFile, accessLog }).accessLog, accessLog);
+    assert.equal(serverConfigSchema.parse(serverFile).accessLog, 'stdout');
+    assert.match(refusal(() => parseConfigFile(serverConfigSchema, { ...serverFile, metricsListen: '0.0.0.0:9464' }, '/h/server.json')), /"metricsListen": the metrics listener needs a private or loopback IP address/);
   });
 
   it('names the key and the file in one sentence', () => {

@@ -3,6 +3,7 @@ import { parseCidr } from './cidr.js';
 import { BurrowError } from './errors.js';
 import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
+import { isPrivateAddress } from './privateAddress.js';
 export type { OnDemandSchedule } from './protocol.js';
 
 const hostPort = z
@@ -110,6 +111,15 @@ export const serverConfigSchema = z.strictObject({
   auditCheckpointIntervalMs: z.number().int().min(1_000).default(5 * 60_000),
   /** An HTTPS (or HTTP) URL each audit checkpoint is also POSTed to as JSON; failures are logged. */
   auditCheckpointWebhook: z.string().url().regex(/^https?:\/\//, 'a webhook URL is http(s)://…').optional(),
+  /**
+   * Where Prometheus scrapes /metrics: a plain-HTTP listener of its own, only on a private
+   * or loopback address (metrics name no secrets but describe the fleet); unset, none.
+   */
+  metricsListen: hostPort
+    .refine((v) => isPrivateAddress(v.slice(0, v.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')), 'the metrics listener needs a private or loopback IP address, e.g. 127.0.0.1:9464')
+    .optional(),
+  /** Where the access log goes: stdout, access.log in the server's home, or nowhere. */
+  accessLog: z.enum(['stdout', 'file', 'off'], { message: 'expected one of stdout, file, off' }).default('stdout'),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

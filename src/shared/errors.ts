@@ -34,6 +34,8 @@ const table = {
   SESSION_LIMIT: { status: 429, exit: 6, retryable: true },
   CHANNEL_LIMIT: { status: 429, exit: 6, retryable: true },
   PORT_RANGE_EXHAUSTED: { status: 503, exit: 6, retryable: true },
+  /** /readyz: the server is up but not ready to serve (store, migrations, ports). */
+  NOT_READY: { status: 503, exit: 6, retryable: true },
   SERVER_UNREACHABLE: { status: 502, exit: 7, retryable: true },
   PROXY_REFUSED: { status: 502, exit: 7, retryable: true },
   TLS_PIN_MISMATCH: { status: 502, exit: 7, retryable: false },

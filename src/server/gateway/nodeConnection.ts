@@ -129,9 +129,13 @@ export class NodeConnection extends EventEmitter {
     return !this.closed;
   }
 
+  /** Whether the server ended the connection (close()), rather than the link or the node. */
+  closedByServer = false;
+
   /** Ends the SSH connection; idempotent. */
   close(): void {
     if (this.closed) return;
+    this.closedByServer = true;
     this.ssh.end();
     this.markClosed();
   }

@@ -4,7 +4,8 @@ import type { NodeConnection } from './nodeConnection.js';
 /**
  * The nodes connected to this server process, by node id. A node that connects again
  * (its old link half-dead) replaces its old connection, which is closed.
- * Emits `online` (nodeId) and `offline` (nodeId).
+ * Emits `online` (nodeId) and `offline` (nodeId), and `disconnected` (nodeId, why) for
+ * every connection that ends, a replaced one included: `replaced`, `server` or `link`.
  */
 export class NodeRegistry extends EventEmitter {
   private readonly byId = new Map<string, NodeConnection>();
@@ -14,7 +15,9 @@ export class NodeRegistry extends EventEmitter {
     const old = this.byId.get(conn.nodeId);
     this.byId.set(conn.nodeId, conn);
     conn.once('close', () => {
-      if (this.byId.get(conn.nodeId) === conn) {
+      const current = this.byId.get(conn.nodeId) === conn;
+      this.emit('disconnected', conn.nodeId, !current ? 'replaced' : conn.closedByServer ? 'server' : 'link');
+      if (current) {
         this.byId.delete(conn.nodeId);
         this.emit('offline', conn.nodeId);
       }

@@ -21,6 +21,7 @@ import type { NodeRegistry } from './nodeRegistry.js';
 import type { PendingApprovals } from './pendingApprovals.js';
 import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
 import { clientAddress } from '../clientAddress.js';
+import type { TunnelRefusal } from '../metrics/serverMetrics.js';
 
 /** What the gateway needs. */
 export interface TunnelGatewayDeps {
@@ -49,6 +50,8 @@ export interface TunnelGatewayDeps {
   pendingHoldMs?: number;
   /** Audits refused tunnel authentications, rate-limited per node or address. */
   denials?: DenialRecorder;
+  /** Told of every refused tunnel and why (metrics); unlike the audit, not rate-limited. */
+  onRefused?: (reason: TunnelRefusal) => void;
 }
 
 interface PendingLink {
@@ -101,6 +104,7 @@ export class TunnelGateway {
       return;
     }
     if (this.handshaking >= this.deps.maxPendingHandshakes) {
+      this.deps.onRefused?.('busy');
       refuseBusy(socket, this.handshaking);
       return;
     }
@@ -203,7 +207,8 @@ export class TunnelGateway {
     });
   }
 
-  private refused(link: PendingLink | undefined, node: NodeRecord | undefined, username: string, reason: string): void {
+  private refused(link: PendingLink | undefined, node: NodeRecord | undefined, username: string, reason: TunnelRefusal): void {
+    this.deps.onRefused?.(reason);
     this.deps.denials?.denied({
       actor: node?.id ?? 'anonymous',
       sourceIp: link?.ip ?? null,

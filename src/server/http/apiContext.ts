@@ -21,6 +21,8 @@ export interface ApiState {
   principal?: Principal;
   /** Caller's address, IPv4-mapped prefix removed. */
   clientIp: string;
+  /** This request's id: echoed as X-Request-Id, logged, and put into error bodies. */
+  requestId?: string;
 }
 
 /** The Koa context every handler receives. */

@@ -9,6 +9,7 @@ import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
 import type { Checkpoint } from '../audit/auditCheckpoint.js';
 import type { DenialRecorder } from '../audit/deniedAttempts.js';
+import type { RequestObserver } from './accessLog.js';
 
 /** The audit log's keys and signed checkpoints, kept outside the database. */
 export interface AuditAnchors {
@@ -46,4 +47,10 @@ export interface ApiDeps {
   audit: AuditAnchors;
   /** Audits refused attempts, rate-limited per actor and action. */
   denials: DenialRecorder;
+  /** Where access-log lines go; none are written when unset. */
+  accessLog?: Logger;
+  /** Told of every answered request (metrics). */
+  requestObserver?: RequestObserver;
+  /** The checks /readyz runs; resolves to the names of those failing (none: ready). Unset: only the store is checked. */
+  readiness?: () => Promise<string[]>;
 }

@@ -5,6 +5,7 @@ import type { ApiDeps } from './apiDeps.js';
 import type { ApiState, RouteDef } from './apiContext.js';
 import { authenticate, requirePermission } from './authorize.js';
 import { CONSOLE_CSP, consoleStatic } from './consoleStatic.js';
+import { accessLog } from './accessLog.js';
 import { errorMiddleware } from './errorMiddleware.js';
 import { auditRefusedCall } from './refusedCallAudit.js';
 import { auditRoutes } from './routes/auditRoutes.js';
@@ -66,6 +67,7 @@ export function createApp(d: ApiDeps): Koa<ApiState> {
       await next();
     });
   }
+  app.use(accessLog({ clock: d.clock, ...(d.accessLog ? { log: d.accessLog } : {}), ...(d.requestObserver ? { observer: d.requestObserver } : {}) }));
   app.use(errorMiddleware(d.log));
   app.use(async (ctx, next) => {
     ctx.state.clientIp = clientAddress(ctx.req.socket).ip;

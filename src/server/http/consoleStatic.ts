@@ -44,7 +44,7 @@ async function loadAssets(dir: string): Promise<Map<string, Asset>> {
 }
 
 /** Whether a path belongs to the API rather than the console. */
-const isApiPath = (path: string) => path.startsWith('/v1/') || path === '/v1' || path === '/healthz';
+const isApiPath = (path: string) => path.startsWith('/v1/') || path === '/v1' || path === '/healthz' || path === '/readyz';
 
 /**
  * Serves the built console from `dir`: known files as they are, any other non-API GET as

@@ -3,7 +3,7 @@ import { BurrowError, toBurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 
 /**
- * Turns every failure into `{"error":{"code","message"}}` with the code's status.
+ * Turns every failure into `{"error":{"code","message","requestId"}}` with the code's status.
  * Internal errors are logged in full and answered without detail.
  */
 export function errorMiddleware(log: Logger): Middleware {
@@ -15,9 +15,10 @@ export function errorMiddleware(log: Logger): Middleware {
       }
     } catch (raw) {
       const err = fromHttpError(raw) ?? toBurrowError(raw);
-      if (!err.expose) log.error({ err: raw }, 'request failed');
+      if (!err.expose) log.error({ err: raw, reqId: (ctx.state as { requestId?: string }).requestId }, 'request failed');
       ctx.status = err.status;
-      ctx.body = { error: { code: err.code, message: err.expose ? err.message : 'Internal error.' } };
+      const requestId = (ctx.state as { requestId?: string }).requestId;
+      ctx.body = { error: { code: err.code, message: err.expose ? err.message : 'Internal error.', ...(requestId ? { requestId } : {}) } };
     }
   };
 }

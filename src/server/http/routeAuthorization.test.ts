@@ -17,13 +17,14 @@ interface Rule {
   stream?: boolean;
 }
 
-const PUBLIC = new Set(['GET /healthz', 'GET /v1/tunnel', 'POST /v1/auth/login', 'POST /v1/auth/console/password', 'POST /v1/auth/console/totp', 'POST /v1/enroll']);
+const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'GET /v1/tunnel', 'POST /v1/auth/login', 'POST /v1/auth/console/password', 'POST /v1/auth/console/totp', 'POST /v1/enroll']);
 /** Routes a user who still has to enroll TOTP may call. */
 const TOTP_SETUP = new Set(['POST /v1/auth/logout', 'GET /v1/auth/whoami', 'POST /v1/auth/totp/setup', 'POST /v1/auth/totp/confirm']);
 
 const grant = { role: 'viewer', group: 'siteA' };
 const RULES: Record<string, Rule> = {
   'GET /healthz': { path: '/healthz' },
+  'GET /readyz': { path: '/readyz' },
   'GET /v1/tunnel': { path: '/v1/tunnel' },
   'POST /v1/auth/login': { path: '/v1/auth/login' },
   'POST /v1/auth/console/password': { path: '/v1/auth/console/password' },

@@ -23,6 +23,7 @@ import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
 import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
 import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
+import { logSessionConnections } from './sessionAccessLog.js';
 import { TcpSessionRelay } from './tcpSessionRelay.js';
 import { TcpProofRelay } from './tcpProofRelay.js';
 import { TcpTickets } from './tcpProof.js';
@@ -62,6 +63,8 @@ export interface SessionManagerDeps {
   denials?: DenialRecorder;
   /** PROXY protocol from listed balancers on session ports, so admission sees the real client. */
   proxyProtocol?: ProxyProtocol;
+  /** Where a line per client connection of a session port goes; none when unset. */
+  accessLog?: Logger;
 }
 
 /** Who asks for a session, and from where. */
@@ -84,7 +87,8 @@ const UNKNOWN_TARGET: ServiceTarget = { scheme: 'http', host: 'localhost', port:
 /**
  * Opens, tracks and closes sessions: one port per session, bound at random in the
  * configured range, relaying to one service of one node.
- * Emits `opened` and `closed` (SessionView without its token, groupId of its node) for live console updates.
+ * Emits `opened` and `closed` (SessionView without its token, groupId of its node) for live console updates;
+ * `closed` also carries the bytes relayed ({ bytesUp, bytesDown }) for metrics.
  */
 export class SessionManager extends EventEmitter {
   private readonly live = new Map<string, LiveSession>();
@@ -184,6 +188,7 @@ export class SessionManager extends EventEmitter {
           hostOfItsOwn: limits.sessionDomain !== undefined,
         });
       new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => this.refusals.refused(ip, open)).attach(session.listener.server);
+      if (this.deps.accessLog) logSessionConnections(session.listener.server, { log: this.deps.accessLog, clock, sessionId: id, type });
       // Last, so that it runs first: the cap and the listener then see the client the header names.
       const gate = this.deps.proxyProtocol?.attach(session.listener.server, { watchUnlisted: type === 'tcp' });
       if (gate) session.listener = gated(session.listener, gate);
@@ -257,7 +262,7 @@ export class SessionManager extends EventEmitter {
       s.lifecycle.transition('closed');
       Object.assign(s.record, { closedAt: at, closeReason: reason, ...bytes });
     }
-    this.emit('closed', this.view(s.record), s.groupId);
+    this.emit('closed', this.view(s.record), s.groupId, bytes);
     return true;
   }
 

@@ -3,16 +3,28 @@ import { TUNNEL_PATH } from '../../../shared/protocol.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { RouteDef } from '../apiContext.js';
 
-/** Health and the plain-HTTP face of the tunnel endpoint. */
+/** Health, readiness and the plain-HTTP face of the tunnel endpoint. */
 export function systemRoutes(d: ApiDeps): RouteDef[] {
   return [
     {
       method: 'GET',
       path: '/healthz',
       permission: 'public',
+      // The process is alive and answering: nothing else is checked, so a busy or failing
+      // store does not get a live process restarted (that is what /readyz is for).
       handler: async (ctx) => {
-        await d.db.get('SELECT 1');
         ctx.body = { ok: true, nodesOnline: d.registry.size };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/readyz',
+      permission: 'public',
+      // Whether a balancer may send traffic here: store reachable, migrations applied, ports listening.
+      handler: async (ctx) => {
+        const failing = d.readiness ? await d.readiness() : await d.db.get('SELECT 1').then(() => [], () => ['store']);
+        if (failing.length) throw new BurrowError('NOT_READY', `Not ready: ${failing.join(', ')}.`);
+        ctx.body = { ok: true };
       },
     },
     {

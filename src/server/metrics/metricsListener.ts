@@ -1,0 +1,61 @@
+import http from 'node:http';
+import { splitHostPort } from '../../shared/config.js';
+import { BurrowError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { ServerMetrics } from './serverMetrics.js';
+
+/** The Prometheus text format's content type, version 0.0.4. */
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** A listener serving /metrics; `close()` frees its port. */
+export interface MetricsListener {
+  readonly port: number;
+  /** Whether it still accepts scrapes (readiness reads it). */
+  readonly listening: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `GET /metrics` on its own plain-HTTP listener, apart from the public port: the
+ * config only lets it bind a private or loopback address, so no scrape token is needed
+ * and the public port never exposes fleet metrics. Anything else gets 404.
+ */
+export async function listenForMetrics(listen: string, metrics: ServerMetrics, log: Logger): Promise<MetricsListener> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: metrics are at GET /metrics.\n');
+      return;
+    }
+    metrics.scrape().then(
+      (text) => res.writeHead(200, { 'Content-Type': CONTENT_TYPE, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+      (err: Error) => {
+        log.warn({ err: err.message }, 'could not collect metrics');
+        res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Could not collect metrics.\n');
+      },
+    );
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  const { host, port } = splitHostPort(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new BurrowError('CONFIG_INVALID', `Cannot listen for metrics on ${listen}: ${err.code ?? err.message}.`, { cause: err });
+  });
+  return {
+    port: (server.address() as { port: number }).port,
+    get listening() {
+      return server.listening;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
