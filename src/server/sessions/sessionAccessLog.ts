@@ -13,9 +13,10 @@ import { clientAddress } from '../clientAddress.js';
 export function logSessionConnections(server: Server, o: { log: Logger; clock: Clock; sessionId: string; type: SessionType }): void {
   server.on('connection', (socket: Socket) => {
     const start = o.clock.now();
+    // Behind a listed balancer, the client its PROXY header named: the gate runs this
+    // listener only once it has read the header (see proxyProtocolGate).
+    const { ip } = clientAddress(socket);
     socket.once('close', () => {
-      // Read at the end: behind a listed balancer, the client its PROXY header named.
-      const { ip } = clientAddress(socket);
       o.log.info({
         reqId: newId('req'),
         sessionId: o.sessionId,

@@ -21,7 +21,9 @@ describe('session host names', () => {
     const naming = { publicHost: 'burrow.example.com', sessionDomain: 'sessions.example.com' };
     assert.equal(sessionHostName(naming, 'ses_1'), `${sessionLabel('ses_1')}.sessions.example.com`);
     assert.equal(sessionView(record('ses_1', 'http'), naming).url, `https://${sessionLabel('ses_1')}.sessions.example.com:41234/`);
-    assert.equal(sessionView(record('ses_1', 'tcp'), naming).url, 'tcp://burrow.example.com:41234');
+    // TCP clients name no host to the port: a proving port (TLS, `burrow tcp`) and a bare one stay on the console's name.
+    assert.equal(sessionView(record('ses_1', 'tcp'), naming).url, 'tcp+tls://burrow.example.com:41234');
+    assert.equal(sessionView({ ...record('ses_1', 'tcp'), bare: true }, naming).url, 'tcp://burrow.example.com:41234');
     assert.equal(sessionView(record('ses_1', 'http'), { publicHost: 'burrow.example.com' }).url, 'https://burrow.example.com:41234/');
   });
 });
