@@ -45,7 +45,7 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
   const applied: string[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
-    let ran = false;
+    let ran: boolean;
     try {
       ran = await db.transaction(async (tx) => {
         // Another server sharing a PostgreSQL database may have applied it meanwhile.

@@ -49,7 +49,7 @@ export async function startScratchPostgres(o: { tcp?: { port: number; password: 
   const account = await clusterAccount();
   const dir = await mkdtemp(join(tmpdir(), 'burrow-pg-'));
   const data = join(dir, 'data');
-  const as = { cwd: dir, ...(account ?? {}), env: { ...process.env, LC_ALL: 'C' } };
+  const as = { cwd: dir, ...(account ?? {}) };
   const stopNow = () => {
     spawnSync(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { ...as, stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
