@@ -10,6 +10,8 @@ command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 # A real HTTP proxy (Basic and Digest auth) for the agent's CONNECT path.
 [ -x /usr/sbin/squid ] || need+=(squid)
+# PostgreSQL, the second store engine: tests start throwaway clusters with its initdb and pg_ctl.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -35,6 +35,8 @@ export interface ServerOptions {
   sessionPorts?: number;
   /** Passes the listen address as `--public-url` to `server init`. */
   publicUrl?: boolean;
+  /** More arguments for `server init` (e.g. `--database postgres://…`). */
+  initArgs?: string[];
 }
 
 /** How a node is enrolled. */
@@ -108,6 +110,7 @@ export class ServerStack {
     const r = await burrowJson<InitOutput>([
       'server', 'init', '--home', this.serverHome, '--listen', listen, ...(o.publicUrl ? ['--public-url', `https://${listen}`] : []),
       '--admin-email', ADMIN.email, '--admin-password-file', this.passwordFile, '--session-ports', this.sessionRange.join('-'),
+      ...(o.initArgs ?? []),
     ]);
     Object.assign(this, { url: r.url, pin: r.fingerprint, totpSecret: r.totpSecret });
     // Session ports bind to every interface by default; tests keep them on loopback.

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { BurrowError } from '../shared/errors.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { optionValue, portRangeSchema } from '../shared/config.js';
+import { databaseUrlSchema, optionValue, portRangeSchema } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
 import { printJson } from './cliOutput.js';
@@ -17,6 +17,7 @@ interface InitOpts {
   adminEmail: string;
   adminPasswordFile?: string;
   sessionPorts: string;
+  database?: string;
   json?: boolean;
 }
 
@@ -36,6 +37,7 @@ export function registerServerCommands(program: Command): void {
     .option('--admin-email <email>', 'email of the first administrator', 'admin@localhost')
     .option('--admin-password-file <file>', 'file holding the first admin password (otherwise one is generated)')
     .option('--session-ports <from-to>', 'port range for WebUI sessions', '40000-65000')
+    .option('--database <url>', 'keep the store in this PostgreSQL database (postgres://…) instead of a SQLite file in the home')
     .option('--json', 'print the result as JSON')
     .action(async (o: InitOpts) => {
       const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
@@ -48,6 +50,7 @@ export function registerServerCommands(program: Command): void {
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         sessionPorts,
         adminEmail: o.adminEmail,
+        ...(o.database ? { database: o.database } : {}),
         ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),
       });
       if (o.json) {
@@ -90,12 +93,14 @@ export function registerServerCommands(program: Command): void {
     .command('start')
     .description('serve the console, API, tunnel endpoint and session ports')
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
-    .action(async (o: { home?: string }) => {
+    .option('--database <url>', "use this PostgreSQL database (postgres://…) for the store, instead of server.json's")
+    .action(async (o: { home?: string; database?: string }) => {
       const home = resolveHome(o.home, process.env);
       // Whatever the server creates in its home (database, WAL, recordings) is its own only.
       process.umask(0o077);
       const { loadServerConfig, startServer } = await import('../server/burrowServer.js');
-      const config = await loadServerConfig(home, process.env);
+      const loaded = await loadServerConfig(home, process.env);
+      const config = o.database === undefined ? loaded : { ...loaded, database: optionValue('--database', databaseUrlSchema, o.database) };
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
       const running = await startServer({ home, config, log, clock: systemClock });
       onShutdown(log, () => running.close());

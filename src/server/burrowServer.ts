@@ -84,7 +84,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     [paths.tlsCert, paths.tlsKey, paths.hostKey, paths.hostKeyPub].map((p) => readFile(p, 'utf8')),
   ) as [string, string, string, string];
   const box = await SecretBox.fromKeyFile(paths.secretKey);
-  const db = await Database.open(paths.database);
+  const db = await Database.open(config.database ?? paths.database);
   const applied = await migrate(db, await loadMigrations(MIGRATIONS_DIR));
   if (applied.length) log.info({ applied }, 'migrations applied');
   const auditKeys = await loadAuditKeys(home);

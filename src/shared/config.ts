@@ -36,6 +36,9 @@ export const portRangeSchema = z
   .transform((s) => s.split('-').map(Number) as [number, number])
   .refine(([a, b]) => a >= 1024 && b <= 65535 && a <= b, 'the range must lie within 1024-65535 and FROM <= TO');
 
+/** A PostgreSQL database URL; checked without echoing it, since it may carry a password. */
+export const databaseUrlSchema = z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'expected a PostgreSQL URL such as postgres://burrow:PASSWORD@db.example.com:5432/burrow');
+
 /** server.json in the server's home; strict, so a misspelt key is refused rather than silently dropped. */
 export const serverConfigSchema = z.strictObject({
   listen: hostPort.default('0.0.0.0:8443'),
@@ -94,6 +97,8 @@ export const serverConfigSchema = z.strictObject({
   auditCheckpointIntervalMs: z.number().int().min(1_000).default(5 * 60_000),
   /** An HTTPS (or HTTP) URL each audit checkpoint is also POSTed to as JSON; failures are logged. */
   auditCheckpointWebhook: z.string().url().regex(/^https?:\/\//, 'a webhook URL is http(s)://…').optional(),
+  /** The PostgreSQL database holding the store; absent, the store is the SQLite file burrow.db in the home. */
+  database: databaseUrlSchema.optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
