@@ -29,9 +29,9 @@ const WRITE_LOCK = 0x6275_7272; // "burr"
 type Client = pg.Pool | pg.PoolClient;
 
 function over(c: Client, macKey: () => Buffer | undefined): Queryable {
-  const query = async <T>(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> => {
+  const query = async (sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> => {
     try {
-      return await c.query<T & pg.QueryResultRow>(numberedPlaceholders(sql), params as SqlValue[]);
+      return await c.query(numberedPlaceholders(sql), params as SqlValue[]);
     } catch (err) {
       throw storeError(err as Error);
     }
@@ -108,7 +108,9 @@ export class PostgresDatabase implements Database {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((err: Error) => Promise.reject(storeError(err)));
+    // A connection whose ROLLBACK failed is broken: it is dropped, not handed to the next caller.
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       try {
@@ -117,11 +119,13 @@ export class PostgresDatabase implements Database {
         await client.query('COMMIT');
         return value;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       }
+    } catch (err) {
+      throw storeError(err as Error);
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
