@@ -19,6 +19,8 @@ command -v ssh >/dev/null || need+=(openssh-client)
 command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || need+=(systemd)
 # promtool (Prometheus) validates what /metrics exposes.
 command -v promtool >/dev/null || need+=(prometheus)
+# PostgreSQL, the second store engine: tests start throwaway clusters with its initdb and pg_ctl.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

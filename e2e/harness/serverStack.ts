@@ -37,6 +37,8 @@ export interface ServerOptions {
   publicUrl?: boolean;
   /** `--session-domain` for `server init`: each WebUI session then has a host of its own under it. */
   sessionDomain?: string;
+  /** More arguments for `server init` (e.g. `--database postgres://…`). */
+  initArgs?: string[];
 }
 
 /** How a node is enrolled. */
@@ -111,6 +113,7 @@ export class ServerStack {
       'server', 'init', '--home', this.serverHome, '--listen', listen, ...(o.publicUrl ? ['--public-url', `https://${listen}`] : []),
       '--admin-email', ADMIN.email, '--admin-password-file', this.passwordFile, '--session-ports', this.sessionRange.join('-'),
       ...(o.sessionDomain ? ['--session-domain', o.sessionDomain] : []),
+      ...(o.initArgs ?? []),
     ]);
     Object.assign(this, { url: r.url, pin: r.fingerprint, totpSecret: r.totpSecret });
     // Session ports bind to every interface by default; tests keep them on loopback.

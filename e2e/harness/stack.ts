@@ -11,6 +11,8 @@ export interface StackOptions {
   nodeConfig?: Record<string, unknown>;
   /** Settings merged into server.json before the server first starts. */
   serverConfig?: Record<string, unknown>;
+  /** More arguments for `server init` (e.g. `--database postgres://…`). */
+  initArgs?: string[];
 }
 
 /**
@@ -38,7 +40,7 @@ export class Stack extends ServerStack {
     const tmp = await makeTempDir();
     const stack = new Stack(tmp.path, tmp.remove, await startWebUi());
     return stack.startOrClose(async () => {
-      await stack.initServer({ serverConfig: o.serverConfig });
+      await stack.initServer({ serverConfig: o.serverConfig, ...(o.initArgs ? { initArgs: o.initArgs } : {}) });
       await stack.startServer();
       await stack.login();
       const token = await stack.enrollToken({ autoApprove: true });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { BurrowError } from '../shared/errors.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { balancerBlocksSchema, optionValue, portRangeSchema } from '../shared/config.js';
+import { balancerBlocksSchema, databaseUrlSchema, optionValue, portRangeSchema } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
 import { registerBackupCommands } from './backupCommands.js';
@@ -21,6 +21,7 @@ interface InitOpts {
   adminPasswordFile?: string;
   sessionPorts: string;
   sessionDomain?: string;
+  database?: string;
   json?: boolean;
 }
 
@@ -41,6 +42,7 @@ export function registerServerCommands(program: Command): void {
     .option('--admin-password-file <file>', 'file holding the first admin password (otherwise one is generated)')
     .option('--session-ports <from-to>', 'port range for WebUI sessions', '40000-65000')
     .option('--session-domain <domain>', 'serve each WebUI session at a host of its own under this domain (needs a wildcard DNS name; the certificate covers *.<domain>)')
+    .option('--database <url>', 'keep the store in this PostgreSQL database (postgres://…) instead of a SQLite file in the home')
     .option('--json', 'print the result as JSON')
     .action(async (o: InitOpts) => {
       const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
@@ -54,6 +56,7 @@ export function registerServerCommands(program: Command): void {
         sessionPorts,
         ...(o.sessionDomain !== undefined ? { sessionDomain: o.sessionDomain } : {}),
         adminEmail: o.adminEmail,
+        ...(o.database ? { database: o.database } : {}),
         ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),
       });
       // On stderr, so that --json output stays one document.
@@ -101,14 +104,19 @@ export function registerServerCommands(program: Command): void {
     .description('serve the console, API, tunnel endpoint and session ports; SIGHUP reloads the TLS certificate')
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
     .option('--proxy-protocol-from <blocks>', 'comma-separated balancer address blocks whose PROXY protocol headers are believed (overrides proxyProtocolFrom)')
-    .action(async (o: { home?: string; proxyProtocolFrom?: string }) => {
+    .option('--database <url>', "use this PostgreSQL database (postgres://…) for the store, instead of server.json's")
+    .action(async (o: { home?: string; proxyProtocolFrom?: string; database?: string }) => {
       const home = resolveHome(o.home, process.env);
       const proxyProtocolFrom = o.proxyProtocolFrom === undefined ? undefined : optionValue('--proxy-protocol-from', balancerBlocksSchema, o.proxyProtocolFrom.split(','));
       // Whatever the server creates in its home (database, WAL, recordings) is its own only.
       process.umask(0o077);
       const { loadServerConfig, startServer } = await import('../server/burrowServer.js');
       const loaded = await loadServerConfig(home, process.env);
-      const config = proxyProtocolFrom ? { ...loaded, proxyProtocolFrom } : loaded;
+      const config = {
+        ...loaded,
+        ...(proxyProtocolFrom ? { proxyProtocolFrom } : {}),
+        ...(o.database === undefined ? {} : { database: optionValue('--database', databaseUrlSchema, o.database) }),
+      };
       const log = createLogger({ level: config.logLevel, name: 'burrow-server' });
       const running = await startServer({ home, config, log, clock: systemClock });
       onShutdown(log, () => running.close());

@@ -100,7 +100,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   ) as [string, string, string, string];
   const box = await SecretBox.fromKeyFile(paths.secretKey);
   const metrics = new ServerMetrics();
-  const db = instrumentStore(await Database.open(paths.database), (op, seconds) => metrics.storeQuery(op, seconds));
+  const db = instrumentStore(await Database.open(config.database ?? paths.database), (op, seconds) => metrics.storeQuery(op, seconds));
   const migrations = await loadMigrations(MIGRATIONS_DIR);
   const applied = await migrate(db, migrations);
   if (applied.length) log.info({ applied }, 'migrations applied');

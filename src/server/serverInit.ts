@@ -6,13 +6,14 @@ import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { newId } from '../shared/secrets.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { optionValue, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
+import { databaseUrlSchema, optionValue, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
 import { checkPasswordStrength, hashPassword } from './auth/password.js';
 import { newTotpSecret, totpUri } from './auth/totp.js';
 import { appendAudit } from './store/auditStore.js';
 import { loadAuditKeys } from './audit/auditKeys.js';
 import { Database } from './store/database.js';
-import { insertGroup, ROOT_GROUP_ID } from './store/groupStore.js';
+import { redactDatabaseUrl } from './store/databaseUrl.js';
+import { getGroup, insertGroup, ROOT_GROUP_ID } from './store/groupStore.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { grantRole, insertUser } from './store/userStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
@@ -30,6 +31,8 @@ export interface ServerInitOptions {
   adminEmail: string;
   /** The first admin's password; a strong random one is made when absent. */
   adminPassword?: string;
+  /** A PostgreSQL database URL for the store; absent, the store is a SQLite file in the home. */
+  database?: string;
 }
 
 /** What init tells the operator once (secrets included). */
@@ -64,7 +67,8 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   // must not expose its session ports to the network.
   const sessionHost = host === '' ? '0.0.0.0' : host.replace(/^\[(.*)\]$/, '$1');
   const sessionDomain = o.sessionDomain === undefined ? undefined : optionValue('--session-domain', sessionDomainSchema, o.sessionDomain);
-  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost, ...(sessionDomain ? { sessionDomain } : {}) });
+  const database = o.database === undefined ? undefined : optionValue('--database', databaseUrlSchema, o.database);
+  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost, ...(sessionDomain ? { sessionDomain } : {}), ...(database ? { database } : {}) });
   await ensureHome(o.home);
 
   const { hostname } = new URL(publicUrl);
@@ -75,10 +79,13 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   const totpSecret = newTotpSecret();
 
   const auditKeys = await loadAuditKeys(o.home);
-  const db = await Database.open(paths.database);
+  const db = await Database.open(database ?? paths.database);
   db.sealAuditWith(auditKeys.macKey);
   try {
     await migrate(db, await loadMigrations(MIGRATIONS_DIR));
+    if (database && (await getGroup(db, ROOT_GROUP_ID))) {
+      throw new BurrowError('ALREADY_INITIALIZED', `The database ${redactDatabaseUrl(database)} already holds a burrow server; give "server init" an empty database.`);
+    }
     const now = Date.now();
     const userId = newId('usr');
     const passwordHash = await hashPassword(password);

@@ -49,6 +49,9 @@ export const portRangeSchema = z
   .transform((s) => s.split('-').map(Number) as [number, number])
   .refine(([a, b]) => a >= 1024 && b <= 65535 && a <= b, 'the range must lie within 1024-65535 and FROM <= TO');
 
+/** A PostgreSQL database URL; checked without echoing it, since it may carry a password. */
+export const databaseUrlSchema = z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'expected a PostgreSQL URL such as postgres://burrow:PASSWORD@db.example.com:5432/burrow');
+
 /** server.json in the server's home; strict, so a misspelt key is refused rather than silently dropped. */
 export const serverConfigSchema = z.strictObject({
   listen: hostPort.default('0.0.0.0:8443'),
@@ -120,6 +123,8 @@ export const serverConfigSchema = z.strictObject({
     .optional(),
   /** Where the access log goes: stdout, access.log in the server's home, or nowhere. */
   accessLog: z.enum(['stdout', 'file', 'off'], { message: 'expected one of stdout, file, off' }).default('stdout'),
+  /** The PostgreSQL database holding the store; absent, the store is the SQLite file burrow.db in the home. */
+  database: databaseUrlSchema.optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

@@ -61,7 +61,7 @@ export async function getApiTokenByHash(q: Queryable, tokenHash: string): Promis
 /** Records use; CLI tokens slide their expiry forward while in use. */
 export async function touchApiToken(q: Queryable, id: string, now: number, newExpiresAt?: number): Promise<void> {
   if (newExpiresAt === undefined) await q.run('UPDATE api_tokens SET last_used_at = ? WHERE id = ?', [now, id]);
-  else await q.run('UPDATE api_tokens SET last_used_at = ?, expires_at = MAX(expires_at, ?) WHERE id = ?', [now, newExpiresAt, id]);
+  else await q.run('UPDATE api_tokens SET last_used_at = ?, expires_at = CASE WHEN expires_at > ? THEN expires_at ELSE ? END WHERE id = ?', [now, newExpiresAt, newExpiresAt, id]);
 }
 
 /** Revokes a token at once. */

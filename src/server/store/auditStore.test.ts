@@ -1,15 +1,13 @@
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Database } from './database.js';
+import type { Database } from './database.js';
 import { loadMigrations, migrate } from './migrate.js';
 import type { Migration } from './migrate.js';
-import { appendAudit, listAudit, verifyAudit } from './auditStore.js';
+import { appendAudit, listAudit, recordAudit, verifyAudit } from './auditStore.js';
 import type { AuditEntry, AuditRow } from './auditStore.js';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { describeEachStore } from './testStores.js';
 
 const MAC_KEY = randomBytes(32);
 const { publicKey } = generateKeyPairSync('ed25519');
@@ -20,26 +18,15 @@ async function assertIntact(entries: number): Promise<void> {
   assert.equal(v.entries, entries);
 }
 
-let root = '';
 let migrations: Migration[] = [];
-let n = 0;
 let db: Database;
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'burrow-audit-'));
   migrations = await loadMigrations(fileURLToPath(new URL('../../../../migrations', import.meta.url)));
 });
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  db = await Database.open(join(root, `audit${++n}.sqlite`));
-  await migrate(db, migrations);
-  db.sealAuditWith(MAC_KEY);
-});
-afterEach(async () => {
-  await db.close();
-});
+
+/** Drops one of the guard triggers, as someone with write access to the database could. */
+const dropTrigger = (name: string) => db.exec(db.engine === 'postgres' ? `DROP TRIGGER ${name} ON audit_log` : `DROP TRIGGER ${name}`);
 
 const entries: AuditEntry[] = [
   { actor: 'us_alice', sourceIp: '10.0.0.1', action: 'login', result: 'ok' },
@@ -52,7 +39,13 @@ async function appendAll(): Promise<void> {
   for (const [i, e] of entries.entries()) await appendAudit(db, e, 1_700_000_000_000 + i);
 }
 
-describe('audit log', () => {
+describeEachStore('audit log', (store) => {
+  beforeEach(async () => {
+    db = await store.create();
+    await migrate(db, migrations);
+    db.sealAuditWith(MAC_KEY);
+  });
+
   it('chains appended entries and verifies them', async () => {
     await assertIntact(0);
     await appendAll();
@@ -79,7 +72,7 @@ describe('audit log', () => {
 
   it('names exactly the row whose detail was edited behind its back', async () => {
     await appendAll();
-    await db.exec('DROP TRIGGER audit_no_update');
+    await dropTrigger('audit_no_update');
     await db.run('UPDATE audit_log SET detail = ? WHERE seq = 2', ['{"group":"gr_evil"}']);
     const verdict = await verify();
     assert.ok(!verdict.ok);
@@ -90,7 +83,7 @@ describe('audit log', () => {
 
   it('detects an edit of the last row too', async () => {
     await appendAll();
-    await db.exec('DROP TRIGGER audit_no_update');
+    await dropTrigger('audit_no_update');
     await db.run("UPDATE audit_log SET result = 'failed' WHERE seq = 4");
     const verdict = await verify();
     assert.ok(!verdict.ok);
@@ -99,7 +92,7 @@ describe('audit log', () => {
 
   it('detects a replaced hash at that row', async () => {
     await appendAll();
-    await db.exec('DROP TRIGGER audit_no_update');
+    await dropTrigger('audit_no_update');
     await db.run('UPDATE audit_log SET hash = ? WHERE seq = 2', ['f'.repeat(64)]);
     const verdict = await verify();
     assert.ok(!verdict.ok);
@@ -108,7 +101,7 @@ describe('audit log', () => {
 
   it('detects a deleted middle row at its seq', async () => {
     await appendAll();
-    await db.exec('DROP TRIGGER audit_no_delete');
+    await dropTrigger('audit_no_delete');
     await db.run('DELETE FROM audit_log WHERE seq = 3');
     const verdict = await verify();
     assert.ok(!verdict.ok);
@@ -127,6 +120,16 @@ describe('audit log', () => {
       /action failed/,
     );
     await assertIntact(entries.length);
+  });
+
+  it('keeps one linear chain when two connections (two servers) append at once', async () => {
+    const other = await store.another(db);
+    other.sealAuditWith(MAC_KEY);
+    const burst = (conn: Database, who: string) =>
+      Array.from({ length: 20 }, (_, i) => recordAudit(conn, { actor: 'system', action: 'test.concurrent', target: `${who}_${i}`, result: 'ok' }, 1_700_000_000_000 + i));
+    await Promise.all([...burst(db, 'a'), ...burst(other, 'b')]);
+    await assertIntact(40);
+    assert.deepEqual((await listAudit(db, { limit: 100 })).map((r) => r.seq).reverse(), Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('filters and pages entries, newest first', async () => {

@@ -1,5 +1,3 @@
-import { chmod } from 'node:fs/promises';
-import sqlite3 from 'sqlite3';
 import { BurrowError } from '../../shared/errors.js';
 
 /** A bound parameter value. */
@@ -7,11 +5,15 @@ export type SqlValue = string | number | bigint | Buffer | null;
 
 /** What a statement reports after it ran. */
 export interface RunResult {
+  /** Rows the statement inserted, changed or deleted. */
   changes: number;
-  lastID: number;
 }
 
-/** The statements every store uses; both the database and an open transaction offer them. */
+/**
+ * The statements every store uses; both the database and an open transaction offer them.
+ * SQL is written once, with `?` placeholders, in the subset both engines share; each
+ * engine translates what little differs (see sqlText.ts).
+ */
 export interface Queryable {
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
@@ -21,8 +23,46 @@ export interface Queryable {
   readonly auditMacKey?: Buffer;
 }
 
-/** SQLite codes that mean the disk (or its quota) cannot take more writes. */
-const DISK_FULL = new Set(['SQLITE_FULL', 'SQLITE_IOERR']);
+/** The engines a store can run on. */
+export type StoreEngine = 'sqlite' | 'postgres';
+
+/**
+ * A store connection: SQLite (one file, the embedded default) or PostgreSQL (a pool).
+ * On both, write transactions exclude each other, so a transaction's reads and writes
+ * (the audit chain's head, a token's uses) see no interleaved writer.
+ */
+export interface Database extends Queryable {
+  readonly engine: StoreEngine;
+  /** Seals every audit entry written from now on with a MAC under `key`. */
+  sealAuditWith(key: Buffer): void;
+  /** Runs `fn` in one transaction: all of its writes land, or none do. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** A migration's schema text as this engine runs it (migrations are written for SQLite). */
+  ddl(sql: string): string;
+  /** Closes the connection(s) after queued statements finish. */
+  close(): Promise<void>;
+}
+
+/** Whether `target` names a PostgreSQL database (a postgres:// URL) rather than a SQLite file. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+/** Opens the store `target` names: a postgres:// URL, or else the path of a SQLite file. */
+async function openDatabase(target: string): Promise<Database> {
+  if (isPostgresUrl(target)) {
+    const { PostgresDatabase } = await import('./postgresDatabase.js');
+    return PostgresDatabase.open(target);
+  }
+  const { SqliteDatabase } = await import('./sqliteDatabase.js');
+  return SqliteDatabase.open(target);
+}
+
+/** Opens stores: `Database.open(pathOrUrl)`. */
+export const Database = { open: openDatabase };
+
+/** Error codes (SQLite's and PostgreSQL's) that mean the disk (or its quota) cannot take more writes. */
+const DISK_FULL = new Set(['SQLITE_FULL', 'SQLITE_IOERR', '53100']);
 
 /**
  * Names a full disk as such: without it the caller sees "Internal error." and the log an
@@ -34,114 +74,4 @@ export function storeError(err: Error): Error {
     return new BurrowError('STORE_FULL', 'The server could not write to its database: the disk is full or failing. Nothing was changed; free disk space and try again.', { cause: err });
   }
   return err;
-}
-
-function direct(db: sqlite3.Database): Queryable {
-  return {
-    run: (sql, params = []) =>
-      new Promise((resolve, reject) => {
-        db.run(sql, params as SqlValue[], function (this: sqlite3.RunResult, err: Error | null) {
-          if (err) reject(storeError(err));
-          else resolve({ changes: this.changes, lastID: this.lastID });
-        });
-      }),
-    get: <T>(sql: string, params: readonly SqlValue[] = []) =>
-      new Promise<T | undefined>((resolve, reject) => {
-        db.get(sql, params as SqlValue[], (err: Error | null, row: T | undefined) => (err ? reject(storeError(err)) : resolve(row)));
-      }),
-    all: <T>(sql: string, params: readonly SqlValue[] = []) =>
-      new Promise<T[]>((resolve, reject) => {
-        db.all(sql, params as SqlValue[], (err: Error | null, rows: T[]) => (err ? reject(storeError(err)) : resolve(rows)));
-      }),
-    exec: (sql) => new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(storeError(err)) : resolve()))),
-  };
-}
-
-/**
- * One SQLite connection in WAL mode. sqlite3 runs statements of one connection in order,
- * but a transaction spans several awaits, so every use goes through one queue: a
- * statement never lands inside someone else's open transaction.
- */
-export class Database implements Queryable {
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly q: Queryable;
-  private macKey: Buffer | undefined;
-
-  private constructor(private readonly db: sqlite3.Database) {
-    // Transactions hand out `q`, so it reads the MAC key from here rather than holding a copy.
-    const macKey = () => this.macKey;
-    this.q = {
-      ...direct(db),
-      get auditMacKey() {
-        return macKey();
-      },
-    };
-  }
-
-  /** The key audit entries written through this connection are sealed with. */
-  get auditMacKey(): Buffer | undefined {
-    return this.macKey;
-  }
-
-  /** Seals every audit entry written from now on with a MAC under `key`. */
-  sealAuditWith(key: Buffer): void {
-    this.macKey = key;
-  }
-
-  /** Opens (creating if needed) the database file and sets the pragmas burrow relies on. */
-  static async open(path: string): Promise<Database> {
-    const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
-    }).catch((err: unknown) => {
-      throw new BurrowError('CONFIG_INVALID', `Cannot open the database ${path}: ${(err as Error).message}.`, { cause: err });
-    });
-    const db = new Database(raw);
-    // Private, whatever the umask: SQLite gives the WAL and shared-memory files it creates
-    // later the database file's mode, and ones left by an older version are fixed here.
-    for (const f of [path, `${path}-wal`, `${path}-shm`]) await chmod(f, 0o600).catch(() => undefined);
-    await db.q.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-    return db;
-  }
-
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(fn, fn);
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
-    return this.locked(() => this.q.run(sql, params));
-  }
-
-  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    return this.locked(() => this.q.get<T>(sql, params));
-  }
-
-  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.locked(() => this.q.all<T>(sql, params));
-  }
-
-  exec(sql: string): Promise<void> {
-    return this.locked(() => this.q.exec(sql));
-  }
-
-  /** Runs `fn` in one transaction: all of its writes land, or none do. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.locked(async () => {
-      await this.q.exec('BEGIN IMMEDIATE');
-      try {
-        const value = await fn(this.q);
-        await this.q.exec('COMMIT');
-        return value;
-      } catch (err) {
-        await this.q.exec('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
-  }
-
-  /** Closes the connection after queued statements finish. */
-  close(): Promise<void> {
-    return this.locked(() => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))));
-  }
 }

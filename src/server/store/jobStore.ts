@@ -169,7 +169,8 @@ export async function closePending(q: Queryable, jobId: string, status: 'cancell
 /** Jobs past their expiry that still have pending targets. */
 export async function jobsToExpire(q: Queryable, now: number): Promise<{ id: string; groupId: string }[]> {
   return q.all<{ id: string; groupId: string }>(
-    "SELECT DISTINCT j.id AS id, j.group_id AS groupId FROM jobs j JOIN job_targets t ON t.job_id = j.id WHERE t.status = 'pending' AND j.expires_at <= ?",
+    // "groupId" quoted: PostgreSQL folds unquoted names to lower case.
+    `SELECT DISTINCT j.id AS id, j.group_id AS "groupId" FROM jobs j JOIN job_targets t ON t.job_id = j.id WHERE t.status = 'pending' AND j.expires_at <= ?`,
     [now],
   );
 }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BurrowError } from '../../shared/errors.js';
 import { Database } from './database.js';
 import { loadMigrations, migrate } from './migrate.js';
+import { describeEachStore, TestStore } from './testStores.js';
 
 let root = '';
 let n = 0;
@@ -27,14 +28,20 @@ async function folder(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
-/** A fresh, empty database file. */
+/** The engine the suite being defined runs on; its tests take fresh, empty databases from it. */
+let store = new TestStore('sqlite');
+
+/** A fresh, empty database of the suite's engine. */
 function openDb(): Promise<Database> {
-  return Database.open(join(root, `db${++n}.sqlite`));
+  return store.create();
 }
 
 async function tableNames(db: Database): Promise<string[]> {
-  const rows = await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-  return rows.map((r) => r.name);
+  const sql =
+    db.engine === 'postgres'
+      ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY name"
+      : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+  return (await db.all<{ name: string }>(sql)).map((r) => r.name);
 }
 
 async function versions(db: Database): Promise<number[]> {
@@ -53,7 +60,11 @@ function isMigrationFailed(mention: string): (err: unknown) => boolean {
 const first = { '001_a.sql': 'CREATE TABLE a (id INTEGER PRIMARY KEY);' };
 const second = { '002_b.sql': 'CREATE TABLE b (a_id INTEGER REFERENCES a(id)); INSERT INTO a (id) VALUES (7);' };
 
-describe('migrate', () => {
+describeEachStore('migrate', (s) => {
+  before(() => {
+    store = s;
+  });
+
   it('applies migrations in order, once, and records each', async () => {
     const db = await openDb();
     try {
@@ -124,8 +135,10 @@ describe('migrate', () => {
       assert.ok(migrations.length >= 1);
       assert.equal((await migrate(db, migrations)).length, migrations.length);
       assert.deepEqual(await migrate(db, migrations), []);
-      assert.deepEqual(await db.get('PRAGMA journal_mode'), { journal_mode: 'wal' });
-      assert.deepEqual(await db.get('PRAGMA foreign_keys'), { foreign_keys: 1 });
+      if (db.engine === 'sqlite') {
+        assert.deepEqual(await db.get('PRAGMA journal_mode'), { journal_mode: 'wal' });
+        assert.deepEqual(await db.get('PRAGMA foreign_keys'), { foreign_keys: 1 });
+      }
       assert.ok((await tableNames(db)).includes('audit_log'));
     } finally {
       await db.close();
@@ -133,7 +146,11 @@ describe('migrate', () => {
   });
 });
 
-describe('Database.transaction', () => {
+describeEachStore('Database.transaction', (s) => {
+  before(() => {
+    store = s;
+  });
+
   it('commits all writes and returns the value on success', async () => {
     const db = await openDb();
     try {
@@ -186,7 +203,8 @@ describe('Database.transaction', () => {
       const plain = db.run("INSERT INTO t VALUES ('plain')").then(() => order.push('plain-done'));
       await assert.rejects(tx, /tx fails/);
       await plain;
-      assert.deepEqual(order, ['tx-throws', 'plain-done']);
+      // SQLite queues the plain run behind the transaction; PostgreSQL runs it on another pooled connection.
+      if (db.engine === 'sqlite') assert.deepEqual(order, ['tx-throws', 'plain-done']);
       assert.deepEqual(await db.all('SELECT v FROM t'), [{ v: 'plain' }]);
     } finally {
       await db.close();
@@ -202,4 +220,21 @@ describe('Database.open', () => {
       return true;
     });
   });
+
+  for (const [what, url, mention] of [
+    ['a malformed URL', 'postgres://burrow:s3cret@[::1/burrow', 'is not a URL like postgres://'],
+    ['a URL without a database', 'postgres://burrow:s3cret@127.0.0.1:5432/', 'names no database'],
+    ['a server that does not answer', 'postgres://burrow:s3cret@127.0.0.1:1/burrow', 'Cannot reach the database postgres://burrow:***@127.0.0.1:1/burrow'],
+  ] as const) {
+    it(`reports ${what} as CONFIG_INVALID in one sentence, without the password`, async () => {
+      await assert.rejects(Database.open(url), (err: unknown) => {
+        assert.ok(err instanceof BurrowError);
+        assert.equal(err.code, 'CONFIG_INVALID');
+        assert.ok(err.message.includes(mention), err.message);
+        assert.ok(!err.message.includes('s3cret'), err.message);
+        assert.match(err.message, /^[^\n]+\.$/);
+        return true;
+      });
+    });
+  }
 });

@@ -29,11 +29,14 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
 
 /**
  * Applies each migration not yet recorded, in order, each in its own transaction with
- * its record, so a failing one leaves the database exactly as the previous one left it.
+ * its record, so a failing one leaves the database exactly as the previous one left it
+ * (PostgreSQL's DDL is transactional too). Migrations are written for SQLite; the
+ * engine's `ddl()` translates the few type and trigger differences for PostgreSQL.
  * Returns the names applied.
  */
 export async function migrate(db: Database, migrations: readonly Migration[]): Promise<string[]> {
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  // In a (write-locked) transaction: two servers starting on one PostgreSQL database would race on CREATE.
+  await db.transaction((tx) => tx.exec(db.ddl('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')));
   const done = new Set((await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
   const newest = Math.max(0, ...done);
   if (newest > migrations.length) {
@@ -42,15 +45,19 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
   const applied: string[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
+    let ran: boolean;
     try {
-      await db.transaction(async (tx) => {
-        await tx.exec(m.sql);
+      ran = await db.transaction(async (tx) => {
+        // Another server sharing a PostgreSQL database may have applied it meanwhile.
+        if (await tx.get('SELECT 1 FROM schema_migrations WHERE version = ?', [m.version])) return false;
+        await tx.exec(db.ddl(m.sql));
         await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+        return true;
       });
     } catch (err) {
       throw new BurrowError('MIGRATION_FAILED', `Migration ${m.name} failed (${(err as Error).message}); the database is unchanged by it.`, { cause: err });
     }
-    applied.push(m.name);
+    if (ran) applied.push(m.name);
   }
   return applied;
 }

@@ -1,15 +1,13 @@
-import { after, before, describe, it } from 'node:test';
+import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeStatusReport } from '../../shared/protocol.js';
-import { Database } from './database.js';
+import type { Database } from './database.js';
 import { loadMigrations, migrate } from './migrate.js';
 import { insertGroup } from './groupStore.js';
 import { insertNode, getNode } from './nodeStore.js';
 import { insertNodeStatus, listNodeStatus, setNodeSchedule, setProposedMode } from './nodeStatusStore.js';
+import { describeEachStore } from './testStores.js';
 
 const report = (uptimeSeconds: number): NodeStatusReport => ({
   uptimeSeconds,
@@ -22,21 +20,15 @@ const report = (uptimeSeconds: number): NodeStatusReport => ({
   nextCheckInAt: null,
 });
 
-describe('nodeStatusStore', () => {
-  let root = '';
+describeEachStore('nodeStatusStore', (store) => {
   let db: Database;
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'burrow-status-'));
-    db = await Database.open(join(root, 'db.sqlite'));
+    db = await store.create();
     await migrate(db, await loadMigrations(fileURLToPath(new URL('../../../../migrations', import.meta.url))));
     await insertGroup(db, { id: 'g1', name: 'root', parentId: null }, 0);
     for (const id of ['n1', 'n2']) {
       await insertNode(db, { id, name: id, groupId: 'g1', publicKey: `ssh-ed25519 ${id}`, status: 'approved', services: [], agentVersion: null, createdAt: 0, enrolledBy: null as unknown as string });
     }
-  });
-  after(async () => {
-    await db.close();
-    await rm(root, { recursive: true, force: true });
   });
 
   it('keeps only the newest reports per node, newest first, without touching other nodes', async () => {

@@ -16,7 +16,10 @@ export async function getThrottle(q: Queryable, key: string): Promise<ThrottleRe
 
 /** Stores a key's record. */
 export async function putThrottle(q: Queryable, t: ThrottleRecord): Promise<void> {
-  await q.run('INSERT OR REPLACE INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES (?,?,?,?)', [t.key, t.failures, t.lastFailureAt, t.lockedUntil]);
+  await q.run(
+    'INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES (?,?,?,?) ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until',
+    [t.key, t.failures, t.lastFailureAt, t.lockedUntil],
+  );
 }
 
 /** Forgets a key after a successful sign-in. */

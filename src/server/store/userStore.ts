@@ -71,7 +71,7 @@ export async function claimTotpStep(q: Queryable, userId: string, step: number):
 
 /** Grants `role` on a group. */
 export async function grantRole(q: Queryable, userId: string, groupId: string, role: 'admin' | 'operator' | 'viewer'): Promise<void> {
-  await q.run('INSERT OR REPLACE INTO grants (user_id, group_id, role) VALUES (?,?,?)', [userId, groupId, role]);
+  await q.run('INSERT INTO grants (user_id, group_id, role) VALUES (?,?,?) ON CONFLICT (user_id, group_id) DO UPDATE SET role = excluded.role', [userId, groupId, role]);
 }
 
 /** The roles a user holds, per group. */
