@@ -10,7 +10,9 @@ import { SessionStack } from './harness/sessionStack.js';
 import { CHUNK, FakeApplianceWebui } from './sessionWebui.js';
 
 const MiB = 1024 * 1024;
-const IDLE_MS = 4_000;
+// Long enough that none of the 200 sessions the limit test opens at once idles out before
+// it asks for the 201st, even on a loaded machine (opening them took 11 s at load 15).
+const IDLE_MS = 15_000;
 const webui = new FakeApplianceWebui();
 let stack: SessionStack;
 const browsers: SessionBrowser[] = [];
@@ -204,7 +206,7 @@ describe('lifetime', () => {
     assert.equal((await b.request('/landed')).status, 200);
     b.close();
     let state = 'open';
-    for (let i = 0; i < 40 && state === 'open'; i++) {
+    for (let i = 0; i < (IDLE_MS + 10_000) / 250 && state === 'open'; i++) {
       await new Promise((r) => setTimeout(r, 250));
       const all = await stack.request<SessionView[]>('GET', '/v1/sessions?all=true');
       state = all.body.find((x) => x.id === s.id)?.state ?? 'missing';
@@ -239,15 +241,20 @@ describe('lifetime', () => {
     const open = (await stack.request<SessionView[]>('GET', '/v1/sessions')).body;
     await Promise.all(open.map((o) => stack.request('DELETE', `/v1/sessions/${o.id}`)));
     const rs = await Promise.all(Array.from({ length: 200 }, () => stack.request<SessionView>('POST', '/v1/sessions', { node: stack.nodeName })));
-    assert.deepEqual([...new Set(rs.map((r) => r.status))], [201]);
-    const ports = rs.map((r) => r.body.port);
-    assert.equal(new Set(ports).size, 200, 'all ports distinct');
-    const [lo, hi] = stack.sessionRange;
-    assert.ok(ports.every((p) => p >= lo && p <= hi), 'all ports inside the range');
-    const over = await stack.request<{ error: { code: string; message: string } }>('POST', '/v1/sessions', { node: stack.nodeName });
-    assert.equal(over.status, 429);
-    assert.equal(over.body.error.code, 'SESSION_LIMIT');
-    await Promise.all(rs.map((r) => stack.request('DELETE', `/v1/sessions/${r.body.id}`)));
+    try {
+      assert.deepEqual([...new Set(rs.map((r) => r.status))], [201]);
+      const ports = rs.map((r) => r.body.port);
+      assert.equal(new Set(ports).size, 200, 'all ports distinct');
+      const [lo, hi] = stack.sessionRange;
+      assert.ok(ports.every((p) => p >= lo && p <= hi), 'all ports inside the range');
+      const over = await stack.request<{ error: { code: string; message: string } }>('POST', '/v1/sessions', { node: stack.nodeName });
+      assert.equal(over.status, 429);
+      assert.equal(over.body.error.code, 'SESSION_LIMIT');
+    } finally {
+      // Whatever failed, the next tests start with no sessions open.
+      const open = (await stack.request<SessionView[]>('GET', '/v1/sessions')).body;
+      await Promise.all(open.map((o) => stack.request('DELETE', `/v1/sessions/${o.id}`)));
+    }
   });
 });
 

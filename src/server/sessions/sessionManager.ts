@@ -1,83 +1,29 @@
 import { EventEmitter } from 'node:events';
 import tls from 'node:tls';
-import type { Clock } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { newId } from '../../shared/secrets.js';
-import type { SessionType, SessionView } from '../../shared/protocol.js';
+import type { SessionView } from '../../shared/protocol.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import { StateMachine } from '../../shared/stateMachine.js';
 import type { NodeConnection } from '../gateway/nodeConnection.js';
-import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
-import { refuseInternalService } from './internalServiceRefusal.js';
-import type { Database } from '../store/database.js';
-import { getNode } from '../store/nodeStore.js';
 import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
 import { RefusalLog } from '../refusalLog.js';
-import type { DenialRecorder } from '../audit/deniedAttempts.js';
-import { ConnectionCap } from '../connectionCap.js';
-import type { ProxyProtocol, ProxyProtocolGate } from '../proxyProtocol/proxyProtocolGate.js';
-import { HttpSessionProxy } from './httpSessionProxy.js';
 import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
-import { checkSessionLimits, type ConcurrencyLimits } from './sessionLimits.js';
+import { checkSessionLimits } from './sessionLimits.js';
 import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
-import { logSessionConnections } from './sessionAccessLog.js';
-import { TcpSessionRelay } from './tcpSessionRelay.js';
-import { TcpProofRelay } from './tcpProofRelay.js';
 import { TcpTickets } from './tcpProof.js';
 import { BARE_WARNING, type TcpTicketView } from '../../shared/tcpSessionProof.js';
 import { sessionTransitions, type LiveSession, type SessionState } from './sessionLifecycle.js';
 import { sessionOrigin, sessionView } from './sessionView.js';
+import { createSessionPort, type SessionPortDeps } from './sessionPort.js';
 import { auditSessionDenial } from './sessionDenials.js';
+import { sessionTarget } from './sessionTarget.js';
+import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 
-/** How sessions are placed, how long they live and how many there may be. */
-export interface SessionLimits {
-  range: readonly [number, number];
-  host: string;
-  /** Host name put in session URLs (the console's). */
-  publicHost: string;
-  /** Each http session is served at `<label>.<sessionDomain>` when set. */
-  sessionDomain?: string;
-  ttlMs: number;
-  idleMs: number;
-  /** How long a session survives its node being offline. */
-  nodeGraceMs: number;
-  /** Connections one source address may hold open on one session port (default 64). */
-  maxConnectionsPerIp?: number;
-  /** Deadline for a request's headers on a session port (default 30 s). */
-  headersTimeoutMs?: number;
-  concurrency: ConcurrencyLimits;
-}
-
-/** Dependencies of the session manager. */
-export interface SessionManagerDeps {
-  db: Database;
-  registry: NodeRegistry;
-  clock: Clock;
-  log: Logger;
-  tlsOptions: tls.TlsOptions;
-  limits: SessionLimits;
-  /** Audits refused connections rate-limited per address; without it each is written as it comes. */
-  denials?: DenialRecorder;
-  /** PROXY protocol from listed balancers on session ports, so admission sees the real client. */
-  proxyProtocol?: ProxyProtocol;
-  /** Where a line per client connection of a session port goes; none when unset. */
-  accessLog?: Logger;
-}
-
-/** Who asks for a session, and from where. */
-export interface SessionRequest {
-  nodeId: string;
-  service: string;
-  /** Absent: the type the service declared (`tcp://…` on the node), else http. */
-  type?: SessionType;
-  userId: string;
-  sourceIp: string;
-  /** A tcp session guarded by source address alone, without `burrow tcp`'s proof; only when asked for. */
-  bare?: boolean;
-}
+export type { SessionLimits, SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 
 /** Idle-timer resets closer together than this are skipped: a transfer touches per chunk. */
 const TOUCH_EVERY_MS = 1_000;
@@ -118,18 +64,8 @@ export class SessionManager extends EventEmitter {
 
   /** Opens a session, or says clearly why not. */
   async open(req: SessionRequest): Promise<SessionView> {
-    const { db, registry, clock, limits } = this.deps;
-    const node = await getNode(db, req.nodeId);
-    if (!node) throw new BurrowError('NODE_NOT_FOUND', `No node ${req.nodeId}.`);
-    await refuseInternalService(this.deps, 'session.open', req, node);
-    if (node.status !== 'approved') throw new BurrowError('NODE_NOT_APPROVED', `Node ${node.name} is ${node.status}, not approved.`);
-    const conn = registry.get(node.id);
-    if (!conn) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} is offline; a session needs it connected.`);
-    if (!conn.services.has(req.service)) {
-      throw new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${node.name} does not offer the service "${req.service}".`);
-    }
-    const type = req.type ?? conn.targets.get(req.service)?.type ?? 'http';
-    if (req.bare && type !== 'tcp') throw new BurrowError('VALIDATION', 'Only a tcp session can be bare; add --type tcp.');
+    const { clock, limits } = this.deps;
+    const { node, conn, type } = await sessionTarget(this.deps, req);
     // Checked and reserved in one synchronous step, so concurrent opens cannot overshoot.
     checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const id = newId('ses');
@@ -173,25 +109,14 @@ export class SessionManager extends EventEmitter {
         onActivity: () => this.touch(id),
       };
       if (type === 'tcp' && !req.bare) session.tickets = new TcpTickets(clock);
-      session.listener = session.tickets
-        ? new TcpProofRelay({ ...listenerDeps, tlsOptions: this.deps.tlsOptions, clock, tickets: session.tickets })
-        : type === 'tcp'
-        ? new TcpSessionRelay({ ...listenerDeps, allowedIp: req.sourceIp })
-        : new HttpSessionProxy({
-          ...listenerDeps,
-          tlsOptions: this.tlsOptions,
-          headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
-          clock,
-          admission,
-          target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
-          publicOrigin: () => sessionOrigin(limits, id, record.port),
-          hostOfItsOwn: limits.sessionDomain !== undefined,
-        });
-      new ConnectionCap(limits.maxConnectionsPerIp ?? 64, (ip, open) => this.refusals.refused(ip, open)).attach(session.listener.server);
-      if (this.deps.accessLog) logSessionConnections(session.listener.server, { log: this.deps.accessLog, clock, sessionId: id, type });
-      // Last, so that it runs first: the cap and the listener then see the client the header names.
-      const gate = this.deps.proxyProtocol?.attach(session.listener.server, { watchUnlisted: type === 'tcp' });
-      if (gate) session.listener = gated(session.listener, gate);
+      session.listener = createSessionPort(this.portDeps(), {
+        record,
+        openerIp: req.sourceIp,
+        admission,
+        target: conn.targets.get(req.service) ?? UNKNOWN_TARGET,
+        publicOrigin: () => sessionOrigin(limits, id, record.port),
+        ...(session.tickets ? { tickets: session.tickets } : {}),
+      }, listenerDeps);
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {
@@ -343,6 +268,21 @@ export class SessionManager extends EventEmitter {
     s.idleTimer = clock.setTimeout(() => void this.close(id, 'idle'), limits.idleMs);
   }
 
+  /** What every session port shares, with the certificate in force now. */
+  private portDeps(): SessionPortDeps {
+    const { clock, limits, proxyProtocol, accessLog } = this.deps;
+    return {
+      clock,
+      tlsOptions: this.tlsOptions,
+      maxConnectionsPerIp: limits.maxConnectionsPerIp ?? 64,
+      headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
+      hostOfItsOwn: limits.sessionDomain !== undefined,
+      capRefusals: this.refusals,
+      ...(proxyProtocol ? { proxyProtocol } : {}),
+      ...(accessLog ? { accessLog } : {}),
+    };
+  }
+
   private onNodeOffline(nodeId: string): void {
     for (const s of this.live.values()) {
       if (s.record.nodeId !== nodeId || s.lifecycle.state !== 'open') continue;
@@ -358,22 +298,4 @@ export class SessionManager extends EventEmitter {
       }
     }
   }
-}
-
-/** `listener`, whose close() also cuts the connections still waiting for their PROXY header. */
-function gated(listener: SessionListener, gate: ProxyProtocolGate): SessionListener {
-  return {
-    server: listener.server,
-    get bytesUp() {
-      return listener.bytesUp;
-    },
-    get bytesDown() {
-      return listener.bytesDown;
-    },
-    close() {
-      gate.close();
-      return listener.close();
-    },
-    setCertificate: listener.setCertificate?.bind(listener),
-  };
 }
