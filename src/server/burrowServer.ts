@@ -37,6 +37,7 @@ import { lockHome } from './homeLock.js';
 import { tightenHome } from './homeModes.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { RefusalLog } from './refusalLog.js';
+import { listenOn } from './listenOn.js';
 import { ProxyProtocol } from './proxyProtocol/proxyProtocolGate.js';
 import { TrustedBalancers } from './proxyProtocol/trustedBalancers.js';
 import { certificateInService } from './certificateFiles.js';
@@ -288,16 +289,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     else if (terminals.handles(req)) terminals.handleUpgrade(req, socket, head);
     else socket.destroy();
   });
-  const { host, port } = splitHostPort(config.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw new BurrowError('CONFIG_INVALID', `Cannot listen on ${config.listen}: ${err.code ?? err.message}.`, { cause: err });
-  });
+  await listenOn(server, config.listen);
+  const { host } = splitHostPort(config.listen);
   const actualPort = (server.address() as { port: number }).port;
   listeners.api = server;
   let metricsListener: MetricsListener | undefined;

@@ -1,6 +1,5 @@
 import http from 'node:http';
-import { splitHostPort } from '../../shared/config.js';
-import { BurrowError } from '../../shared/errors.js';
+import { listenOn } from '../listenOn.js';
 import type { Logger } from '../../shared/log.js';
 import type { ServerMetrics } from './serverMetrics.js';
 
@@ -37,16 +36,7 @@ export async function listenForMetrics(listen: string, metrics: ServerMetrics, l
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  const { host, port } = splitHostPort(listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((err: NodeJS.ErrnoException) => {
-    throw new BurrowError('CONFIG_INVALID', `Cannot listen for metrics on ${listen}: ${err.code ?? err.message}.`, { cause: err });
-  });
+  await listenOn(server, listen, 'for metrics');
   return {
     port: (server.address() as { port: number }).port,
     get listening() {
