@@ -118,7 +118,7 @@ describe('user lifecycle from the CLI', () => {
     const deleted = await stack().adminJson<{ target: string }[]>(['audit', '--json', '--action', 'user.delete']);
     assert.equal(deleted[0]?.target, email);
     const signIns = await stack().adminJson<{ actorEmail?: string; actor: string; target: string }[]>(['audit', '--json', '--action', 'auth.login']);
-    assert.ok(signIns.some((e) => e.target === email && e.actor.startsWith('usr_')), 'its own sign-ins are still there');
+    assert.ok(signIns.some((e) => e.target === email && e.actor.startsWith('usr_') && e.actorEmail === email), 'its own sign-ins still name it');
     await newUser(email, 'viewer');
     // Nobody deletes or disables themselves: the last administrator always remains.
     assertFails(await runBurrow(['admin', 'users', 'delete', ADMIN.email, '--yes', '--home', stack().adminHome]), /your own account/);
