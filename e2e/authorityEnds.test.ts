@@ -60,6 +60,8 @@ describe('long-lived connections end with their authority (real processes)', () 
   const cases: [string, string, (u: Awaited<ReturnType<typeof operator>>) => Promise<{ home: string; token: string; act: () => Promise<CliResult | string> }>][] = [
     ['the user logs out', 'logout', async (u) => ({ home: u.home, token: u.token, act: () => u.as(['admin', 'logout']) })],
     ['the account is disabled', 'user-disabled', async (u) => ({ home: u.home, token: u.token, act: () => stack.admin(['users', 'disable', u.email]) })],
+    ['the account is deleted', 'user-deleted', async (u) => ({ home: u.home, token: u.token, act: () => stack.admin(['users', 'delete', u.email, '--yes']) })],
+    ['an administrator resets the password', 'password-reset', async (u) => ({ home: u.home, token: u.token, act: () => stack.admin(['users', 'reset-password', u.email]) })],
     ['the grant that allowed them is removed', 'grant-removed', async (u) => ({ home: u.home, token: u.token, act: () => stack.admin(['users', 'revoke-grant', u.email, '--group', 'root']) })],
     ['the token is revoked', 'token-revoked', async (u) => {
       const t = await withApiToken(u);

@@ -9,6 +9,7 @@ import { registerSessionCommands } from './sessionCommands.js';
 import { registerJobCommands } from './jobCommands.js';
 import { registerAuditCommands } from './auditCommands.js';
 import { registerUserCommands } from './userCommands.js';
+import { registerAccountCommands } from './accountCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
 import { registerAdminRotateKeyCommand } from './keyRotationCommands.js';
@@ -200,5 +201,6 @@ export function registerAdminCommands(program: Command): void {
   registerAdminSessionRequestCommands(admin);
   registerAuditCommands(admin);
   registerUserCommands(admin);
+  registerAccountCommands(admin);
   registerTokenCommands(admin);
 }

@@ -3,6 +3,7 @@ import { BurrowError } from '../shared/errors.js';
 import { printJson } from './cliOutput.js';
 import { client, homeOption, show, withCommon, type HomeOpt } from './adminShared.js';
 import { readSecretFile } from './prompt.js';
+import { registerUserLifecycleCommands } from './userLifecycleCommands.js';
 
 interface UserView {
   id: string;
@@ -57,6 +58,7 @@ export function registerUserCommands(admin: Command): void {
         process.stdout.write(`Done: ${verb} ${id}.\n`);
       });
   }
+  registerUserLifecycleCommands(users);
   withCommon(
     users
       .command('grant <user>')

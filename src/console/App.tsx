@@ -52,6 +52,6 @@ export function App() {
 
   if (auth.state === 'loading') return <p class="boot">Loading the burrow console…</p>;
   if (auth.state === 'signed-out') return <LoginPage reason={auth.reason} onSignedIn={refresh} />;
-  if (auth.state === 'enroll') return <TotpEnrollPage me={auth.me} required onDone={refresh} onSignOut={signOut} />;
-  return <Layout me={auth.me} onSignOut={signOut} />;
+  if (auth.state === 'enroll') return <TotpEnrollPage me={auth.me} onDone={refresh} onSignOut={signOut} />;
+  return <Layout me={auth.me} onSignOut={signOut} onAccountChanged={refresh} />;
 }

@@ -11,7 +11,7 @@ import { NodesPage } from './pages/NodesPage.js';
 import { ReplayPage } from './pages/ReplayPage.js';
 import { SessionsPage } from './pages/SessionsPage.js';
 import { TerminalPage } from './pages/TerminalPage.js';
-import { TotpEnrollPage } from './pages/TotpEnrollPage.js';
+import { AccountPage } from './pages/AccountPage.js';
 import { UsersPage } from './pages/UsersPage.js';
 import type { WhoAmI } from './types.js';
 
@@ -25,7 +25,7 @@ const NAV = [
 ] as const;
 
 /** The signed-in console: navigation, live status, the current page, outcomes. */
-export function Layout(p: { me: WhoAmI; onSignOut: () => void }) {
+export function Layout(p: { me: WhoAmI; onSignOut: () => void; onAccountChanged: () => void }) {
   const [page = 'nodes', arg, sub] = useRoute();
   const main = useRef<HTMLElement>(null);
   // Moves focus to the new page's content so keyboard and screen-reader users follow along.
@@ -80,7 +80,7 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void }) {
         {page === 'tokens' && <ApiTokensPage />}
         {page === 'audit' && !arg && <AuditPage />}
         {page === 'audit' && arg && <ReplayPage id={arg} />}
-        {page === 'account' && <TotpEnrollPage me={p.me} required={false} onDone={() => undefined} onSignOut={p.onSignOut} />}
+        {page === 'account' && <AccountPage me={p.me} onChanged={p.onAccountChanged} />}
         {!['nodes', 'sessions', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
           </>
         )}

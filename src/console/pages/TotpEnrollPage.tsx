@@ -15,7 +15,7 @@ function qrDataUrl(svg: string): string {
 }
 
 /** Enrolling an authenticator: scan the QR code, confirm a first code, keep the recovery codes. */
-export function TotpEnrollPage(p: { me: WhoAmI; required: boolean; onDone: () => void; onSignOut: () => void }) {
+export function TotpEnrollPage(p: { me: WhoAmI; onDone: () => void; onSignOut: () => void }) {
   const [setup, setSetup] = useState<Setup | undefined>(undefined);
   const [code, setCode] = useState('');
   const [codes, setCodes] = useState<string[] | undefined>(undefined);
@@ -23,9 +23,8 @@ export function TotpEnrollPage(p: { me: WhoAmI; required: boolean; onDone: () =>
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    if (!p.required) return;
     api<Setup>('POST', '/v1/auth/totp/setup').then(setSetup, (err: unknown) => setError(errorText(err)));
-  }, [p.required]);
+  }, []);
 
   const confirm = async (e: Event) => {
     e.preventDefault();
@@ -41,22 +40,6 @@ export function TotpEnrollPage(p: { me: WhoAmI; required: boolean; onDone: () =>
       setBusy(false);
     }
   };
-
-  if (!p.required) {
-    return (
-      <section>
-        <h1 tabIndex={-1}>Your account</h1>
-        <p>Signed in as {p.me.email}. Your authenticator is enrolled; an administrator can reset it if you lose it.</p>
-        <ul>
-          {p.me.grants.map((g) => (
-            <li key={g.groupId}>
-              {g.role} on {g.groupId}
-            </li>
-          ))}
-        </ul>
-      </section>
-    );
-  }
 
   return (
     <main class="login" id="main">

@@ -18,7 +18,7 @@ interface User {
 
 const ROLES = ['viewer', 'operator', 'admin'] as const;
 
-/** Accounts: invite/create, roles on groups, disable/enable, reset the authenticator. */
+/** Accounts: invite/create, roles on groups, disable/enable, reset the password or the authenticator, delete. */
 export function UsersPage(p: { me: WhoAmI }) {
   const users = useLoad(() => api<User[]>('GET', '/v1/users'), []);
   const groups = useLoad(() => api<Group[]>('GET', '/v1/groups'), []);
@@ -149,6 +149,21 @@ export function UsersPage(p: { me: WhoAmI }) {
                   )}
                   {!self && !u.disabled && (
                     <ConfirmButton label="Disable" confirm={`Disable ${u.email}? Their sign-ins and sessions end now.`} onConfirm={() => run(`${u.email} is disabled.`, `Could not disable ${u.email}`, () => api('POST', path(u, 'disable')))} />
+                  )}
+                  {!self && (
+                    <ConfirmButton
+                      label="Reset password"
+                      confirm={`Give ${u.email} a temporary password? Their sign-ins and sessions end now.`}
+                      onConfirm={() =>
+                        run(`${u.email} has a temporary password; they choose their own at the next sign-in.`, 'Could not reset the password', async () => {
+                          const r = await api<{ temporaryPassword: string }>('POST', path(u, 'reset-password'));
+                          setTemp({ email: u.email, password: r.temporaryPassword });
+                        })
+                      }
+                    />
+                  )}
+                  {!self && (
+                    <ConfirmButton label="Delete" confirm={`Delete ${u.email}? This cannot be undone; the audit log keeps their entries.`} onConfirm={() => run(`${u.email} is deleted.`, `Could not delete ${u.email}`, () => api('DELETE', `/v1/users/${encodeURIComponent(u.id)}`))} />
                   )}
                   {!self && u.totpEnrolled && (
                     <ConfirmButton label="Reset TOTP" confirm={`Reset ${u.email}'s authenticator? They enroll a new one at next sign-in.`} onConfirm={() => run(`${u.email}'s authenticator is reset.`, 'Could not reset the authenticator', () => api('POST', path(u, 'reset-totp')))} />

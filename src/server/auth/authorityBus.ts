@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 
 /** Why something long-lived lost the authority that let it run. */
-export type AuthorityEndReason = 'logout' | 'user-disabled' | 'grant-removed' | 'token-revoked' | 'token-expired' | 'signed-out' | 'totp-reset';
+export type AuthorityEndReason = 'logout' | 'user-disabled' | 'grant-removed' | 'token-revoked' | 'token-expired' | 'signed-out' | 'totp-reset' | 'user-deleted' | 'password-changed' | 'password-reset';
 
 /** A change to what one user may do: their sign-ins, account, grants or tokens. */
 export interface AuthorityChange {
@@ -48,6 +48,9 @@ export function authorityEndNotice(reason: AuthorityEndReason): { code: 'UNAUTHE
     'token-expired': 'the token it was opened with expired',
     'signed-out': 'your sign-in expired',
     'totp-reset': 'your authenticator was reset',
+    'user-deleted': 'your account was deleted',
+    'password-changed': 'your password was changed',
+    'password-reset': 'your password was reset by an administrator',
   };
   return { code: reason === 'grant-removed' ? 'FORBIDDEN' : 'UNAUTHENTICATED', message: `Connection closed: ${why[reason]}.` };
 }

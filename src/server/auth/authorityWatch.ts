@@ -29,7 +29,7 @@ export interface AuthorityWatchDeps {
 }
 
 /** Reasons that say the credential itself went; a signal names which way it went. */
-const CREDENTIAL_GONE = new Set<AuthorityEndReason>(['logout', 'token-revoked', 'totp-reset']);
+const CREDENTIAL_GONE = new Set<AuthorityEndReason>(['logout', 'token-revoked', 'totp-reset', 'password-changed', 'password-reset']);
 
 /**
  * Ends long-lived connections when the authority that allowed them ends: on a signal from

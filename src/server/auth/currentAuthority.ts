@@ -26,7 +26,8 @@ export async function currentAuthority(db: Queryable, clock: Clock, c: Credentia
   const now = clock.now();
   // The account first: disabling it also ends its sign-ins, and the reason is the account.
   const user = await getUser(db, c.userId);
-  if (!user || user.disabled) return { ok: false, reason: 'user-disabled' };
+  if (!user || user.deletedAt !== null) return { ok: false, reason: 'user-deleted' };
+  if (user.disabled) return { ok: false, reason: 'user-disabled' };
   let scope: Access['scope'] = 'admin';
   let limitGroupId: string | null = null;
   if (c.via === 'token') {

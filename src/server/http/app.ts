@@ -13,6 +13,7 @@ import { consoleAuthRoutes } from './routes/consoleAuthRoutes.js';
 import { groupRoutes } from './routes/groupRoutes.js';
 import { tokenRoutes } from './routes/tokenRoutes.js';
 import { userRoutes } from './routes/userRoutes.js';
+import { userLifecycleRoutes } from './routes/userLifecycleRoutes.js';
 import { authRoutes } from './routes/authRoutes.js';
 import { enrollRoutes } from './routes/enrollRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
@@ -31,6 +32,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...authRoutes(d),
     ...consoleAuthRoutes(d),
     ...userRoutes(d),
+    ...userLifecycleRoutes(d),
     ...groupRoutes(d),
     ...tokenRoutes(d),
     ...enrollRoutes(d),

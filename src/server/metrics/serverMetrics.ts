@@ -9,7 +9,7 @@ export type TunnelDisconnect = 'replaced' | 'server' | 'link';
 /** The close reasons a session can have; any other is counted as `other`, so labels stay a closed set. */
 const SESSION_CLOSE_REASONS = new Set([
   'closed-by-user', 'expired', 'idle', 'node-offline', 'node-revoked', 'server-shutdown',
-  'logout', 'user-disabled', 'grant-removed', 'token-revoked', 'token-expired', 'signed-out', 'totp-reset',
+  'logout', 'user-disabled', 'grant-removed', 'token-revoked', 'token-expired', 'signed-out', 'totp-reset', 'user-deleted', 'password-changed', 'password-reset',
 ]);
 
 /** prom-client's default gauges whose names end in _total. */

@@ -68,3 +68,15 @@ export async function rememberBrowser(q: Queryable, tokenHash: string, userId: s
 export async function isBrowserRemembered(q: Queryable, tokenHash: string, userId: string, now: number): Promise<boolean> {
   return (await q.get('SELECT 1 FROM remembered_browsers WHERE token_hash = ? AND user_id = ? AND expires_at > ?', [tokenHash, userId, now])) !== undefined;
 }
+
+/**
+ * Ends every sign-in of a user but the one given (a password changed by its owner): other
+ * console sign-ins, remembered browsers and CLI logins; named API tokens stay.
+ */
+export async function deleteOtherSignIns(q: Queryable, keep: { userId: string; via: 'token' | 'console'; credentialId: string }, now: number): Promise<void> {
+  const keepSession = keep.via === 'console' ? keep.credentialId : '';
+  const keepToken = keep.via === 'token' ? keep.credentialId : '';
+  await q.run('DELETE FROM console_sessions WHERE user_id = ? AND id_hash <> ?', [keep.userId, keepSession]);
+  await q.run('DELETE FROM remembered_browsers WHERE user_id = ?', [keep.userId]);
+  await q.run("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'cli' AND id <> ? AND revoked_at IS NULL", [now, keep.userId, keepToken]);
+}

@@ -13,6 +13,8 @@ export interface UserRecord {
   /** A temporary password must be replaced at the next sign-in, and stops working after this time. */
   mustChangePassword: boolean;
   passwordExpiresAt: number | null;
+  /** When the account was deleted; a deleted account is a disabled tombstone. */
+  deletedAt: number | null;
 }
 
 interface Row {
@@ -26,6 +28,7 @@ interface Row {
   created_at: number;
   must_change_password: number;
   password_expires_at: number | null;
+  deleted_at: number | null;
 }
 
 const toRecord = (r: Row): UserRecord => ({
@@ -39,10 +42,11 @@ const toRecord = (r: Row): UserRecord => ({
   createdAt: r.created_at,
   mustChangePassword: r.must_change_password === 1,
   passwordExpiresAt: r.password_expires_at,
+  deletedAt: r.deleted_at,
 });
 
 /** Adds a user; `temporaryUntil` marks its password temporary (change at first sign-in, expires then). */
-export async function insertUser(q: Queryable, u: Omit<UserRecord, 'totpLastStep' | 'disabled' | 'mustChangePassword' | 'passwordExpiresAt'> & { temporaryUntil?: number }): Promise<void> {
+export async function insertUser(q: Queryable, u: Omit<UserRecord, 'totpLastStep' | 'disabled' | 'mustChangePassword' | 'passwordExpiresAt' | 'deletedAt'> & { temporaryUntil?: number }): Promise<void> {
   await q.run(
     'INSERT INTO users (id, email, password_hash, totp_secret_enc, totp_confirmed, created_at, must_change_password, password_expires_at) VALUES (?,?,?,?,?,?,?,?)',
     [u.id, u.email, u.passwordHash, u.totpSecretEnc, u.totpConfirmed ? 1 : 0, u.createdAt, u.temporaryUntil === undefined ? 0 : 1, u.temporaryUntil ?? null],
@@ -88,7 +92,7 @@ export async function confirmTotp(q: Queryable, userId: string): Promise<void> {
 
 /** Every user, by email. */
 export async function listUsers(q: Queryable): Promise<UserRecord[]> {
-  return (await q.all<Row>('SELECT * FROM users ORDER BY email')).map(toRecord);
+  return (await q.all<Row>('SELECT * FROM users WHERE deleted_at IS NULL ORDER BY email')).map(toRecord);
 }
 
 /** Every grant of every user. */
@@ -118,4 +122,31 @@ export async function setPasswordHash(q: Queryable, userId: string, hash: string
 /** Stores a new, not yet confirmed TOTP secret (sealed), or clears it with null. */
 export async function setTotpSecret(q: Queryable, userId: string, sealed: string | null): Promise<void> {
   await q.run('UPDATE users SET totp_secret_enc = ?, totp_confirmed = 0, totp_last_step = 0 WHERE id = ?', [sealed, userId]);
+}
+
+/** Gives a user a temporary password: changed at the next sign-in, and unusable after `until`. */
+export async function setTemporaryPassword(q: Queryable, userId: string, hash: string, until: number): Promise<void> {
+  await q.run('UPDATE users SET password_hash = ?, must_change_password = 1, password_expires_at = ? WHERE id = ?', [hash, until, userId]);
+}
+
+/** Changes a user's email; false when another account already has it. */
+export async function setUserEmail(q: Queryable, userId: string, email: string): Promise<boolean> {
+  if (await q.get('SELECT 1 FROM users WHERE lower(email) = lower(?) AND id <> ?', [email, userId])) return false;
+  await q.run('UPDATE users SET email = ? WHERE id = ?', [email, userId]);
+  return true;
+}
+
+/**
+ * Deletes an account, leaving a disabled tombstone that whatever references it (sessions,
+ * recordings, jobs) still names as "EMAIL (deleted)"; the address itself is free again, and
+ * no secret or role is left behind.
+ */
+export async function markUserDeleted(q: Queryable, user: UserRecord, now: number): Promise<void> {
+  await q.run('DELETE FROM grants WHERE user_id = ?', [user.id]);
+  await q.run('DELETE FROM recovery_codes WHERE user_id = ?', [user.id]);
+  await q.run("UPDATE users SET email = ?, password_hash = '!', totp_secret_enc = NULL, totp_confirmed = 0, disabled = 1, deleted_at = ? WHERE id = ?", [
+    `${user.email} (deleted ${user.id})`,
+    now,
+    user.id,
+  ]);
 }

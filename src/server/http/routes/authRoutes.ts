@@ -6,12 +6,12 @@ import { checkNewPassword, replaceTemporaryPassword } from '../../auth/temporary
 import { beginTotpEnrollment, confirmTotpEnrollment } from '../../auth/totpEnrollment.js';
 import { revokeApiToken } from '../../store/apiTokenStore.js';
 import { appendAudit } from '../../store/auditStore.js';
-import { deleteConsoleSession, endUserSignIns } from '../../store/consoleSessionStore.js';
-import { setPasswordHash, getUser } from '../../store/userStore.js';
-import { checkPasswordStrength, hashPassword, verifyPassword } from '../../auth/password.js';
+import { deleteConsoleSession } from '../../store/consoleSessionStore.js';
+import { getUser } from '../../store/userStore.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
-import { principalOf, type RouteDef } from '../apiContext.js';
+import { principalOf, type ApiContext, type Principal, type RouteDef } from '../apiContext.js';
+import { changeOwnEmail, changeOwnPassword } from '../../auth/accountChange.js';
 import { consoleCookieOptions, csrfTokenOf, SESSION_COOKIE } from '../../auth/consoleSignIn.js';
 
 const loginSchema = z.object({
@@ -23,9 +23,18 @@ const loginSchema = z.object({
   newPassword: z.string().max(1024).optional(),
 });
 const codeSchema = z.object({ code: z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits') });
-const passwordSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().max(1024) });
+const totp = z.string().regex(/^\d{6}$/, 'the authenticator code is 6 digits').optional();
+const passwordSchema = z.object({ currentPassword: z.string().min(1).max(1024), newPassword: z.string().max(1024), totp });
+const emailSchemaBody = z.object({ currentPassword: z.string().min(1).max(1024), email: emailSchema, totp });
 
-/** Sign-in for the CLI and API clients, TOTP enrollment, password change, sign-out. */
+/** The caller, if signed in with a password (console or CLI login): an API token cannot change the account's secrets. */
+function interactive(ctx: ApiContext, what: string): Principal {
+  const p = principalOf(ctx);
+  if (!p.interactive) throw new BurrowError('FORBIDDEN', `Sign in with your password to change your ${what}; an API token cannot.`);
+  return p;
+}
+
+/** Sign-in for the CLI and API clients, TOTP enrollment, own password and email change, sign-out. */
 export function authRoutes(d: ApiDeps): RouteDef[] {
   return [
     {
@@ -102,19 +111,24 @@ export function authRoutes(d: ApiDeps): RouteDef[] {
       permission: 'authenticated',
       handler: async (ctx) => {
         const body = await readJson(ctx, passwordSchema);
-        const p = principalOf(ctx);
-        const user = await getUser(d.db, p.userId);
-        if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) throw new BurrowError('LOGIN_FAILED', 'The current password is wrong.');
-        checkPasswordStrength(body.newPassword);
-        const hash = await hashPassword(body.newPassword);
-        const now = d.clock.now();
-        await d.db.transaction(async (tx) => {
-          await setPasswordHash(tx, user.id, hash);
-          // Every other sign-in ends: a changed password must lock out whoever knew the old one.
-          await endUserSignIns(tx, user.id, now);
-          await appendAudit(tx, { actor: user.id, sourceIp: ctx.state.clientIp, action: 'user.password-change', target: user.email, result: 'ok' }, now);
-        });
+        const p = interactive(ctx, 'password');
+        await changeOwnPassword(d, p, body, body.newPassword, ctx.state.clientIp);
+        // Holders opened by the sign-ins that just ended stop now; this one's stay.
+        d.authority.changed({ userId: p.userId, reason: 'password-changed' });
+        // WebUI session ports do not know the sign-in that opened them: all of the user's close.
+        await d.sessions.closeForUser(p.userId, 'password-changed');
         ctx.status = 204;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/auth/email',
+      permission: 'authenticated',
+      handler: async (ctx) => {
+        const body = await readJson(ctx, emailSchemaBody);
+        const p = interactive(ctx, 'email');
+        await changeOwnEmail(d, p.userId, body, body.email, ctx.state.clientIp);
+        ctx.body = { userId: p.userId, email: body.email };
       },
     },
   ];

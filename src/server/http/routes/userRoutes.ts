@@ -11,29 +11,14 @@ import { appendAudit } from '../../store/auditStore.js';
 import { endUserSignIns } from '../../store/consoleSessionStore.js';
 import { getUser, getUserByEmail, grantRole, insertUser, listAllGrants, listUsers, revokeRole, setTotpSecret, setUserDisabled, type UserRecord } from '../../store/userStore.js';
 import { readJson } from '../body.js';
-import { accessOf, groupParam, requireManagesUser, type RequestAccess } from '../accessOf.js';
+import { accessOf, groupParam, type RequestAccess } from '../accessOf.js';
+import { notSelf, userParam } from '../userParam.js';
 import type { ApiDeps } from '../apiDeps.js';
-import type { ApiContext, RouteDef } from '../apiContext.js';
+import type { RouteDef } from '../apiContext.js';
 
 const role = z.enum(['admin', 'operator', 'viewer']);
 const createSchema = z.object({ email: emailSchema, password: z.string().max(1024).optional(), role, group: z.string().min(1).max(100) });
 const grantSchema = z.object({ role, group: z.string().min(1).max(100) });
-
-/**
- * The user named in the path (id or email), if the caller manages it. "No such user" and
- * "another customer's user" get the same answer, so emails cannot be probed across tenants.
- */
-async function userParam(d: ApiDeps, a: RequestAccess, ctx: ApiContext): Promise<UserRecord> {
-  const key = ctx.params.id as string;
-  const user = (await getUser(d.db, key)) ?? (await getUserByEmail(d.db, key));
-  if (!user) throw new BurrowError('NOT_FOUND', `No user ${key}.`);
-  await requireManagesUser(d.db, a, user.id, key);
-  return user;
-}
-
-function notSelf(a: RequestAccess, user: UserRecord, what: string): void {
-  if (a.userId === user.id) throw new BurrowError('FORBIDDEN', `You cannot ${what} your own account; ask another administrator.`);
-}
 
 /** Accounts: create, list, roles, disable, TOTP reset. */
 export function userRoutes(d: ApiDeps): RouteDef[] {
