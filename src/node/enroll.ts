@@ -14,6 +14,8 @@ export interface EnrollOptions {
   token: string;
   name: string;
   services: Record<string, string>;
+  /** Labels (key=value) to ask for. */
+  labels?: Record<string, string>;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function enroll(o: EnrollOptions): Promise<{ config: NodeConfig; st
   if (base.protocol !== 'https:') throw new BurrowError('VALIDATION', 'The server URL must start with https://.');
 
   const keys = generateEd25519();
-  const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(o.services), agentVersion: AGENT_VERSION };
+  const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(o.services), agentVersion: AGENT_VERSION, ...(o.labels ? { labels: o.labels } : {}) };
   const answer = enrollResponseSchema.parse(await requestJson(new URL('/v1/enroll', base).toString(), { method: 'POST', body, pin: token.pin }));
 
   const config = nodeConfigSchema.parse({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelsSchema } from './labelSelector.js';
 import { MANIFEST_LIMIT } from './jobManifest.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
@@ -90,6 +91,8 @@ export const enrollRequestSchema = z.object({
   publicKey: z.string().startsWith('ssh-ed25519 ').max(200),
   services: z.array(serviceNameSchema).max(32).default([]),
   agentVersion: z.string().max(40).optional(),
+  /** Labels (key=value) the node asks for; an administrator may change them later. */
+  labels: labelsSchema.optional(),
 });
 export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
 
@@ -120,6 +123,8 @@ export interface NodeView {
   /** Of those, the ones the node declared as plain TCP (tcp://), used through `burrow tcp`; present when there are any. */
   tcpServices?: string[];
   agentVersion: string | null;
+  /** Labels (key=value) set by administrators or at enrollment. */
+  labels: Record<string, string>;
 }
 
 /** `http`: a browser session through the HTTPS proxy; `tcp`: a TCP relay used through `burrow tcp` (or bare, guarded by source address). */
