@@ -5,6 +5,7 @@ import type { NodeView } from '../shared/protocol.js';
 import { printJson } from './cliOutput.js';
 import { client, groupPaths, withCommon, type HomeOpt } from './adminShared.js';
 import { ask } from './prompt.js';
+import { parseServices } from './nodeCommands.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const nodePath = (ref: string, tail = '') => `/v1/nodes/${encodeURIComponent(ref)}${tail}`;
@@ -44,6 +45,20 @@ export function registerAdminNodeLifecycleCommands(node: Command): void {
     await (await client(o)).call('DELETE', nodePath(ref));
     if (o.json) printJson({ deleted: ref });
     else process.stdout.write(`Deleted node ${ref}.\n`);
+  });
+
+  withCommon(
+    node
+      .command('services <node>')
+      .description("change a connected node's services: it applies the change itself, only to targets its operator allowed")
+      .option('--set <name=target>', 'expose a service at a target (repeatable), e.g. ssh=tcp://127.0.0.1:22', collect, [] as string[])
+      .option('--rm <name>', 'stop exposing a service (repeatable)', collect, [] as string[]),
+  ).action(async (ref: string, o: HomeOpt & { set: string[]; rm: string[] }) => {
+    if (o.set.length === 0 && o.rm.length === 0) throw new BurrowError('VALIDATION', 'Give --set name=target or --rm name.');
+    const set = parseServices(o.set);
+    const r = await (await client(o)).call<NodeView>('POST', nodePath(ref, '/services'), { set, remove: o.rm });
+    if (o.json) printJson(r);
+    else process.stdout.write(`Node ${r.name} now exposes ${r.services.join(', ') || 'no services'}.\n`);
   });
 
   withCommon(

@@ -11,6 +11,7 @@ import { runAgent } from '../node/agentRunner.js';
 import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
 import { registerNodeModeCommands } from './nodeModeCommands.js';
 import { registerNodeProxyCommands } from './nodeProxyCommands.js';
+import { registerNodeServiceCommands } from './nodeServiceCommands.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
@@ -112,6 +113,7 @@ export function registerNodeCommands(program: Command): void {
 
   registerNodeModeCommands(node);
   registerNodeProxyCommands(node);
+  registerNodeServiceCommands(node);
   registerNodeRotateKeyCommand(node);
 }
 

@@ -46,6 +46,8 @@ export async function enroll(o: EnrollOptions): Promise<{ config: NodeConfig; st
     tlsPin: token.pin,
     sshHostKey: answer.sshHostKey,
     services: o.services,
+    // What the operator exposed at enrollment is what the server may later point services at.
+    allowedTargets: [...new Set(Object.values(o.services))],
   });
   await ensureHome(o.home);
   await writeFileAtomic(paths.privateKey, keys.private, 0o600);
