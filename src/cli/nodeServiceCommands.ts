@@ -15,7 +15,7 @@ interface Opts {
   json?: boolean;
 }
 
-const LIVE = 'A running agent announces the change at once (it reconnects).';
+const LIVE = 'A running agent announces the change at once (it reconnects, which ends the sessions open on it).';
 
 /** Rewrites the services part of node.json; a running agent picks the change up by itself. */
 async function edit(o: Opts, change: (s: ServiceSettings) => ServiceSettings): Promise<ServiceSettings> {

@@ -40,7 +40,7 @@ function pushAndWait(d: ApiDeps, conn: NodeConnection, change: ServiceChange, na
     };
     const timer = d.clock.setTimeout(() => {
       done();
-      reject(new BurrowError('NODE_OFFLINE', `Node ${name} did not answer the service change in time; check "burrow admin node show ${name}".`));
+      reject(new BurrowError('NODE_OFFLINE', `Node ${name} did not answer the service change in time (an agent older than the server cannot take one); check "burrow admin node show ${name}".`));
     }, ANSWER_WAIT_MS);
     conn.on('service-result', onResult);
     conn.once('close', onClose);
