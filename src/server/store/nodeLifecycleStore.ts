@@ -33,3 +33,12 @@ export async function setNodeServices(q: Queryable, id: string, services: string
 export async function markNodeDeleted(q: Queryable, id: string, at: number): Promise<void> {
   await q.run("UPDATE nodes SET status = 'revoked', deleted_at = ? WHERE id = ?", [at, id]);
 }
+
+/**
+ * Cancels the jobs still waiting for a node (its job targets): jobs queued under the
+ * authority of its old group must not run once it moved away, nor linger once it is deleted.
+ */
+export async function cancelPendingJobsOf(q: Queryable, nodeId: string, error: string, now: number): Promise<number> {
+  const r = await q.run("UPDATE job_targets SET status = 'cancelled', error = ?, finished_at = ? WHERE node_id = ? AND status = 'pending'", [error, now, nodeId]);
+  return r.changes;
+}

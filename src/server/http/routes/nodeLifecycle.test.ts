@@ -47,6 +47,18 @@ describe('node lifecycle', () => {
     assert.equal((await call(world, 'aOperator', 'GET', '/v1/nodes/nodeA')).status, 404);
   });
 
+  it('cancels jobs queued for a moved or deleted node under its old group, so they never run there', async () => {
+    // jobA (group siteA) waits for nodeA.
+    const status = async (job: string) => ((await call(world, 'rootAdmin', 'GET', `/v1/jobs/${job}`)).body as { targets: { nodeId: string; status: string }[] }).targets;
+    assert.equal((await status('jobA'))[0]?.status, 'pending');
+    assert.equal((await call(world, 'aAdmin', 'POST', '/v1/nodes/nodeA/move', { group: 'emptyA' })).status, 200);
+    assert.equal((await status('jobA'))[0]?.status, 'cancelled');
+    const job = await call(world, 'aAdmin', 'POST', '/v1/jobs', { node: 'nodeA', command: 'true' });
+    assert.equal(job.status, 201, JSON.stringify(job.body));
+    assert.equal((await call(world, 'aAdmin', 'DELETE', '/v1/nodes/nodeA')).status, 204);
+    assert.equal((await status((job.body as { id: string }).id))[0]?.status, 'cancelled');
+  });
+
   it('ends what users who may not operate the new group hold open on the moved node', async () => {
     const p = { userId: world.userIds.aOperator, email: 'aOperator@example.com', via: 'token' as const, credentialId: 'tok_aOperator', interactive: true, access: { grants: [], scope: 'admin' as const, limitGroupId: null }, mustEnrollTotp: false };
     const ended: string[] = [];

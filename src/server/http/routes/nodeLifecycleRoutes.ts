@@ -3,7 +3,7 @@ import { BurrowError } from '../../../shared/errors.js';
 import { labelKeySchema, labelsSchema } from '../../../shared/labelSelector.js';
 import { nodeNameSchema } from '../../../shared/protocol.js';
 import { appendAudit } from '../../store/auditStore.js';
-import { markNodeDeleted, moveNode, nodeNameTaken, renameNode, setNodeLabels } from '../../store/nodeLifecycleStore.js';
+import { cancelPendingJobsOf, markNodeDeleted, moveNode, nodeNameTaken, renameNode, setNodeLabels } from '../../store/nodeLifecycleStore.js';
 import type { NodeRecord } from '../../store/nodeStore.js';
 import { accessOf, groupParam } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
@@ -56,7 +56,8 @@ export function nodeLifecycleRoutes(d: ApiDeps): RouteDef[] {
         const now = d.clock.now();
         await d.db.transaction(async (tx) => {
           await moveNode(tx, node.id, to.id);
-          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'node.move', target: node.id, result: 'ok', groupId: to.id, detail: { from: node.groupId, to: to.id, fromPath: a.tree.path(node.groupId), toPath: a.tree.path(to.id) } }, now);
+          const cancelledJobs = await cancelPendingJobsOf(tx, node.id, 'the node moved to another group before the job reached it', now);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'node.move', target: node.id, result: 'ok', groupId: to.id, detail: { from: node.groupId, to: to.id, fromPath: a.tree.path(node.groupId), toPath: a.tree.path(to.id), cancelledJobs } }, now);
         });
         // Whoever may not operate the new group loses what they hold open on the node now.
         await d.authority.nodeMoved(node.id, to.id);
@@ -73,7 +74,8 @@ export function nodeLifecycleRoutes(d: ApiDeps): RouteDef[] {
         const now = d.clock.now();
         await d.db.transaction(async (tx) => {
           await markNodeDeleted(tx, node.id, now);
-          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'node.delete', target: node.id, result: 'ok', groupId: node.groupId, detail: { name: node.name, status: node.status } }, now);
+          const cancelledJobs = await cancelPendingJobsOf(tx, node.id, 'the node was deleted', now);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'node.delete', target: node.id, result: 'ok', groupId: node.groupId, detail: { name: node.name, status: node.status, cancelledJobs } }, now);
         });
         // Its tunnel is cut and its key refused from now on (it stays revoked); its
         // sessions and requests waiting for it end.
