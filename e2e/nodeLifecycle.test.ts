@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { NodeView, SessionView } from '../src/shared/protocol.js';
 import { burrowJson, runBurrow } from './harness/burrowCli.js';
 import { probePort } from './harness/freePort.js';
+import { holdTerminal } from './harness/heldConnections.js';
 import { stackSuite } from './harness/stackSuite.js';
 import { totpCode } from './harness/totp.js';
 import { waitFor } from './harness/waitFor.js';
@@ -73,7 +74,7 @@ describe('node lifecycle and labels (real processes)', () => {
     assert.deepEqual(after.services.filter((n) => !['shell', 'jobs'].includes(n)), ['extra', 'webui']);
   });
 
-  it('moves a node to another group, ending a session of an operator who may not operate there', async () => {
+  it('moves a node to another group, ending the session and terminal of an operator who may not operate there', async () => {
     const s = stack();
     await s.admin(['groups', 'create', 'site1']);
     await s.admin(['groups', 'create', 'site2']);
@@ -83,9 +84,18 @@ describe('node lifecycle and labels (real processes)', () => {
     assert.equal(opened.code, 0, opened.stderr);
     const session = JSON.parse(opened.stdout) as SessionView;
     assert.equal(await probePort(session.port), 'connected');
-    const moved = await s.admin(['node', 'move', 'gate-1', '--group', 'site2']);
-    assert.match(moved, /now in group root\/site2/);
-    await waitFor('the operator\'s session port to close', async () => (await probePort(session.port)) !== 'connected', { timeoutMs: 5_000, intervalMs: 100 });
+    const terminal = holdTerminal(op.home, 'gate-1', ['sh', '-c', 'while :; do echo tick; sleep 0.2; done']);
+    try {
+      await terminal.saw(/tick/);
+      const moved = await s.admin(['node', 'move', 'gate-1', '--group', 'site2']);
+      assert.match(moved, /now in group root\/site2/);
+      const acted = Date.now();
+      await waitFor('the operator\'s session port to close', async () => (await probePort(session.port)) !== 'connected', { timeoutMs: 5_000, intervalMs: 100 });
+      const ended = await Promise.race([terminal.ended, new Promise<number>((resolve) => setTimeout(() => resolve(Number.POSITIVE_INFINITY), 15_000).unref())]);
+      assert.ok(ended - acted <= 5_000, `the operator's terminal outlived the move by ${ended - acted} ms`);
+    } finally {
+      terminal.close();
+    }
     const gone = await runBurrow(['admin', 'node', 'show', 'gate-1', '--home', op.home]);
     assert.notEqual(gone.code, 0, 'the node left the operator\'s reach');
     assert.equal((await audit('node.move'))[0]?.detail.toPath, 'root/site2');
