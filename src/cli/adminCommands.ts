@@ -12,6 +12,8 @@ import { registerUserCommands } from './userCommands.js';
 import { registerAccountCommands } from './accountCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
+import { registerAdminNodeLifecycleCommands } from './adminNodeLifecycleCommands.js';
+import { parseLabelSelector } from '../shared/labelSelector.js';
 import { registerAdminRotateKeyCommand } from './keyRotationCommands.js';
 import { registerAdminSessionRequestCommands } from './adminSessionRequestCommands.js';
 import { resolveHome } from './homeDir.js';
@@ -155,11 +157,16 @@ export function registerAdminCommands(program: Command): void {
   admin
     .command('nodes')
     .description('list nodes')
+    .option('--label <selector>', 'only nodes whose labels match, e.g. site=paris,tier!=test')
     .option('--json', 'print JSON')
     .option(...homeOption)
-    .action(async (o: HomeOpt) => {
+    .action(async (o: HomeOpt & { label?: string }) => {
       const api = await client(o);
-      await showNamingGroups(o, api, await api.call<NodeView[]>('GET', '/v1/nodes'), ['id', 'name', 'group', 'status', 'mode', 'online', 'lastSeen', 'services']);
+      if (o.label !== undefined) parseLabelSelector(o.label);
+      const query = o.label === undefined ? '' : `?label=${encodeURIComponent(o.label)}`;
+      const nodes = await api.call<NodeView[]>('GET', `/v1/nodes${query}`);
+      const rows = o.json ? nodes : nodes.map((n) => ({ ...n, labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',') }));
+      await showNamingGroups(o, api, rows, ['id', 'name', 'group', 'status', 'mode', 'online', 'lastSeen', 'services', 'labels']);
     });
 
   const node = admin.command('node').description('act on one node');
@@ -191,10 +198,11 @@ export function registerAdminCommands(program: Command): void {
         return;
       }
       const shown = { ...r, group: (await groupPaths(api)).get(r.group) ?? r.group };
-      for (const [k, v] of Object.entries(shown)) process.stdout.write(`${k.padEnd(13)} ${Array.isArray(v) ? v.join(',') : String(v)}\n`);
+      for (const [k, v] of Object.entries(shown)) process.stdout.write(`${k.padEnd(13)} ${Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? Object.entries(v).map(([lk, lv]) => `${lk}=${String(lv)}`).join(',') : String(v)}\n`);
     });
 
   registerAdminNodeStatusCommands(node);
+  registerAdminNodeLifecycleCommands(node);
   registerAdminRotateKeyCommand(node);
   registerSessionCommands(admin);
   registerJobCommands(admin);

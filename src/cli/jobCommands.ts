@@ -13,6 +13,7 @@ import { signJob } from './jobSigning.js';
 interface TargetOpts extends HomeOpt {
   node?: string;
   group?: string;
+  selector?: string;
   timeout: string;
   stopAfter?: string;
   expires: string;
@@ -30,6 +31,7 @@ function targeted(cmd: Command): Command {
   return cmd
     .option('--node <node>', 'run on this node')
     .option('--group <group>', 'run on every approved node of this group and its subgroups')
+    .option('--selector <labels>', 'run on every approved node you may operate whose labels match, e.g. site=paris,tier!=test (with --group: within that group)')
     .option('--timeout <duration>', 'kill the job on a node after this long', '60s')
     .option('--stop-after <n>', 'cancel the rest of the rollout after N failed nodes')
     .option('--expires <duration>', 'give up on nodes that have not connected by then', '24h')
@@ -40,12 +42,16 @@ function targeted(cmd: Command): Command {
 }
 
 async function submit(o: TargetOpts, what: Record<string, unknown>, action: SignedAction): Promise<void> {
-  if ((o.node === undefined) === (o.group === undefined)) throw new BurrowError('VALIDATION', 'Give exactly one of --node and --group.');
+  if (o.selector !== undefined) {
+    if (o.node !== undefined) throw new BurrowError('VALIDATION', 'Give --selector alone or with --group, not with --node.');
+    if (o.sign !== undefined) throw new BurrowError('VALIDATION', 'A signed job names its nodes: use --node or --group with --sign, not --selector.');
+  } else if ((o.node === undefined) === (o.group === undefined)) throw new BurrowError('VALIDATION', 'Give exactly one of --node and --group (or --selector).');
   const api = await client(o);
   // The manifest expires with the job: a node never runs it after the queue would have given up.
   const signed = o.sign !== undefined ? await signJob(api, o, action, parseDuration(o.expires), o.sign) : undefined;
   const body = {
-    ...(o.node ? { node: o.node } : { group: o.group }),
+    ...(o.node ? { node: o.node } : o.group !== undefined ? { group: o.group } : {}),
+    ...(o.selector !== undefined ? { selector: o.selector } : {}),
     ...what,
     ...(signed ? { signed } : {}),
     timeoutMs: parseDuration(o.timeout),

@@ -5,11 +5,13 @@ import { BurrowError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { serviceNameSchema } from '../shared/protocol.js';
 import { parseServiceTarget } from '../shared/serviceTarget.js';
+import { parseLabel } from '../shared/labelSelector.js';
 import { enroll } from '../node/enroll.js';
 import { runAgent } from '../node/agentRunner.js';
 import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
 import { registerNodeModeCommands } from './nodeModeCommands.js';
 import { registerNodeProxyCommands } from './nodeProxyCommands.js';
+import { registerNodeServiceCommands } from './nodeServiceCommands.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
@@ -49,11 +51,13 @@ export function registerNodeCommands(program: Command): void {
       collect,
       [] as string[],
     )
+    .option('--label <key=value>', 'a label for the node (repeatable), e.g. site=paris; administrators may change labels later', collect, [] as string[])
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .option('--json', 'print JSON')
-    .action(async (url: string, o: { token: string; name: string; service: string[]; home?: string; json?: boolean }) => {
+    .action(async (url: string, o: { token: string; name: string; service: string[]; label: string[]; home?: string; json?: boolean }) => {
       const services = parseServices(o.service.length ? o.service : ['webui=127.0.0.1:80']);
-      const r = await enroll({ home: resolveHome(o.home, process.env), serverUrl: url, token: o.token, name: o.name, services });
+      const labels = Object.fromEntries(o.label.map(parseLabel));
+      const r = await enroll({ home: resolveHome(o.home, process.env), serverUrl: url, token: o.token, name: o.name, services, ...(o.label.length ? { labels } : {}) });
       if (o.json) printJson({ nodeId: r.config.nodeId, status: r.status, services: r.config.services });
       else {
         const next = r.status === 'pending' ? 'An administrator must approve it; then run "burrow node run".' : 'Start the agent with "burrow node run".';
@@ -109,6 +113,7 @@ export function registerNodeCommands(program: Command): void {
 
   registerNodeModeCommands(node);
   registerNodeProxyCommands(node);
+  registerNodeServiceCommands(node);
   registerNodeRotateKeyCommand(node);
 }
 

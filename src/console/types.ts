@@ -16,6 +16,8 @@ export interface Node {
   agentVersion: string | null;
   nextCheckIn?: string | null;
   proposedMode?: string | null;
+  /** Labels (key=value); absent in some live events. */
+  labels?: Record<string, string>;
 }
 
 /** A session as the API shows it; `url` is absent in live events and may be one-time. */

@@ -14,6 +14,7 @@ import { TunnelAgent, type AgentReport } from './tunnelAgent.js';
 import { builtinServices } from './builtinServices.js';
 import { loadHeapTrim } from './heapTrim.js';
 import { IdleHeapTrim } from './idleHeapTrim.js';
+import { ServerServiceChanges } from './serverServiceChange.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
@@ -43,6 +44,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let lastConnectedAt: number | null = null;
   let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
+  const serviceChanges = new ServerServiceChanges(o.home, log);
 
   let writes = Promise.resolve();
   const write = () => {
@@ -105,8 +107,9 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
           config = { ...config, tlsPin: pin };
           saveTlsPin(o.home, pin).catch((err: Error) => log.warn({ err: err.message }, "could not save the server's new TLS pin; it is learned again at the next connect"));
         },
-        onServerReply: (r) => {
+        onServerReply: (r, send) => {
           if (r.proposedMode) applyProposal(r.proposedMode);
+          if (r.serviceChange) serviceChanges.apply(r.serviceChange, send);
         },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
@@ -131,13 +134,19 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     loadNodeConfig(o.home, o.env)
       .then(async (next) => {
         const changed = modeKey(next) !== modeKey(config);
+        const servicesChanged = JSON.stringify(next.services) !== JSON.stringify(config.services);
         const mode = changed ? connectModeOf(next) : undefined;
         const nextProxy = await resolveProxy(next, o.env, o.home);
         const proxyChanged = JSON.stringify(nextProxy ?? null) !== JSON.stringify(proxy ?? null);
         config = next;
         proxy = nextProxy;
         // The link up now went the old way: dial again through the new proxy (or directly).
-        if (proxyChanged) agent?.redial(nextProxy ? `the proxy is now ${nextProxy.url}` : 'the proxy was cleared');
+        // The services are announced when the tunnel comes up: a fresh link announces the new
+        // set (and dials through the new proxy, if that changed too).
+        if (servicesChanged) {
+          log.info({ services: Object.keys(next.services) }, 'services changed; reconnecting to announce them');
+          await controller.relink();
+        } else if (proxyChanged) agent?.redial(nextProxy ? `the proxy is now ${nextProxy.url}` : 'the proxy was cleared');
         if (mode) {
           await tellServerOfMode(mode);
           controller.setMode(mode);

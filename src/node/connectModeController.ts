@@ -105,6 +105,17 @@ export class ConnectModeController {
     this.evaluate();
   }
 
+  /**
+   * Replaces the running link with a fresh one once the old one is down (what it announces
+   * changed, e.g. the services); nothing when no link runs.
+   */
+  async relink(): Promise<void> {
+    if (!this.link || this.lifecycle.state === 'stopped') return;
+    this.dropLink();
+    await Promise.all([...this.goingDown]);
+    if ((this.lifecycle.state as ControllerState) !== 'stopped' && !this.link) this.ensureLink();
+  }
+
   private evaluate(): void {
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     this.timer = undefined;

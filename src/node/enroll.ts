@@ -14,6 +14,8 @@ export interface EnrollOptions {
   token: string;
   name: string;
   services: Record<string, string>;
+  /** Labels (key=value) to ask for. */
+  labels?: Record<string, string>;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function enroll(o: EnrollOptions): Promise<{ config: NodeConfig; st
   if (base.protocol !== 'https:') throw new BurrowError('VALIDATION', 'The server URL must start with https://.');
 
   const keys = generateEd25519();
-  const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(o.services), agentVersion: AGENT_VERSION };
+  const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(o.services), agentVersion: AGENT_VERSION, ...(o.labels ? { labels: o.labels } : {}) };
   const answer = enrollResponseSchema.parse(await requestJson(new URL('/v1/enroll', base).toString(), { method: 'POST', body, pin: token.pin }));
 
   const config = nodeConfigSchema.parse({
@@ -44,6 +46,8 @@ export async function enroll(o: EnrollOptions): Promise<{ config: NodeConfig; st
     tlsPin: token.pin,
     sshHostKey: answer.sshHostKey,
     services: o.services,
+    // What the operator exposed at enrollment is what the server may later point services at.
+    allowedTargets: [...new Set(Object.values(o.services))],
   });
   await ensureHome(o.home);
   await writeFileAtomic(paths.privateKey, keys.private, 0o600);

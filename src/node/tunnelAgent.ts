@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
-import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
+import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusLine, type StatusReply } from '../shared/protocol.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { createTunnelStream } from '../shared/tunnelStream.js';
 import { signingKey } from '../shared/sshSigning.js';
@@ -60,8 +60,8 @@ export interface TunnelAgentDeps {
   onKeyRotationRefused?: (reason: string) => void;
   /** The proxy to reach the server through, asked at each attempt (settings may change). */
   proxy?: () => ProxyTarget | undefined;
-  /** Called with every reply on the status channel (work held, proposed mode). */
-  onServerReply?: (r: StatusReply) => void;
+  /** Called with every reply on the status channel (work held, proposed mode); `send` answers on it. */
+  onServerReply?: (r: StatusReply, send: (line: StatusLine) => void) => void;
   /** Told of both ends of every connection relayed to a local service. */
   onRelay?: (channel: ClientChannel, local: Socket) => void;
   /** Told when the node pins a new TLS key of the server (a renewed certificate), to save it. */
@@ -268,7 +268,7 @@ export class TunnelAgent {
         if (this.followTlsPins(r)) return;
         this.holdsWork = r.holdsWork;
         for (const w of [...this.replyWaiters]) w();
-        this.deps.onServerReply?.(r);
+        this.deps.onServerReply?.(r, (line) => this.reporter?.send(line));
         this.rotation.onReply(
           r,
           (line) => this.reporter?.send(line),

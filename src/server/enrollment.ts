@@ -56,8 +56,9 @@ export async function enrollNode(c: EnrollContext, req: EnrollRequest, sourceIp:
       agentVersion: req.agentVersion ?? null,
       createdAt: now,
       enrolledBy: token.id,
+      labels: req.labels ?? {},
     });
-    await appendAudit(tx, { actor: nodeId, sourceIp, action: 'node.enroll', target: nodeId, result: 'ok', groupId: token.groupId, detail: { name: req.name, status, tokenId: token.id } }, now);
+    await appendAudit(tx, { actor: nodeId, sourceIp, action: 'node.enroll', target: nodeId, result: 'ok', groupId: token.groupId, detail: { name: req.name, status, tokenId: token.id, ...(req.labels ? { labels: req.labels } : {}) } }, now);
   });
   return { nodeId, status, sshHostKey: c.sshHostKeyPub, tunnelUrl: c.tunnelUrl };
 }

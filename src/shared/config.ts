@@ -139,6 +139,11 @@ export const nodeConfigSchema = z.strictObject({
   sshHostKey: z.string(),
   /** Service name -> `host:port` (HTTP or raw TCP) or `https://host:port` (a WebUI speaking TLS). */
   services: z.record(serviceNameSchema, serviceTargetSchema).default({}),
+  /**
+   * Targets the server may point a service at (besides those exposed now): what the operator
+   * declared with \`burrow node service add|allow\`. Anything else the server asks for is refused.
+   */
+  allowedTargets: z.array(serviceTargetSchema).max(64).default([]),
   /** The built-in shell service: on unless the operator turns it off; optionally pinned to one local user. */
   shell: z.strictObject({ enabled: z.boolean().default(true), user: localUserName.optional() }).default({ enabled: true }),
   /**

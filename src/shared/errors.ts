@@ -41,6 +41,7 @@ const table = {
   TLS_PIN_MISMATCH: { status: 502, exit: 7, retryable: false },
   HOST_KEY_MISMATCH: { status: 502, exit: 7, retryable: false },
   NODE_REVOKED: { status: 403, exit: 3, retryable: false },
+  SERVICE_TARGET_REFUSED: { status: 403, exit: 3, retryable: false },
   NOT_ENROLLED: { status: 400, exit: 2, retryable: false },
   ALREADY_INITIALIZED: { status: 409, exit: 5, retryable: false },
   NOT_INITIALIZED: { status: 400, exit: 2, retryable: false },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labelsSchema } from './labelSelector.js';
 import { MANIFEST_LIMIT } from './jobManifest.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
@@ -57,8 +58,17 @@ export const statusLineSchema = z.union([
   z.object({ poll: z.literal(true) }),
   /** Key rotation: the node's next public key, registered over the authenticated tunnel. */
   z.object({ rotateKey: z.object({ publicKey: z.string().startsWith('ssh-ed25519 ').max(200) }) }),
+  /** The node's answer to a service change the server pushed: applied, or refused and why. */
+  z.object({ serviceResult: z.object({ id: z.string().max(40), applied: z.boolean(), refused: z.string().max(500).optional() }) }),
 ]);
 export type StatusLine = z.infer<typeof statusLineSchema>;
+
+/** A change to a node's services: targets as `[scheme://]host:port`, checked where they are used. */
+export const serviceChangeSchema = z.object({
+  set: z.record(serviceNameSchema, z.string().min(1).max(300)).refine((s) => Object.keys(s).length <= 32, 'at most 32 services').default({}),
+  remove: z.array(serviceNameSchema).max(32).default([]),
+});
+export type ServiceChange = z.infer<typeof serviceChangeSchema>;
 
 /** The server's answer to each line. */
 export const statusReplySchema = z.object({
@@ -77,6 +87,11 @@ export const statusReplySchema = z.object({
    * key pinned at enrollment), they let a node follow a certificate renewed with a new key.
    */
   tlsPins: z.array(z.string().regex(/^sha256\/[A-Za-z0-9_-]{43}$/)).max(8).optional(),
+  /**
+   * An administrator edits the node's services (sent unasked, between replies): set name ->
+   * target, remove names. The node applies it only within what its operator allowed.
+   */
+  serviceChange: serviceChangeSchema.extend({ id: z.string().max(40) }).optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 
@@ -90,6 +105,8 @@ export const enrollRequestSchema = z.object({
   publicKey: z.string().startsWith('ssh-ed25519 ').max(200),
   services: z.array(serviceNameSchema).max(32).default([]),
   agentVersion: z.string().max(40).optional(),
+  /** Labels (key=value) the node asks for; an administrator may change them later. */
+  labels: labelsSchema.optional(),
 });
 export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
 
@@ -120,6 +137,8 @@ export interface NodeView {
   /** Of those, the ones the node declared as plain TCP (tcp://), used through `burrow tcp`; present when there are any. */
   tcpServices?: string[];
   agentVersion: string | null;
+  /** Labels (key=value) set by administrators or at enrollment. */
+  labels: Record<string, string>;
 }
 
 /** `http`: a browser session through the HTTPS proxy; `tcp`: a TCP relay used through `burrow tcp` (or bare, guarded by source address). */

@@ -10,6 +10,7 @@ import { Pager } from '../parts/Pager.js';
 import { useLoad } from '../parts/useLoad.js';
 import { hasRole } from '../roles.js';
 import type { Group, Node, WhoAmI } from '../types.js';
+import { matchesSelector, readLabelSelector } from '../../shared/labelMatch.js';
 
 const PAGE_SIZE = 50;
 type SortKey = 'name' | 'group' | 'mode' | 'state' | 'lastSeen' | 'agentVersion';
@@ -47,6 +48,8 @@ export function NodesPage(p: { me: WhoAmI }) {
   const [query, setQuery] = useState('');
   const [state, setState] = useState('all');
   const [group, setGroup] = useState('all');
+  const [labels, setLabels] = useState('');
+  const selector = useMemo(() => (labels.trim() === '' ? [] : readLabelSelector(labels)), [labels]);
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
   const [page, setPage] = useState(0);
   const groupNames = useMemo(() => new Map((groups.data ?? []).map((g) => [g.id, g.path])), [groups.data]);
@@ -65,10 +68,11 @@ export function NodesPage(p: { me: WhoAmI }) {
       (n) =>
         (state === 'all' || stateOf(n) === state) &&
         (group === 'all' || n.group === group) &&
+        ('problem' in selector || matchesSelector(n.labels ?? {}, selector)) &&
         (!q || n.name.toLowerCase().includes(q) || n.id.toLowerCase().includes(q) || (groupNames.get(n.group) ?? n.group).toLowerCase().includes(q)),
     );
     return list.sort((a, b) => sortValue(a, sort.key, groupNames).localeCompare(sortValue(b, sort.key, groupNames), undefined, { numeric: true }) * sort.dir);
-  }, [nodes.data, query, state, group, sort, groupNames]);
+  }, [nodes.data, query, state, group, selector, sort, groupNames]);
 
   const pages = Math.ceil(rows.length / PAGE_SIZE);
   const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
@@ -107,7 +111,12 @@ export function NodesPage(p: { me: WhoAmI }) {
             ))}
           </select>
         </label>
+        <label>
+          Labels
+          <input type="search" value={labels} placeholder="site=paris,tier!=test" aria-invalid={'problem' in selector} onInput={(e) => { setLabels(e.currentTarget.value); setPage(0); }} />
+        </label>
       </div>
+      {'problem' in selector && <p class="error-text" role="alert">{selector.problem}</p>}
       <PageState error={nodes.error} loading={!nodes.data} />
       {nodes.data && (
         <>
@@ -129,6 +138,9 @@ export function NodesPage(p: { me: WhoAmI }) {
               <tr key={n.id} data-node={n.name}>
                 <td>
                   <a href={`#/nodes/${encodeURIComponent(n.id)}`}>{n.name}</a>
+                  {Object.entries(n.labels ?? {}).map(([k, v]) => (
+                    <span key={k} class="label-chip">{`${k}=${v}`}</span>
+                  ))}
                 </td>
                 <td>{groupNames.get(n.group) ?? n.group}</td>
                 <td>{n.mode ?? '—'}</td>

@@ -16,6 +16,10 @@ export interface AuthorityHolder {
   end(reason: AuthorityEndReason): void;
   /** Whether it ended on its own meanwhile (then the watch forgets it). */
   done?(): boolean | Promise<boolean>;
+  /** The node it runs on, when it runs on one: a move of that node re-checks it. */
+  nodeId?: string;
+  /** Told the node's new group when the node moved, before the re-check. */
+  nodeMovedTo?(groupId: string): void;
 }
 
 /** Dependencies of the watch. */
@@ -75,6 +79,16 @@ export class AuthorityWatch {
   async current(c: Credential): Promise<{ authority: CurrentAuthority; tree: GroupTree }> {
     const [authority, groups] = await Promise.all([currentAuthority(this.deps.db, this.deps.clock, c), listGroups(this.deps.db)]);
     return { authority, tree: new GroupTree(groups) };
+  }
+
+  /**
+   * A node moved to another group: whatever runs on it re-checks against the new group at
+   * once, so users who may not operate there lose their sessions and terminals on it.
+   */
+  async nodeMoved(nodeId: string, groupId: string): Promise<void> {
+    const onNode = [...this.holders].filter((h) => h.nodeId === nodeId);
+    for (const h of onNode) h.nodeMovedTo?.(groupId);
+    await this.recheck(onNode);
   }
 
   /** Re-checks every holder now (the periodic safety net; also for tests). */

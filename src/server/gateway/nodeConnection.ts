@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Connection } from 'ssh2';
-import { SERVICE_PORT, STATUS_CHANNEL, serviceNameSchema } from '../../shared/protocol.js';
+import { SERVICE_PORT, STATUS_CHANNEL, serviceNameSchema, type ServiceChange } from '../../shared/protocol.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
@@ -109,6 +109,11 @@ export class NodeConnection extends EventEmitter {
   /** Asks the agent, over its status channel, to rotate its key now; false when that channel is not served. */
   requestKeyRotation(): boolean {
     return this.emit('rotate-key');
+  }
+
+  /** Pushes a service change to the agent over its status channel; false when that channel is not served. */
+  pushServiceChange(change: ServiceChange & { id: string }): boolean {
+    return this.emit('service-change', change);
   }
 
   /** Opens the channel on which the agent reports its status and asks about work. */

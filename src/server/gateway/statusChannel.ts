@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../../shared/clock.js';
 import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
 import type { Logger } from '../../shared/log.js';
-import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type NodeStatusReport, type StatusReply } from '../../shared/protocol.js';
+import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type NodeStatusReport, type ServiceChange, type StatusReply } from '../../shared/protocol.js';
 import type { Database } from '../store/database.js';
 import { appendAudit } from '../store/auditStore.js';
 import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
@@ -65,6 +65,9 @@ export async function serveStatusChannel(conn: NodeConnection, deps: StatusChann
   const askRotation = () => serve(async () => writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), rotateKeyNow: true }));
   conn.on('rotate-key', askRotation);
   conn.once('close', () => conn.off('rotate-key', askRotation));
+  const pushServices = (change: ServiceChange & { id: string }) => serve(async () => writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), serviceChange: change }));
+  conn.on('service-change', pushServices);
+  conn.once('close', () => conn.off('service-change', pushServices));
 }
 
 /** The parts of every reply: work held and the proposed mode. */
@@ -82,6 +85,8 @@ async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown,
     return;
   }
   if ('report' in line.data) await storeReport(conn.nodeId, line.data.report, deps);
+  // Whoever pushed the change waits for this answer (nodeServiceRoutes.ts).
+  if ('serviceResult' in line.data) conn.emit('service-result', line.data.serviceResult);
   let key: { keyRegistered: string } | { keyRefused: string } | undefined;
   if ('rotateKey' in line.data) key = await registerNextKey(conn, line.data.rotateKey.publicKey, deps);
   writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), ...key });

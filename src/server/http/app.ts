@@ -18,6 +18,8 @@ import { authRoutes } from './routes/authRoutes.js';
 import { enrollRoutes } from './routes/enrollRoutes.js';
 import { eventRoutes } from './routes/eventRoutes.js';
 import { nodeRoutes } from './routes/nodeRoutes.js';
+import { nodeLifecycleRoutes } from './routes/nodeLifecycleRoutes.js';
+import { nodeServiceRoutes } from './routes/nodeServiceRoutes.js';
 import { nodeStatusRoutes } from './routes/nodeStatusRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
@@ -37,6 +39,8 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...tokenRoutes(d),
     ...enrollRoutes(d),
     ...nodeRoutes(d),
+    ...nodeLifecycleRoutes(d),
+    ...nodeServiceRoutes(d),
     ...nodeStatusRoutes(d),
     ...sessionRoutes(d),
     ...sessionRequestRoutes(d),

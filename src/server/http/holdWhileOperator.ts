@@ -12,16 +12,26 @@ export function holdWhileOperator(
   d: Pick<ApiDeps, 'authority'>,
   p: Principal,
   groupId: string,
-  h: { end(reason: AuthorityEndReason): void; done?(): boolean | Promise<boolean> },
+  h: { end(reason: AuthorityEndReason): void; done?(): boolean | Promise<boolean>; nodeId?: string | undefined },
 ): () => void {
-  const { end, done } = h;
+  const { end, done, nodeId } = h;
+  // The node may move to another group while this runs: then the new group decides.
+  let group = groupId;
   return d.authority.hold({
     credential: { userId: p.userId, via: p.via, credentialId: p.credentialId },
     allows: (access, tree) => {
-      const role = roleOn(access, tree, groupId);
+      const role = roleOn(access, tree, group);
       return role !== undefined && roleAtLeast(role, 'operator');
     },
     end,
     ...(done ? { done } : {}),
+    ...(nodeId !== undefined
+      ? {
+          nodeId,
+          nodeMovedTo: (to: string) => {
+            group = to;
+          },
+        }
+      : {}),
   });
 }

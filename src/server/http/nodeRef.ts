@@ -16,7 +16,8 @@ const statusRank: Record<NodeRecord['status'], number> = { approved: 3, pending:
 export async function resolveNodeRef(db: Queryable, a: RequestAccess, ref: string): Promise<NodeRecord | undefined> {
   const sees = (n: NodeRecord) => roleOn(a.access, a.tree, n.groupId) !== undefined;
   const byId = await getNode(db, ref);
-  if (byId && sees(byId)) return byId;
+  // A deleted node is kept only for its key and its audit trail: no request reaches it.
+  if (byId && byId.deletedAt === null && sees(byId)) return byId;
   const slash = ref.lastIndexOf('/');
   const name = slash >= 0 ? ref.slice(slash + 1) : ref;
   const groupRef = slash >= 0 ? ref.slice(0, slash) : undefined;

@@ -65,6 +65,12 @@ const RULES: Record<string, Rule> = {
   'POST /v1/nodes/:id/approve': { path: '/v1/nodes/nodeA/approve', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/nodes/:id/revoke': { path: '/v1/nodes/nodeA/revoke', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/nodes/:id/rotate-key': { path: '/v1/nodes/nodeA/rotate-key', ok: ['aAdmin', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/nodes/:id/rename': { path: '/v1/nodes/nodeA/rename', body: { name: 'gateA' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/nodes/:id/move': { path: '/v1/nodes/nodeA/move', body: { group: 'emptyA' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/nodes/:id': { path: '/v1/nodes/nodeA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/nodes/:id/labels': { path: '/v1/nodes/nodeA/labels', body: { set: { site: 'paris' } }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  // Authorized but the node is not connected: 409 NODE_OFFLINE proves the rules let it through.
+  'POST /v1/nodes/:id/services': { path: '/v1/nodes/nodeA/services', body: { remove: ['webui'] }, ok: ['aAdmin', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/nodes/:id/status': { path: '/v1/nodes/nodeA/status', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
   'PUT /v1/nodes/:id/mode': { path: '/v1/nodes/nodeA/mode', body: { mode: 'always-on' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   // An always-on node that is away cannot be queued for: 409 NODE_OFFLINE proves the rules let it through.

@@ -144,6 +144,7 @@ export class TerminalEndpoint {
           ws.close(1008, reason);
           shell.close();
         },
+        nodeId: node.id,
       });
       this.track(bridgeTerminal(ws, shell, { nodeId: node.id, recording: recordingId, recorder, pty: pty !== undefined }).then(finish));
     });

@@ -8,7 +8,7 @@ export async function countJobTargetsByStatus(q: Queryable): Promise<Map<string,
 
 /** Every node's id and connect mode: the nodes-connected gauge keeps the ones online. */
 export async function listNodeModes(q: Queryable): Promise<{ id: string; mode: string }[]> {
-  return q.all<{ id: string; mode: string }>('SELECT id, mode FROM nodes');
+  return q.all<{ id: string; mode: string }>('SELECT id, mode FROM nodes WHERE deleted_at IS NULL');
 }
 
 /**

@@ -20,6 +20,10 @@ export interface NodeRecord {
   nextPublicKey: string | null;
   /** When the node last registered a rotated key. */
   keyRegisteredAt: number | null;
+  /** Labels (key=value) an administrator or the enrollment gave it. */
+  labels: Record<string, string>;
+  /** When it was deleted; a deleted node is kept only for its key and its audit trail. */
+  deletedAt: number | null;
 }
 
 interface Row {
@@ -37,6 +41,8 @@ interface Row {
   proposed_mode: string | null;
   next_public_key: string | null;
   key_registered_at: number | null;
+  labels: string;
+  deleted_at: number | null;
 }
 
 const toRecord = (r: Row): NodeRecord => ({
@@ -54,25 +60,30 @@ const toRecord = (r: Row): NodeRecord => ({
   proposedMode: r.proposed_mode,
   nextPublicKey: r.next_public_key,
   keyRegisteredAt: r.key_registered_at,
+  labels: JSON.parse(r.labels) as Record<string, string>,
+  deletedAt: r.deleted_at,
 });
 
 /** Adds a freshly enrolled node. */
-export async function insertNode(q: Queryable, n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode' | 'nextPublicKey' | 'keyRegisteredAt'> & { enrolledBy: string | null }): Promise<void> {
+export async function insertNode(
+  q: Queryable,
+  n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode' | 'nextPublicKey' | 'keyRegisteredAt' | 'labels' | 'deletedAt'> & { enrolledBy: string | null; labels?: Record<string, string> },
+): Promise<void> {
   await q.run(
-    'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)',
-    [n.id, n.name, n.groupId, n.publicKey, n.status, JSON.stringify(n.services), n.agentVersion, n.enrolledBy, n.createdAt],
+    'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at, labels) VALUES (?,?,?,?,?,?,?,?,?,?)',
+    [n.id, n.name, n.groupId, n.publicKey, n.status, JSON.stringify(n.services), n.agentVersion, n.enrolledBy, n.createdAt, JSON.stringify(n.labels ?? {})],
   );
 }
 
-/** One node by id. */
+/** One node by id, a deleted one included (for its name in audit entries). */
 export async function getNode(q: Queryable, id: string): Promise<NodeRecord | undefined> {
   const r = await q.get<Row>('SELECT * FROM nodes WHERE id = ?', [id]);
   return r && toRecord(r);
 }
 
-/** Every node with this name: names are unique only within what one caller may see. */
+/** Every live node with this name: names are unique only within a group. */
 export async function listNodesNamed(q: Queryable, name: string): Promise<NodeRecord[]> {
-  return (await q.all<Row>('SELECT * FROM nodes WHERE name = ? ORDER BY id', [name])).map(toRecord);
+  return (await q.all<Row>('SELECT * FROM nodes WHERE name = ? AND deleted_at IS NULL ORDER BY id', [name])).map(toRecord);
 }
 
 /** The node that owns an SSH public key (OpenSSH line). */
@@ -81,9 +92,10 @@ export async function getNodeByKey(q: Queryable, publicKey: string): Promise<Nod
   return r && toRecord(r);
 }
 
-/** All nodes, by name. */
-export async function listNodes(q: Queryable): Promise<NodeRecord[]> {
-  return (await q.all<Row>('SELECT * FROM nodes ORDER BY name, id')).map(toRecord);
+/** All live nodes by name; with `includeDeleted`, deleted ones too (to name them in old records). */
+export async function listNodes(q: Queryable, o: { includeDeleted?: boolean } = {}): Promise<NodeRecord[]> {
+  const where = o.includeDeleted ? '' : ' WHERE deleted_at IS NULL';
+  return (await q.all<Row>(`SELECT * FROM nodes${where} ORDER BY name, id`)).map(toRecord);
 }
 
 /** Sets a node's approval status. */

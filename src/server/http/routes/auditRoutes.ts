@@ -69,7 +69,7 @@ export function auditRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const rows = await listAudit(d.db, await filterOf(d, ctx, 1000));
         // People read actors by name: a user's email, a node's name (the id stays in `actor`).
-        const names = new Map<string, string>([...(await listUsers(d.db)).map((u) => [u.id, u.email] as const), ...(await listNodes(d.db)).map((n) => [n.id, n.name] as const)]);
+        const names = new Map<string, string>([...(await listUsers(d.db)).map((u) => [u.id, u.email] as const), ...(await listNodes(d.db, { includeDeleted: true })).map((n) => [n.id, n.name] as const)]);
         ctx.body = rows.map((r) => ({ ...auditView(r), actorName: names.get(r.actor) ?? null }));
       },
     },

@@ -13,6 +13,7 @@ import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 import { nodeParam } from './nodeRoutes.js';
+import { selectorTargets } from '../jobTargets.js';
 
 /** Pushes and updates travel base64 in the JSON body; this caps the whole request. */
 const JOB_BODY_LIMIT = 48 * 1024 * 1024;
@@ -27,6 +28,8 @@ const createSchema = z
   .object({
     node: z.string().min(1).max(100).optional(),
     group: z.string().min(1).max(100).optional(),
+    /** A label selector (k=v,k2!=v2): the approved nodes matching it, within `group` when given. */
+    selector: z.string().min(1).max(500).optional(),
     command: z.string().min(1).max(8192).optional(),
     push: z
       .object({
@@ -50,7 +53,7 @@ const createSchema = z
     stopAfterFailures: z.number().int().min(1).optional(),
     expiresIn: z.string().default('24h'),
   })
-  .refine((b) => (b.node === undefined) !== (b.group === undefined), 'give exactly one of node and group')
+  .refine((b) => (b.node === undefined ? b.group !== undefined || b.selector !== undefined : b.group === undefined && b.selector === undefined), 'give exactly one of node and group (or a label selector, alone or with a group)')
   .refine((b) => [b.command, b.push, b.update].filter((x) => x !== undefined).length === 1, 'give exactly one of command, push and update');
 
 function view(j: JobRecord) {
@@ -90,7 +93,9 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
         const a = await accessOf(d.db, ctx);
         let groupId: string;
         let nodeIds: string[];
-        if (body.node !== undefined) {
+        if (body.selector !== undefined) {
+          ({ groupId, nodeIds } = await selectorTargets(d, a, body.selector, body.group));
+        } else if (body.node !== undefined) {
           const node = await nodeParam(d, a, body.node, 'operator');
           if (node.status !== 'approved') throw new BurrowError('NODE_NOT_APPROVED', `Node ${body.node} is ${node.status}.`);
           groupId = node.groupId;
@@ -158,7 +163,7 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
       permission: 'read',
       handler: async (ctx) => {
         const job = await jobParam(d, await accessOf(d.db, ctx), ctx);
-        const names = new Map((await listNodes(d.db)).map((n) => [n.id, n.name]));
+        const names = new Map((await listNodes(d.db, { includeDeleted: true })).map((n) => [n.id, n.name]));
         const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
         const targets = (await listTargets(d.db, job.id)).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, startedAt: iso(t.startedAt), finishedAt: iso(t.finishedAt) }));
         ctx.body = { ...view(job), targets };

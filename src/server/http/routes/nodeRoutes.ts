@@ -1,4 +1,5 @@
 import { BurrowError } from '../../../shared/errors.js';
+import { matchesSelector, parseLabelSelector } from '../../../shared/labelSelector.js';
 import type { NodeView } from '../../../shared/protocol.js';
 import { appendAudit, recordAudit } from '../../store/auditStore.js';
 import { keyRotationRefusal } from '../../gateway/keyRotationLimit.js';
@@ -25,6 +26,7 @@ export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
     services: conn ? [...conn.services].sort() : n.services,
     ...(tcpServices.length > 0 ? { tcpServices } : {}),
     agentVersion: n.agentVersion,
+    labels: n.labels,
   };
 }
 
@@ -99,7 +101,10 @@ export function nodeRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
         const visible = new Set(a.groups('viewer'));
-        ctx.body = (await listNodes(d.db)).filter((n) => visible.has(n.groupId)).map((n) => nodeView(d, n));
+        const label = ctx.query.label;
+        if (Array.isArray(label)) throw new BurrowError('VALIDATION', 'Give one label selector (k=v,k2!=v2), not several.');
+        const selector = label === undefined ? [] : parseLabelSelector(label);
+        ctx.body = (await listNodes(d.db)).filter((n) => visible.has(n.groupId) && matchesSelector(n.labels, selector)).map((n) => nodeView(d, n));
       },
     },
     {

@@ -37,6 +37,7 @@ export function sessionRequestRoutes(d: ApiDeps): RouteDef[] {
           holdWhileOperator(d, p, node.groupId, {
             end: (reason) => void d.queue.endRequest(view.id, reason).catch((err: Error) => d.log.warn({ err: err.message, requestId: view.id }, 'could not end a session request whose authority ended')),
             done: async () => !(await d.queue.isLive(view.id)),
+            nodeId: node.id,
           });
         }
         ctx.status = view.state === 'queued' ? 202 : 201;

@@ -39,6 +39,7 @@ export function holdSession(d: ApiDeps, p: Principal, groupId: string, sessionId
   holdWhileOperator(d, p, groupId, {
     end: (reason) => void d.sessions.close(sessionId, reason).catch((err: Error) => d.log.warn({ err: err.message, sessionId }, 'could not close a session whose authority ended')),
     done: () => d.sessions.get(sessionId) === undefined,
+    nodeId: d.sessions.get(sessionId)?.nodeId,
   });
 }
 

@@ -1,0 +1,63 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ConsoleStack } from './harness/consoleStack.js';
+import { ADMIN } from './harness/serverStack.js';
+import { totpCode } from './harness/totp.js';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WAIT = { timeout: 20_000 };
+
+// Issue 22: the console's node list filters by label selector, as the CLI does.
+describe('console node list filters by label (Chromium)', () => {
+  let stack: ConsoleStack;
+  let profile = '';
+  let context: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    stack = await ConsoleStack.start();
+    await stack.enroll('lyon-gw', await stack.enrollToken({ autoApprove: true }), { services: { webui: '127.0.0.1:9' } });
+    await stack.admin(['node', 'label', stack.nodeName, 'site=paris', 'tier=prod']);
+    await stack.admin(['node', 'label', 'lyon-gw', 'site=lyon', 'tier=prod']);
+    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
+    page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(stack.url + '/');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+  });
+  after(async () => {
+    await context?.close();
+    await stack?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  const shown = async () => (await page.locator('tbody tr[data-node]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-node')))).sort();
+
+  it('shows labels and narrows the list to the nodes a selector matches', async () => {
+    await page.locator(`tr[data-node="${stack.nodeName}"]`, { hasText: 'site=paris' }).waitFor(WAIT);
+    assert.deepEqual(await shown(), ['appliance-1', 'lyon-gw']);
+    const box = page.getByLabel('Labels');
+    await box.fill('site=lyon');
+    await page.locator(`tr[data-node="${stack.nodeName}"]`).waitFor({ state: 'detached', ...WAIT });
+    assert.deepEqual(await shown(), ['lyon-gw']);
+    await box.fill('tier=prod,site!=lyon');
+    await page.locator('tr[data-node="lyon-gw"]').waitFor({ state: 'detached', ...WAIT });
+    assert.deepEqual(await shown(), ['appliance-1']);
+  });
+
+  it('says what is wrong with a selector it cannot read', async () => {
+    await page.getByLabel('Labels').fill('site');
+    await page.getByRole('alert').filter({ hasText: 'not key=value or key!=value' }).waitFor(WAIT);
+    await page.getByLabel('Labels').fill('');
+    await page.locator('tr[data-node="lyon-gw"]').waitFor(WAIT);
+  });
+});
