@@ -25,6 +25,14 @@ async function occupy(port: number): Promise<Server> {
   return s;
 }
 
+/** A port the OS hands out as free now: fixed port numbers collide with whatever else runs on a shared machine. */
+async function freePort(): Promise<number> {
+  const s = await occupy(0);
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
 /** Whether `port` can be bound right now (checked with a short-lived server). */
 async function isFree(port: number): Promise<boolean> {
   try {
@@ -84,9 +92,8 @@ describe('listenOnRandomPort', () => {
   });
 
   it('moves on to a later batch when the first candidates are taken', async () => {
-    const taken = 47100;
-    const free = 47101;
-    await occupy(taken);
+    const taken = ((await occupy(0)).address() as AddressInfo).port;
+    const free = await freePort();
     assert.ok(await isFree(free), `test precondition: ${free} is free`);
     let batch = 1;
     const batchesSeen = new Set<number>();
@@ -98,15 +105,14 @@ describe('listenOnRandomPort', () => {
       return batch === 1 ? taken : free;
     };
     const s = server();
-    const port = await listenOnRandomPort(s, { range: [47100, 47163], host: HOST, randomInt });
+    const port = await listenOnRandomPort(s, { range: [Math.min(taken, free), Math.max(taken, free)], host: HOST, randomInt });
     assert.equal(port, free);
     assert.deepEqual([...batchesSeen], [1, 2], 'the first batch was tried and refused');
     assert.equal((s.address() as AddressInfo).port, free);
   });
 
   it('throws PORT_RANGE_EXHAUSTED when every port of the range is taken', async () => {
-    const only = 47300;
-    await occupy(only);
+    const only = ((await occupy(0)).address() as AddressInfo).port;
     let draws = 0;
     const s = server();
     await assert.rejects(
@@ -117,7 +123,7 @@ describe('listenOnRandomPort', () => {
       (err: unknown) => {
         assert.ok(err instanceof BurrowError, 'throws a BurrowError');
         assert.equal(err.code, 'PORT_RANGE_EXHAUSTED');
-        assert.ok(err.message.includes('47300-47300'));
+        assert.ok(err.message.includes(`${only}-${only}`));
         return true;
       },
     );
