@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { corkPerTick } from '../../shared/corkPerTick.js';
 import type { Logger } from '../../shared/log.js';
 import { BodyTracker, requestBody } from './bodyFraming.js';
+import { HEAD_TOO_LARGE } from './cookieBombRecovery.js';
 import { HeadCollector, HttpMessageError, MAX_REQUEST_HEAD_BYTES, headerTokens, parseRequestHead, type RequestHead, type ResponseHead } from './httpHead.js';
 import { BAD_GATEWAY, errorAnswer, ownAnswer, type OwnAnswer } from './ownAnswer.js';
 import { ResponseReader } from './responseReader.js';
@@ -218,7 +219,7 @@ export class HttpConnectionRelay {
 
   private refuse(err: HttpMessageError): void {
     if (this.request === 'head' && !this.done) {
-      this.client.write(ownAnswer(errorAnswer(err.status, err.message), true));
+      this.client.write(ownAnswer(err.status === 431 ? HEAD_TOO_LARGE : errorAnswer(err.status, err.message), true));
       this.finish();
     } else {
       this.destroy(); // mid-body: the head already went to the node, nothing sane can be said
