@@ -185,7 +185,9 @@ describe('the session boundary: a host per session, __Host- console cookies (Chr
     // The first answer is the port's 431 page, which clears the cookies and loads the page again.
     const first = await sb.page.goto(`${sb.origin}/`);
     assert.equal(first?.status(), 431);
-    await sb.page.getByText('webui b').waitFor(WAIT);
+    await sb.page.getByText('webui b').waitFor(WAIT).catch(async (e: Error) => {
+      throw new Error(`${e.message}; B shows: ${(await sb.page.content()).slice(0, 300)}`);
+    });
     assert.equal(await sb.page.evaluate(() => document.cookie.length < 4096), true, 'the bomb is gone from B\'s host');
   });
 

@@ -7,16 +7,19 @@ import type { OwnAnswer } from './ownAnswer.js';
  * request of every session in that browser, sessions opened later included, is too large
  * for the port. Cookies a script can set, a script can delete: when this host's visible
  * cookies are large, it expires each of them under every parent domain and path prefix
- * they may have been set for, and reloads once. HttpOnly cookies (the session's own, a
- * WebUI's sign-in) are invisible to it and stay. A guard in sessionStorage keeps it from
- * reloading in a loop when what is too large is not a cookie.
+ * they may have been set for, and loads the page again. HttpOnly cookies (the session's
+ * own, a WebUI's sign-in) are invisible to it and stay. A count in sessionStorage (three
+ * tries a minute) keeps it from reloading in a loop when what is too large is not a cookie.
  */
 const RECOVERY_SCRIPT = `(function () {
   var visible = document.cookie;
   if (visible.length < 4096) return;
-  var last = Number(sessionStorage.getItem('burrow-cookie-recovery') || 0);
-  if (Date.now() - last < 10000) return;
-  sessionStorage.setItem('burrow-cookie-recovery', String(Date.now()));
+  var key = 'burrow-cookie-recovery';
+  var tries = JSON.parse(sessionStorage.getItem(key) || '{"n":0,"at":0}');
+  if (Date.now() - tries.at > 60000) tries.n = 0;
+  if (tries.n >= 3) return;
+  tries = { n: tries.n + 1, at: Date.now() };
+  sessionStorage.setItem(key, JSON.stringify(tries));
   var labels = location.hostname.split('.');
   var domains = [''];
   for (var i = 0; i < labels.length; i++) domains.push(labels.slice(i).join('.'));
@@ -35,7 +38,9 @@ const RECOVERY_SCRIPT = `(function () {
       });
     });
   });
-  location.reload();
+  // The browser applies document.cookie writes to its cookie store asynchronously: a reload
+  // at once may still carry the old cookies. Wait a little, longer on each try.
+  setTimeout(function () { location.reload(); }, 300 * tries.n);
 })();`;
 
 /** What a session port answers a request whose head is too large: 431, with the page that clears a cookie bomb. */
