@@ -178,6 +178,19 @@ describe('the session boundary: a host per session, __Host- console cookies (Chr
     await consoleStillWorks();
   });
 
+  // The same bomb reaches every other session host in this browser (they share the session
+  // domain), and would make each answer 431 for as long as the cookies live, sessions opened
+  // later included. The port's 431 page clears what scripts could set, and B comes back.
+  it('brings a sibling session back from the cookie bomb another session\'s page set', async () => {
+    // The first answer is the port's 431 page, which clears the cookies and loads the page again.
+    const first = await sb.page.goto(`${sb.origin}/`);
+    assert.equal(first?.status(), 431);
+    await sb.page.getByText('webui b').waitFor(WAIT).catch(async (e: Error) => {
+      throw new Error(`${e.message}; B shows: ${(await sb.page.content()).slice(0, 300)}`);
+    });
+    assert.equal(await sb.page.evaluate(() => document.cookie.length < 4096), true, 'the bomb is gone from B\'s host');
+  });
+
   it('still brings live updates to the console', async () => {
     await consolePage.goto(`${stack.url}/#/sessions`);
     await consolePage.getByRole('heading', { level: 1, name: 'Sessions' }).waitFor(WAIT);

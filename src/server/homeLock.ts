@@ -1,4 +1,5 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BurrowError } from '../shared/errors.js';
 
@@ -15,6 +16,34 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * When process `pid` started (epoch ms), from Linux's /proc; undefined where that cannot
+ * be read. /proc/PID/stat field 22 counts clock ticks (USER_HZ, 100 on Linux) since boot.
+ */
+function startedAt(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop()?.trim().split(' ') ?? [];
+    const ticks = Number(fields[19]);
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(ticks) && boot > 0 ? boot * 1000 + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the lock at `path`, naming `pid`, is still held: its process is alive and
+ * started before the lock was written. A crashed server's pid may since belong to an
+ * unrelated process, which must neither block the home nor be sent its SIGHUP.
+ */
+async function holds(path: string, pid: number): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !alive(pid)) return false;
+  const started = startedAt(pid);
+  const written = await stat(path).then((s) => s.mtimeMs, () => undefined);
+  // Boot time is known to the second: allow for it.
+  return started === undefined || written === undefined || started <= written + 2_000;
 }
 
 /**
@@ -43,7 +72,7 @@ export async function lockHome(home: string): Promise<HomeLock> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+    if (await holds(path, pid)) {
       throw new BurrowError('CONFIG_INVALID', `A burrow server (pid ${pid}) is already running on ${home}; stop it first.`);
     }
     await unlink(path).catch(() => undefined);
@@ -53,6 +82,7 @@ export async function lockHome(home: string): Promise<HomeLock> {
 
 /** The pid of the live server holding the home's lock, if one runs. */
 export async function lockHolder(home: string): Promise<number | undefined> {
-  const pid = Number.parseInt(await readFile(join(home, 'server.lock'), 'utf8').catch(() => ''), 10);
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+  const path = join(home, 'server.lock');
+  const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+  return (await holds(path, pid)) ? pid : undefined;
 }

@@ -74,6 +74,13 @@ describe('backup file format', () => {
     rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, encryption: 'none' })), 'b', null), /damaged/);
   });
 
+  it('refuses a header whose scrypt cost would eat the restoring machine, before deriving a key', () => {
+    const cost = (h: Record<string, unknown>, c: { N: number; r: number; p: number }) => ({ ...h, scrypt: { ...(h.scrypt as object), ...c } });
+    // 512 MiB for one derivation (128 * N * r bytes); the old bounds let a header ask for 4 GiB.
+    rejects(() => openBackup(withHeader(encrypted, (h) => cost(h, { N: 2 ** 19, r: 8, p: 1 })), 'b', PASS), /encryption parameters are invalid/);
+    rejects(() => openBackup(withHeader(encrypted, (h) => cost(h, { N: 2 ** 14, r: 32, p: 16 })), 'b', PASS), /encryption parameters are invalid/);
+  });
+
   it('refuses what is no backup, or a newer format', () => {
     rejects(() => openBackup(Buffer.from('hello world, not a backup'), 'x', null), /not a burrow backup/);
     const newer = Buffer.from(plain.toString('latin1').replace('"version":1', '"version":9'), 'latin1');

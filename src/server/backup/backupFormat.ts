@@ -21,6 +21,11 @@ const SHA_BYTES = 32;
 const SCRYPT = { N: 2 ** 16, r: 8, p: 1 };
 /** The highest cost a backup may ask for: a crafted header must not make restore eat the machine. */
 const MAX_SCRYPT_N = 2 ** 20;
+/**
+ * The most N * r * p a backup may ask for: four times ours. It bounds memory (128 * N * r
+ * bytes, so 256 MiB at most) and time together; bounding N, r and p each let one header ask for 4 GiB.
+ */
+const MAX_SCRYPT_WORK = 4 * SCRYPT.N * SCRYPT.r * SCRYPT.p;
 const CHECK_LABEL = 'burrow-backup-passphrase-check';
 
 /** One file of a server home, by its path relative to the home. */
@@ -141,7 +146,7 @@ function readHeader(file: Buffer, name: string): { header: Header; headEnd: numb
 
 function validScrypt(s: { N: number; r: number; p: number; salt: string }): boolean {
   const int = (v: unknown, max: number) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
-  return int(s.N, MAX_SCRYPT_N) && (s.N & (s.N - 1)) === 0 && int(s.r, 32) && int(s.p, 16) && typeof s.salt === 'string';
+  return int(s.N, MAX_SCRYPT_N) && (s.N & (s.N - 1)) === 0 && int(s.r, 32) && int(s.p, 16) && s.N * s.r * s.p <= MAX_SCRYPT_WORK && typeof s.salt === 'string';
 }
 
 function unpack(plain: Buffer, name: string): BackupContents {

@@ -92,6 +92,14 @@ test('v1 text headers for TCP4, TCP6 and UNKNOWN', () => {
   assert.deepEqual(parseProxyHeader(Buffer.from(u)), { kind: 'local', length: u.length });
 });
 
+test('a v1 TCP6 header naming an IPv4-mapped client gives its plain IPv4 address, as v2 and sockets do', () => {
+  // HAProxy on a dual-stack bind writes IPv4 clients this way; one client must have one address everywhere.
+  for (const src of ['::ffff:192.0.2.1', '::FFFF:192.0.2.1', '::ffff:c000:201']) {
+    const line = `PROXY TCP6 ${src} ::ffff:10.0.0.1 56324 443\r\n`;
+    assert.deepEqual(parseProxyHeader(Buffer.from(line)), { kind: 'proxy', client: { ip: '192.0.2.1', port: 56324 }, length: line.length }, src);
+  }
+});
+
 test('malformed v1 headers are invalid', () => {
   for (const line of [
     'PROXY TCP4 192.0.2.1 10.0.0.1 56324\r\n',

@@ -107,7 +107,7 @@ function parseV1(b: Buffer): ProxyHeaderResult {
   if (!isIp(src) || !isIp(dst)) return INVALID(`a PROXY line with addresses that are not ${proto}`);
   const port = portNumber(sport);
   if (port === undefined || portNumber(dport) === undefined) return INVALID('a PROXY line with an invalid port');
-  return { kind: 'proxy', client: { ip: proto === 'TCP6' ? canonicalIpv6(src) : src, port }, length };
+  return { kind: 'proxy', client: { ip: proto === 'TCP6' ? unmapped(canonicalIpv6(src)) : src, port }, length };
 }
 
 /** A decimal port 0-65535 without leading zeros, as the v1 specification writes them. */
@@ -123,6 +123,15 @@ function ipv6Text(a: Buffer): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(a.readUInt16BE(i).toString(16));
   return canonicalIpv6(groups.join(':'));
+}
+
+/** An IPv4-mapped address in canonical form (`::ffff:c000:201`) as plain IPv4, as ipv6Text and `normalizeIp` give it. */
+function unmapped(ip: string): string {
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
+  if (!m) return ip;
+  const hi = Number.parseInt(m[1] as string, 16);
+  const lo = Number.parseInt(m[2] as string, 16);
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
 }
 
 /** The compressed lowercase form (RFC 5952), so one client has one address in every record. */

@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { corkPerTick } from '../../shared/corkPerTick.js';
 import type { Logger } from '../../shared/log.js';
 import { BodyTracker, requestBody } from './bodyFraming.js';
+import { HEAD_TOO_LARGE } from './cookieBombRecovery.js';
 import { HeadCollector, HttpMessageError, MAX_REQUEST_HEAD_BYTES, headerTokens, parseRequestHead, type RequestHead, type ResponseHead } from './httpHead.js';
 import { BAD_GATEWAY, errorAnswer, ownAnswer, type OwnAnswer } from './ownAnswer.js';
 import { ResponseReader } from './responseReader.js';
@@ -29,6 +30,9 @@ export interface HttpConnectionRelayDeps {
   log: Logger;
 }
 
+/** How long a connection refused mid-head may go on sending before it is cut. */
+const LINGER_MS = 5_000;
+
 /**
  * Relays one browser connection to the node's WebUI over a channel of its own, kept for
  * the connection's life. Bytes pass unchanged except the heads, which are parsed to admit
@@ -49,6 +53,8 @@ export class HttpConnectionRelay {
   private admitted = false;
   /** Set once the connection is being closed: later bytes either way are ignored. */
   private done = false;
+  /** Refused mid-head: the answer is sent and the browser's remaining bytes are read and dropped (see linger). */
+  private lingering = false;
 
   constructor(
     private readonly client: tls.TLSSocket,
@@ -218,8 +224,8 @@ export class HttpConnectionRelay {
 
   private refuse(err: HttpMessageError): void {
     if (this.request === 'head' && !this.done) {
-      this.client.write(ownAnswer(errorAnswer(err.status, err.message), true));
-      this.finish();
+      this.client.write(ownAnswer(err.status === 431 ? HEAD_TOO_LARGE : errorAnswer(err.status, err.message), true));
+      this.linger();
     } else {
       this.destroy(); // mid-body: the head already went to the node, nothing sane can be said
     }
@@ -247,6 +253,26 @@ export class HttpConnectionRelay {
     this.upstream.close();
   }
 
+  /**
+   * Ends the browser connection after an answer given before its head was all read. Closing
+   * with the rest of the head unread makes the kernel answer it with a reset, and a browser
+   * that gets the reset before reading our answer shows a connection error instead (a 431
+   * page never arrives). So the rest is read and dropped until the browser closes its side,
+   * or for LINGER_MS at most.
+   */
+  private linger(): void {
+    this.done = true;
+    this.lingering = true;
+    this.stopHeadTimer();
+    this.inBuf = Buffer.alloc(0);
+    this.upstream.close();
+    const client = this.client;
+    client.end();
+    client.resume();
+    const timer = this.deps.clock.setTimeout(() => client.destroy(), LINGER_MS);
+    client.once('close', () => this.deps.clock.clearTimeout(timer));
+  }
+
   /** A bug of ours, met on one connection: it costs that connection, not the server. */
   private failed(err: unknown): void {
     this.deps.log.error({ err }, 'session relay failed');
@@ -262,6 +288,7 @@ export class HttpConnectionRelay {
 
   /** Reads from the browser only when its bytes have somewhere to go. */
   private flow(): void {
+    if (this.lingering) return;
     const hold = this.upstream.blocked || this.upstream.opening || this.request === 'waiting';
     if (hold) this.client.pause();
     else if (!this.client.destroyed) this.client.resume();

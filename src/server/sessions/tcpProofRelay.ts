@@ -67,10 +67,14 @@ export class TcpProofRelay implements SessionListener {
     }, this.timeoutMs);
     const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
     socket.on('error', () => {
+      const handshaking = handshake !== undefined;
       if (handshake) clock.clearTimeout(handshake);
       handshake = undefined;
       socket.destroy();
-      raw.destroy();
+      // A client that does not speak TLS (plain TCP, a scanner) is refused like any other;
+      // an error once the relay runs is the link's, not a refusal.
+      if (handshaking) refuse('TLS handshake failed');
+      else raw.destroy();
     });
     socket.once('secure', () => {
       if (!handshake) return;
