@@ -24,7 +24,7 @@ import { JobDispatcher } from './jobs/jobDispatcher.js';
 import { TerminalEndpoint } from './shell/terminalEndpoint.js';
 import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
-import { NO_SESSION_DOMAIN_WARNING } from './sessions/sessionView.js';
+import { sessionDomainWarnings } from './sessions/sessionView.js';
 import { appendAudit, auditNeedsSealMark, recordAudit } from './store/auditStore.js';
 import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
 import { AuditCheckpointer, readCheckpoints } from './audit/auditCheckpointer.js';
@@ -306,7 +306,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   await checkpointer.start();
   certificates.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl, sessionDomain: config.sessionDomain ?? null }, 'burrow server started');
-  if (!config.sessionDomain) log.warn(NO_SESSION_DOMAIN_WARNING);
+  for (const w of sessionDomainWarnings({ publicHost, ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}) })) log.warn(w);
 
   let closing: Promise<void> | undefined;
   return {

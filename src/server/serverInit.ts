@@ -18,7 +18,7 @@ import { loadMigrations, migrate } from './store/migrate.js';
 import { grantRole, insertUser } from './store/userStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { selfSignedCertificate } from './tlsCertificate.js';
-import { NO_SESSION_DOMAIN_WARNING } from './sessions/sessionView.js';
+import { sessionDomainWarnings } from './sessions/sessionView.js';
 
 /** Choices for a new server. */
 export interface ServerInitOptions {
@@ -112,6 +112,6 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
     totpUri: totpUri(totpSecret, o.adminEmail),
     tlsPin: pinOfPem(tls.cert),
     config,
-    warnings: sessionDomain ? [] : [NO_SESSION_DOMAIN_WARNING],
+    warnings: sessionDomainWarnings({ publicHost: hostname, ...(sessionDomain ? { sessionDomain } : {}) }),
   };
 }

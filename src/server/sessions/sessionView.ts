@@ -19,6 +19,21 @@ export const NO_SESSION_DOMAIN_WARNING =
   'No session domain is configured: WebUI sessions are served on the console\'s own host name, so the console and every session share one cookie jar and a node\'s WebUI page can set cookies that the console and the other sessions receive. Give sessions a host each with a session domain (server init --session-domain, or "sessionDomain" in server.json; it needs a wildcard DNS name and certificate).';
 
 /**
+ * What the configured naming leaves open, in sentences for `server init` and start-up: no
+ * session domain at all; or one the console's host sits at, inside, or right above, where
+ * a session page may set cookies (`Domain=`) that the console receives: they cannot sign it
+ * in or out (its cookies are `__Host-`), but enough of them make its requests too large.
+ */
+export function sessionDomainWarnings(n: SessionNaming): string[] {
+  const d = n.sessionDomain;
+  if (!d) return [NO_SESSION_DOMAIN_WARNING];
+  const host = n.publicHost.toLowerCase();
+  const tooClose = host === d || host.endsWith(`.${d}`) || d.endsWith(`.${host}`);
+  if (!tooClose) return [];
+  return [`The session domain ${d} and the console's host ${host} are one inside the other, so a node's WebUI page can set cookies the console receives; enough of them lock the console out until they expire. Use a session domain apart from the console's host (e.g. burrow-sessions.example.net for burrow.example.com).`];
+}
+
+/**
  * The DNS label of a session's host: derived from its id, so it is as unguessable as the id
  * and needs no storing. Lower-case hex, since DNS names are case-insensitive and ids are not.
  */
