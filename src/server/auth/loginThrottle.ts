@@ -1,6 +1,6 @@
 import { BurrowError } from '../../shared/errors.js';
 import type { Queryable } from '../store/database.js';
-import { getThrottle, putThrottle } from '../store/throttleStore.js';
+import { getThrottle, pruneThrottle, putThrottle } from '../store/throttleStore.js';
 
 /** Limits of the sign-in throttle. */
 export interface ThrottlePolicy {
@@ -31,6 +31,9 @@ export function waitMs(p: ThrottlePolicy, t: { failures: number; lastFailureAt: 
 /** Per source address on /v1/enroll: a node enrolls once, so a few mistakes are plenty. */
 export const ENROLL_IP_POLICY: ThrottlePolicy = { freeFailures: 5, maxDelayMs: 60_000, lockAfter: 30, lockMs: 15 * 60_000, forgetMs: 3_600_000 };
 
+/** Failures older than this count under no policy, so their records can go. */
+const FORGOTTEN_AFTER_MS = Math.max(ACCOUNT_POLICY.forgetMs, IP_POLICY.forgetMs, ENROLL_IP_POLICY.forgetMs);
+
 /** Throws RATE_LIMITED if any of the keys must still wait; `what` names the attempts in the message. */
 export async function checkThrottle(q: Queryable, keys: readonly [string, ThrottlePolicy][], now: number, what = 'sign-ins'): Promise<void> {
   for (const [key, policy] of keys) {
@@ -55,4 +58,5 @@ export async function recordFailure(q: Queryable, keys: readonly [string, Thrott
     const lockedUntil = t && t.lockedUntil > now ? t.lockedUntil : failures >= policy.lockAfter ? now + policy.lockMs : 0;
     await putThrottle(q, { key, failures, lastFailureAt: now, lockedUntil });
   }
+  await pruneThrottle(q, now - FORGOTTEN_AFTER_MS, now);
 }

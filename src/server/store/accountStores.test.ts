@@ -10,6 +10,7 @@ import { clearThrottle, clearThrottlePrefix, getThrottle, putThrottle } from './
 import { getApiToken, getApiTokenByHash, insertApiToken, listApiTokens, revokeApiToken, touchApiToken } from './apiTokenStore.js';
 import { endUserSignIns, getConsoleSession, insertConsoleSession, isBrowserRemembered, rememberBrowser, touchConsoleSession } from './consoleSessionStore.js';
 import { countRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from './recoveryCodeStore.js';
+import { ACCOUNT_POLICY, IP_POLICY, recordFailure } from '../auth/loginThrottle.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 /** A time past 2^31 ms, so a 32-bit column would overflow. */
@@ -65,6 +66,18 @@ describeEachStore('account stores', (store) => {
     assert.equal(await getThrottle(db, 'ip:10%'), undefined);
     await clearThrottle(db, 'user:a');
     assert.equal(await getThrottle(db, 'user:a'), undefined);
+  });
+
+  it('forgets throttle keys whose failures are past every window, but keeps running locks', async () => {
+    // A guesser spraying made-up emails from many addresses must not grow the table forever.
+    await recordFailure(db, [['user:old@x', ACCOUNT_POLICY], ['ip:10.0.0.9', IP_POLICY]], T);
+    await putThrottle(db, { key: 'user:locked@x', failures: 10, lastFailureAt: T, lockedUntil: T + 3 * 3_600_000 });
+    const later = T + ACCOUNT_POLICY.forgetMs + 1;
+    await recordFailure(db, [['user:new@x', ACCOUNT_POLICY]], later);
+    assert.equal(await getThrottle(db, 'user:old@x'), undefined);
+    assert.equal(await getThrottle(db, 'ip:10.0.0.9'), undefined);
+    assert.ok(await getThrottle(db, 'user:locked@x'), 'a lock still running is kept');
+    assert.equal((await getThrottle(db, 'user:new@x'))?.failures, 1);
   });
 
   it('slides a token expiry only forward, and lists and revokes tokens', async () => {

@@ -31,3 +31,12 @@ export async function clearThrottle(q: Queryable, key: string): Promise<void> {
 export async function clearThrottlePrefix(q: Queryable, prefix: string): Promise<void> {
   await q.run('DELETE FROM login_throttle WHERE substr(key, 1, ?) = ?', [prefix.length, prefix]);
 }
+
+/**
+ * Forgets every key whose last failure is before `before` and that holds no lock at `now`:
+ * failures that old count for nothing, and without this every email and address ever tried
+ * would stay in the table for good.
+ */
+export async function pruneThrottle(q: Queryable, before: number, now: number): Promise<void> {
+  await q.run('DELETE FROM login_throttle WHERE last_failure_at < ? AND locked_until <= ?', [before, now]);
+}
