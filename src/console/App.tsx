@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorText, setCsrfToken, setSignedOutHandler } from './api.js';
-import { startLive, stopLive } from './live.js';
+import { setLiveEndedHandler, startLive, stopLive } from './live.js';
 import { notify } from './notices.js';
 import { Layout } from './Layout.js';
 import { LoginPage } from './pages/LoginPage.js';
@@ -28,6 +28,16 @@ export function App() {
     setSignedOutHandler(() => {
       stopLive();
       setAuth({ state: 'signed-out', reason: 'Your sign-in has ended. Sign in again to continue.' });
+    });
+    setLiveEndedHandler((end) => {
+      if (end.code === 'UNAUTHENTICATED') {
+        setCsrfToken(undefined);
+        setAuth({ state: 'signed-out', reason: end.message });
+        return;
+      }
+      // A role was taken away: say so, and follow what is still visible with a fresh stream.
+      notify('info', end.message);
+      startLive();
     });
     void refresh();
   }, [refresh]);
