@@ -1,11 +1,8 @@
 import ssh2 from 'ssh2';
-import type { Socket } from 'node:net';
 import type { ClientChannel, ParsedKey, PublicKeyAuthMethod, TcpConnectionDetails } from 'ssh2';
 import { WebSocket } from 'ws';
-import type { Clock, TimerHandle } from '../shared/clock.js';
-import type { NodeConfig } from '../shared/config.js';
-import type { Logger } from '../shared/log.js';
-import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusLine, type StatusReply } from '../shared/protocol.js';
+import type { TimerHandle } from '../shared/clock.js';
+import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { createTunnelStream } from '../shared/tunnelStream.js';
 import { signingKey } from '../shared/sshSigning.js';
@@ -16,57 +13,12 @@ import { ReconnectPolicy, type AttemptOutcome } from './reconnectPolicy.js';
 import { dialTunnel } from './tunnelSocket.js';
 import { ServiceForwarder } from './serviceForwarder.js';
 import { StatusReporter } from './statusReporter.js';
-import type { ProxyTarget } from './proxyConnect.js';
-import { TunnelKeyRotation, type KeyRotator } from './tunnelKeyRotation.js';
+import { TunnelKeyRotation } from './tunnelKeyRotation.js';
 import { pinDecision, type TlsPeer } from './tlsRepin.js';
+import { agentTransitions, type AgentState, type TunnelAgentDeps } from './tunnelAgentDeps.js';
+import { describeSshError } from './sshErrors.js';
 
-/** The agent's lifecycle. */
-export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
-
-/** Allowed moves between agent states; tested as a table. */
-export const agentTransitions: Record<AgentState, AgentState[]> = {
-  idle: ['connecting', 'stopped'],
-  connecting: ['connected', 'waiting', 'stopped'],
-  connected: ['waiting', 'stopped'],
-  waiting: ['connecting', 'stopped'],
-  stopped: [],
-};
-
-/** What the agent reports on each change, for the status file. */
-export interface AgentReport {
-  state: AgentState;
-  lastConnectedAt: number | null;
-  lastError: string | null;
-  nextAttemptAt: number | null;
-}
-
-/** Dependencies of the agent. */
-export interface TunnelAgentDeps {
-  config: NodeConfig;
-  /** The node's current private key (it changes when the key rotates). */
-  privateKey: () => string;
-  clock: Clock;
-  log: Logger;
-  onReport?: (r: AgentReport) => void;
-  /** Services served in-process (shell, jobs), by name. */
-  builtins?: Record<string, (channel: ClientChannel) => void>;
-  /** Gathers a health report for the status channel; without it the agent reports nothing. */
-  collectStatus?: () => Promise<NodeStatusReport>;
-  /** Asks the server this often whether it holds work (on-demand check-ins). */
-  workPollMs?: number;
-  /** Rotates the node key over the status channel when it is due. */
-  keyRotation?: KeyRotator;
-  /** Told why the server refused a key rotation. */
-  onKeyRotationRefused?: (reason: string) => void;
-  /** The proxy to reach the server through, asked at each attempt (settings may change). */
-  proxy?: () => ProxyTarget | undefined;
-  /** Called with every reply on the status channel (work held, proposed mode); `send` answers on it. */
-  onServerReply?: (r: StatusReply, send: (line: StatusLine) => void) => void;
-  /** Told of both ends of every connection relayed to a local service. */
-  onRelay?: (channel: ClientChannel, local: Socket) => void;
-  /** Told when the node pins a new TLS key of the server (a renewed certificate), to save it. */
-  onTlsPin?: (pin: string) => void;
-}
+export { agentTransitions, type AgentReport, type AgentState, type TunnelAgentDeps } from './tunnelAgentDeps.js';
 
 /** How long an unconfirmed connection (the TLS key changed) waits for the server to vouch for it. */
 const CONFIRM_TIMEOUT_MS = 15_000;
@@ -411,10 +363,4 @@ export class TunnelAgent {
       }
     });
   }
-}
-
-function describeSshError(err: Error & { level?: string }): string {
-  if (err.level === 'client-authentication') return 'the server does not accept this node key (unknown, pending or revoked node)';
-  if (err.level === 'client-timeout') return 'the server stopped answering keepalives (dead link)';
-  return err.message;
 }
