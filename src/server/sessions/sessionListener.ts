@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { joinStreams } from '../../shared/joinStreams.js';
 import type { Logger } from '../../shared/log.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
@@ -79,4 +80,31 @@ export function closeServer(server: Server): Promise<void> {
     if (!server.listening) resolve();
     else server.close(() => resolve());
   });
+}
+
+/**
+ * Opens a client connection's own channel to the node's service and joins the two: the
+ * channel is counted in `tally`, bytes either way reset the idle timer, and `ready` runs
+ * just before bytes flow (a proving port answers the client there). A client gone by the
+ * time the channel opens has it closed again; a channel that cannot open ends the client.
+ */
+export function relayToNode(deps: SessionListenerDeps, tally: SocketTally, socket: Socket, origin: ForwardOrigin, ready?: () => void): void {
+  deps.openUpstream(origin).then(
+    (upstream) => {
+      if (socket.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      tally.track(upstream);
+      const activity = () => deps.onActivity();
+      socket.on('data', activity);
+      upstream.on('data', activity);
+      ready?.();
+      joinStreams(socket, upstream);
+    },
+    (err: Error) => {
+      deps.log.info({ err: err.message }, 'could not reach the node service');
+      socket.destroy();
+    },
+  );
 }

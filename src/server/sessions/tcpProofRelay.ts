@@ -2,9 +2,8 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
-import { joinStreams } from '../../shared/joinStreams.js';
 import { clientAddress } from '../clientAddress.js';
-import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
+import { closeServer, relayToNode, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
 import { PROOF_OK } from '../../shared/tcpSessionProof.js';
 import { readProof, type TcpTickets } from './tcpProof.js';
 
@@ -92,25 +91,11 @@ export class TcpProofRelay implements SessionListener {
 
   /** Opens the connection's own channel to the node's service and joins the two. */
   private relay(socket: tls.TLSSocket, ip: string, port: number): void {
-    this.deps.openUpstream({ ip, port }).then(
-      (upstream) => {
-        if (socket.destroyed) {
-          upstream.destroy();
-          return;
-        }
-        this.tally.track(upstream);
-        const activity = () => this.deps.onActivity();
-        socket.on('data', activity);
-        upstream.on('data', activity);
-        socket.write(PROOF_OK);
-        joinStreams(socket, upstream);
-        socket.resume();
-      },
-      (err: Error) => {
-        this.deps.log.info({ err: err.message }, 'could not reach the node service');
-        socket.destroy();
-      },
-    );
+    relayToNode(this.deps, this.tally, socket, { ip, port }, () => {
+      socket.write(PROOF_OK);
+      // Paused while the proof was read; it flows from the next tick, once the pipes are set.
+      socket.resume();
+    });
   }
 
   /** Spends every ticket, stops listening and cuts every connection; resolves when the port is free. */

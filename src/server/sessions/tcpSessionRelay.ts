@@ -1,8 +1,7 @@
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import { joinStreams } from '../../shared/joinStreams.js';
 import { clientAddress } from '../clientAddress.js';
-import { closeServer, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
+import { closeServer, relayToNode, SocketTally, type SessionListener, type SessionListenerDeps } from './sessionListener.js';
 
 /** What a raw TCP relay needs. */
 export interface TcpSessionRelayDeps extends SessionListenerDeps {
@@ -44,23 +43,7 @@ export class TcpSessionRelay implements SessionListener {
     socket.on('error', () => socket.destroy());
     // Hold client bytes until the channel is there; pipe() then drains them in order.
     socket.pause();
-    this.deps.openUpstream(client).then(
-      (upstream) => {
-        if (socket.destroyed) {
-          upstream.destroy();
-          return;
-        }
-        this.tally.track(upstream);
-        const activity = () => this.deps.onActivity();
-        socket.on('data', activity);
-        upstream.on('data', activity);
-        joinStreams(socket, upstream);
-      },
-      (err: Error) => {
-        this.deps.log.info({ err: err.message }, 'could not reach the node service');
-        socket.destroy();
-      },
-    );
+    relayToNode(this.deps, this.tally, socket, client);
   }
 
   /** Stops listening and cuts every open connection; resolves when the port is free. */
