@@ -69,8 +69,12 @@ describe('tunnel spine', () => {
     await s.killServer();
     await waitFor('the agent to notice the server is gone', async () => !(await s.nodeStatus(s.node)).connected);
     await s.startServer();
-    const view = await s.waitOnline(s.node.id, true);
-    assert.deepEqual(view.services, ['jobs', 'shell', 'webui']);
+    await s.waitOnline(s.node.id, true);
+    // Online comes with SSH; the services are announced just after, over the same tunnel.
+    await waitFor('the node to announce its services again', async () => {
+      const v = await s.api<NodeView>('GET', `/v1/nodes/${s.node.id}`);
+      return v.services.join(',') === 'jobs,shell,webui';
+    });
     const status = await waitFor('the agent to say it is connected', async () => {
       const st = await s.nodeStatus(s.node);
       return st.connected ? st : undefined;
