@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { ConsoleStack } from './harness/consoleStack.js';
 import { repoRoot } from './harness/paths.js';
 import { ADMIN } from './harness/serverStack.js';
@@ -11,12 +11,11 @@ import { totpCode as totp } from './harness/totp.js';
 import { APP_SCRIPTS } from './harness/webUi.js';
 
 const SHOTS = join(repoRoot, 'e2e', 'screenshots');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
 describe('management console in Chromium', () => {
   let stack: ConsoleStack;
-  let profile: string;
+  let browser: TestBrowser;
   let context: BrowserContext;
   let page: Page;
   const problems: string[] = [];
@@ -26,10 +25,9 @@ describe('management console in Chromium', () => {
   before(async () => {
     stack = await ConsoleStack.start();
     await mkdir(SHOTS, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    // A persistent context is how playwright takes a fresh --user-data-dir.
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium({ viewport: { width: 1280, height: 800 } });
+    context = browser.context;
+    page = browser.page;
     page.on('console', (m) => {
       if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
     });
@@ -40,9 +38,8 @@ describe('management console in Chromium', () => {
     });
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

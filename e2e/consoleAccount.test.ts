@@ -1,15 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { requestJson } from '../src/shared/pinnedHttps.js';
 import { ConsoleStack } from './harness/consoleStack.js';
 import { ADMIN } from './harness/serverStack.js';
 import { totpCode, waitForNextTotpStep } from './harness/totp.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 const OWN = 'a brand new passphrase 77';
 
@@ -18,20 +15,17 @@ const OWN = 'a brand new passphrase 77';
 // An administrator resets passwords and deletes users on the users page.
 describe('console: changing one\'s own password', () => {
   let stack: ConsoleStack;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: TestBrowser;
   let page: Page;
 
   before(async () => {
     stack = await ConsoleStack.start();
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.page;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   const signInApi = (password: string) =>

@@ -1,21 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { ConsoleStack } from './harness/consoleStack.js';
 import { ADMIN } from './harness/serverStack.js';
 import { totpCode } from './harness/totp.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
 // Issue 22: the console's node list filters by label selector, as the CLI does.
 describe('console node list filters by label (Chromium)', () => {
   let stack: ConsoleStack;
-  let profile = '';
-  let context: BrowserContext;
+  let browser: TestBrowser;
   let page: Page;
 
   before(async () => {
@@ -23,9 +19,8 @@ describe('console node list filters by label (Chromium)', () => {
     await stack.enroll('lyon-gw', await stack.enrollToken({ autoApprove: true }), { services: { webui: '127.0.0.1:9' } });
     await stack.admin(['node', 'label', stack.nodeName, 'site=paris', 'tier=prod']);
     await stack.admin(['node', 'label', 'lyon-gw', 'site=lyon', 'tier=prod']);
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.page;
     await page.goto(stack.url + '/');
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password').fill(ADMIN.password);
@@ -35,9 +30,8 @@ describe('console node list filters by label (Chromium)', () => {
     await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   const shown = async () => (await page.locator('tbody tr[data-node]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-node')))).sort();

@@ -1,21 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { ConsoleStack } from './harness/consoleStack.js';
 import { ADMIN, type NodeHandle } from './harness/serverStack.js';
 import { totpCode } from './harness/totp.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
 // Issue 17, item 10: the console names groups and people where it showed ids (grp_…, usr_…).
 describe('console names groups and people (Chromium)', () => {
   let stack: ConsoleStack;
-  let profile = '';
-  let context: BrowserContext;
+  let browser: TestBrowser;
   let page: Page;
   let node: NodeHandle;
 
@@ -26,9 +22,8 @@ describe('console names groups and people (Chromium)', () => {
     node = await stack.enroll('acme-gw', token, { services: { webui: '127.0.0.1:9' } });
     await stack.admin(['enroll-token', 'create', '--group', 'acme']);
     await stack.admin(['tokens', 'create', 'ci', '--scope', 'read', '--group', 'acme']);
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.page;
     await page.goto(stack.url + '/');
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password').fill(ADMIN.password);
@@ -38,9 +33,8 @@ describe('console names groups and people (Chromium)', () => {
     await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it("shows a node's group by its path on the node page", async () => {

@@ -1,13 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { requestJson } from '../src/shared/pinnedHttps.js';
 import { ConsoleStack } from './harness/consoleStack.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 const EMAIL = 'newcomer@example.com';
 const OWN = 'a passphrase of my own 42';
@@ -15,22 +12,19 @@ const OWN = 'a passphrase of my own 42';
 // Issue 19, item 10: a temporary password is replaced at the first sign-in, in the console.
 describe('console sign-in with a temporary password', () => {
   let stack: ConsoleStack;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: TestBrowser;
   let page: Page;
   let temporary = '';
 
   before(async () => {
     stack = await ConsoleStack.start();
     temporary = (await stack.api<{ temporaryPassword: string }>('POST', '/v1/users', { email: EMAIL, role: 'viewer', group: 'root' })).temporaryPassword;
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.page;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   const signInApi = (password: string) =>

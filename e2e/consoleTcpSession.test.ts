@@ -1,24 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { once } from 'node:events';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import type { NodeView, SessionView } from '../src/shared/protocol.js';
 import { ADMIN } from './harness/serverStack.js';
 import { SessionStack } from './harness/sessionStack.js';
 import { totpCode } from './harness/totp.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
 describe('the console shows `burrow tcp` for tcp services and sessions, not an Open that cannot work (real server, agent and Chromium)', () => {
   const sshLike = net.createServer((s) => s.on('error', () => undefined).end('SSH-2.0-stand-in\r\n'));
   let stack: SessionStack;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: TestBrowser;
   let page: Page;
 
   before(async () => {
@@ -26,9 +22,8 @@ describe('the console shows `burrow tcp` for tcp services and sessions, not an O
     await once(sshLike, 'listening');
     const port = (sshLike.address() as net.AddressInfo).port;
     stack = await SessionStack.start({ services: { webui: `http://127.0.0.1:${port}`, ssh: `tcp://127.0.0.1:${port}` } });
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = browser.page;
     await page.goto(stack.url + '/');
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password').fill(ADMIN.password);
@@ -40,9 +35,8 @@ describe('the console shows `burrow tcp` for tcp services and sessions, not an O
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
     sshLike.close();
   });
 

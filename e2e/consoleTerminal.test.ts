@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import ssh2 from 'ssh2';
 import { runBurrow } from './harness/burrowCli.js';
 import { ConsoleStack } from './harness/consoleStack.js';
@@ -20,12 +20,11 @@ function sqlite(db: string, sql: string): Promise<string[]> {
     execFile('sqlite3', [db, sql], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`sqlite3: ${stderr || err.message}`)) : resolve(stdout.split('\n').filter(Boolean))));
   });
 }
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
 describe('web terminal and replay in Chromium', () => {
   let stack: ConsoleStack;
-  let profile: string;
+  let browser: TestBrowser;
   let context: BrowserContext;
   let page: Page;
   let nodeId = '';
@@ -35,10 +34,10 @@ describe('web terminal and replay in Chromium', () => {
   before(async () => {
     stack = await ConsoleStack.start();
     await mkdir(SHOTS, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    browser = await launchChromium({ viewport: { width: 1280, height: 800 } });
+    context = browser.context;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.url });
-    page = context.pages()[0] ?? (await context.newPage());
+    page = browser.page;
     // Every CSP violation (an inline <style> or style="" from xterm) lands here as an error.
     page.on('console', (m) => {
       if (m.type() === 'error' && !/Failed to load resource|WebSocket connection to/.test(m.text())) problems.push(m.text());
@@ -50,9 +49,8 @@ describe('web terminal and replay in Chromium', () => {
     await stack.startNode();
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

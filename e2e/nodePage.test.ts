@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import type { NodeStatusView, SessionView } from '../src/shared/protocol.js';
 import { runBurrow } from './harness/burrowCli.js';
 import { ConsoleStack } from './harness/consoleStack.js';
@@ -13,13 +13,11 @@ import { totpCode as totp } from './harness/totp.js';
 import { waitFor } from './harness/waitFor.js';
 
 const SHOTS = join(repoRoot, 'e2e', 'screenshots');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 
 describe('a node page with real health, and internal services refused (real server, agent, CLI and Chromium)', () => {
   let stack: ConsoleStack;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: TestBrowser;
   let page: Page;
   let nodeId = '';
   const problems: string[] = [];
@@ -30,9 +28,8 @@ describe('a node page with real health, and internal services refused (real serv
     nodeId = stack.nodes[0]?.id ?? '';
     await stack.startNode();
     await mkdir(SHOTS, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
+    page = browser.page;
     page.on('console', (m) => {
       if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
     });
@@ -46,9 +43,8 @@ describe('a node page with real health, and internal services refused (real serv
     await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it("shows the node's latest load, memory, disk, uptime, agent version and service reachability, and a chart of its history", async () => {

@@ -1,16 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { BoundaryStack, SESSION_DOMAIN } from './harness/boundaryStack.js';
 import { BoundaryWebui } from './harness/boundaryWebui.js';
 import { ADMIN } from './harness/serverStack.js';
 import { totpCode } from './harness/totp.js';
 import { waitFor } from './harness/waitFor.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT = { timeout: 20_000 };
 const MALLORY = { email: 'mallory@e2e.test', password: 'mallory-password-long-enough' };
 /** Every name a console cookie has had or could be mistaken for. */
@@ -31,7 +30,7 @@ interface Entered {
 describe('the session boundary: a host per session, __Host- console cookies (Chromium)', () => {
   const webuis = { a: new BoundaryWebui('a'), b: new BoundaryWebui('b') };
   let stack: BoundaryStack;
-  let profile: string;
+  let browser: TestBrowser;
   let context: BrowserContext;
   let consolePage: Page;
   let sa: Entered;
@@ -46,14 +45,13 @@ describe('the session boundary: a host per session, __Host- console cookies (Chr
     const passwordFile = join(stack.dir, 'mallory-password');
     await writeFile(passwordFile, MALLORY.password, { mode: 0o600 });
     await stack.admin(['users', 'create', MALLORY.email, '--role', 'viewer', '--group', 'b', '--password-file', passwordFile]);
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
-    consolePage = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    context = browser.context;
+    consolePage = browser.page;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
     await webuis.a.stop();
     await webuis.b.stop();
   });

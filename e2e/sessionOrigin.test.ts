@@ -1,17 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { WebSocketServer } from 'ws';
 import type { SessionView } from '../src/shared/protocol.js';
 import { SessionStack } from './harness/sessionStack.js';
 import { waitFor } from './harness/waitFor.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** A WebUI that logs every request and upgrade it sees, and whose WebSocket server refuses foreign Origins, as Cockpit's does. */
 class StrictWebui {
@@ -46,20 +43,19 @@ describe('session ports refuse other origins', () => {
   const a = new StrictWebui();
   const b = new StrictWebui();
   let stack: SessionStack;
-  let profile: string;
+  let browser: TestBrowser;
   let context: BrowserContext;
 
   before(async () => {
     await a.start();
     await b.start();
     stack = await SessionStack.start({ services: { a: `127.0.0.1:${a.port}`, b: `127.0.0.1:${b.port}` } });
-    profile = await mkdtemp(join(tmpdir(), 'burrow-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: ARGS, ignoreHTTPSErrors: true });
+    browser = await launchChromium();
+    context = browser.context;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
     await a.stop();
     await b.stop();
   });
