@@ -25,14 +25,6 @@ async function occupy(port: number): Promise<Server> {
   return s;
 }
 
-/** A port the OS hands out as free now: fixed port numbers collide with whatever else runs on a shared machine. */
-async function freePort(): Promise<number> {
-  const s = await occupy(0);
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 /** Whether `port` can be bound right now (checked with a short-lived server). */
 async function isFree(port: number): Promise<boolean> {
   try {
@@ -42,6 +34,16 @@ async function isFree(port: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A port held by us whose next port up is free now. */
+async function takenNextToFree(): Promise<{ taken: number; free: number }> {
+  for (let tries = 0; tries < 20; tries++) {
+    const held = await occupy(0);
+    const taken = (held.address() as AddressInfo).port;
+    if (taken < 65535 && (await isFree(taken + 1))) return { taken, free: taken + 1 };
+  }
+  throw new Error('test precondition: no free port next to an occupied one in 20 tries');
 }
 
 afterEach(async () => {
@@ -92,9 +94,9 @@ describe('listenOnRandomPort', () => {
   });
 
   it('moves on to a later batch when the first candidates are taken', async () => {
-    const taken = ((await occupy(0)).address() as AddressInfo).port;
-    const free = await freePort();
-    assert.ok(await isFree(free), `test precondition: ${free} is free`);
+    // Two adjacent ports, so the range is just them: get-port falls back to any free OS
+    // port when no candidate is free, and a wide range could take that fallback in.
+    const { taken, free } = await takenNextToFree();
     let batch = 1;
     const batchesSeen = new Set<number>();
     // randomCandidates is synchronous, so a microtask queued on the first draw runs only
@@ -105,7 +107,7 @@ describe('listenOnRandomPort', () => {
       return batch === 1 ? taken : free;
     };
     const s = server();
-    const port = await listenOnRandomPort(s, { range: [Math.min(taken, free), Math.max(taken, free)], host: HOST, randomInt });
+    const port = await listenOnRandomPort(s, { range: [taken, free], host: HOST, randomInt });
     assert.equal(port, free);
     assert.deepEqual([...batchesSeen], [1, 2], 'the first batch was tried and refused');
     assert.equal((s.address() as AddressInfo).port, free);
