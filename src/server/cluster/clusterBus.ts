@@ -1,0 +1,66 @@
+import { EventEmitter } from 'node:events';
+import type { SessionView, ServiceChange } from '../../shared/protocol.js';
+import type { AuthorityChange } from '../auth/authorityBus.js';
+
+/**
+ * What instances tell each other, by topic. One process uses the in-process bus; several
+ * instances on PostgreSQL use LISTEN/NOTIFY. Payloads are JSON and small (NOTIFY caps a
+ * payload at 8000 bytes), so they carry ids and short facts, never bulk data.
+ */
+export interface ClusterTopics {
+  /** A user's authority changed: long-lived connections on every instance re-check it. */
+  'authority': AuthorityChange;
+  /** A node's tunnel came up on, or went from, the instance `instanceId`. */
+  'node.route': { nodeId: string; instanceId: string; online: boolean; services: string[] };
+  /** A session opened or closed on some instance; consoles everywhere show it. */
+  'session': { event: 'session.opened' | 'session.closed'; view: SessionView; groupId: string };
+  /** A job was created: the instance holding any of its nodes delivers at once. */
+  'job.created': { jobId: string };
+  /** The survivors declared an instance dead; its routes and sessions are gone. */
+  'instance.dead': { instanceId: string };
+  /** A node's agent is asked, through whichever instance holds its tunnel, to do something. */
+  'node.command': { nodeId: string; command: { kind: 'disconnect' } | { kind: 'rotate-key' } | { kind: 'service-change'; change: ServiceChange & { id: string } } };
+}
+
+/** A topic of the bus. */
+export type ClusterTopic = keyof ClusterTopics;
+
+/** Receives one topic's messages; `origin` is the id of the instance that published it. */
+export type ClusterListener<K extends ClusterTopic> = (payload: ClusterTopics[K], origin: string) => void;
+
+/**
+ * Carries messages to every instance, the publisher's own included: a subscriber that
+ * already acted locally skips messages whose `origin` is its own instance id.
+ */
+export interface ClusterBus {
+  /** This instance's id, stamped as `origin` on what it publishes. */
+  readonly instanceId: string;
+  publish<K extends ClusterTopic>(topic: K, payload: ClusterTopics[K]): Promise<void>;
+  /** Calls `listener` for every message on `topic`; returns the unsubscribe function. */
+  subscribe<K extends ClusterTopic>(topic: K, listener: ClusterListener<K>): () => void;
+  close(): Promise<void>;
+}
+
+/** The bus of a single server process: delivery is synchronous and in order. */
+export class LocalClusterBus implements ClusterBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor(readonly instanceId: string) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish<K extends ClusterTopic>(topic: K, payload: ClusterTopics[K]): Promise<void> {
+    this.emitter.emit(topic, payload, this.instanceId);
+    return Promise.resolve();
+  }
+
+  subscribe<K extends ClusterTopic>(topic: K, listener: ClusterListener<K>): () => void {
+    this.emitter.on(topic, listener);
+    return () => this.emitter.off(topic, listener);
+  }
+
+  close(): Promise<void> {
+    this.emitter.removeAllListeners();
+    return Promise.resolve();
+  }
+}
