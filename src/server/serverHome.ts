@@ -12,6 +12,7 @@ export function serverPaths(home: string) {
     hostKeyPub: join(home, 'ssh_host_ed25519_key.pub'),
     recordings: join(home, 'recordings'),
     accessLog: join(home, 'access.log'),
+    instanceId: join(home, 'instance-id'),
   };
 }
 
