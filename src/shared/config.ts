@@ -21,6 +21,12 @@ const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace
 /** An https:// URL: what nodes and browsers dial. */
 const httpsUrlSchema = z.string().refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'expected an https:// URL, e.g. https://burrow.example.com');
 
+/** An absolute path on the node, without `..` segments (what a file allowance or a pull names). */
+export const absolutePathSchema = z
+  .string()
+  .max(4096)
+  .refine((p) => p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'expected an absolute path without ".." segments');
+
 /** A local account name as useradd allows it. */
 export const localUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name is lowercase letters, digits, _ and -');
 
@@ -157,6 +163,18 @@ export const nodeConfigSchema = z.strictObject({
       require: z.enum(['updates', 'all']).default('updates'),
     })
     .default({ enabled: true, require: 'updates' }),
+  /**
+   * What the server may pull from the node (`burrow node files`): files under the `allow`
+   * directories up to `maxBytes` each, and the log files a support bundle carries. Read at
+   * each request, so a change (a revocation above all) needs no restart.
+   */
+  files: z
+    .strictObject({
+      allow: z.array(absolutePathSchema).max(32).default([]),
+      maxBytes: z.number().int().positive().max(16 * 1024 ** 3).default(1024 ** 3),
+      bundleLogs: z.array(absolutePathSchema).max(32).default([]),
+    })
+    .default({ allow: [], maxBytes: 1024 ** 3, bundleLogs: [] }),
   /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
   keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),

@@ -23,6 +23,7 @@ import { nodeServiceRoutes } from './routes/nodeServiceRoutes.js';
 import { nodeStatusRoutes } from './routes/nodeStatusRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
+import { fileRoutes } from './routes/fileRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
 import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
@@ -47,6 +48,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...auditRoutes(d),
     ...eventRoutes(d),
     ...recordingRoutes(d),
+    ...fileRoutes(d),
     ...jobRoutes(d),
   ];
 }
