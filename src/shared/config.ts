@@ -74,7 +74,7 @@ export const serverConfigSchema = z.strictObject({
   maxSessionsPerUser: z.number().int().positive().default(20),
   /** Open sessions on one node at once. */
   maxSessionsPerNode: z.number().int().positive().default(20),
-  /** Open sessions on this server at once. */
+  /** Open sessions at once, counted over every instance of a deployment. */
   maxSessions: z.number().int().positive().default(1000),
   /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
   keepaliveIntervalMs: z.number().int().positive().default(7_000),
