@@ -82,6 +82,7 @@ describe('server init --join', () => {
     const firstHas = new Set(await readdir(first));
     assert.deepEqual((await readdir(home)).filter((n) => n !== 'peer').sort(), ['audit-mac.key', 'audit-signing.key', 'audit-signing.pub', 'instance-id', 'secret.key', 'server.json', 'ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub', 'tls']);
     assert.equal((await readdir(home)).includes('peer'), firstHas.has('peer'));
+    assert.equal(r.warnings.some((w) => w.includes('holds no peer key pair')), !firstHas.has('peer'));
     const db = await Database.open(url);
     try {
       const [entry] = await listAudit(db, { action: 'server.join' });
@@ -93,6 +94,22 @@ describe('server init --join', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it("copies the peer link's key pair when the bundle holds one", async () => {
+    const withPeer = join(dir, 'peer.bundle');
+    const own = openBackup(await readFile(bundle), bundle, PASSPHRASE);
+    const peer = [{ path: 'peer/key.pem', data: Buffer.from('peer key\n') }, { path: 'peer/cert.pem', data: Buffer.from('peer cert\n') }];
+    const files = [...own.files.filter((f) => !f.path.startsWith('peer/')), ...peer];
+    await writeFile(withPeer, sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, files, PASSPHRASE));
+    const home = join(dir, 'with-peer');
+    const r = await joinDeployment(options(home, { bundle: withPeer, listen: '127.0.0.1:9543' }));
+    for (const f of peer) {
+      assert.deepEqual(await readFile(join(home, f.path)), f.data);
+      assert.equal((await stat(join(home, f.path))).mode & 0o777, 0o600);
+    }
+    assert.equal((await stat(join(home, 'peer'))).mode & 0o777, 0o700);
+    assert.deepEqual(r.warnings.filter((w) => w.includes('peer key pair')), []);
   });
 
   it('refuses a wrong passphrase, writing nothing', async () => {

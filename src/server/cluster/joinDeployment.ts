@@ -17,7 +17,7 @@ import { redactDatabaseUrl } from '../store/databaseUrl.js';
 import { loadMigrations } from '../store/migrate.js';
 import { checkBundleMatches, checkDeploymentInitialized } from './deploymentMatch.js';
 import { readOrCreateInstanceId } from './instanceId.js';
-import { sharedSecretsOf } from './sharedSecrets.js';
+import { holdsPeerKeys, sharedSecretsOf } from './sharedSecrets.js';
 
 /** What `burrow server init --join` is asked to do. */
 export interface JoinOptions extends InstanceOptions {
@@ -93,7 +93,10 @@ export async function joinDeployment(o: JoinOptions): Promise<JoinResult> {
       url: config.publicUrl,
       tlsPin: pinOfPem(cert),
       config,
-      warnings: sessionDomainWarnings({ publicHost, ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}) }),
+      warnings: [
+        ...(holdsPeerKeys(secrets) ? [] : [`the bundle ${o.bundle} holds no peer key pair (peer/), so this instance cannot hold the deployment's: take a new bundle from an instance started with this version of burrow before it serves a peer link`]),
+        ...sessionDomainWarnings({ publicHost, ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}) }),
+      ],
     };
   } catch (err) {
     await rm(staged, { recursive: true, force: true });

@@ -20,6 +20,11 @@ const REQUIRED = [server.secretKey, server.tlsCert, server.tlsKey, server.hostKe
 /** The peer link's key pair lives under this directory; copied when the bundle has it. */
 const PEER_DIR = /^peer\/[\w.-]+$/;
 
+/** Whether the shared secrets include the peer link's key pair (a home from before peer links has none until it starts). */
+export function holdsPeerKeys(secrets: readonly BackupFile[]): boolean {
+  return secrets.some((f) => PEER_DIR.test(f.path));
+}
+
 /**
  * What a joining home takes from a secrets bundle: the shared secrets and nothing else.
  * Left behind: the source instance's config, instance id, audit checkpoints, logs and any
