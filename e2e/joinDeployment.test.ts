@@ -134,6 +134,9 @@ describe('joining an instance to a deployment', () => {
     const noDatabase = await runBurrow(['server', 'init', '--join', bundle, '--home', home, '--passphrase-file', passphraseFile]);
     assert.notEqual(noDatabase.code, 0);
     assert.equal(noDatabase.stderr.trim(), 'burrow: --join needs --database postgres://…: the instances of a deployment share one PostgreSQL database.');
+    const withAdmin = await runBurrow([...joinArgs(home), '--admin-email', 'someone@example.com']);
+    assert.notEqual(withAdmin.code, 0);
+    assert.equal(withAdmin.stderr.trim(), 'burrow: --join adds an instance to a deployment that has its admins already; leave out --admin-email.');
     await assert.rejects(stat(home), { code: 'ENOENT' });
   });
 });

@@ -60,8 +60,8 @@ export function registerServerCommands(program: Command): void {
       const home = resolveHome(o.home, process.env);
       process.umask(0o077);
       if (o.join !== undefined) {
-        const given = FIRST_ADMIN_OPTIONS.find((k) => cmd.getOptionValueSource(k) === 'cli');
-        if (given) throw new BurrowError('VALIDATION', `--join adds an instance to a deployment that has its admins already; leave out --${given === 'adminEmail' ? 'admin-email' : 'admin-password-file'}.`);
+        const given = Object.entries(FIRST_ADMIN_OPTIONS).find(([key]) => cmd.getOptionValueSource(key) === 'cli');
+        if (given) throw new BurrowError('VALIDATION', `--join adds an instance to a deployment that has its admins already; leave out ${given[1]}.`);
         await joinFromCli({ ...o, join: o.join, sessionPorts }, home);
         return;
       }

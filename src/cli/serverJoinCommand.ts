@@ -19,8 +19,8 @@ export interface JoinCliOptions {
   json?: boolean;
 }
 
-/** The init options that make a new deployment's first admin, meaningless when joining one. */
-export const FIRST_ADMIN_OPTIONS = ['adminEmail', 'adminPasswordFile'] as const;
+/** The init options that make a new deployment's first admin, meaningless when joining one: key -> flag. */
+export const FIRST_ADMIN_OPTIONS = { adminEmail: '--admin-email', adminPasswordFile: '--admin-password-file' } as const;
 
 /**
  * `burrow server init --join BUNDLE --database postgres://…`: a new instance of an existing
