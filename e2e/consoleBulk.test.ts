@@ -31,9 +31,9 @@ describe('console bulk actions on nodes (real server, agent and Chromium)', () =
 
   const outcomes = async () => (await page.locator('.bulk-outcomes li').allTextContents()).map((t) => t.trim()).sort();
   const nodeByName = async (name: string) => (await stack.api<NodeView[]>('GET', '/v1/nodes')).find((n) => n.name === name);
-  const apply = async (action: string, fill: (form: Locator) => Promise<void>) => {
+  const apply = async (action: string, fill: (form: Locator) => Promise<unknown>) => {
     const form = page.getByRole('form', { name: /^Act on the 2 nodes selected$/ });
-    await form.getByLabel('Action').selectOption(action);
+    await form.getByLabel(/^Action/).selectOption(action);
     await fill(form);
     await form.getByRole('button', { name: 'Apply' }).click();
   };
@@ -41,7 +41,7 @@ describe('console bulk actions on nodes (real server, agent and Chromium)', () =
   it('labels the ticked nodes and shows each node\'s outcome', async () => {
     await page.getByRole('checkbox', { name: `Select ${stack.nodeName}` }).check();
     await page.getByRole('checkbox', { name: 'Select lyon-gw' }).check();
-    await apply('label', (form) => form.getByLabel('Label (key=value)').fill('site=paris'));
+    await apply('label', (form) => form.getByLabel(/^Label \(key=value\)/).fill('site=paris'));
     await page.locator('.bulk-outcomes li', { hasText: 'lyon-gw: labelled site=paris' }).waitFor(WAIT);
     assert.deepEqual(await outcomes(), [`${stack.nodeName}: labelled site=paris`, 'lyon-gw: labelled site=paris']);
     await page.locator('tr[data-node="lyon-gw"] .label-chip', { hasText: 'site=paris' }).waitFor(WAIT);
@@ -49,7 +49,7 @@ describe('console bulk actions on nodes (real server, agent and Chromium)', () =
   });
 
   it('moves the ticked nodes to another group', async () => {
-    await apply('move', (form) => form.getByLabel('Group').selectOption({ label: 'root/paris' }));
+    await apply('move', (form) => form.getByLabel(/^Group/).selectOption({ label: 'root/paris' }));
     await page.locator('.bulk-outcomes li', { hasText: 'lyon-gw: moved to root/paris' }).waitFor(WAIT);
     await page.locator('tr[data-node="lyon-gw"] td', { hasText: 'root/paris' }).waitFor(WAIT);
     const paris = (await stack.api<{ id: string; path: string }[]>('GET', '/v1/groups')).find((g) => g.path === 'root/paris');
@@ -58,7 +58,7 @@ describe('console bulk actions on nodes (real server, agent and Chromium)', () =
   });
 
   it('runs one job on the ticked nodes and follows it to the node that is online', async () => {
-    await apply('job', (form) => form.getByLabel('Command').fill('echo bulk-job-ran'));
+    await apply('job', (form) => form.getByLabel(/^Command/).fill('echo bulk-job-ran'));
     await page.locator('.bulk-outcomes li', { hasText: 'lyon-gw: job queued' }).waitFor(WAIT);
     await page.getByRole('link', { name: /^Follow job job_/ }).click();
     await page.locator(`tr[data-node="${stack.nodeName}"] [data-status="ok"]`).waitFor(WAIT);

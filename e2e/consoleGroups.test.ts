@@ -55,11 +55,11 @@ describe('console group tree (real server and Chromium)', () => {
   it('renames a group and moves it under another', async () => {
     await open('root/site1');
     await page.getByLabel('New name').fill('lyon');
-    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
     await page.locator('li[data-group="root/lyon"]').waitFor(WAIT);
     await open('root/lyon');
-    await page.getByLabel('Move under').selectOption({ label: 'root/acme' });
-    await page.getByRole('button', { name: 'Move' }).click();
+    await page.getByLabel(/^Move under/).selectOption({ label: 'root/acme' });
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
     await page.locator('li[data-group="root/acme"] li[data-group="root/acme/lyon"]').waitFor(WAIT);
     assert.ok((await groups()).some((g) => g.path === 'root/acme/lyon'));
     const audit = await stack.api<{ action: string }[]>('GET', '/v1/audit?limit=20');
@@ -70,9 +70,9 @@ describe('console group tree (real server and Chromium)', () => {
     await open('root/acme');
     const members = page.getByRole('table', { name: 'Members of root/acme' });
     await page.getByText('Nobody holds a role on this group itself').waitFor(WAIT);
-    await page.getByLabel('User', { exact: true }).selectOption({ label: 'ops@e2e.test' });
-    await page.getByLabel('Role', { exact: true }).selectOption('operator');
-    await page.getByRole('button', { name: 'Grant' }).click();
+    await page.getByLabel(/^User/).selectOption({ label: 'ops@e2e.test' });
+    await page.getByLabel(/^Role/).selectOption('operator');
+    await page.getByRole('button', { name: 'Grant', exact: true }).click();
     await members.locator('tr[data-member="ops@e2e.test"]', { hasText: 'operator' }).waitFor(WAIT);
     await members.getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('button', { name: 'Yes, revoke' }).click();

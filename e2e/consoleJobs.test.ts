@@ -32,10 +32,10 @@ describe('console jobs page (real server, agents and Chromium)', () => {
     await page.getByRole('link', { name: 'Jobs', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Jobs and updates' }).waitFor(WAIT);
     const form = page.getByRole('form', { name: 'Create a job' });
-    await form.getByLabel('Kind').selectOption('command');
-    await form.getByLabel('Command').fill(command);
-    await form.getByLabel('Target').selectOption('node');
-    await form.getByLabel('Node', { exact: true }).selectOption({ label: node });
+    await form.getByLabel(/^Kind/).selectOption('command');
+    await form.getByLabel(/^Command/).fill(command);
+    await form.getByLabel(/^Target/).selectOption('node');
+    await form.getByLabel(/^Node/).selectOption({ label: node });
     await form.getByRole('button', { name: 'Queue the job' }).click();
     await page.getByRole('heading', { level: 1, name: /^Job job_/ }).waitFor(WAIT);
   };
