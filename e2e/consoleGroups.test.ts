@@ -78,4 +78,12 @@ describe('console group tree (real server and Chromium)', () => {
     await page.getByRole('button', { name: 'Yes, revoke' }).click();
     await page.getByText('Nobody holds a role on this group itself').waitFor(WAIT);
   });
+
+  it('names the moved group by its path in the audit log, not by its id', async () => {
+    await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+    const object = page.locator('tr[data-action="group.move"] td.object');
+    await object.waitFor(WAIT);
+    assert.match((await object.textContent()) ?? '', /root\/acme\/lyon/);
+    assert.doesNotMatch((await object.textContent()) ?? '', /grp_/);
+  });
 });
