@@ -11,6 +11,7 @@ import { auditRefusedCall } from './refusedCallAudit.js';
 import { auditRoutes } from './routes/auditRoutes.js';
 import { consoleAuthRoutes } from './routes/consoleAuthRoutes.js';
 import { groupRoutes } from './routes/groupRoutes.js';
+import { groupTreeRoutes } from './routes/groupTreeRoutes.js';
 import { tokenRoutes } from './routes/tokenRoutes.js';
 import { userRoutes } from './routes/userRoutes.js';
 import { userLifecycleRoutes } from './routes/userLifecycleRoutes.js';
@@ -37,6 +38,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...userRoutes(d),
     ...userLifecycleRoutes(d),
     ...groupRoutes(d),
+    ...groupTreeRoutes(d),
     ...tokenRoutes(d),
     ...enrollRoutes(d),
     ...nodeRoutes(d),

@@ -53,6 +53,8 @@ const RULES: Record<string, Rule> = {
   'POST /v1/groups': { path: '/v1/groups', body: { name: 'site2', parent: 'custA' }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
   'PATCH /v1/groups/:id': { path: '/v1/groups/siteA', body: { rememberBrowserDays: 7 }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'DELETE /v1/groups/:id': { path: '/v1/groups/emptyA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/groups/:id/rename': { path: '/v1/groups/siteA/rename', body: { name: 'site-a' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/groups/:id/move': { path: '/v1/groups/siteA/move', body: { parent: 'root' }, ok: ['rootAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/tokens': { path: '/v1/tokens', ok: ['aViewer', 200] },
   'POST /v1/tokens': { path: '/v1/tokens', body: { name: 'ci', scope: 'read', ttl: '30d' }, ok: ['aViewer', 201] },
   'DELETE /v1/tokens/:id': { path: '/v1/tokens/tokA', ok: ['aOperator', 204], outsider: ['bAdmin', 404] },
