@@ -26,6 +26,7 @@ import { recordingRoutes } from './routes/recordingRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
 import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
+import { fleetRoutes } from './routes/fleetRoutes.js';
 
 /** Every API route with the permission it needs; the authorization test walks this list. */
 export function apiRoutes(d: ApiDeps): RouteDef[] {
@@ -48,6 +49,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...eventRoutes(d),
     ...recordingRoutes(d),
     ...jobRoutes(d),
+    ...fleetRoutes(d),
   ];
 }
 
