@@ -42,6 +42,7 @@ describe('reading a node CSV', () => {
       'ok-1,/b,,,', // 10: duplicate in the file
       'n11,/a,,on-demand;tz=UTC,', // 11: no window
       'n12,/a,,,a=1;a=2', // 12
+      'n13,/a,shell=127.0.0.1:22,,', // 13
     );
     assert.deepEqual(problems(text), [
       '3: bad name "bad name": a node name is 1-64 letters, digits and . _ @ -',
@@ -54,6 +55,7 @@ describe('reading a node CSV', () => {
       '10: duplicate name ok-1: already on line 2 of this file',
       '11: bad mode: on-demand needs at least one window=DAYS START-END',
       '12: bad label "a=2": label a is given twice',
+      '13: bad service "shell=127.0.0.1:22": shell is burrow\'s own service on every node; name yours otherwise',
     ]);
     assert.deepEqual(readNodeCsv(text).lines.map((l) => l.line), [2]);
   });

@@ -1,5 +1,6 @@
 import { parseDuration } from '../../shared/duration.js';
 import { BurrowError } from '../../shared/errors.js';
+import { isInternalService } from '../../shared/internalServices.js';
 import { parseLabel } from '../../shared/labelSelector.js';
 import { serviceNameSchema, type ConnectModeSpec } from '../../shared/protocol.js';
 import { parseServiceTarget } from '../../shared/serviceTarget.js';
@@ -23,6 +24,7 @@ export function readServicesCell(cell: string): Record<string, string> {
     const target = at < 0 ? '' : spec.slice(at + 1).trim();
     if (at < 0) throw bad(`bad service "${spec}": write name=target, e.g. web=http://127.0.0.1:80`);
     if (!serviceNameSchema.safeParse(name).success) throw bad(`bad service "${spec}": a service name is 1-32 of a-z, 0-9 and -, starting with a letter`);
+    if (isInternalService(name)) throw bad(`bad service "${spec}": ${name} is burrow's own service on every node; name yours otherwise`);
     if (!parseServiceTarget(target)) throw bad(`bad service "${spec}": the target is not host:port, http(s)://host:port or tcp://host:port`);
     if (services[name] !== undefined) throw bad(`bad service "${spec}": service ${name} is named twice`);
     services[name] = target;

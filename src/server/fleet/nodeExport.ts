@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { isInternalService } from '../../shared/internalServices.js';
 import { connectModeSchema, type ConnectModeSpec } from '../../shared/protocol.js';
 import type { GroupTree } from '../auth/groupTree.js';
 import type { NodeRecord } from '../store/nodeStore.js';
@@ -21,7 +22,8 @@ export interface LiveNode {
  */
 function servicesCell(n: NodeRecord, live: LiveNode): string {
   const known = { ...n.serviceTargets, ...(live.targets ?? {}) };
-  const names = [...new Set([...n.services, ...Object.keys(live.targets ?? {})])].sort();
+  // The agent's own shell and jobs ride the tunnel as services but are no one's to list.
+  const names = [...new Set([...n.services, ...Object.keys(live.targets ?? {})])].filter((name) => !isInternalService(name)).sort();
   return names.map((name) => (known[name] === undefined ? name : writeServicesCell({ [name]: known[name] }))).join(';');
 }
 
