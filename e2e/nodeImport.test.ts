@@ -77,8 +77,14 @@ describe('node import from a CSV file', () => {
     const again = await runBurrow(['node', 'enroll', s.url, '--token', one?.token ?? '', '--name', 'gw-1', '--home', join(s.dir, 'node-again')]);
     assert.notEqual(again.code, 0);
 
+    // Services named on the node itself win over its line's: what it exposes stays the operator's call.
+    await writeFile(join(s.dir, 'third.csv'), `name,group,services,mode,labels\ngw-3,/site-a,${web},,\n`);
+    const third = JSON.parse(await burrowOk(['admin', 'nodes', 'import', join(s.dir, 'third.csv'), '--json', '--home', s.adminHome])) as { nodes: { token: string }[] };
+    const mine = JSON.parse(await burrowOk(['node', 'enroll', s.url, '--token', third.nodes[0]?.token ?? '', '--name', 'gw-3', '--service', 'console=tcp://127.0.0.1:2323', '--home', join(s.dir, 'node-gw-3'), '--json'])) as { services: Record<string, string> };
+    assert.deepEqual(mine.services, { console: 'tcp://127.0.0.1:2323' });
+
     // The export lists them online, in the columns the import reads.
     const exported = parse(await burrowOk(['admin', 'nodes', 'export', '--group', '/site-a', '--home', s.adminHome]), { columns: true }) as Record<string, string>[];
-    assert.deepEqual(exported.map((r) => [r.name, r.group, r.services, r.status, r.online]), [['gw-1', '/site-a', web, 'approved', 'yes']]);
+    assert.deepEqual(exported.filter((r) => r.name !== 'gw-3').map((r) => [r.name, r.group, r.services, r.status, r.online]), [['gw-1', '/site-a', web, 'approved', 'yes']]);
   });
 });

@@ -57,7 +57,9 @@ export function registerAdminFleetCommands(nodes: Command): void {
       .option('--out <file>', 'write name, token and enroll command of each created node to this CSV file (mode 0600) for the installers')
       .option('--ttl <duration>', 'how long the enrollment tokens stay valid (at most 30d)', '7d')
       .addHelpText('after', COLUMNS_HELP),
-  ).action(async (file: string, o: HomeOpt & { dryRun?: boolean; skipBad?: boolean; out?: string; ttl: string }) => {
+  ).action(async (file: string, opts: HomeOpt & { dryRun?: boolean; skipBad?: boolean; out?: string; ttl: string }, cmd: Command) => {
+    // `admin nodes` lists with --json itself, and a parent's options are read anywhere on the line.
+    const o = { ...opts, json: opts.json === true || cmd.optsWithGlobals<HomeOpt>().json === true };
     const csv = (await readInputFile(file, 'the node file')).toString('utf8');
     const r = await (await client(o)).call<ImportReport>('POST', '/v1/fleet/import', { csv, dryRun: o.dryRun === true, skipBad: o.skipBad === true, ttl: o.ttl });
     if (r.imported && o.out) {

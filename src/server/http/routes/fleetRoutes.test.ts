@@ -47,6 +47,10 @@ describe('fleet import and export over the API', () => {
     assert.deepEqual([report.dryRun, report.imported, report.nodes.map((n) => n.name), report.nodes[0]?.token], [true, false, ['gw-1'], undefined]);
     const made = await post(file('gw-1,/custA/siteA,web=127.0.0.1:80,,'));
     assert.equal(made.status, 201);
+    // Skipping bad lines still refuses a file of which no line is good, naming why.
+    const header = await post('name,group,colour\ngw-9,/custA/siteA,red\n', '?skipBad=true');
+    assert.equal(header.status, 422);
+    assert.match(((await header.json()) as Report).error?.message ?? '', /line 1: bad header: unknown column colour; missing column services, mode, labels/);
     const big = await post(`${HEADER}\n${'x'.repeat(1024 * 1024 + 10)}`);
     assert.equal(big.status, 413);
   });

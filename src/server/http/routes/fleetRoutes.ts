@@ -72,7 +72,8 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
         const a = await accessOf(d.db, ctx);
         const o: NodeImportOptions = { dryRun: options.dryRun, skipBad: options.skipBad, tokenTtlMs: ttlMs };
         const report = await importNodes({ db: d.db, clock: d.clock, tlsPin: d.tlsPin, publicUrl: d.publicUrl, userId: a.userId, access: a.access, tree: a.tree, sourceIp: ctx.state.clientIp }, csv, o);
-        if (report.errors.length > 0 && !o.skipBad && !o.dryRun) {
+        // With --skip-bad a file is refused only when no line is good (a bad header, say).
+        if (!o.dryRun && report.errors.length > 0 && (!o.skipBad || report.nodes.length === 0)) {
           const bad = report.errors.map((e) => e.line);
           await recordAudit(d.db, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'node.import', result: 'failed', detail: { lines: report.total, created: 0, badLines: bad } }, d.clock.now());
           const lines = report.errors.map((e) => `line ${e.line}: ${e.message}`).join('\n');
