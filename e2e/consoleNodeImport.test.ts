@@ -70,6 +70,7 @@ describe('console node import (Chromium)', () => {
   it('exports the node list as CSV from the nodes page', async () => {
     await page.getByRole('link', { name: 'Nodes', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+    await page.locator('tr[data-node="gw-1"]', { hasText: 'awaiting enrollment' }).waitFor(WAIT);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
     assert.equal(download.suggestedFilename(), 'burrow-nodes.csv');
     const rows = parse(await readFile((await download.path()) ?? ''), { columns: true }) as Record<string, string>[];
