@@ -47,7 +47,8 @@ async function readImport(ctx: ApiContext): Promise<{ csv: string; options: z.in
     if (!options.success) throw new BurrowError('VALIDATION', 'Invalid request: ttl is a duration such as 7d.');
     return { csv: await readCsvBody(ctx), options: options.data };
   }
-  const { csv, ...options } = await readJson(ctx, jsonBodySchema, IMPORT_LIMIT + 4096);
+  // JSON escapes every newline and quote of the file: room for that, the file itself still at most IMPORT_LIMIT.
+  const { csv, ...options } = await readJson(ctx, jsonBodySchema, 2 * IMPORT_LIMIT);
   return { csv, options };
 }
 
