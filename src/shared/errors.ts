@@ -2,6 +2,8 @@
 const table = {
   BAD_REQUEST: { status: 400, exit: 2, retryable: false },
   VALIDATION: { status: 400, exit: 2, retryable: false },
+  /** A node CSV import refused as a whole: some lines are bad (each named in the answer). */
+  IMPORT_INVALID: { status: 422, exit: 2, retryable: false },
   UNAUTHENTICATED: { status: 401, exit: 3, retryable: false },
   LOGIN_FAILED: { status: 401, exit: 3, retryable: false },
   TOTP_INVALID: { status: 401, exit: 3, retryable: false },
