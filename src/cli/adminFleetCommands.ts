@@ -1,32 +1,11 @@
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { BurrowError } from '../shared/errors.js';
+import type { NodeImportReport } from '../shared/fleetImport.js';
 import { writeFileAtomic } from '../shared/secureFiles.js';
 import { printJson } from './cliOutput.js';
 import { client, homeOption, withCommon, type HomeOpt } from './adminShared.js';
 import { readInputFile } from './inputFiles.js';
-
-/** A node of an import's answer (see src/server/fleet/nodeImport.ts). */
-interface ImportedNode {
-  line: number;
-  name: string;
-  group: string;
-  services: string[];
-  mode: string;
-  id?: string;
-  token?: string;
-  enrollCommand?: string;
-  expiresAt?: string;
-}
-
-/** The answer of POST /v1/fleet/import. */
-interface ImportReport {
-  dryRun: boolean;
-  imported: boolean;
-  total: number;
-  nodes: ImportedNode[];
-  errors: { line: number; message: string }[];
-}
 
 const COLUMNS_HELP = `
 The file is CSV with a header row naming these columns (any order):
@@ -44,7 +23,7 @@ node, approved, with its services. Every bad line is reported with its line numb
 imported when any line is bad, unless --skip-bad.
 `;
 
-const problemLines = (r: ImportReport) => r.errors.map((e) => `line ${e.line}: ${e.message}`).join('\n');
+const problemLines = (r: NodeImportReport) => r.errors.map((e) => `line ${e.line}: ${e.message}`).join('\n');
 
 /** `burrow admin nodes import|export`: bulk registration from a CSV file, and the fleet as one. */
 export function registerAdminFleetCommands(nodes: Command): void {
@@ -61,7 +40,7 @@ export function registerAdminFleetCommands(nodes: Command): void {
     // `admin nodes` lists with --json itself, and a parent's options are read anywhere on the line.
     const o = { ...opts, json: opts.json === true || cmd.optsWithGlobals<HomeOpt>().json === true };
     const csv = (await readInputFile(file, 'the node file')).toString('utf8');
-    const r = await (await client(o)).call<ImportReport>('POST', '/v1/fleet/import', { csv, dryRun: o.dryRun === true, skipBad: o.skipBad === true, ttl: o.ttl });
+    const r = await (await client(o)).call<NodeImportReport>('POST', '/v1/fleet/import', { csv, dryRun: o.dryRun === true, skipBad: o.skipBad === true, ttl: o.ttl });
     if (r.imported && o.out) {
       const rows = r.nodes.map((n) => [n.name, n.token ?? '', n.enrollCommand ?? '']);
       await writeFileAtomic(o.out, stringify([['name', 'token', 'enroll_command'], ...rows]), 0o600);

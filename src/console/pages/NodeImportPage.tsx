@@ -1,37 +1,15 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { stringify } from 'csv-stringify/browser/esm/sync';
+import type { NodeImportReport } from '../../shared/fleetImport.js';
 import { api, errorText } from '../api.js';
 import { localTime } from '../format.js';
 import { notify } from '../notices.js';
 import { DataTable } from '../parts/DataTable.js';
 
-/** A node of an import's answer. */
-interface ImportedNode {
-  line: number;
-  name: string;
-  group: string;
-  services: string[];
-  mode: string;
-  labels: Record<string, string>;
-  id?: string;
-  token?: string;
-  enrollCommand?: string;
-  expiresAt?: string;
-}
-
-/** The answer of POST /v1/fleet/import. */
-interface ImportReport {
-  dryRun: boolean;
-  imported: boolean;
-  total: number;
-  nodes: ImportedNode[];
-  errors: { line: number; message: string }[];
-}
-
-type Step = { at: 'choose' } | { at: 'checked'; csv: string; fileName: string; report: ImportReport } | { at: 'created'; report: ImportReport };
+type Step = { at: 'choose' } | { at: 'checked'; csv: string; fileName: string; report: NodeImportReport } | { at: 'created'; report: NodeImportReport };
 
 /** The tokens of created nodes as a CSV file for the installers, offered as a download. */
-function useTokensFile(report: ImportReport | undefined): string | undefined {
+function useTokensFile(report: NodeImportReport | undefined): string | undefined {
   const url = useMemo(() => {
     if (!report) return undefined;
     const text = stringify([['name', 'token', 'enroll_command'], ...report.nodes.map((n) => [n.name, n.token ?? '', n.enrollCommand ?? ''])]);
@@ -58,7 +36,7 @@ export function NodeImportPage() {
     setBusy(true);
     try {
       const csv = await file.text();
-      const report = await api<ImportReport>('POST', '/v1/fleet/import', { csv, dryRun: true, ttl });
+      const report = await api<NodeImportReport>('POST', '/v1/fleet/import', { csv, dryRun: true, ttl });
       setStep({ at: 'checked', csv, fileName: file.name, report });
     } catch (err) {
       notify('error', `Could not check ${file.name}: ${errorText(err)}`);
@@ -69,7 +47,7 @@ export function NodeImportPage() {
   const create = async (csv: string) => {
     setBusy(true);
     try {
-      const report = await api<ImportReport>('POST', '/v1/fleet/import', { csv, skipBad, ttl });
+      const report = await api<NodeImportReport>('POST', '/v1/fleet/import', { csv, skipBad, ttl });
       setStep({ at: 'created', report });
       notify('ok', `Created ${report.nodes.length} nodes.`);
     } catch (err) {

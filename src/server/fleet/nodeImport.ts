@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import type { ImportedNode, NodeImportReport } from '../../shared/fleetImport.js';
 import { formatEnrollToken } from '../../shared/protocol.js';
 import { newId, newSecretToken, sha256Hex } from '../../shared/secrets.js';
 import { roleOn, type Access } from '../auth/access.js';
@@ -32,31 +33,7 @@ export interface NodeImportOptions {
   tokenTtlMs: number;
 }
 
-/** One node of a file that can be (or was) imported. */
-export interface ImportedNode {
-  line: number;
-  name: string;
-  group: string;
-  services: string[];
-  mode: NodeLine['mode']['mode'];
-  labels: Record<string, string>;
-  /** Set once created: its id, its single-use token (shown once) and the command to enroll with it. */
-  id?: string;
-  token?: string;
-  enrollCommand?: string;
-  expiresAt?: string;
-}
-
-/** The outcome of an import: what was (or would be) created, and every bad line. */
-export interface NodeImportReport {
-  dryRun: boolean;
-  /** Whether nodes were written: false for a dry run and for a file refused because of bad lines. */
-  imported: boolean;
-  /** Node lines in the file. */
-  total: number;
-  nodes: ImportedNode[];
-  errors: LineProblem[];
-}
+export type { ImportedNode, NodeImportReport } from '../../shared/fleetImport.js';
 
 interface Planned {
   line: NodeLine;
