@@ -125,6 +125,10 @@ export const serverConfigSchema = z.strictObject({
   accessLog: z.enum(['stdout', 'file', 'off'], { message: 'expected one of stdout, file, off' }).default('stdout'),
   /** The PostgreSQL database holding the store; absent, the store is the SQLite file burrow.db in the home. */
   database: databaseUrlSchema.optional(),
+  /** How often this instance records its heartbeat in the store (and looks for silent instances). */
+  instanceHeartbeatMs: z.number().int().min(100).default(5_000),
+  /** An instance silent this long is declared dead by a survivor: its sessions closed, its nodes' routes dropped. At least twice the heartbeat. */
+  instanceDeadAfterMs: z.number().int().positive().default(20_000),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
