@@ -82,6 +82,15 @@ export class ClusterNodeDirectory extends EventEmitter implements NodeDirectory 
     await this.updates;
   }
 
+  /** Resolves once the route updates received so far are applied. */
+  async idle(): Promise<void> {
+    let seen: Promise<void> | undefined;
+    while (seen !== this.updates) {
+      seen = this.updates;
+      await seen;
+    }
+  }
+
   get(nodeId: string): NodeHandle | undefined {
     return this.deps.local.get(nodeId) ?? this.remote.get(nodeId);
   }
