@@ -61,8 +61,8 @@ export class SessionQueue {
 
   constructor(private readonly deps: SessionQueueDeps) {
     deps.registry.on('online', (nodeId: string) => {
-      // Every instance hears of the node; only the one holding its tunnel opens, so each request opens once.
-      if (!deps.registry.holds(nodeId)) return;
+      // Every instance hears of the node; the one holding its tunnel opens, so each request opens once.
+      if (deps.registry.isOnline(nodeId) && !deps.registry.holds(nodeId)) return;
       this.openQueued(nodeId).catch((err: Error) => deps.log.warn({ nodeId, err: err.message }, 'could not open queued sessions'));
     });
   }
