@@ -58,7 +58,14 @@ export class ClusterNodeDirectory extends EventEmitter implements NodeDirectory 
   async start(): Promise<void> {
     const { bus, local } = this.deps;
     this.unsubscribe.push(
-      bus.subscribe('node.route', (m) => this.enqueue(() => this.refresh(m.nodeId))),
+      bus.subscribe('node.route', (m, origin) =>
+        this.enqueue(async () => {
+          // This instance's own route changed: only a route of another instance we know of can be affected
+          // (a single server never reads its routes back).
+          if (origin === this.instanceId && !this.remote.has(m.nodeId)) return;
+          await this.refresh(m.nodeId);
+        }),
+      ),
       bus.subscribe('instance.dead', (m) => this.enqueue(async () => this.dropInstance(m.instanceId))),
       bus.subscribe('node.command', (m) => this.runCommand(m)),
       bus.subscribe('node.service-result', (m) => this.remote.get(m.nodeId)?.emit('service-result', m.result)),
