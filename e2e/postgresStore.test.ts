@@ -62,6 +62,16 @@ describe('a server on PostgreSQL', () => {
       const route = await waitFor('the node route', async () => (await client.query<{ node_id: string; instance_id: string; services: string }>('SELECT node_id, instance_id, services FROM node_routes')).rows[0]);
       assert.deepEqual([route.node_id, route.instance_id], [s().node.id, instanceId]);
       assert.ok((JSON.parse(route.services) as string[]).includes('webui'), route.services);
+      // A second node's tunnel: its route comes with it and goes with it.
+      const other = await s().enrollNode('p2', await s().enrollToken({ autoApprove: true }));
+      const agent = s().runAgent(other);
+      await s().waitOnline(other.id, true);
+      await waitFor('the second node\'s route', async () => (await client.query('SELECT 1 FROM node_routes WHERE node_id = $1', [other.id])).rowCount === 1);
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      await s().waitOnline(other.id, false);
+      await waitFor('the second node\'s route to go', async () => (await client.query('SELECT 1 FROM node_routes WHERE node_id = $1', [other.id])).rowCount === 0);
+      assert.equal((await client.query('SELECT 1 FROM node_routes WHERE node_id = $1', [s().node.id])).rowCount, 1);
     } finally {
       await client.end();
     }
