@@ -59,13 +59,13 @@ export class AlertDelivery {
     this.send = d.send ?? ((channel, secret, message, deliveryId) => realSend(channel, secret, message, deliveryId, d.policy, timeoutMs, d.clock.now()));
   }
 
-  /** Logs a delivery of `message` to `channel` and makes its first attempt (retries follow on their own). */
-  async deliver(channel: AlertChannelRecord, message: AlertMessage, ruleId: string | null, subject: string | null): Promise<FirstAttempt> {
+  /** Logs a delivery of `message` to `channel` and makes its first attempt (retries, up to `attempts` in all, follow on their own). */
+  async deliver(channel: AlertChannelRecord, message: AlertMessage, ruleId: string | null, subject: string | null, o: { attempts?: number } = {}): Promise<FirstAttempt> {
     const id = newId('dlv');
     const now = this.d.clock.now();
     await insertAlertDelivery(this.d.db, { id, groupId: channel.groupId, channelId: channel.id, ruleId, event: message.event, subject, summary: message.summary, status: 'pending', attempts: 0, lastError: null, createdAt: now, updatedAt: now });
     const backoff = new Backoff({ initialMs: this.d.retry?.initialMs ?? 5_000, maxMs: this.d.retry?.maxMs ?? 5 * 60_000, ...(this.d.random ? { random: this.d.random } : {}) });
-    return this.track(this.attempt(id, channel, message, 1, backoff));
+    return this.track(this.attempt(id, channel, message, 1, backoff, o.attempts ?? this.maxAttempts));
   }
 
   /** Stops retrying and waits for attempts under way. */
@@ -82,7 +82,7 @@ export class AlertDelivery {
     return p;
   }
 
-  private async attempt(id: string, channel: AlertChannelRecord, message: AlertMessage, n: number, backoff: Backoff): Promise<FirstAttempt> {
+  private async attempt(id: string, channel: AlertChannelRecord, message: AlertMessage, n: number, backoff: Backoff, maxAttempts: number): Promise<FirstAttempt> {
     let error: string | null = null;
     try {
       const secret = channel.secretSealed ? this.d.box.open(channel.secretSealed, channelSecretContext(channel.id)) : null;
@@ -90,7 +90,7 @@ export class AlertDelivery {
     } catch (err) {
       error = ((err as Error).message || 'delivery failed').slice(0, 500);
     }
-    const status = error === null ? 'delivered' : n >= this.maxAttempts || this.closed ? 'failed' : 'pending';
+    const status = error === null ? 'delivered' : n >= maxAttempts || this.closed ? 'failed' : 'pending';
     const now = this.d.clock.now();
     await this.d.db.transaction(async (tx) => {
       await updateAlertDelivery(tx, id, { status, attempts: n, lastError: error }, now);
@@ -99,7 +99,7 @@ export class AlertDelivery {
     if (status === 'pending') {
       const t = this.d.clock.setTimeout(() => {
         this.timers.delete(t);
-        if (!this.closed) void this.track(this.attempt(id, channel, message, n + 1, backoff));
+        if (!this.closed) void this.track(this.attempt(id, channel, message, n + 1, backoff, maxAttempts));
       }, backoff.next());
       this.timers.add(t);
     }

@@ -24,6 +24,7 @@ import { nodeStatusRoutes } from './routes/nodeStatusRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
+import { alertRoutes } from './routes/alertRoutes.js';
 import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 
@@ -48,6 +49,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...eventRoutes(d),
     ...recordingRoutes(d),
     ...jobRoutes(d),
+    ...alertRoutes(d),
   ];
 }
 
