@@ -6,7 +6,7 @@ import { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import type { NodeStatusReport } from '../../shared/protocol.js';
 import { recordAudit } from '../store/auditStore.js';
-import { insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
+import { deleteAlertRule, insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
 import { markNodeSeen } from '../store/nodeStore.js';
 import { insertNodeStatus } from '../store/nodeStatusStore.js';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
@@ -65,6 +65,8 @@ describe('AlertEngine', () => {
     nodes = new Presence();
     sessions = new EventEmitter();
     sent = [];
+    // The world's own rule would answer too; each test sets the rules it is about.
+    await deleteAlertRule(world.deps.db, 'alrA');
     await insertAlertChannel(world.deps.db, { id: 'chA', groupId: 'custA', name: 'hook', kind: 'webhook', config: { url: 'https://example.com/' }, secretSealed: null, createdBy: null, createdAt: START });
   });
   afterEach(async () => {
