@@ -50,6 +50,7 @@ import { feedMetrics } from './metrics/feedMetrics.js';
 import { instrumentStore } from './metrics/instrumentStore.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metricsListener.js';
 import { ServerMetrics } from './metrics/serverMetrics.js';
+import { startAlerts } from './alerts/startAlerts.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -252,10 +253,12 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
   const stopFeeding = feedMetrics(metrics, { registry, sessions, store: db, clock });
+  const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry, sessions, config });
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
   const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
+    alerts: alerts.api,
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
@@ -303,6 +306,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     log.info({ listen: config.metricsListen, port: metricsListener.port }, 'serving /metrics');
   }
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
+  await alerts.start();
   await checkpointer.start();
   certificates.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl, sessionDomain: config.sessionDomain ?? null }, 'burrow server started');
@@ -321,6 +325,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         proxyProtocol.close();
         await metricsListener?.close();
         stopFeeding();
+        await alerts.close();
         authority.close();
         await certificates.close();
         await sessions.closeAll('server-shutdown');

@@ -68,12 +68,17 @@ export class AlertDelivery {
     return this.track(this.attempt(id, channel, message, 1, backoff, o.attempts ?? this.maxAttempts));
   }
 
+  /** Resolves once no attempt is under way (retries still waiting on the clock are not attempts yet). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
   /** Stops retrying and waits for attempts under way. */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) this.d.clock.clearTimeout(t);
     this.timers.clear();
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    await this.idle();
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
