@@ -28,8 +28,8 @@ const channelSchema = z.strictObject({ name: alertNameSchema, group: z.string().
 /** The settings kept in clear: everything but the webhook secret and the SMTP password. */
 function clearSettings(spec: AlertChannelSpec): { config: Record<string, unknown>; secret: string | null } {
   if (spec.kind === 'webhook') return { config: { url: spec.url }, secret: spec.secret };
-  const { password, kind: _kind, ...config } = spec;
-  return { config, secret: password ?? null };
+  const { host, port, starttls, user, ca, from, to, password } = spec;
+  return { config: { host, port, starttls, from, to, ...(user ? { user } : {}), ...(ca ? { ca } : {}) }, secret: password ?? null };
 }
 
 /** The host a channel connects to. */
