@@ -8,7 +8,7 @@ import type { NodeStatusReport } from '../../shared/protocol.js';
 import { recordAudit } from '../store/auditStore.js';
 import { deleteAlertRule, insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
 import { markNodeSeen } from '../store/nodeStore.js';
-import { insertNodeStatus } from '../store/nodeStatusStore.js';
+import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
 import { AlertEngine } from './alertEngine.js';
 
@@ -114,6 +114,18 @@ describe('AlertEngine', () => {
     nodes.down('nodeA');
     await advance(2 * MIN);
     assert.deepEqual(events().slice(2), ['node.offline:nodeA'], 'after the quiet period the next outage is announced');
+  });
+
+  it('an on-demand node is late only after the check-in it announced', async () => {
+    await addRule({ kind: 'node.offline', afterSeconds: 300 });
+    await startEngine();
+    nodes.up('nodeA');
+    await setNodeSchedule(world.deps.db, 'nodeA', 'on-demand', START + 60 * MIN);
+    nodes.down('nodeA');
+    await advance(60 * MIN);
+    assert.deepEqual(events(), [], 'away between its windows, as planned');
+    await advance(6 * MIN);
+    assert.deepEqual(events(), ['node.offline:nodeA']);
   });
 
   it('rules apply to their group\'s subtree only', async () => {

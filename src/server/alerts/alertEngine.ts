@@ -109,7 +109,10 @@ export class AlertEngine {
       const key = `${rule.id}|${nodeId}`;
       const existing = this.offlineTimers.get(key);
       if (existing) this.d.clock.clearTimeout(existing);
-      const due = Math.max(since + rule.spec.afterSeconds * 1000, notBefore);
+      // An on-demand node is away between its windows by design: it is late only once it
+      // misses the check-in it announced.
+      const expected = node.mode === 'on-demand' && node.nextCheckInAt !== null ? Math.max(since, node.nextCheckInAt) : since;
+      const due = Math.max(expected + rule.spec.afterSeconds * 1000, notBefore);
       const t = this.d.clock.setTimeout(() => {
         this.offlineTimers.delete(key);
         void this.serial(() => this.offlineTooLong(rule.id, nodeId, since));
