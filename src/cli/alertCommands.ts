@@ -73,7 +73,8 @@ export function registerAlertCommands(admin: Command): void {
       .option('--service <name>', 'health.service: only this service (default: any)'),
   ).action(async (name: string, o: RuleOpts) => {
     if (o.channel.length === 0) throw new BurrowError('VALIDATION', 'Name at least one --channel to notify.');
-    const r = await (await client(o)).call<AlertRuleView>('POST', '/v1/alert-rules', { name, group: o.group, spec: specOf(o), channels: o.channel, quietSeconds: seconds(o.quiet) });
+    const body = { name, group: o.group, spec: specOf(o), channels: o.channel, quietSeconds: seconds(o.quiet) };
+    const r = await (await client(o)).call<AlertRuleView>('POST', '/v1/alert-rules', body);
     if (o.json) printJson(r);
     else process.stdout.write(`Added rule ${r.id} (${r.spec.kind}).\n`);
   });
