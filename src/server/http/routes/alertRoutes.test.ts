@@ -63,4 +63,16 @@ describe('alert routes', () => {
     assert.equal(log[0]?.attempts, 1);
     assert.deepEqual((await call(world, 'bAdmin', 'GET', '/v1/alert-deliveries')).body, []);
   });
+
+  it('a group that is deleted takes its rules and channels with it', async () => {
+    const g = await call(world, 'aAdmin', 'POST', '/v1/groups', { name: 'short-lived', parent: 'custA' });
+    assert.equal(g.status, 201);
+    const group = (g.body as { id: string }).id;
+    const c = await call(world, 'aAdmin', 'POST', '/v1/alert-channels', { name: 'gone', group, spec: { kind: 'webhook', url: 'https://gone.example.com/', secret: 'a-secret-of-16-chars' } });
+    assert.equal(c.status, 201);
+    assert.equal((await call(world, 'aAdmin', 'POST', '/v1/alert-rules', { name: 'gone', group, spec: { kind: 'job.failed' }, channels: ['gone'] })).status, 201);
+    const del = await call(world, 'aAdmin', 'DELETE', `/v1/groups/${group}`);
+    assert.equal(del.status, 204, JSON.stringify(del.body));
+    assert.equal(await getAlertChannel(world.deps.db, (c.body as { id: string }).id), undefined);
+  });
 });
