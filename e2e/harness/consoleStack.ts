@@ -23,12 +23,12 @@ export class ConsoleStack extends ServerStack {
     super(dir, removeDir);
   }
 
-  /** Starts the stack (`nodeConfig` merged into the node's node.json); everything it starts is stopped by close(). */
-  static async start(o: { nodeConfig?: Record<string, unknown> } = {}): Promise<ConsoleStack> {
+  /** Starts the stack (`nodeConfig` merged into the node's node.json, `serverConfig` into server.json); everything it starts is stopped by close(). */
+  static async start(o: { nodeConfig?: Record<string, unknown>; serverConfig?: Record<string, unknown> } = {}): Promise<ConsoleStack> {
     const tmp = await makeTempDir('burrow-console-e2e-');
     const s = new ConsoleStack(tmp.path, tmp.remove, await startWebUi(`<!doctype html><title>appliance</title><h1>${WEBUI_TEXT}</h1>`));
     return s.startOrClose(async () => {
-      await s.initServer({ sessionPorts: 100 });
+      await s.initServer({ sessionPorts: 100, ...(o.serverConfig ? { serverConfig: o.serverConfig } : {}) });
       await s.startServer();
       // The previous TOTP step: the browser signs the admin in later with the current one.
       const previousStep = () => totpCode(s.totpSecret, -30);

@@ -12,6 +12,7 @@ import { registerAuditCommands } from './auditCommands.js';
 import { registerUserCommands } from './userCommands.js';
 import { registerAccountCommands } from './accountCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
+import { registerAlertCommands } from './alertCommands.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
 import { registerAdminNodeLifecycleCommands } from './adminNodeLifecycleCommands.js';
 import { registerAdminFleetCommands } from './adminFleetCommands.js';
@@ -217,4 +218,5 @@ export function registerAdminCommands(program: Command): void {
   registerUserCommands(admin);
   registerAccountCommands(admin);
   registerTokenCommands(admin);
+  registerAlertCommands(admin);
 }

@@ -5,6 +5,7 @@ import { hasRole } from './roles.js';
 import { useRoute } from './router.js';
 import { ApiTokensPage } from './pages/ApiTokensPage.js';
 import { AuditPage } from './pages/AuditPage.js';
+import { AlertsPage } from './pages/AlertsPage.js';
 import { EnrollTokensPage } from './pages/EnrollTokensPage.js';
 import { GroupsPage } from './pages/GroupsPage.js';
 import { JobPage } from './pages/JobPage.js';
@@ -30,6 +31,7 @@ const NAV = [
   { path: 'users', label: 'Users', role: 'admin' },
   { path: 'tokens', label: 'API tokens', role: 'viewer' },
   { path: 'audit', label: 'Audit log', role: 'admin' },
+  { path: 'alerts', label: 'Alerts', role: 'admin' },
 ] as const;
 
 /** The signed-in console: navigation, live status, the current page, outcomes. */
@@ -94,7 +96,8 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void; onAccountChanged:
         {page === 'audit' && !arg && <AuditPage />}
         {page === 'audit' && arg && <ReplayPage id={arg} />}
         {page === 'account' && <AccountPage me={p.me} onChanged={p.onAccountChanged} />}
-        {!['nodes', 'node-import', 'sessions', 'jobs', 'groups', 'recordings', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
+        {page === 'alerts' && <AlertsPage />}
+        {!['nodes', 'node-import', 'sessions', 'jobs', 'groups', 'recordings', 'enroll-tokens', 'users', 'tokens', 'audit', 'account', 'alerts'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
           </>
         )}
       </main>

@@ -56,6 +56,7 @@ import { announceRoute, routeOf } from './cluster/heldRoutes.js';
 import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { InstanceRegistry } from './cluster/instanceRegistry.js';
 import { dropNodeRoute, putNodeRoute } from './store/nodeRouteStore.js';
+import { startAlerts } from './alerts/startAlerts.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -286,10 +287,12 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const jobs = new JobDispatcher({ db, registry, instanceId, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
   const stopFeeding = feedMetrics(metrics, { registry: nodes, sessions, store: db, clock });
+  const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry, sessions, config });
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
   const apiDeps = { db, clock, log, box, authority, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
+    alerts: alerts.api,
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
@@ -337,6 +340,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     log.info({ listen: config.metricsListen, port: metricsListener.port }, 'serving /metrics');
   }
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
+  await alerts.start();
   await checkpointer.start();
   certificates.start();
   log.info({ listen: `${host}:${actualPort}`, publicUrl: config.publicUrl, sessionDomain: config.sessionDomain ?? null }, 'burrow server started');
@@ -355,6 +359,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         proxyProtocol.close();
         await metricsListener?.close();
         stopFeeding();
+        await alerts.close();
         authority.close();
         await certificates.close();
         await sessions.closeAll('server-shutdown');

@@ -130,6 +130,18 @@ export const serverConfigSchema = z.strictObject({
   metricsListen: hostPort
     .refine((v) => isPrivateAddress(v.slice(0, v.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')), 'the metrics listener needs a private or loopback IP address, e.g. 127.0.0.1:9464')
     .optional(),
+  /**
+   * Whether alert webhooks and SMTP servers may be private, loopback or link-local
+   * addresses. Off by default: a group admin names them, the server connects from inside
+   * the operator's network, and must not become a probe of it (or of a cloud metadata service).
+   */
+  alertPrivateTargets: z.boolean().default(false),
+  /** How often the alert engine reads new audit entries (failed jobs, sign-ins) and status reports. */
+  alertPollMs: z.number().int().min(100).max(600_000).default(5_000),
+  /** After a start, how long offline alerts wait at least, so that nodes have time to reconnect. */
+  alertStartupGraceMs: z.number().int().min(0).max(3_600_000).default(120_000),
+  /** Attempts per alert delivery (the first included), spaced by a capped exponential backoff. */
+  alertDeliveryAttempts: z.number().int().min(1).max(20).default(6),
   /** Where the access log goes: stdout, access.log in the server's home, or nowhere. */
   accessLog: z.enum(['stdout', 'file', 'off'], { message: 'expected one of stdout, file, off' }).default('stdout'),
   /** The PostgreSQL database holding the store; absent, the store is the SQLite file burrow.db in the home. */

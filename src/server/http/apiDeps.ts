@@ -10,6 +10,8 @@ import type { Database } from '../store/database.js';
 import type { Checkpoint } from '../audit/auditCheckpoint.js';
 import type { DenialRecorder } from '../audit/deniedAttempts.js';
 import type { RequestObserver } from './accessLog.js';
+import type { AlertDelivery } from '../alerts/alertDelivery.js';
+import type { TargetPolicy } from '../alerts/targetPolicy.js';
 
 /** The audit log's keys and signed checkpoints, kept outside the database. */
 export interface AuditAnchors {
@@ -54,4 +56,6 @@ export interface ApiDeps {
   requestObserver?: RequestObserver;
   /** The checks /readyz runs; resolves to the names of those failing (none: ready). Unset: only the store is checked. */
   readiness?: () => Promise<string[]>;
+  /** Alert delivery ("send test") and where alert channels may connect; unset, a delivery refusing private targets. */
+  alerts?: { delivery: Pick<AlertDelivery, 'deliver'>; policy: TargetPolicy };
 }

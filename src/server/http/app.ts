@@ -26,6 +26,7 @@ import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
 import { fileRoutes } from './routes/fileRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
+import { alertRoutes } from './routes/alertRoutes.js';
 import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
 import { fleetRoutes } from './routes/fleetRoutes.js';
@@ -54,6 +55,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...fileRoutes(d),
     ...jobRoutes(d),
     ...fleetRoutes(d),
+    ...alertRoutes(d),
   ];
 }
 

@@ -100,6 +100,15 @@ const RULES: Record<string, Rule> = {
   'GET /v1/fleet/export': { path: '/v1/fleet/export', ok: ['aViewer', 200] },
   'GET /v1/jobs/:id': { path: '/v1/jobs/jobA', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
   'POST /v1/jobs/:id/cancel': { path: '/v1/jobs/jobA/cancel', ok: ['aOperator', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/alert-rules': { path: '/v1/alert-rules', ok: ['aAdmin', 200], viewer: 403 },
+  'POST /v1/alert-rules': { path: '/v1/alert-rules', body: { name: 'r2', group: 'custA', spec: { kind: 'job.failed' }, channels: ['alcA'] }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/alert-rules/:id': { path: '/v1/alert-rules/alrA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/alert-channels': { path: '/v1/alert-channels', ok: ['aAdmin', 200], viewer: 403 },
+  'POST /v1/alert-channels': { path: '/v1/alert-channels', body: { name: 'c2', group: 'custA', spec: { kind: 'webhook', url: 'https://alerts.example.com/hook', secret: '0123456789abcdef' } }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
+  // Authorized, but the channel is still used by rule alrA: 409 proves the rules let it through.
+  'DELETE /v1/alert-channels/:id': { path: '/v1/alert-channels/alcA', ok: ['aAdmin', 409, 'CONFLICT'], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/alert-channels/:id/test': { path: '/v1/alert-channels/alcA/test', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/alert-deliveries': { path: '/v1/alert-deliveries', ok: ['aAdmin', 200], viewer: 403 },
   'GET /v1/audit/verify': { path: '/v1/audit/verify', ok: ['rootAdmin', 200], viewer: 403 },
   'GET /v1/events': { path: '/v1/events', ok: ['aViewer', 200], stream: true },
 };

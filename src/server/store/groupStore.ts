@@ -63,8 +63,11 @@ export async function groupContents(q: Queryable, id: string): Promise<{ groups:
   };
 }
 
-/** Removes an empty group. */
+/** Removes an empty group, with the alert rules and channels that were its settings. */
 export async function deleteGroup(q: Queryable, id: string): Promise<void> {
+  await q.run('DELETE FROM alert_incidents WHERE rule_id IN (SELECT id FROM alert_rules WHERE group_id = ?)', [id]);
+  await q.run('DELETE FROM alert_rules WHERE group_id = ?', [id]);
+  await q.run('DELETE FROM alert_channels WHERE group_id = ?', [id]);
   await q.run('DELETE FROM groups WHERE id = ?', [id]);
 }
 

@@ -21,6 +21,7 @@ import { insertEnrollToken } from '../store/enrollTokenStore.js';
 import { insertGroup } from '../store/groupStore.js';
 import { loadMigrations, migrate } from '../store/migrate.js';
 import { insertNode } from '../store/nodeStore.js';
+import { insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
 import { insertSession } from '../store/sessionStore.js';
 import { insertSessionRequest } from '../store/sessionRequestStore.js';
 import { grantRole, insertUser } from '../store/userStore.js';
@@ -55,7 +56,7 @@ let passwordHash: Promise<string> | undefined;
  * Groups: root > custA > siteA, root > custB, custA > emptyA. Nodes nodeA (siteA), nodeB
  * (custB); enrollment tokens etA, etB; sessions sesA, sesB (recorded, not live); API tokens
  * tokA (aOperator), tokB (bAdmin); a recording recA and a job jobA on nodeA. aNewOperator has
- * not enrolled TOTP.
+ * not enrolled TOTP. An alert channel alcA and rule alrA in custA.
  */
 export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld> {
   const clock = o.clock ?? systemClock;
@@ -109,6 +110,9 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
     for (const [id, nodeId] of [['sesA', 'nodeA'], ['sesB', 'nodeB']] as const) {
       await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', type: 'http', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 }, 'i-000000000001');
     }
+    // An alert channel alcA (to a refused address, so a test send fails without a network) and a rule alrA using it, in custA.
+    await insertAlertChannel(tx, { id: 'alcA', groupId: 'custA', name: 'alcA', kind: 'webhook', config: { url: 'https://127.0.0.1:9/' }, secretSealed: null, createdBy: null, createdAt: now });
+    await insertAlertRule(tx, { id: 'alrA', groupId: 'custA', name: 'alrA', spec: { kind: 'job.failed' }, channelIds: ['alcA'], quietMs: 0, createdBy: null, createdAt: now });
   });
   const registry = new NodeRegistry();
   const log = silentLogger();
