@@ -38,6 +38,12 @@ export interface ClusterBus {
   publish<K extends ClusterTopic>(topic: K, payload: ClusterTopics[K]): Promise<void>;
   /** Calls `listener` for every message on `topic`; returns the unsubscribe function. */
   subscribe<K extends ClusterTopic>(topic: K, listener: ClusterListener<K>): () => void;
+  /**
+   * Calls `listener` after the bus lost messages (its link to the other instances dropped
+   * and came back): a subscriber that keeps a view of other instances reloads it from the
+   * store. Absent on a bus that cannot lose messages. Returns the unsubscribe function.
+   */
+  onResync?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
