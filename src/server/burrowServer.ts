@@ -10,8 +10,9 @@ import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
-import { LocalAuthorityBus } from './auth/authorityBus.js';
 import { ConnectionCap } from './connectionCap.js';
+import { readOrCreateInstanceId } from './cluster/instanceId.js';
+import { openClusterBus } from './cluster/openClusterBus.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { serveStatusChannel } from './gateway/statusChannel.js';
@@ -107,6 +108,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   if (applied.length) log.info({ applied }, 'migrations applied');
   const auditKeys = await loadAuditKeys(home);
   db.sealAuditWith(auditKeys.macKey);
+  const instanceId = await readOrCreateInstanceId(home);
+  const cluster = await openClusterBus(db, instanceId, { clock, log: log.child({ part: 'cluster' }) });
   if (await auditNeedsSealMark(db)) {
     // A home from before sealing: this entry is the first with a MAC, the switch point.
     await recordAudit(db, { actor: 'system', action: 'audit.seal', result: 'ok', detail: { note: 'entries from here on carry a MAC; earlier ones are hash-chained only' } }, clock.now());
@@ -250,11 +253,11 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
-  const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
+  const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: cluster });
   const stopFeeding = feedMetrics(metrics, { registry, sessions, store: db, clock });
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
-  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);
@@ -333,6 +336,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
         await denials.close();
+        await cluster.close();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await checkpointer.close();
         await db.close();

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import type { AuthorityWatch } from '../auth/authorityWatch.js';
+import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import type { PendingApprovals } from '../gateway/pendingApprovals.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   recordingsDir: string;
   /** Ends long-lived connections whose authority ends; told of every authority change. */
   authority: AuthorityWatch;
+  /** Messages to and from the other instances of the deployment (and this one). */
+  cluster: ClusterBus;
   /** Job delivery, woken when a job is queued. */
   jobs: { kick(nodeIds: readonly string[]): void };
   /** Pending nodes' sign-ins waiting for approval, woken when one is approved. */
