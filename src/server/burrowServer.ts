@@ -13,6 +13,7 @@ import { AuthorityWatch } from './auth/authorityWatch.js';
 import { ConnectionCap } from './connectionCap.js';
 import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { openClusterBus } from './cluster/openClusterBus.js';
+import { announceSessions } from './cluster/announceSessions.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { serveStatusChannel } from './gateway/statusChannel.js';
@@ -157,6 +158,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     },
     ...(access.log ? { accessLog: access.log } : {}),
   });
+  const stopAnnouncingSessions = announceSessions(sessions, cluster, log.child({ part: 'cluster' }));
   const queue = new SessionQueue({
     db,
     clock,
@@ -202,11 +204,17 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     pendingHoldMs: config.pendingHoldMs,
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
     onNodeOnline: (conn) => {
+      const announce = (online: boolean) => {
+        cluster.publish('node.route', { nodeId: conn.nodeId, instanceId, online, services: [...conn.services] })
+          .catch((err: Error) => log.warn({ err: err.message, nodeId: conn.nodeId }, 'could not announce a node route to other instances'));
+      };
       let recorded = false;
       const record = () => {
         if (recorded) return;
         recorded = true;
         clock.clearTimeout(noStatusChannel);
+        // Announced once its services are in, unless its tunnel already ended (or was replaced).
+        if (registry.get(conn.nodeId) === conn) announce(true);
         const now = clock.now();
         trackNodeWrite(db
           .transaction(async (tx) => {
@@ -224,6 +232,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       conn.once('status-ready', record);
       conn.once('close', () => {
         record();
+        if (!registry.isOnline(conn.nodeId)) announce(false);
         const now = clock.now();
         trackNodeWrite(db
           .transaction(async (tx) => {
@@ -336,6 +345,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
         await denials.close();
+        stopAnnouncingSessions();
         await cluster.close();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await checkpointer.close();

@@ -8,7 +8,7 @@ import { silentLogger } from '../../shared/log.js';
 import { SecretBox } from '../../shared/secretBox.js';
 import { newSecretToken, sha256Hex } from '../../shared/secrets.js';
 import { AuthorityWatch } from '../auth/authorityWatch.js';
-import { LocalClusterBus } from '../cluster/clusterBus.js';
+import { LocalClusterBus, type ClusterBus } from '../cluster/clusterBus.js';
 import { hashPassword } from '../auth/password.js';
 import { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { createApp } from '../http/app.js';
@@ -57,7 +57,7 @@ let passwordHash: Promise<string> | undefined;
  * tokA (aOperator), tokB (bAdmin); a recording recA and a job jobA on nodeA. aNewOperator has
  * not enrolled TOTP.
  */
-export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld> {
+export async function buildApiWorld(o: { clock?: Clock; cluster?: ClusterBus } = {}): Promise<ApiWorld> {
   const clock = o.clock ?? systemClock;
   const dir = await mkdtemp(join(tmpdir(), 'burrow-api-'));
   const db = await Database.open(join(dir, 'burrow.db'));
@@ -122,7 +122,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
     limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
   });
   const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
-  const cluster = new LocalClusterBus('i-000000000001');
+  const cluster = o.cluster ?? new LocalClusterBus('i-000000000001');
   const authority = new AuthorityWatch({ db, clock, log, bus: cluster });
   const deps: ApiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined },
     denials,

@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { LocalClusterBus } from '../../cluster/clusterBus.js';
 import { buildApiWorld, type ApiWorld, type Person } from '../../testing/apiWorld.js';
 import { openSse } from '../../testing/sseReader.js';
 
@@ -71,5 +73,21 @@ describe('GET /v1/events', () => {
     await new Promise((r) => setImmediate(r));
     process.off('warning', onWarning);
     assert.deepEqual(warnings.map((w) => w.name), []);
+  });
+
+  it('tells about a node another instance holds, as that instance announced it', async () => {
+    const shared = new EventEmitter();
+    const there = new LocalClusterBus('i-000000000002', shared);
+    const w = await buildApiWorld({ cluster: new LocalClusterBus('i-000000000001', shared) });
+    try {
+      const a = await subscribe(w, 'aViewer');
+      assert.equal((await a.next()).event, 'ready');
+      await there.publish('node.route', { nodeId: 'nodeA', instanceId: there.instanceId, online: true, services: ['ssh', 'webui'] });
+      const seen = await a.next();
+      assert.deepEqual([seen.event, seen.data.id, seen.data.online, seen.data.services], ['node.online', 'nodeA', true, ['ssh', 'webui']]);
+      a.close();
+    } finally {
+      await w.close();
+    }
   });
 });
