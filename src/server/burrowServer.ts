@@ -261,12 +261,12 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   });
   const orphanJobs = await failOrphanTargets(db, clock.now());
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
-  const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
+  const jobs = new JobDispatcher({ db, registry, cluster, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: cluster });
   const stopFeeding = feedMetrics(metrics, { registry, sessions, store: db, clock });
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
-  const apiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);

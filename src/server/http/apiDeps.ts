@@ -41,8 +41,6 @@ export interface ApiDeps {
   authority: AuthorityWatch;
   /** Messages to and from the other instances of the deployment (and this one). */
   cluster: ClusterBus;
-  /** Job delivery, woken when a job is queued. */
-  jobs: { kick(nodeIds: readonly string[]): void };
   /** Pending nodes' sign-ins waiting for approval, woken when one is approved. */
   approvals?: PendingApprovals;
   /** A node may rotate its key at most once per this interval (1 h when unset). */

@@ -124,7 +124,7 @@ export async function buildApiWorld(o: { clock?: Clock; cluster?: ClusterBus } =
   const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
   const cluster = o.cluster ?? new LocalClusterBus('i-000000000001');
   const authority = new AuthorityWatch({ db, clock, log, bus: cluster });
-  const deps: ApiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined },
+  const deps: ApiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'),
     denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(auditPaths(dir).checkpoints) } };
   // A finished transcript on nodeA, so the replay route has something to serve.
