@@ -4,7 +4,7 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import type { Database } from '../store/database.js';
 import { TestStore } from '../store/testStores.js';
-import type { ClusterTopics } from './clusterBus.js';
+import { LocalClusterBus, type ClusterTopics } from './clusterBus.js';
 import { openClusterBus } from './openClusterBus.js';
 import { PostgresClusterBus } from './postgresClusterBus.js';
 
@@ -99,5 +99,19 @@ describe('PostgresClusterBus', () => {
     await a.publish('job.created', { jobId: 'after-the-gap' });
     await atB.all;
     assert.deepEqual(atB.got, [{ payload: { jobId: 'after-the-gap' }, origin: 'i-eeeeeeeeeeee' }]);
+  });
+});
+
+describe('openClusterBus', () => {
+  it('gives a SQLite store, which one process uses, the in-process bus', async () => {
+    const store = new TestStore('sqlite');
+    try {
+      const bus = await openClusterBus(await store.create(), 'i-aaaaaaaaaaaa', { clock: promptClock(), log: silentLogger() });
+      assert.ok(bus instanceof LocalClusterBus);
+      assert.equal(bus.instanceId, 'i-aaaaaaaaaaaa');
+      await bus.close();
+    } finally {
+      await store.close();
+    }
   });
 });
