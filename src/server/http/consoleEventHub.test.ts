@@ -8,7 +8,9 @@ import { ConsoleEventHub, type ConsoleEvent } from './consoleEventHub.js';
 /** Two instances of one deployment, each with its own registry and session manager. */
 function twoInstances() {
   const shared = new EventEmitter();
-  const here = { bus: new LocalClusterBus('i-000000000001', shared), nodes: new EventEmitter(), sessions: new EventEmitter() };
+  const held = new Set<string>();
+  const nodes = Object.assign(new EventEmitter(), { isOnline: (id: string) => held.has(id) });
+  const here = { bus: new LocalClusterBus('i-000000000001', shared), nodes, held, sessions: new EventEmitter() };
   const there = { bus: new LocalClusterBus('i-000000000002', shared) };
   return { here, there, hub: new ConsoleEventHub(here.nodes, here.sessions, here.bus) };
 }
@@ -30,6 +32,10 @@ describe('ConsoleEventHub', () => {
       { kind: 'session', event: 'session.opened', view, groupId: 'g1' },
       { kind: 'node', online: true, nodeId: 'nd_1' },
     ]);
+    // The node moved here: the instance it left reports it gone, late; this one still holds it.
+    here.held.add('nd_3');
+    await there.bus.publish('node.route', { nodeId: 'nd_3', instanceId: there.bus.instanceId, online: false, services: [] });
+    assert.equal(seen.length, 3);
     stop();
     await there.bus.publish('node.route', { nodeId: 'nd_2', instanceId: there.bus.instanceId, online: true, services: [] });
     assert.equal(seen.length, 3, 'no stream open: nothing is listened to');

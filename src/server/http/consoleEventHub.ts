@@ -25,7 +25,7 @@ export class ConsoleEventHub {
   private unsubscribeBus: (() => void)[] = [];
 
   constructor(
-    private readonly nodes: EventEmitter,
+    private readonly nodes: EventEmitter & { isOnline(nodeId: string): boolean },
     private readonly sessions: EventEmitter,
     private readonly cluster: ClusterBus,
   ) {}
@@ -40,7 +40,9 @@ export class ConsoleEventHub {
       const elsewhere = (origin: string) => origin !== this.cluster.instanceId;
       this.unsubscribeBus = [
         this.cluster.subscribe('node.route', (r, origin) => {
-          if (elsewhere(origin)) this.fan({ kind: 'node', online: r.online, nodeId: r.nodeId, services: r.services });
+          // A node that moved here may be reported gone by the instance it left, after the fact.
+          if (!elsewhere(origin) || (!r.online && this.nodes.isOnline(r.nodeId))) return;
+          this.fan({ kind: 'node', online: r.online, nodeId: r.nodeId, services: r.services });
         }),
         this.cluster.subscribe('session', (s, origin) => {
           if (elsewhere(origin)) this.fan({ kind: 'session', event: s.event, view: s.view, groupId: s.groupId });
