@@ -10,8 +10,10 @@ import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
-import { LocalAuthorityBus } from './auth/authorityBus.js';
 import { ConnectionCap } from './connectionCap.js';
+import { readOrCreateInstanceId } from './cluster/instanceId.js';
+import { openClusterBus } from './cluster/openClusterBus.js';
+import { announceSessions } from './cluster/announceSessions.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { serveStatusChannel } from './gateway/statusChannel.js';
@@ -50,10 +52,8 @@ import { feedMetrics } from './metrics/feedMetrics.js';
 import { instrumentStore } from './metrics/instrumentStore.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metricsListener.js';
 import { ServerMetrics } from './metrics/serverMetrics.js';
-import { LocalClusterBus } from './cluster/clusterBus.js';
 import { ClusterNodeDirectory } from './cluster/clusterNodeDirectory.js';
 import { announceRoute, routeOf } from './cluster/heldRoutes.js';
-import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { InstanceRegistry } from './cluster/instanceRegistry.js';
 import { dropNodeRoute, putNodeRoute } from './store/nodeRouteStore.js';
 import { startAlerts } from './alerts/startAlerts.js';
@@ -114,6 +114,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   if (applied.length) log.info({ applied }, 'migrations applied');
   const auditKeys = await loadAuditKeys(home);
   db.sealAuditWith(auditKeys.macKey);
+  const instanceId = await readOrCreateInstanceId(home);
+  const cluster = await openClusterBus(db, instanceId, { clock, log: log.child({ part: 'cluster' }) });
   if (await auditNeedsSealMark(db)) {
     // A home from before sealing: this entry is the first with a MAC, the switch point.
     await recordAudit(db, { actor: 'system', action: 'audit.seal', result: 'ok', detail: { note: 'entries from here on carry a MAC; earlier ones are hash-chained only' } }, clock.now());
@@ -128,10 +130,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     intervalMs: config.auditCheckpointIntervalMs,
     ...(config.auditCheckpointWebhook ? { webhookUrl: config.auditCheckpointWebhook } : {}),
   });
-  const instanceId = await readOrCreateInstanceId(home);
-  const bus = new LocalClusterBus(instanceId);
   const instances = new InstanceRegistry({
-    db, bus, clock, log: log.child({ part: 'cluster' }), peerUrl: null, heartbeatMs: config.instanceHeartbeatMs, deadAfterMs: config.instanceDeadAfterMs,
+    db, bus: cluster, clock, log: log.child({ part: 'cluster' }), peerUrl: null, heartbeatMs: config.instanceHeartbeatMs, deadAfterMs: config.instanceDeadAfterMs,
     // The store no longer records this instance's tunnels and sessions: let them go, nodes reconnect.
     onDeclaredDead: () => {
       registry.closeAll();
@@ -145,7 +145,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const access = openAccessLog(config.accessLog, paths.accessLog);
   const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
-  const nodes = new ClusterNodeDirectory({ local: registry, bus, db, clock, log: log.child({ part: 'cluster' }) });
+  const nodes = new ClusterNodeDirectory({ local: registry, bus: cluster, db, clock, log: log.child({ part: 'cluster' }) });
   await nodes.start();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const initialCertificate = certificateInService(cert, key);
@@ -175,6 +175,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     },
     ...(access.log ? { accessLog: access.log } : {}),
   });
+  const stopAnnouncingSessions = announceSessions(sessions, cluster, log.child({ part: 'cluster' }));
   const queue = new SessionQueue({
     db,
     clock,
@@ -236,7 +237,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
             const budget = nodeAudits.take(conn.nodeId);
             if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', groupId, detail: { services: [...conn.services], ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
           })
-          .then(() => announceRoute(bus, conn, true))
+          .then(() => announceRoute(cluster, conn, true))
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect')));
       };
       // Services changed later (a pushed service change): the route follows.
@@ -244,7 +245,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         if (!recorded || !conn.isOpen) return;
         trackNodeWrite(routeWrites = routeWrites
           .then(() => db.transaction((tx) => putNodeRoute(tx, routeOf(conn, instanceId))))
-          .then(() => announceRoute(bus, conn, true))
+          .then(() => announceRoute(cluster, conn, true))
           .catch((err: Error) => log.warn({ err: err.message }, 'could not update node route')));
       });
       // Services arrive as tcpip-forward requests right after auth, and the agent announces
@@ -263,7 +264,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
             const budget = nodeAudits.take(conn.nodeId);
             if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', groupId, target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt, ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
           })
-          .then(() => announceRoute(bus, conn, false)))
+          .then(() => announceRoute(cluster, conn, false)))
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect')));
       });
       conn.once('status-ready', () => {
@@ -284,13 +285,13 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   });
   const orphanJobs = await failOrphanTargets(db, clock.now(), instanceId);
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
-  const jobs = new JobDispatcher({ db, registry, instanceId, clock, log: log.child({ part: 'jobs' }) });
-  const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
+  const jobs = new JobDispatcher({ db, registry, instanceId, cluster, clock, log: log.child({ part: 'jobs' }) });
+  const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: cluster });
   const stopFeeding = feedMetrics(metrics, { registry: nodes, sessions, store: db, clock });
   const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry, sessions, config });
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
-  const apiDeps = { db, clock, log, box, authority, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, cluster, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
     alerts: alerts.api,
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
@@ -373,8 +374,9 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
         await instances.close().catch((err: Error) => log.warn({ err: err.message }, 'could not mark this instance stopped'));
         await nodes.close();
-        await bus.close();
         await denials.close();
+        stopAnnouncingSessions();
+        await cluster.close();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await checkpointer.close();
         await db.close();

@@ -1,10 +1,12 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../shared/clock.js';
+import { silentLogger } from '../../shared/log.js';
+import { LocalClusterBus } from '../cluster/clusterBus.js';
 import { revokeApiToken } from '../store/apiTokenStore.js';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
 import type { AuthorityEndReason } from './authorityBus.js';
-import type { AuthorityHolder } from './authorityWatch.js';
+import { AuthorityWatch, type AuthorityHolder } from './authorityWatch.js';
 
 describe('AuthorityWatch', () => {
   let world: ApiWorld | undefined;
@@ -62,5 +64,38 @@ describe('AuthorityWatch', () => {
     await world.deps.authority.recheckAll();
     assert.deepEqual(denied.ends, ['grant-removed']);
     assert.deepEqual(done.ends, []);
+  });
+
+  it('ends a holder on a change another instance announced on the cluster bus', async () => {
+    world = await buildApiWorld();
+    const { h, ends, ended } = holder(world);
+    world.deps.authority.hold(h);
+    await revokeApiToken(world.deps.db, 'tok_aViewer', world.deps.clock.now());
+    await world.deps.cluster.publish('authority', { userId: world.userIds.aViewer, reason: 'token-revoked' });
+    await ended;
+    assert.deepEqual(ends, ['token-revoked']);
+  });
+
+  it('re-checks every holder at once when the bus resyncs after losing messages', async () => {
+    const clock = new FakeClock(Date.now());
+    world = await buildApiWorld({ clock });
+    let resync = () => undefined as void;
+    const bus = Object.assign(new LocalClusterBus('i-000000000002'), {
+      onResync: (l: () => void) => {
+        resync = l;
+        return () => undefined;
+      },
+    });
+    const watch = new AuthorityWatch({ db: world.deps.db, clock, log: silentLogger(), bus });
+    try {
+      const { h, ends, ended } = holder(world);
+      watch.hold(h);
+      await revokeApiToken(world.deps.db, 'tok_aViewer', clock.now());
+      resync();
+      await ended;
+      assert.deepEqual(ends, ['token-revoked']);
+    } finally {
+      watch.close();
+    }
   });
 });

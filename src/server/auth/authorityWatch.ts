@@ -3,7 +3,8 @@ import type { Logger } from '../../shared/log.js';
 import type { Queryable } from '../store/database.js';
 import { listGroups } from '../store/groupStore.js';
 import type { Access } from './access.js';
-import type { AuthorityBus, AuthorityChange, AuthorityEndReason } from './authorityBus.js';
+import type { ClusterBus } from '../cluster/clusterBus.js';
+import type { AuthorityChange, AuthorityEndReason } from './authorityBus.js';
 import { currentAuthority, type Credential, type CurrentAuthority } from './currentAuthority.js';
 import { GroupTree } from './groupTree.js';
 
@@ -27,7 +28,8 @@ export interface AuthorityWatchDeps {
   db: Queryable;
   clock: Clock;
   log: Logger;
-  bus: AuthorityBus;
+  /** Carries changes to the watches of every instance (the `authority` topic). */
+  bus: ClusterBus;
   /** The safety net: every holder is re-checked this often, signal or not (default 5 s). */
   recheckMs?: number;
 }
@@ -37,26 +39,31 @@ const CREDENTIAL_GONE = new Set<AuthorityEndReason>(['logout', 'token-revoked', 
 
 /**
  * Ends long-lived connections when the authority that allowed them ends: on a signal from
- * the bus (logout, disable, grant removed, token revoked) for the user concerned at once,
- * and for everyone every `recheckMs` for what has no signal (a token expiring) or a signal
- * that got lost. Each holder's credential is read afresh and its grants re-evaluated.
+ * the cluster bus (logout, disable, grant removed, token revoked, on any instance) for the
+ * user concerned at once, and for everyone every `recheckMs` for what has no signal (a
+ * token expiring) or a signal that got lost. Each holder's credential is read afresh and its grants re-evaluated.
  */
 export class AuthorityWatch {
   private readonly holders = new Set<AuthorityHolder>();
   private readonly versions = new Map<string, number>();
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: (() => void)[];
   private timer: TimerHandle | undefined;
   private sweeping: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly deps: AuthorityWatchDeps) {
-    this.unsubscribe = deps.bus.subscribe((c) => this.onChange(c));
+    this.unsubscribe = [
+      deps.bus.subscribe('authority', (c) => this.onChange(c)),
+      // Signals sent while the bus was cut are lost: re-check everyone rather than wait for the sweep.
+      deps.bus.onResync?.(() => void this.recheckAll()) ?? (() => undefined),
+    ];
     this.schedule();
   }
 
-  /** Announces a change to a user's authority to every watch on the bus. */
+  /** Announces a change to a user's authority to the watches of every instance. */
   changed(change: AuthorityChange): void {
-    this.deps.bus.publish(change);
+    // Holders here hear it at once; should the bus fail, other instances' sweeps catch up.
+    this.deps.bus.publish('authority', change).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'could not announce an authority change to other instances'));
   }
 
   /** Watches a holder until it ends or `release` is called. */
@@ -99,7 +106,7 @@ export class AuthorityWatch {
   /** Stops watching; holders are left to whoever closes them. */
   close(): void {
     this.closed = true;
-    this.unsubscribe();
+    for (const u of this.unsubscribe) u();
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     this.holders.clear();
   }

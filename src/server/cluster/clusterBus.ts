@@ -12,8 +12,8 @@ export interface ClusterTopics {
   'authority': AuthorityChange;
   /** A node's tunnel came up on, or went from, the instance `instanceId`. */
   'node.route': { nodeId: string; instanceId: string; online: boolean; services: string[] };
-  /** A session opened or closed on some instance; consoles everywhere show it. */
-  'session': { event: 'session.opened' | 'session.closed'; view: SessionView; groupId: string };
+  /** A session opened or closed on some instance; consoles everywhere show it (never its URL, which may carry a one-time token). */
+  'session': { event: 'session.opened' | 'session.closed'; view: Omit<SessionView, 'url'>; groupId: string };
   /** A job was created: the instance holding any of its nodes delivers at once. */
   'job.created': { jobId: string };
   /** The survivors declared an instance dead; its routes and sessions are gone. */
@@ -40,14 +40,26 @@ export interface ClusterBus {
   publish<K extends ClusterTopic>(topic: K, payload: ClusterTopics[K]): Promise<void>;
   /** Calls `listener` for every message on `topic`; returns the unsubscribe function. */
   subscribe<K extends ClusterTopic>(topic: K, listener: ClusterListener<K>): () => void;
+  /**
+   * Calls `listener` after the bus lost messages (its link to the other instances dropped
+   * and came back): a subscriber that keeps a view of other instances reloads it from the
+   * store. Absent on a bus that cannot lose messages. Returns the unsubscribe function.
+   */
+  onResync?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
-/** The bus of a single server process: delivery is synchronous and in order. */
+/**
+ * The bus of a single server process: delivery is synchronous and in order. Buses given one
+ * `emitter` act as instances of one deployment (tests of what crosses instances).
+ */
 export class LocalClusterBus implements ClusterBus {
-  private readonly emitter = new EventEmitter();
+  private readonly subscriptions = new Set<() => void>();
 
-  constructor(readonly instanceId: string) {
+  constructor(
+    readonly instanceId: string,
+    private readonly emitter = new EventEmitter(),
+  ) {
     this.emitter.setMaxListeners(0);
   }
 
@@ -58,11 +70,17 @@ export class LocalClusterBus implements ClusterBus {
 
   subscribe<K extends ClusterTopic>(topic: K, listener: ClusterListener<K>): () => void {
     this.emitter.on(topic, listener);
-    return () => this.emitter.off(topic, listener);
+    const off = () => {
+      this.emitter.off(topic, listener);
+      this.subscriptions.delete(off);
+    };
+    this.subscriptions.add(off);
+    return off;
   }
 
   close(): Promise<void> {
-    this.emitter.removeAllListeners();
+    // Only this bus's own subscriptions: the emitter may be shared.
+    for (const off of [...this.subscriptions]) off();
     return Promise.resolve();
   }
 }

@@ -73,9 +73,10 @@ export class ClusterNodeDirectory extends EventEmitter implements NodeDirectory 
     local.on('online', this.onLocalOnline);
     local.on('offline', this.onLocalOffline);
     local.on('disconnected', this.onLocalDisconnected);
-    await this.enqueue(async () => {
-      for (const route of await listNodeRoutes(this.deps.db)) if (route.instanceId !== this.instanceId) this.setRemote(route);
-    });
+    // Messages missed while the bus was reconnecting: the store has every route, read them all again.
+    const resync = bus.onResync?.(() => void this.enqueue(() => this.reloadAll()));
+    if (resync) this.unsubscribe.push(resync);
+    await this.enqueue(() => this.reloadAll());
   }
 
   /** Stops following the bus; the routes known stay as they are. */
@@ -125,6 +126,14 @@ export class ClusterNodeDirectory extends EventEmitter implements NodeDirectory 
     const next = this.updates.then(work).catch((err: Error) => this.deps.log.warn({ err: err.message }, 'could not update a node route'));
     this.updates = next;
     return next;
+  }
+
+  /** Takes every route as the store has it now, forgetting remote nodes it no longer lists. */
+  private async reloadAll(): Promise<void> {
+    const routes = (await listNodeRoutes(this.deps.db)).filter((r) => r.instanceId !== this.instanceId);
+    const listed = new Set(routes.map((r) => r.nodeId));
+    for (const nodeId of [...this.remote.keys()]) if (!listed.has(nodeId)) this.dropRemote(nodeId);
+    for (const route of routes) this.setRemote(route);
   }
 
   /** Takes the node's route as the store has it now. */

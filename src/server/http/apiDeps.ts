@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import type { AuthorityWatch } from '../auth/authorityWatch.js';
+import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { PendingApprovals } from '../gateway/pendingApprovals.js';
@@ -41,8 +42,8 @@ export interface ApiDeps {
   recordingsDir: string;
   /** Ends long-lived connections whose authority ends; told of every authority change. */
   authority: AuthorityWatch;
-  /** Job delivery, woken when a job is queued. */
-  jobs: { kick(nodeIds: readonly string[]): void };
+  /** Messages to and from the other instances of the deployment (and this one). */
+  cluster: ClusterBus;
   /** Pending nodes' sign-ins waiting for approval, woken when one is approved. */
   approvals?: PendingApprovals;
   /** A node may rotate its key at most once per this interval (1 h when unset). */

@@ -1,15 +1,20 @@
 import type { EventEmitter } from 'node:events';
 import type { SessionView } from '../../shared/protocol.js';
+import type { ClusterBus } from '../cluster/clusterBus.js';
 
 /** A change a console may be told about, before it is filtered for one viewer. */
 export type ConsoleEvent =
   | { kind: 'node'; online: boolean; nodeId: string }
-  | { kind: 'session'; event: 'session.opened' | 'session.closed'; view: SessionView; groupId: string };
+  | { kind: 'session'; event: 'session.opened' | 'session.closed'; view: SessionView | Omit<SessionView, 'url'>; groupId: string };
 
 /**
- * One listener on the node registry and the session manager, fanned out to every open
- * event stream: a listener per console tab made Node warn at the eleventh
- * (MaxListenersExceededWarning) and cost an emit per tab. Listens only while a stream is open.
+ * One listener on the node directory, the session manager and the cluster bus, fanned out
+ * to every open event stream: a listener per console tab made Node warn at the eleventh
+ * (MaxListenersExceededWarning) and cost an emit per tab. Listens only while a stream is
+ * open. Nodes come from the directory, which follows every instance's routes through the
+ * store (so a node that moved between instances is reported as the store has it). Sessions
+ * of this instance come from its session manager at once; the bus brings the other
+ * instances' (`session`), its own copies skipped.
  */
 export class ConsoleEventHub {
   private readonly streams = new Set<(e: ConsoleEvent) => void>();
@@ -19,8 +24,13 @@ export class ConsoleEventHub {
     opened: (view: SessionView, groupId: string) => this.fan({ kind: 'session', event: 'session.opened', view, groupId }),
     closed: (view: SessionView, groupId: string) => this.fan({ kind: 'session', event: 'session.closed', view, groupId }),
   };
+  private unsubscribeBus: (() => void)[] = [];
 
-  constructor(private readonly nodes: EventEmitter, private readonly sessions: EventEmitter) {}
+  constructor(
+    private readonly nodes: EventEmitter,
+    private readonly sessions: EventEmitter,
+    private readonly cluster: ClusterBus,
+  ) {}
 
   /** Sends every event to `stream` until the returned function is called. */
   subscribe(stream: (e: ConsoleEvent) => void): () => void {
@@ -29,6 +39,11 @@ export class ConsoleEventHub {
       this.nodes.on('offline', this.listeners.offline);
       this.sessions.on('opened', this.listeners.opened);
       this.sessions.on('closed', this.listeners.closed);
+      this.unsubscribeBus = [
+        this.cluster.subscribe('session', (s, origin) => {
+          if (origin !== this.cluster.instanceId) this.fan({ kind: 'session', event: s.event, view: s.view, groupId: s.groupId });
+        }),
+      ];
     }
     this.streams.add(stream);
     return () => {
@@ -37,6 +52,7 @@ export class ConsoleEventHub {
       this.nodes.off('offline', this.listeners.offline);
       this.sessions.off('opened', this.listeners.opened);
       this.sessions.off('closed', this.listeners.closed);
+      for (const u of this.unsubscribeBus.splice(0)) u();
     };
   }
 

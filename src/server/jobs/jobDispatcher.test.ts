@@ -6,7 +6,8 @@ import { silentLogger } from '../../shared/log.js';
 import { JOBS_SERVICE } from '../../shared/protocol.js';
 import type { NodeConnection } from '../gateway/nodeConnection.js';
 import { NodeRegistry } from '../gateway/nodeRegistry.js';
-import { listTargets } from '../store/jobStore.js';
+import { LocalClusterBus } from '../cluster/clusterBus.js';
+import { insertJob, listTargets } from '../store/jobStore.js';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
 import { JobDispatcher } from './jobDispatcher.js';
 
@@ -42,7 +43,7 @@ describe('JobDispatcher.stop', () => {
     });
     const registry = new NodeRegistry();
     registry.add(conn as unknown as NodeConnection);
-    const jobs = new JobDispatcher({ db: world.deps.db, registry, instanceId: 'i-000000000001', clock: world.deps.clock, log: silentLogger() });
+    const jobs = new JobDispatcher({ db: world.deps.db, registry, instanceId: 'i-000000000001', cluster: world.deps.cluster, clock: world.deps.clock, log: silentLogger() });
     jobs.start();
     jobs.kick(['nodeA']);
     await delivering;
@@ -59,5 +60,51 @@ describe('JobDispatcher.stop', () => {
     const [target] = await listTargets(world.deps.db, 'jobA');
     assert.equal(target?.status, 'failed');
     assert.match(target?.error ?? '', /link to the node was lost/);
+  });
+});
+
+describe('JobDispatcher and the cluster bus', () => {
+  let world: ApiWorld;
+  before(async () => {
+    world = await buildApiWorld();
+  });
+  after(async () => {
+    await world.close();
+  });
+
+  it('delivers at once a job another instance announced, to the node it holds', async () => {
+    let channel: Duplex | undefined;
+    let opened!: () => void;
+    const delivering = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const conn = Object.assign(new EventEmitter(), {
+      nodeId: 'nodeB',
+      services: new Set([JOBS_SERVICE]),
+      targets: new Map(),
+      openService: () => {
+        channel = new Duplex({ read() {}, write: (_chunk, _enc, cb) => cb() });
+        opened();
+        return Promise.resolve(channel);
+      },
+      close: () => {
+        channel?.destroy();
+        conn.emit('close');
+      },
+    });
+    const registry = new NodeRegistry();
+    registry.add(conn as unknown as NodeConnection);
+    const shared = new EventEmitter();
+    const here = new LocalClusterBus('i-000000000001', shared);
+    const there = new LocalClusterBus('i-000000000002', shared);
+    const jobs = new JobDispatcher({ db: world.deps.db, registry, instanceId: 'i-000000000001', cluster: here, clock: world.deps.clock, log: silentLogger() });
+    jobs.start();
+    const now = world.deps.clock.now();
+    await insertJob(world.deps.db, { id: 'jobB', kind: 'command', command: 'true', path: null, mode: null, payload: null, sha256: null, manifest: null, signature: null, timeoutMs: 60_000, stopAfterFailures: null, createdBy: null, groupId: 'custB', createdAt: now, expiresAt: now + 60_000 }, ['nodeA', 'nodeB']);
+    await there.publish('job.created', { jobId: 'jobB' });
+    await delivering;
+    assert.deepEqual((await listTargets(world.deps.db, 'jobB')).map((t) => [t.nodeId, t.status]), [['nodeA', 'pending'], ['nodeB', 'running']], 'nodeA is not held here: its part waits');
+    registry.disconnect('nodeB');
+    await jobs.stop();
   });
 });

@@ -1,10 +1,11 @@
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { JOBS_SERVICE } from '../../shared/protocol.js';
+import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
-import { claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nextPendingJob, type JobRecord } from '../store/jobStore.js';
+import { claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nextPendingJob, nodesWithPendingJobs, pendingTargetsOf, type JobRecord } from '../store/jobStore.js';
 import { getNode } from '../store/nodeStore.js';
 import { deliverJob } from './deliverJob.js';
 import { waitForService } from '../gateway/waitForService.js';
@@ -16,6 +17,8 @@ export interface JobDispatcherDeps {
   registry: NodeRegistry;
   /** This instance's id, recorded on each target it claims (its start-up sweep fails only those). */
   instanceId: string;
+  /** Announces new jobs (`job.created`) from every instance. */
+  cluster: ClusterBus;
   clock: Clock;
   log: Logger;
   /** How long to wait after a node connects for it to announce its jobs service. */
@@ -37,13 +40,25 @@ export class JobDispatcher {
   /** Deliveries and sweeps under way: stop() waits for them before the store may close. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly onOnline = (nodeId: string) => this.kick([nodeId]);
+  private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: JobDispatcherDeps) {}
 
-  /** Starts listening for nodes coming online and sweeping expired jobs. */
+  /** Starts listening for nodes coming online and jobs created on any instance, and sweeping expired jobs. */
   start(): void {
     this.deps.registry.on('online', this.onOnline);
+    const { cluster } = this.deps;
+    this.unsubscribe = [
+      cluster.subscribe('job.created', ({ jobId }) => this.wake(pendingTargetsOf(this.deps.db, jobId))),
+      // Announcements sent while the bus was cut are lost: look at every pending target instead.
+      cluster.onResync?.(() => this.wake(nodesWithPendingJobs(this.deps.db))) ?? (() => undefined),
+    ];
     this.scheduleSweep();
+  }
+
+  /** Kicks the nodes `lookup` names once it resolves; those this instance does not hold are skipped. */
+  private wake(lookup: Promise<string[]>): void {
+    this.track(lookup.then((nodeIds) => this.kick(nodeIds), (err: Error) => this.deps.log.warn({ err: err.message }, 'could not look up the nodes of a job')));
   }
 
   /** Looks for work for these nodes now (those online). */
@@ -79,6 +94,7 @@ export class JobDispatcher {
     if (!this.stopped) {
       this.stopped = true;
       this.deps.registry.off('online', this.onOnline);
+      for (const u of this.unsubscribe.splice(0)) u();
       if (this.sweepTimer) this.deps.clock.clearTimeout(this.sweepTimer);
     }
     while (this.inFlight.size) await Promise.all([...this.inFlight]);

@@ -41,6 +41,35 @@ export interface Database extends Queryable {
   ddl(sql: string): string;
   /** Closes the connection(s) after queued statements finish. */
   close(): Promise<void>;
+  /**
+   * Short messages between the processes that share this database (PostgreSQL NOTIFY);
+   * absent on an engine only one process can use (SQLite), where an in-process bus suffices.
+   */
+  notifications?(): Notifications;
+}
+
+/** A dedicated connection listening on one channel; `close()` ends it. */
+export interface NotifyListener {
+  close(): Promise<void>;
+}
+
+/** What a listening connection reports: each message, and its loss (once). */
+export interface NotifyHandlers {
+  /** Names the connection for operators (PostgreSQL's application_name). */
+  name: string;
+  message(payload: string): void;
+  /** The connection dropped: messages sent from now on are not received until listening again. */
+  lost(err: Error): void;
+}
+
+/** Publish and listen through the database: every listener on a channel gets each message. */
+export interface Notifications {
+  /** The largest payload, in bytes, a message may carry. */
+  readonly maxPayloadBytes: number;
+  /** Sends `payload` to every listener on `channel`, this process's own included. */
+  notify(channel: string, payload: string): Promise<void>;
+  /** Opens a connection of its own that listens on `channel`. */
+  listen(channel: string, handlers: NotifyHandlers): Promise<NotifyListener>;
 }
 
 /** Whether `target` names a PostgreSQL database (a postgres:// URL) rather than a SQLite file. */

@@ -141,7 +141,20 @@ export async function nextPendingJob(q: Queryable, nodeId: string): Promise<JobR
   return r && toJob(r);
 }
 
-/** Moves a pending target to `running` on instance `instanceId`; false when someone else took it first. */
+/** The nodes of a job whose part is still pending. */
+export async function pendingTargetsOf(q: Queryable, jobId: string): Promise<string[]> {
+  return (await q.all<{ node_id: string }>("SELECT node_id FROM job_targets WHERE job_id = ? AND status = 'pending' ORDER BY node_id", [jobId])).map((r) => r.node_id);
+}
+
+/** Every node with some job part still pending. */
+export async function nodesWithPendingJobs(q: Queryable): Promise<string[]> {
+  return (await q.all<{ node_id: string }>("SELECT DISTINCT node_id FROM job_targets WHERE status = 'pending' ORDER BY node_id")).map((r) => r.node_id);
+}
+
+/**
+ * Moves a pending target to `running` on instance `instanceId`; false when someone else took
+ * it first. One conditional UPDATE, so of two instances (or two drains) racing, exactly one wins.
+ */
 export async function claimTarget(q: Queryable, jobId: string, nodeId: string, now: number, instanceId: string): Promise<boolean> {
   const r = await q.run("UPDATE job_targets SET status = 'running', started_at = ?, instance_id = ? WHERE job_id = ? AND node_id = ? AND status = 'pending'", [now, instanceId, jobId, nodeId]);
   return r.changes === 1;

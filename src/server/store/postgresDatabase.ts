@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { BurrowError } from '../../shared/errors.js';
-import { storeError, type Database, type Queryable, type SqlValue } from './database.js';
+import { storeError, type Database, type Notifications, type Queryable, type SqlValue } from './database.js';
 import { checkPostgresUrl, redactDatabaseUrl } from './databaseUrl.js';
+import { postgresNotifications } from './postgresNotifications.js';
 import { numberedPlaceholders, postgresDdl } from './sqlText.js';
 
 /** pg's type ids for 64-bit integers and numerics, which it returns as strings by default. */
@@ -59,7 +60,10 @@ export class PostgresDatabase implements Database {
   private macKey: Buffer | undefined;
   private readonly q: Queryable;
 
-  private constructor(private readonly pool: pg.Pool) {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {
     this.q = over(pool, () => this.macKey);
   }
 
@@ -76,7 +80,7 @@ export class PostgresDatabase implements Database {
       const why = (err as Error).message.replaceAll(url, redactDatabaseUrl(url));
       throw new BurrowError('CONFIG_INVALID', `Cannot reach the database ${redactDatabaseUrl(url)}: ${why.replace(/\.$/, '')}.`, { cause: err });
     }
-    return new PostgresDatabase(pool);
+    return new PostgresDatabase(pool, url);
   }
 
   get auditMacKey(): Buffer | undefined {
@@ -127,6 +131,11 @@ export class PostgresDatabase implements Database {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** NOTIFY through the pool, LISTEN on a connection of its own to the same database. */
+  notifications(): Notifications {
+    return postgresNotifications(this.url, this.pool);
   }
 
   close(): Promise<void> {

@@ -7,8 +7,8 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { SecretBox } from '../../shared/secretBox.js';
 import { newSecretToken, sha256Hex } from '../../shared/secrets.js';
-import { LocalAuthorityBus } from '../auth/authorityBus.js';
 import { AuthorityWatch } from '../auth/authorityWatch.js';
+import { LocalClusterBus, type ClusterBus } from '../cluster/clusterBus.js';
 import { hashPassword } from '../auth/password.js';
 import { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { createApp } from '../http/app.js';
@@ -58,7 +58,7 @@ let passwordHash: Promise<string> | undefined;
  * tokA (aOperator), tokB (bAdmin); a recording recA and a job jobA on nodeA. aNewOperator has
  * not enrolled TOTP. An alert channel alcA and rule alrA in custA.
  */
-export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld> {
+export async function buildApiWorld(o: { clock?: Clock; cluster?: ClusterBus } = {}): Promise<ApiWorld> {
   const clock = o.clock ?? systemClock;
   const dir = await mkdtemp(join(tmpdir(), 'burrow-api-'));
   const db = await Database.open(join(dir, 'burrow.db'));
@@ -127,8 +127,9 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
     limits: { range: [40000, 40100], host: '127.0.0.1', publicHost: '127.0.0.1', ttlMs: 3_600_000, idleMs: 600_000, nodeGraceMs: 1000, concurrency: { perUser: 20, perNode: 20, total: 100 } },
   });
   const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
-  const authority = new AuthorityWatch({ db, clock, log, bus: new LocalAuthorityBus() });
-  const deps: ApiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'), jobs: { kick: () => undefined },
+  const cluster = o.cluster ?? new LocalClusterBus('i-000000000001');
+  const authority = new AuthorityWatch({ db, clock, log, bus: cluster });
+  const deps: ApiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'),
     denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(auditPaths(dir).checkpoints) } };
   // A finished transcript on nodeA, so the replay route has something to serve.
@@ -144,6 +145,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
     userIds,
     async close() {
       authority.close();
+      await cluster.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await denials.close();

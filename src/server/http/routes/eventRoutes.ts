@@ -24,7 +24,7 @@ export function sseFrame(event: string, data: unknown): string {
  * A session as broadcast to every viewer of its node: without its URL, which may carry
  * the one-time token meant only for the person who opened it.
  */
-function publicSession(v: SessionView): Omit<SessionView, 'url'> {
+function publicSession(v: SessionView | Omit<SessionView, 'url'>): Omit<SessionView, 'url'> {
   const rest: Partial<SessionView> = { ...v };
   delete rest.url;
   return rest as Omit<SessionView, 'url'>;
@@ -38,7 +38,7 @@ function publicSession(v: SessionView): Omit<SessionView, 'url'> {
  * is delivered, re-read whenever an authority change for the caller came in.
  */
 export function eventRoutes(d: ApiDeps): RouteDef[] {
-  const hub = new ConsoleEventHub(d.registry, d.sessions);
+  const hub = new ConsoleEventHub(d.registry, d.sessions, d.cluster);
   return [
     {
       method: 'GET',
@@ -93,7 +93,10 @@ export function eventRoutes(d: ApiDeps): RouteDef[] {
             return;
           }
           const n = await getNode(d.db, e.nodeId);
-          if (n && visible.has(n.groupId)) send(e.online ? 'node.online' : 'node.offline', nodeView(d, n));
+          if (!n || !visible.has(n.groupId)) return;
+          // The event says how the node stood when it happened; the directory may already know more.
+          const view = { ...nodeView(d, n), online: e.online };
+          send(e.online ? 'node.online' : 'node.offline', view);
         };
         // One event at a time, in order: each may wait on the store.
         let queue = Promise.resolve();

@@ -68,4 +68,16 @@ describe('POST /v1/jobs: pushes and signed manifests', () => {
     const both = await call(world, 'rootAdmin', 'POST', '/v1/jobs', { node: 'nodeA', nodes: ['nodeA'], command: 'true' });
     assert.equal(both.status, 400);
   });
+
+  it('announces the new job on the cluster bus, so the instance holding its node delivers at once', async () => {
+    const announced: string[] = [];
+    const stop = world.deps.cluster.subscribe('job.created', (m) => announced.push(m.jobId));
+    try {
+      const r = await call(world, 'rootAdmin', 'POST', '/v1/jobs', { node: 'nodeB', command: 'true' });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.deepEqual(announced, [(r.body as { id: string }).id]);
+    } finally {
+      stop();
+    }
+  });
 });

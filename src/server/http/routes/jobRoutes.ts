@@ -162,7 +162,8 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
           await insertJob(tx, job, nodeIds);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.create', target: job.id, result: 'ok', groupId, detail: { kind: job.kind, command: job.command, path: job.path, sha256: job.sha256, signed: job.manifest !== null, nodes: nodeIds } }, now);
         });
-        d.jobs.kick(nodeIds);
+        // Every instance's dispatcher hears it (this one's at once) and delivers to the nodes it holds.
+        d.cluster.publish('job.created', { jobId: job.id }).catch((err: Error) => d.log.warn({ err: err.message, jobId: job.id }, 'could not announce a job to other instances; they deliver it when its nodes next connect'));
         ctx.status = 201;
         ctx.body = { ...view(job, await userEmails(d)), nodes: nodeIds };
       },
