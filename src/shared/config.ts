@@ -52,6 +52,9 @@ export const portRangeSchema = z
 /** A PostgreSQL database URL; checked without echoing it, since it may carry a password. */
 export const databaseUrlSchema = z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'expected a PostgreSQL URL such as postgres://burrow:PASSWORD@db.example.com:5432/burrow');
 
+/** Where a peer instance is dialed: https://host:port, nothing after it. */
+export const peerUrlSchema = z.string().regex(/^https:\/\/[^/?#@\s]+\/?$/, 'expected https://HOST:PORT, e.g. https://10.0.0.21:8444').refine((v) => URL.canParse(v), 'expected https://HOST:PORT, e.g. https://10.0.0.21:8444');
+
 /** server.json in the server's home; strict, so a misspelt key is refused rather than silently dropped. */
 export const serverConfigSchema = z.strictObject({
   listen: hostPort.default('0.0.0.0:8443'),
@@ -125,6 +128,10 @@ export const serverConfigSchema = z.strictObject({
   accessLog: z.enum(['stdout', 'file', 'off'], { message: 'expected one of stdout, file, off' }).default('stdout'),
   /** The PostgreSQL database holding the store; absent, the store is the SQLite file burrow.db in the home. */
   database: databaseUrlSchema.optional(),
+  /** Where the mutually authenticated link from the deployment's other instances listens (HOST:PORT); unset, none. */
+  peerListen: hostPort.optional(),
+  /** The URL the other instances dial to reach this one's peer link; by default https://<peerListen>. */
+  peerUrl: peerUrlSchema.optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -195,6 +202,21 @@ export function splitHostPort(value: string): { host: string; port: number } {
   const i = value.lastIndexOf(':');
   const host = value.slice(0, i).replace(/^\[(.*)\]$/, '$1');
   return { host, port: Number(value.slice(i + 1)) };
+}
+
+/**
+ * The URL this instance advertises for its peer link (`peerUrl`, else https://<peerListen>),
+ * or undefined without a peer link. A wildcard `peerListen` names no address a peer could
+ * dial, so it needs `peerUrl`.
+ */
+export function advertisedPeerUrl(c: Pick<ServerConfig, 'peerListen' | 'peerUrl'>): string | undefined {
+  if (c.peerUrl !== undefined) return c.peerUrl;
+  if (c.peerListen === undefined) return undefined;
+  const { host } = splitHostPort(c.peerListen);
+  if (host === '0.0.0.0' || host === '::') {
+    throw new BurrowError('CONFIG_INVALID', `peerListen ${c.peerListen} listens on every address, so peers cannot be told where to dial: set peerUrl (e.g. https://10.0.0.21:8444).`);
+  }
+  return `https://${c.peerListen}`;
 }
 
 /** Environment variables that override server.json, named once here (key -> variable). */
