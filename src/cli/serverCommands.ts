@@ -22,6 +22,8 @@ interface InitOpts {
   sessionPorts: string;
   sessionDomain?: string;
   database?: string;
+  peerListen?: string;
+  peerUrl?: string;
   json?: boolean;
 }
 
@@ -43,6 +45,8 @@ export function registerServerCommands(program: Command): void {
     .option('--session-ports <from-to>', 'port range for WebUI sessions', '40000-65000')
     .option('--session-domain <domain>', 'serve each WebUI session at a host of its own under this domain (needs a wildcard DNS name; the certificate covers *.<domain>)')
     .option('--database <url>', 'keep the store in this PostgreSQL database (postgres://…) instead of a SQLite file in the home')
+    .option('--peer-listen <host:port>', "address of the peer link, on which the deployment's other instances reach the nodes this one holds (mutual TLS)")
+    .option('--peer-url <url>', 'URL the other instances dial for the peer link (default https://<peer-listen>; needed when it listens on 0.0.0.0)')
     .option('--json', 'print the result as JSON')
     .action(async (o: InitOpts) => {
       const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
@@ -57,6 +61,8 @@ export function registerServerCommands(program: Command): void {
         ...(o.sessionDomain !== undefined ? { sessionDomain: o.sessionDomain } : {}),
         adminEmail: o.adminEmail,
         ...(o.database ? { database: o.database } : {}),
+        ...(o.peerListen !== undefined ? { peerListen: o.peerListen } : {}),
+        ...(o.peerUrl !== undefined ? { peerUrl: o.peerUrl } : {}),
         ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),
       });
       // On stderr, so that --json output stays one document.

@@ -2,7 +2,7 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Clock } from '../shared/clock.js';
-import { SERVER_ENV_VARIABLES, serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
+import { SERVER_ENV_VARIABLES, advertisedPeerUrl, serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
 import { parseConfigFile } from '../shared/configFile.js';
 import { BurrowError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
@@ -50,6 +50,8 @@ import { feedMetrics } from './metrics/feedMetrics.js';
 import { instrumentStore } from './metrics/instrumentStore.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metricsListener.js';
 import { ServerMetrics } from './metrics/serverMetrics.js';
+import { readOrCreatePeerCredentials } from './cluster/peerCredentials.js';
+import { PeerLinkServer } from './cluster/peerLinkServer.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -100,6 +102,10 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     [paths.tlsCert, paths.tlsKey, paths.hostKey, paths.hostKeyPub].map((p) => readFile(p, 'utf8')),
   ) as [string, string, string, string];
   const box = await SecretBox.fromKeyFile(paths.secretKey);
+  // Refused before anything listens: a wildcard peerListen with no peerUrl names nothing to dial.
+  advertisedPeerUrl(config);
+  // Made here for a home from before peer links (init makes it for new ones).
+  const peerCredentials = await readOrCreatePeerCredentials(home);
   const metrics = new ServerMetrics();
   const db = instrumentStore(await Database.open(config.database ?? paths.database), (op, seconds) => metrics.storeQuery(op, seconds));
   const migrations = await loadMigrations(MIGRATIONS_DIR);
@@ -252,6 +258,9 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
   const stopFeeding = feedMetrics(metrics, { registry, sessions, store: db, clock });
+  const peerLink = config.peerListen
+    ? new PeerLinkServer({ credentials: peerCredentials, localNode: (nodeId) => registry.get(nodeId), clock, log: log.child({ part: 'peer-link' }), audit: (e, at) => recordAudit(db, e, at), observer: metrics })
+    : undefined;
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
   const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
@@ -302,6 +311,15 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     listeners.metrics = metricsListener;
     log.info({ listen: config.metricsListen, port: metricsListener.port }, 'serving /metrics');
   }
+  if (peerLink && config.peerListen) {
+    await peerLink.listen(config.peerListen).catch(async (err: unknown) => {
+      server.close();
+      await metricsListener?.close();
+      throw err;
+    });
+    listeners.peer = peerLink;
+    log.info({ listen: config.peerListen, port: peerLink.port, peerUrl: advertisedPeerUrl(config) }, 'serving the peer link');
+  }
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
   await checkpointer.start();
   certificates.start();
@@ -320,6 +338,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         proxyGate.close();
         proxyProtocol.close();
         await metricsListener?.close();
+        await peerLink?.close();
         stopFeeding();
         authority.close();
         await certificates.close();

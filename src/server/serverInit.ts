@@ -6,7 +6,7 @@ import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { newId } from '../shared/secrets.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { databaseUrlSchema, optionValue, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
+import { advertisedPeerUrl, databaseUrlSchema, optionValue, peerUrlSchema, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
 import { checkPasswordStrength, hashPassword } from './auth/password.js';
 import { newTotpSecret, totpUri } from './auth/totp.js';
 import { appendAudit } from './store/auditStore.js';
@@ -18,6 +18,7 @@ import { loadMigrations, migrate } from './store/migrate.js';
 import { grantRole, insertUser } from './store/userStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { selfSignedCertificate } from './tlsCertificate.js';
+import { readOrCreatePeerCredentials } from './cluster/peerCredentials.js';
 import { sessionDomainWarnings } from './sessions/sessionView.js';
 
 /** Choices for a new server. */
@@ -33,6 +34,10 @@ export interface ServerInitOptions {
   adminPassword?: string;
   /** A PostgreSQL database URL for the store; absent, the store is a SQLite file in the home. */
   database?: string;
+  /** Where the peer link from the deployment's other instances listens (HOST:PORT). */
+  peerListen?: string;
+  /** The URL the other instances dial for it; by default https://<peerListen>. */
+  peerUrl?: string;
 }
 
 /** What init tells the operator once (secrets included). */
@@ -48,9 +53,22 @@ export interface ServerInitResult {
   warnings: string[];
 }
 
+/** The peer link settings of `server init`, checked as the options they came from. */
+function peerOptions(o: ServerInitOptions): { peerListen?: string; peerUrl?: string } {
+  const peerListen = o.peerListen === undefined ? undefined : optionValue('--peer-listen', serverConfigSchema.shape.peerListen, o.peerListen);
+  const peerUrl = o.peerUrl === undefined ? undefined : optionValue('--peer-url', peerUrlSchema, o.peerUrl);
+  if (peerUrl !== undefined && peerListen === undefined) throw new BurrowError('VALIDATION', '--peer-url: it names where --peer-listen is reached; give --peer-listen too.');
+  try {
+    advertisedPeerUrl({ peerListen, peerUrl });
+  } catch {
+    throw new BurrowError('VALIDATION', `--peer-listen: ${peerListen ?? ''} listens on every address, so the other instances cannot be told where to dial; give --peer-url https://HOST:PORT too.`);
+  }
+  return { ...(peerListen ? { peerListen } : {}), ...(peerUrl ? { peerUrl } : {}) };
+}
+
 /**
  * Creates a server home: config, store with the root group and first admin, secret key,
- * TLS certificate and SSH host key. Refuses to touch a home that already has a server.
+ * TLS certificate, SSH host key and peer key pair. Refuses to touch a home that already has a server.
  */
 export async function initServer(o: ServerInitOptions): Promise<ServerInitResult> {
   const paths = serverPaths(o.home);
@@ -68,7 +86,8 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   const sessionHost = host === '' ? '0.0.0.0' : host.replace(/^\[(.*)\]$/, '$1');
   const sessionDomain = o.sessionDomain === undefined ? undefined : optionValue('--session-domain', sessionDomainSchema, o.sessionDomain);
   const database = o.database === undefined ? undefined : optionValue('--database', databaseUrlSchema, o.database);
-  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost, ...(sessionDomain ? { sessionDomain } : {}), ...(database ? { database } : {}) });
+  const peer = peerOptions(o);
+  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost, ...(sessionDomain ? { sessionDomain } : {}), ...(database ? { database } : {}), ...peer });
   await ensureHome(o.home);
 
   const { hostname } = new URL(publicUrl);
@@ -102,6 +121,8 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   await writeFileAtomic(paths.tlsKey, tls.key, 0o600);
   await writeFileAtomic(paths.hostKey, hostKey.private, 0o600);
   await writeFileAtomic(paths.hostKeyPub, `${hostKey.public}\n`);
+  // Kept when already there: an instance joining a deployment has the deployment's pair copied in.
+  await readOrCreatePeerCredentials(o.home);
   // Written last: its presence is what marks the home as initialized.
   await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
   return {
