@@ -1,7 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -64,5 +64,14 @@ describe('the peer link of a running server', () => {
     const denied = await waitFor('the refusal in the audit log', async () => (await s.adminJson<{ action: string; sourceIp: string | null; result: string }[]>(['audit', '--action', 'peer.deny']))[0]);
     assert.equal(denied.result, 'denied');
     assert.equal(denied.sourceIp, '127.0.0.1');
+  });
+
+  it('gives a home from before peer links its private peer key pair at the first start', async () => {
+    await s.killServer();
+    await rm(join(s.serverHome, 'peer'), { recursive: true });
+    await s.startServer();
+    for (const f of ['key.pem', 'cert.pem']) assert.equal((await stat(join(s.serverHome, 'peer', f))).mode & 0o777, 0o600, f);
+    // A new pair: the old one no longer opens the link.
+    await assert.rejects(dialer.openService(peerUrl, s.node.id, 'webui', { ip: '203.0.113.9', port: 40003 }), (err: unknown) => err instanceof BurrowError && err.code === 'PEER_UNREACHABLE');
   });
 });
