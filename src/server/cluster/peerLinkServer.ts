@@ -153,6 +153,9 @@ export class PeerLinkServer {
       socket.destroy();
       return;
     }
+    // The HTTP layer let go of the socket with its upgrade: a reset while the node opens the
+    // channel must not go unheard (an unhandled 'error' would end the process).
+    socket.on('error', (err: Error) => this.d.log.debug({ err: err.message }, 'peer relay connection failed'));
     const target = req.method === 'GET' ? parsePeerServicePath(req.url ?? '') : undefined;
     const origin = parseOrigin(req.headers);
     if (!target || !origin || req.headers.upgrade?.toLowerCase() !== PEER_UPGRADE) {
@@ -193,6 +196,8 @@ export class PeerLinkServer {
     // The peer gave up (or we are closing) while the node was opening the channel.
     if (socket.destroyed || this.closing) {
       release();
+      // Read to its end: an SSH channel reports its close only once its data is consumed.
+      channel.resume();
       channel.destroy();
       socket.destroy();
       return;
