@@ -109,8 +109,14 @@ describe('peer link (mutual TLS on loopback, a real node connection behind it)',
       s.resume();
       heldArrived();
     });
-    services = [bulk, hold];
-    node = await startInProcessNode('n1', { bulk: portOf(bulk), hold: portOf(hold) }, ['bulk', 'hold', 'refusing']);
+    // Answers only once the client has finished sending: the digest of all it got, then 1 MiB.
+    const answer = net.createServer({ allowHalfOpen: true }, (s) => {
+      void readAll(s).then((got) => s.end(Buffer.concat([Buffer.from(sha(got)), downstream.subarray(0, MiB)])));
+    });
+    answer.listen(0, '127.0.0.1');
+    await once(answer, 'listening');
+    services = [bulk, hold, answer];
+    node = await startInProcessNode('n1', { bulk: portOf(bulk), hold: portOf(hold), answer: portOf(answer) }, ['bulk', 'hold', 'answer', 'refusing']);
     server = new PeerLinkServer({ credentials: creds, localNode: (id) => (id === 'n1' ? node.conn : undefined), clock, log, audit: (e) => (audits.push(e), Promise.resolve()), observer });
     await server.listen('127.0.0.1:0');
     url = `https://127.0.0.1:${server.port}`;
@@ -140,6 +146,13 @@ describe('peer link (mutual TLS on loopback, a real node connection behind it)',
     assert.equal(bytes('up'), 10 * MiB);
     assert.equal(bytes('down'), 10 * MiB);
     assert.match(text, /burrow_peer_relays_open 0/);
+  });
+
+  it('carries a half-close from the dialing side: the node still answers after it', async () => {
+    const stream = await dialer.openService(url, 'n1', 'answer', origin);
+    const reply = readAll(stream);
+    stream.end(upstream);
+    assert.deepEqual(await reply, Buffer.concat([Buffer.from(sha(upstream)), downstream.subarray(0, MiB)]));
   });
 
   it('hands the forwarded origin to the node', async () => {

@@ -4,7 +4,6 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../../shared/clock.js';
 import { BurrowError, statusOf, type ErrorCode } from '../../shared/errors.js';
-import { joinStreams } from '../../shared/joinStreams.js';
 import type { Logger } from '../../shared/log.js';
 import { TLS13_SUITES, TLS_HANDSHAKE_TIMEOUT_MS } from '../../shared/tlsPolicy.js';
 import { DeniedAttempts } from '../audit/deniedAttempts.js';
@@ -14,6 +13,7 @@ import { RefusalLog } from '../refusalLog.js';
 import type { AuditEntry } from '../store/auditStore.js';
 import { presentsPeerKey, type PeerCredentials } from './peerCredentials.js';
 import { PEER_UPGRADE, parseOrigin, parsePeerServicePath } from './peerLinkProtocol.js';
+import { relayToChannel } from './relayToChannel.js';
 
 /** What the peer link needs of a node whose tunnel this instance holds. */
 export interface LocalNode {
@@ -230,7 +230,7 @@ export class PeerLinkServer {
     };
     socket.once('close', done);
     channel.once('close', done);
-    joinStreams(socket, channel);
+    relayToChannel(socket, channel);
   }
 }
 
