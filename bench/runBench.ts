@@ -10,12 +10,13 @@ import { measurePath, pathRows, type BenchPath, type PathFigures } from './throu
 import { measureSessionOpen } from './sessionOpenBench.js';
 import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
 import { FLOOR_RELAY, floorRows, measureFloor, startFloorRelay, type FloorFigures } from './floorBench.js';
+import { measurePeerHop, peerHopRows, type PeerHopFigures } from './peerHopBench.js';
 
 /**
  * `make bench`: burrow against OpenSSH on the same machine in the same run, so ratios
  * hold even on a busy machine. Sizes can be lowered for a quick look:
  * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list), and
- * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, scale; all by default).
+ * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, peer, scale; all by default).
  * BENCH_SERVER_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to
  * burrow's processes for profiling; BENCH_TRACE=1 prints how many nodes are back every
  * half second while the scale part waits for them.
@@ -27,7 +28,7 @@ const NODES = (process.env.BENCH_NODES ?? '1000,10000').split(',').map(Number).f
 const GCM = 'aes128-gcm@openssh.com';
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,floor,scale').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,floor,peer,scale').split(','));
 
 async function main(): Promise<void> {
   await run('bash', [new URL('../../scripts/bench-deps.sh', import.meta.url).pathname]);
@@ -112,6 +113,12 @@ async function main(): Promise<void> {
     floor = await measureFloor(NODES[NODES.length - 1] ?? 1000);
   }
 
+  let peerHop: PeerHopFigures | undefined;
+  if (PARTS.has('peer')) {
+    log('measuring a node channel directly and through a peer hop');
+    peerHop = await measurePeerHop(Math.min(DOWNLOAD, 256 * 1024 * 1024), Math.max(RUNS, 3));
+  }
+
   const scale: ScaleFigures[] = [];
   for (const count of PARTS.has('scale') ? NODES : []) {
     log(`scale: ${count} idle nodes`);
@@ -136,7 +143,8 @@ async function main(): Promise<void> {
   if (agentCpuPct !== undefined) rows.push({ figure: 'idle agent CPU', path: 'burrow', value: agentCpuPct, unit: '% of a core' });
   for (const s of scale) rows.push(...scaleRows(s));
   if (floor) rows.push(...floorRows(floor));
-  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, floor, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
+  if (peerHop) rows.push(...peerHopRows(peerHop));
+  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, floor, peerHop, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -85,7 +85,7 @@ describe('server backup and restore', () => {
     assert.deepEqual(loose, []);
     assert.equal((await lstat(f.restored)).mode & 0o777, 0o700);
     const restoredNames = (await modes(f.restored)).map(([p]) => p);
-    for (const name of ['burrow.db', 'secret.key', 'server.json', 'tls/cert.pem', 'tls/key.pem', 'ssh_host_ed25519_key', 'audit-mac.key', 'audit-signing.key', 'audit-checkpoints.jsonl']) {
+    for (const name of ['burrow.db', 'secret.key', 'server.json', 'tls/cert.pem', 'tls/key.pem', 'ssh_host_ed25519_key', 'audit-mac.key', 'audit-signing.key', 'audit-checkpoints.jsonl', 'peer/key.pem', 'peer/cert.pem']) {
       assert.ok(restoredNames.includes(name), `${name} in ${restoredNames.join(', ')}`);
     }
 

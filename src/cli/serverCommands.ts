@@ -52,8 +52,8 @@ export function registerServerCommands(program: Command): void {
     .option('--database <url>', 'keep the store in this PostgreSQL database (postgres://…) instead of a SQLite file in the home')
     .option('--join <bundle>', "add this instance to the deployment in --database: take its shared secrets from BUNDLE (what 'server backup --secrets-only' wrote on one of its instances); no admin is made")
     .option('--passphrase-file <file>', 'with --join: file holding the bundle passphrase (otherwise it is asked for)')
-    .option('--peer-listen <host:port>', 'where the link from the deployment\'s other instances listens (mutual TLS)')
-    .option('--peer-url <url>', 'the URL other instances dial for this one\'s peer link (default https://<peer-listen>)')
+    .option('--peer-listen <host:port>', "address of the peer link, on which the deployment's other instances reach the nodes this one holds (mutual TLS)")
+    .option('--peer-url <url>', 'URL the other instances dial for the peer link (default https://<peer-listen>; needed when it listens on 0.0.0.0)')
     .option('--json', 'print the result as JSON')
     .action(async (o: InitOpts, cmd: Command) => {
       const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
@@ -78,6 +78,8 @@ export function registerServerCommands(program: Command): void {
         ...(o.peerUrl !== undefined ? { peerUrl: o.peerUrl } : {}),
         adminEmail: o.adminEmail,
         ...(o.database ? { database: o.database } : {}),
+        ...(o.peerListen !== undefined ? { peerListen: o.peerListen } : {}),
+        ...(o.peerUrl !== undefined ? { peerUrl: o.peerUrl } : {}),
         ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),
       });
       // On stderr, so that --json output stays one document.

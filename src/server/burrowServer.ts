@@ -2,7 +2,7 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Clock } from '../shared/clock.js';
-import { SERVER_ENV_VARIABLES, serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
+import { SERVER_ENV_VARIABLES, advertisedPeerUrl, serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
 import { parseConfigFile } from '../shared/configFile.js';
 import { BurrowError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
@@ -57,6 +57,9 @@ import { announceRoute, routeOf } from './cluster/heldRoutes.js';
 import { InstanceRegistry } from './cluster/instanceRegistry.js';
 import { dropNodeRoute, putNodeRoute } from './store/nodeRouteStore.js';
 import { startAlerts } from './alerts/startAlerts.js';
+import { readOrCreatePeerCredentials } from './cluster/peerCredentials.js';
+import { PeerLinkServer } from './cluster/peerLinkServer.js';
+import { MtlsPeerDialer } from './cluster/mtlsPeerDialer.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -107,6 +110,10 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     [paths.tlsCert, paths.tlsKey, paths.hostKey, paths.hostKeyPub].map((p) => readFile(p, 'utf8')),
   ) as [string, string, string, string];
   const box = await SecretBox.fromKeyFile(paths.secretKey);
+  // Refused before anything listens: a wildcard peerListen with no peerUrl names nothing to dial.
+  advertisedPeerUrl(config);
+  // Made here for a home from before peer links (init makes it for new ones).
+  const peerCredentials = await readOrCreatePeerCredentials(home);
   const metrics = new ServerMetrics();
   const db = instrumentStore(await Database.open(config.database ?? paths.database), (op, seconds) => metrics.storeQuery(op, seconds));
   const migrations = await loadMigrations(MIGRATIONS_DIR);
@@ -131,7 +138,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     ...(config.auditCheckpointWebhook ? { webhookUrl: config.auditCheckpointWebhook } : {}),
   });
   const instances = new InstanceRegistry({
-    db, bus: cluster, clock, log: log.child({ part: 'cluster' }), peerUrl: null, heartbeatMs: config.instanceHeartbeatMs, deadAfterMs: config.instanceDeadAfterMs,
+    db, bus: cluster, clock, log: log.child({ part: 'cluster' }), peerUrl: advertisedPeerUrl(config) ?? null, heartbeatMs: config.instanceHeartbeatMs, deadAfterMs: config.instanceDeadAfterMs,
     // The store no longer records this instance's tunnels and sessions: let them go, nodes reconnect.
     onDeclaredDead: () => {
       registry.closeAll();
@@ -145,7 +152,9 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const access = openAccessLog(config.accessLog, paths.accessLog);
   const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
-  const nodes = new ClusterNodeDirectory({ local: registry, bus: cluster, db, clock, log: log.child({ part: 'cluster' }) });
+  // Reaches the nodes other instances hold, through their peer links.
+  const dialer = new MtlsPeerDialer({ credentials: peerCredentials, clock });
+  const nodes = new ClusterNodeDirectory({ local: registry, bus: cluster, db, clock, log: log.child({ part: 'cluster' }), dialer });
   await nodes.start();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const initialCertificate = certificateInService(cert, key);
@@ -289,6 +298,9 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: cluster });
   const stopFeeding = feedMetrics(metrics, { registry: nodes, sessions, store: db, clock });
   const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry, sessions, config });
+  const peerLink = config.peerListen
+    ? new PeerLinkServer({ credentials: peerCredentials, localNode: (nodeId) => registry.get(nodeId), clock, log: log.child({ part: 'peer-link' }), audit: (e, at) => recordAudit(db, e, at), observer: metrics })
+    : undefined;
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
   const apiDeps = { db, clock, log, box, authority, cluster, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
@@ -340,6 +352,15 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     listeners.metrics = metricsListener;
     log.info({ listen: config.metricsListen, port: metricsListener.port }, 'serving /metrics');
   }
+  if (peerLink && config.peerListen) {
+    await peerLink.listen(config.peerListen).catch(async (err: unknown) => {
+      server.close();
+      await metricsListener?.close();
+      throw err;
+    });
+    listeners.peer = peerLink;
+    log.info({ listen: config.peerListen, port: peerLink.port, peerUrl: advertisedPeerUrl(config) }, 'serving the peer link');
+  }
   await recordAudit(db, { actor: 'system', action: 'server.start', target: config.listen, result: 'ok' }, clock.now());
   await alerts.start();
   await checkpointer.start();
@@ -359,11 +380,13 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         proxyGate.close();
         proxyProtocol.close();
         await metricsListener?.close();
+        await peerLink?.close();
         stopFeeding();
         await alerts.close();
         authority.close();
         await certificates.close();
         await sessions.closeAll('server-shutdown');
+        await dialer.close();
         const jobsStopped = jobs.stop();
         const terminalsClosed = terminals.close();
         // Dropping the tunnels ends the shells and job deliveries still waiting on a node.

@@ -1,5 +1,5 @@
 import { BurrowError } from '../shared/errors.js';
-import { databaseUrlSchema, optionValue, peerUrlSchema, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
+import { advertisedPeerUrl, databaseUrlSchema, optionValue, peerUrlSchema, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
 
 /** What one instance's server.json says about where it listens and how it is reached. */
 export interface InstanceOptions {
@@ -37,6 +37,12 @@ export function instanceConfig(o: InstanceOptions): ServerConfig {
   const database = o.database === undefined ? undefined : optionValue('--database', databaseUrlSchema, o.database);
   const peerListen = o.peerListen === undefined ? undefined : optionValue('--peer-listen', serverConfigSchema.shape.listen, o.peerListen);
   const peerUrl = o.peerUrl === undefined ? undefined : optionValue('--peer-url', peerUrlSchema, o.peerUrl);
+  if (peerUrl !== undefined && peerListen === undefined) throw new BurrowError('VALIDATION', '--peer-url: it names where --peer-listen is reached; give --peer-listen too.');
+  try {
+    advertisedPeerUrl({ peerListen, peerUrl });
+  } catch {
+    throw new BurrowError('VALIDATION', `--peer-listen: ${peerListen ?? ''} listens on every address, so the other instances cannot be told where to dial; give --peer-url https://HOST:PORT too.`);
+  }
   return serverConfigSchema.parse({
     listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost,
     ...(sessionDomain ? { sessionDomain } : {}), ...(database ? { database } : {}), ...(peerListen ? { peerListen } : {}), ...(peerUrl ? { peerUrl } : {}),

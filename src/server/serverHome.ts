@@ -13,6 +13,9 @@ export function serverPaths(home: string) {
     recordings: join(home, 'recordings'),
     accessLog: join(home, 'access.log'),
     instanceId: join(home, 'instance-id'),
+    /** The deployment's peer key pair: every instance holds the same one (a secret). */
+    peerKey: join(home, 'peer', 'key.pem'),
+    peerCert: join(home, 'peer', 'cert.pem'),
   };
 }
 

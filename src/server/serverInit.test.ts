@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initServer, type ServerInitOptions } from './serverInit.js';
@@ -22,6 +22,10 @@ describe('burrow server init refuses bad options before it writes anything', () 
     ['a session domain that is not a DNS name', { sessionDomain: 'https://sessions.example.com' }, /^--session-domain: expected a DNS name/],
     ['a session domain in capitals', { sessionDomain: 'Sessions.Example.com' }, /^--session-domain: /],
     ['a session domain without a dot', { sessionDomain: 'localhost' }, /^--session-domain: /],
+    ['a peer listen address without a port', { peerListen: 'nonsense' }, /^--peer-listen: expected HOST:PORT/],
+    ['a wildcard peer listen address without a peer URL', { peerListen: '0.0.0.0:8444' }, /^--peer-listen: 0\.0\.0\.0:8444 listens on every address/],
+    ['a peer URL with a path', { peerListen: '10.0.0.21:8444', peerUrl: 'https://10.0.0.21:8444/peer' }, /^--peer-url: expected https:\/\/HOST:PORT/],
+    ['a peer URL without a peer listen address', { peerUrl: 'https://10.0.0.21:8444' }, /^--peer-url: it names where --peer-listen is reached/],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what} with a VALIDATION error naming the option, and leaves the home empty`, async () => {
@@ -42,6 +46,24 @@ describe('burrow server init refuses bad options before it writes anything', () 
       const r = await initServer({ ...base(join(dir, 'home')), listen: '[::1]:8443' });
       assert.equal(r.url, 'https://[::1]:8443');
       assert.equal(r.adminEmail, 'admin@localhost');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes the private peer key pair, and with --peer-listen records where the peer link listens', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'burrow-init-'));
+    try {
+      const home = join(dir, 'home');
+      const r = await initServer({ ...base(home), peerListen: '0.0.0.0:8444', peerUrl: 'https://10.0.0.21:8444' });
+      assert.equal(r.config.peerListen, '0.0.0.0:8444');
+      assert.equal(r.config.peerUrl, 'https://10.0.0.21:8444');
+      const paths = serverPaths(home);
+      assert.match(await readFile(paths.peerKey, 'utf8'), /PRIVATE KEY/);
+      for (const p of [paths.peerKey, paths.peerCert]) assert.equal((await stat(p)).mode & 0o777, 0o600, p);
+      const plain = await initServer(base(join(dir, 'plain')));
+      assert.equal(plain.config.peerListen, undefined);
+      assert.match(await readFile(serverPaths(join(dir, 'plain')).peerCert, 'utf8'), /BEGIN CERTIFICATE/, 'the pair is made even without a peer link, so one can be turned on later');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -19,6 +19,7 @@ import { grantRole, insertUser } from './store/userStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { selfSignedCertificate } from './tlsCertificate.js';
 import { instanceConfig, type InstanceOptions } from './instanceConfig.js';
+import { readOrCreatePeerCredentials } from './cluster/peerCredentials.js';
 import { sessionDomainWarnings } from './sessions/sessionView.js';
 
 /** Choices for a new server. */
@@ -44,7 +45,7 @@ export interface ServerInitResult {
 
 /**
  * Creates a server home: config, store with the root group and first admin, secret key,
- * TLS certificate and SSH host key. Refuses to touch a home that already has a server.
+ * TLS certificate, SSH host key and peer key pair. Refuses to touch a home that already has a server.
  */
 export async function initServer(o: ServerInitOptions): Promise<ServerInitResult> {
   const paths = serverPaths(o.home);
@@ -86,6 +87,8 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   await writeFileAtomic(paths.tlsKey, tls.key, 0o600);
   await writeFileAtomic(paths.hostKey, hostKey.private, 0o600);
   await writeFileAtomic(paths.hostKeyPub, `${hostKey.public}\n`);
+  // Kept when already there: an instance joining a deployment has the deployment's pair copied in.
+  await readOrCreatePeerCredentials(o.home);
   // Written last: its presence is what marks the home as initialized.
   await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
   return {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodeConfigSchema, serverConfigSchema } from './config.js';
+import { advertisedPeerUrl, nodeConfigSchema, serverConfigSchema } from './config.js';
 import { parseConfigFile } from './configFile.js';
 import { BurrowError } from './errors.js';
 
@@ -155,5 +155,23 @@ describe('node.json', () => {
 
   it('names a nested key by its path', () => {
     assert.equal(refusal(() => parseConfigFile(nodeConfigSchema, { ...nodeFile, shell: { enable: false } }, '/n/node.json')), '/n/node.json has an unknown key "shell.enable"; correct its spelling or remove it.');
+  });
+});
+
+describe('advertisedPeerUrl', () => {
+  it('is peerUrl, else https://<peerListen>, else nothing; a wildcard peerListen alone is refused', () => {
+    assert.equal(advertisedPeerUrl({}), undefined);
+    assert.equal(advertisedPeerUrl({ peerListen: '10.0.0.21:8444' }), 'https://10.0.0.21:8444');
+    assert.equal(advertisedPeerUrl({ peerListen: '0.0.0.0:8444', peerUrl: 'https://burrow-1.internal:8444' }), 'https://burrow-1.internal:8444');
+    for (const peerListen of ['0.0.0.0:8444', '[::]:8444']) {
+      assert.throws(() => advertisedPeerUrl({ peerListen }), (err: unknown) => err instanceof BurrowError && err.code === 'CONFIG_INVALID' && /set peerUrl/.test(err.message));
+    }
+  });
+
+  it('refuses a peerUrl with a path or of another scheme in server.json', () => {
+    assert.equal(serverConfigSchema.safeParse({ ...serverFile, peerListen: '10.0.0.21:8444', peerUrl: 'https://10.0.0.21:8444' }).success, true);
+    for (const peerUrl of ['https://10.0.0.21:8444/peer', 'http://10.0.0.21:8444', 'https://user@10.0.0.21:8444']) {
+      assert.equal(serverConfigSchema.safeParse({ ...serverFile, peerListen: '10.0.0.21:8444', peerUrl }).success, false, peerUrl);
+    }
   });
 });

@@ -238,6 +238,21 @@ export function splitHostPort(value: string): { host: string; port: number } {
   return { host, port: Number(value.slice(i + 1)) };
 }
 
+/**
+ * The URL this instance advertises for its peer link (`peerUrl`, else https://<peerListen>),
+ * or undefined without a peer link. A wildcard `peerListen` names no address a peer could
+ * dial, so it needs `peerUrl`.
+ */
+export function advertisedPeerUrl(c: Pick<ServerConfig, 'peerListen' | 'peerUrl'>): string | undefined {
+  if (c.peerUrl !== undefined) return c.peerUrl;
+  if (c.peerListen === undefined) return undefined;
+  const { host } = splitHostPort(c.peerListen);
+  if (host === '0.0.0.0' || host === '::') {
+    throw new BurrowError('CONFIG_INVALID', `peerListen ${c.peerListen} listens on every address, so peers cannot be told where to dial: set peerUrl (e.g. https://10.0.0.21:8444).`);
+  }
+  return `https://${c.peerListen}`;
+}
+
 /** Environment variables that override server.json, named once here (key -> variable). */
 export const SERVER_ENV_VARIABLES = { listen: 'BURROW_LISTEN', publicUrl: 'BURROW_PUBLIC_URL', logLevel: 'BURROW_LOG_LEVEL' } as const satisfies Partial<Record<keyof ServerConfig, string>>;
 

@@ -43,7 +43,7 @@ const table = {
   /** /readyz: the server is up but not ready to serve (store, migrations, ports). */
   NOT_READY: { status: 503, exit: 6, retryable: true },
   SERVER_UNREACHABLE: { status: 502, exit: 7, retryable: true },
-  /** Another instance holds the node's tunnel and this one cannot reach it over the peer link. */
+  /** Another instance of the deployment could not be reached over the peer link, or did not prove it holds the peer key. */
   PEER_UNREACHABLE: { status: 502, exit: 7, retryable: true },
   PROXY_REFUSED: { status: 502, exit: 7, retryable: true },
   TLS_PIN_MISMATCH: { status: 502, exit: 7, retryable: false },

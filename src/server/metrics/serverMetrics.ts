@@ -36,6 +36,8 @@ export class ServerMetrics {
   private readonly signIns = new Counter({ name: 'burrow_sign_ins_total', help: 'Sign-ins by how (cli, console) and result (ok, denied, throttled, error).', labelNames: ['via', 'result'] as const, registers: [this.registry] });
   private readonly storeSeconds = new Histogram({ name: 'burrow_store_query_seconds', help: 'Store query latency, queueing included, by operation.', labelNames: ['op'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   private readonly httpRequests = new Counter({ name: 'burrow_http_requests_total', help: 'API and console requests, by method, route pattern and status.', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
+  private readonly peerRelaysOpen = new Gauge({ name: 'burrow_peer_relays_open', help: 'Connections this instance relays now for other instances, to nodes it holds.', registers: [this.registry] });
+  private readonly peerBytes = new Counter({ name: 'burrow_peer_relayed_bytes_total', help: 'Bytes relayed over the peer link for other instances, by direction (up: peer to node).', labelNames: ['direction'] as const, registers: [this.registry] });
   private readonly openSessions = new Set<string>();
 
   constructor() {
@@ -46,6 +48,7 @@ export class ServerMetrics {
     for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
     for (const reason of ['replaced', 'server', 'link'] satisfies TunnelDisconnect[]) this.tunnelDisconnects.inc({ reason }, 0);
     for (const result of ['ok', 'denied']) for (const via of ['cli', 'console']) this.signIns.inc({ via, result }, 0);
+    for (const direction of ['up', 'down']) this.peerBytes.inc({ direction }, 0);
   }
 
   /** Adds a gauge whose values are read when scraped (from the store or the registry of live nodes). */
@@ -94,6 +97,21 @@ export class ServerMetrics {
     this.httpRequests.inc({ method, route, status: String(status) });
     const signIn = signInOf(method, route, status);
     if (signIn) this.signIns.inc(signIn);
+  }
+
+  /** A peer relay opened (the peer link server reports it). */
+  peerRelayOpened(): void {
+    this.peerRelaysOpen.inc();
+  }
+
+  /** A peer relay closed. */
+  peerRelayClosed(): void {
+    this.peerRelaysOpen.dec();
+  }
+
+  /** Bytes went through a peer relay. */
+  peerRelayedBytes(direction: 'up' | 'down', bytes: number): void {
+    this.peerBytes.inc({ direction }, bytes);
   }
 
   /** A store operation took `seconds`. */
