@@ -27,13 +27,12 @@ import { TerminalEndpoint } from './shell/terminalEndpoint.js';
 import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
 import { sessionDomainWarnings } from './sessions/sessionView.js';
-import { appendAudit, auditNeedsSealMark, recordAudit } from './store/auditStore.js';
+import { auditNeedsSealMark, recordAudit } from './store/auditStore.js';
 import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
 import { AuditCheckpointer, readCheckpoints } from './audit/auditCheckpointer.js';
 import { DeniedAttempts } from './audit/deniedAttempts.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
-import { getNode, markNodeSeen } from './store/nodeStore.js';
 import { closeOrphanSessions, getSession } from './store/sessionStore.js';
 import { lockHome } from './homeLock.js';
 import { tightenHome } from './homeModes.js';
@@ -53,16 +52,12 @@ import { instrumentStore } from './metrics/instrumentStore.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metricsListener.js';
 import { ServerMetrics } from './metrics/serverMetrics.js';
 import { ClusterNodeDirectory } from './cluster/clusterNodeDirectory.js';
-import { announceRoute, routeOf } from './cluster/heldRoutes.js';
+import { recordNodeTunnel } from './gateway/recordNodeTunnel.js';
 import { InstanceRegistry } from './cluster/instanceRegistry.js';
-import { dropNodeRoute, putNodeRoute } from './store/nodeRouteStore.js';
 import { startAlerts } from './alerts/startAlerts.js';
 import { readOrCreatePeerCredentials } from './cluster/peerCredentials.js';
 import { PeerLinkServer } from './cluster/peerLinkServer.js';
 import { MtlsPeerDialer } from './cluster/mtlsPeerDialer.js';
-
-/** How long a node that announces no status channel (an older agent) has to announce its services. */
-const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
 
 /** Reads server.json and applies environment overrides. */
 export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
@@ -230,52 +225,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     pendingHoldMs: config.pendingHoldMs,
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
     onNodeOnline: (conn) => {
-      let recorded = false;
-      // The route's writes in order: a drop never lands before the write it undoes.
-      let routeWrites = Promise.resolve();
-      const record = () => {
-        if (recorded) return;
-        recorded = true;
-        clock.clearTimeout(noStatusChannel);
-        const now = clock.now();
-        trackNodeWrite(routeWrites = db
-          .transaction(async (tx) => {
-            await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
-            await putNodeRoute(tx, routeOf(conn, instanceId));
-            const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
-            const budget = nodeAudits.take(conn.nodeId);
-            if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', groupId, detail: { services: [...conn.services], ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
-          })
-          .then(() => announceRoute(cluster, conn, true))
-          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect')));
-      };
-      // Services changed later (a pushed service change): the route follows.
-      conn.on('services', () => {
-        if (!recorded || !conn.isOpen) return;
-        trackNodeWrite(routeWrites = routeWrites
-          .then(() => db.transaction((tx) => putNodeRoute(tx, routeOf(conn, instanceId))))
-          .then(() => announceRoute(cluster, conn, true))
-          .catch((err: Error) => log.warn({ err: err.message }, 'could not update node route')));
-      });
-      // Services arrive as tcpip-forward requests right after auth, and the agent announces
-      // its status channel after them: that announcement is the signal that they are all in.
-      // An agent with no status channel is recorded after a grace period instead.
-      const noStatusChannel = clock.setTimeout(record, NO_STATUS_CHANNEL_GRACE_MS);
-      conn.once('status-ready', record);
-      conn.once('close', () => {
-        record();
-        const now = clock.now();
-        trackNodeWrite(routeWrites = routeWrites.then(() => db
-          .transaction(async (tx) => {
-            await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
-            await dropNodeRoute(tx, conn.nodeId, instanceId, conn.connectedAt);
-            const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
-            const budget = nodeAudits.take(conn.nodeId);
-            if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', groupId, target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt, ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
-          })
-          .then(() => announceRoute(cluster, conn, false)))
-          .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect')));
-      });
+      recordNodeTunnel(conn, { db, cluster, clock, log, instanceId, nodeAudits, trackNodeWrite });
       conn.once('status-ready', () => {
         const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
         void serveStatusChannel(conn, {
