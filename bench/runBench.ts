@@ -10,12 +10,14 @@ import { measurePath, pathRows, type BenchPath, type PathFigures } from './throu
 import { measureSessionOpen } from './sessionOpenBench.js';
 import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
 import { FLOOR_RELAY, floorRows, measureFloor, startFloorRelay, type FloorFigures } from './floorBench.js';
+import { clusterRows, measureCluster, type ClusterFigures } from './clusterBench.js';
 
 /**
  * `make bench`: burrow against OpenSSH on the same machine in the same run, so ratios
  * hold even on a busy machine. Sizes can be lowered for a quick look:
  * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list), and
- * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, scale; all by default).
+ * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, scale, cluster; all by default),
+ * BENCH_CLUSTER_NODES and BENCH_CLUSTER_INSTANCES (the scale-out part: 10000 nodes, 3 instances).
  * BENCH_SERVER_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to
  * burrow's processes for profiling; BENCH_TRACE=1 prints how many nodes are back every
  * half second while the scale part waits for them.
@@ -27,7 +29,9 @@ const NODES = (process.env.BENCH_NODES ?? '1000,10000').split(',').map(Number).f
 const GCM = 'aes128-gcm@openssh.com';
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,floor,scale').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,floor,scale,cluster').split(','));
+const CLUSTER_NODES = Number(process.env.BENCH_CLUSTER_NODES ?? 10_000);
+const CLUSTER_INSTANCES = Number(process.env.BENCH_CLUSTER_INSTANCES ?? 3);
 
 async function main(): Promise<void> {
   await run('bash', [new URL('../../scripts/bench-deps.sh', import.meta.url).pathname]);
@@ -122,6 +126,8 @@ async function main(): Promise<void> {
       await s.close();
     }
   }
+  let cluster: ClusterFigures | undefined;
+  if (PARTS.has('cluster')) cluster = await measureCluster({ count: CLUSTER_NODES, instances: CLUSTER_INSTANCES, originPort, nodeArgs: SERVER_NODE_ARGS, log });
   await stop(origin);
 
   const stunnelFig = figures[`ssh -N -R in stunnel ${GCM}`];
@@ -136,7 +142,8 @@ async function main(): Promise<void> {
   if (agentCpuPct !== undefined) rows.push({ figure: 'idle agent CPU', path: 'burrow', value: agentCpuPct, unit: '% of a core' });
   for (const s of scale) rows.push(...scaleRows(s));
   if (floor) rows.push(...floorRows(floor));
-  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, floor, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
+  if (cluster) rows.push(...clusterRows(cluster));
+  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, floor, scale, cluster, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES, CLUSTER_NODES, CLUSTER_INSTANCES } });
   await rm(dir, { recursive: true, force: true });
 }
 

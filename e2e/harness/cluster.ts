@@ -80,6 +80,8 @@ export class Cluster extends ServerStack {
   databaseUrl = '';
   haproxy?: Haproxy;
   private postgres?: ScratchPostgres;
+  /** The environment every instance starts with. */
+  private env: NodeJS.ProcessEnv = {};
 
   /** Builds and starts the cluster; a failure leaves nothing behind. */
   static async start(o: ClusterOptions = {}): Promise<Cluster> {
@@ -105,14 +107,17 @@ export class Cluster extends ServerStack {
       });
     }
     this.sessionRange = [from, from + count * each - 1];
-    const frontPort = await freePort();
+    // HAProxy binds the main port and every session range on one address: they must not overlap.
+    let frontPort = await freePort();
+    while (frontPort >= from && frontPort <= from + count * each - 1) frontPort = await freePort();
     this.url = `https://${FRONT}:${frontPort}`;
     await this.initFirst(this.instances[0] as Instance);
     for (const inst of this.instances.slice(1)) await this.joinHome(inst);
     for (const inst of this.instances) await this.writeConfig(inst, o.serverConfig ?? {});
     const maxconn = o.maxconn ?? 4096;
     this.haproxy = await Haproxy.launch((statsSocket) => renderClusterConfig({ front: FRONT, frontPort, source: BALANCER_SOURCE, maxconn, statsSocket, instances: this.instances }));
-    await Promise.all(this.instances.map((inst) => this.startInstance(inst, o.env)));
+    this.env = o.env ?? {};
+    await Promise.all(this.instances.map((inst) => this.startInstance(inst)));
     await this.login();
   }
 
@@ -142,14 +147,19 @@ export class Cluster extends ServerStack {
     await writeFile(join(inst.home, 'server.json'), JSON.stringify({ ...base, ...own, ...extra }, null, 2), { mode: 0o600 });
   }
 
-  /** Starts `burrow server start` for the instance and waits until HAProxy's health check finds it ready. */
-  async startInstance(inst: Instance, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  /**
+   * Starts `burrow server start` for the instance and waits until it answers /readyz and
+   * HAProxy's health check finds it ready (HAProxy may still show a restarted instance's
+   * predecessor as up, hence both).
+   */
+  async startInstance(inst: Instance, env: NodeJS.ProcessEnv = this.env): Promise<void> {
     const proc = this.procs.spawn(inst.name, ['server', 'start', '--home', inst.home], join(this.dir, `${inst.name}.log`), { env });
     inst.process = proc;
-    await waitFor(`HAProxy to find ${inst.name} ready`, async () => {
+    await waitFor(`${inst.name} to be ready, directly and for HAProxy`, async () => {
       if (proc.child.exitCode !== null) throw new Error(`${inst.name} exited with ${proc.child.exitCode}`);
+      const ready = await this.request(inst, 'GET', '/readyz', { auth: false }).then((r) => r.status === 200, () => false);
       const row = await this.haproxy?.serverStat('burrow', inst.name);
-      return row?.status === 'UP' && row.check_status === 'L7OK';
+      return ready && row?.status === 'UP' && row.check_status === 'L7OK';
     }, { timeoutMs: 30_000 });
   }
 
