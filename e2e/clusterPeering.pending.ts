@@ -156,13 +156,14 @@ describe('three instances reaching each other\'s nodes', () => {
     for (const s of open) {
       assert.equal((await s.alice.request('/echo-headers')).status, 200, `the session on ${s.inst.name} still relays`);
       assert.equal((await sessionState(s.inst, s.session.id))?.state, 'open');
+      assert.equal((await sessionState(b, s.session.id))?.state, 'open', `the restarted ${b.name} did not close ${s.inst.name}'s session in the store`);
       await c().request(s.inst, 'DELETE', `/v1/sessions/${s.session.id}`);
     }
   });
 
   it('closes a killed instance\'s sessions with a reason, and serves its nodes through every survivor', async () => {
     const held = await c().holders();
-    const victim = c().instances[1] as Instance;
+    const victim = [...held.values()][0] as Instance;
     const local = c().nodes.find((n) => held.get(n.id) === victim) as NodeHandle;
     const { session } = await enter(victim, local);
     const orphans = c().nodes.filter((n) => held.get(n.id) === victim);

@@ -38,15 +38,17 @@ function fill(line: string, values: Record<string, string>): string {
 }
 
 /**
- * packaging/haproxy/burrow-cluster.cfg filled in for `layout`: each block between
- * "#{{each instance}}" and "#{{end}}" once per instance, comment lines as they are.
+ * packaging/haproxy/burrow-cluster.cfg filled in for `layout`, from its `global` line on:
+ * each block between "#{{each instance}}" and "#{{end}}" once per instance, comment lines as they are.
  */
 export function renderClusterConfig(layout: ClusterLayout, template = readFileSync(CLUSTER_TEMPLATE, 'utf8')): string {
   const common = { front: layout.front, frontPort: String(layout.frontPort), source: layout.source, maxconn: String(layout.maxconn), statsSocket: layout.statsSocket };
   const out: string[] = [];
   let block: string[] | undefined;
   const render = (line: string, values: Record<string, string>) => (line.trimStart().startsWith('#') ? line : fill(line, values));
-  for (const line of template.split('\n')) {
+  // The template's own header (how to fill it in) is not part of a filled-in configuration.
+  const lines = template.split('\n');
+  for (const line of lines.slice(Math.max(0, lines.indexOf('global')))) {
     if (line.trim() === BLOCK_START) {
       block = [];
     } else if (line.trim() === BLOCK_END) {
