@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { SessionView } from '../src/shared/protocol.js';
 import { SessionBrowser } from './sessionClient.js';
 import { runBurrow } from './harness/burrowCli.js';
-import { Cluster, type Instance } from './harness/cluster.js';
+import { Cluster, FRONT, type Instance } from './harness/cluster.js';
 import type { NodeHandle } from './harness/serverStack.js';
 import { totpCode } from './harness/totp.js';
 import { waitFor } from './harness/waitFor.js';
@@ -64,7 +64,7 @@ describe('three instances on PostgreSQL behind HAProxy', () => {
       const got = await reachThrough(c(), inst, node, '127.0.0.11');
       assert.equal(got.status, 200);
       assert.equal(got.body, WEBUI_HTML);
-      assert.equal(new URL(got.session.url).hostname, '127.0.0.1', 'the session URL names HAProxy');
+      assert.equal(new URL(got.session.url).hostname, FRONT, 'the session URL names HAProxy');
       const [from, to] = inst.sessionPorts;
       assert.ok(got.session.port >= from && got.session.port <= to, `${inst.name} binds in its own range`);
       assert.equal((await c().request(inst, 'DELETE', `/v1/sessions/${got.session.id}`)).status, 204);

@@ -13,8 +13,11 @@ import type { BurrowProcess } from './processGroup.js';
 import { makeTempDir } from './tempDir.js';
 import { waitFor } from './waitFor.js';
 
-/** HAProxy's public address: what `publicUrl` and every session URL name. */
-export const FRONT = '127.0.0.1';
+/**
+ * HAProxy's public address: what `publicUrl` and every session URL name. An address of
+ * its own, so no port another process holds on 127.0.0.1 is in the way of its ranges.
+ */
+export const FRONT = '127.0.0.50';
 /** The address HAProxy connects to the instances from: their `proxyProtocolFrom`. */
 export const BALANCER_SOURCE = '127.0.0.1';
 /** Where the tests reach an instance directly from: not a balancer, so no PROXY header is expected. */
