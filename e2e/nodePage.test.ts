@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, type TestBrowser } from './harness/chromium.js';
@@ -21,10 +22,14 @@ describe('a node page with real health, and internal services refused (real serv
   let page: Page;
   let nodeId = '';
   const problems: string[] = [];
+  // A directory the node's operator allowed file pulls from.
+  const pullDir = join(tmpdir(), `burrow-e2e-pull-${process.pid}`);
 
   before(async () => {
     // Reports every second, so a few arrive while the test waits.
-    stack = await ConsoleStack.start({ nodeConfig: { statusIntervalMs: 1000 } });
+    await mkdir(pullDir, { recursive: true });
+    await writeFile(join(pullDir, 'app.log'), 'pulled through the console\n');
+    stack = await ConsoleStack.start({ nodeConfig: { statusIntervalMs: 1000, files: { allow: [pullDir], maxBytes: 1024 * 1024, bundleLogs: [join(pullDir, 'app.log')] } } });
     nodeId = stack.nodes[0]?.id ?? '';
     await stack.startNode();
     await mkdir(SHOTS, { recursive: true });
@@ -45,6 +50,7 @@ describe('a node page with real health, and internal services refused (real serv
   after(async () => {
     await browser?.close();
     await stack?.close();
+    await rm(pullDir, { recursive: true, force: true });
   });
 
   it("shows the node's latest load, memory, disk, uptime, agent version and service reachability, and a chart of its history", async () => {
@@ -84,6 +90,19 @@ describe('a node page with real health, and internal services refused (real serv
     await page.getByRole('link', { name: 'Terminal' }).waitFor(WAIT);
     assert.equal(await page.getByRole('button', { name: /^Open (shell|jobs)$/ }).count(), 0);
     assert.deepEqual(await page.locator('ul.services li code').allTextContents(), ['webui']);
+  });
+
+  it('downloads a file the operator allowed, and a support bundle, from the node page', async () => {
+    await page.goto(`${stack.url}/#/nodes/${nodeId}`);
+    await page.getByRole('heading', { level: 2, name: 'Files' }).waitFor(WAIT);
+    await page.getByLabel(/Path on/).fill(join(pullDir, 'app.log'));
+    const [file] = await Promise.all([page.waitForEvent('download', WAIT), page.getByRole('link', { name: 'Download file' }).click()]);
+    assert.equal(file.suggestedFilename(), 'app.log');
+    assert.equal(await readFile(await file.path(), 'utf8'), 'pulled through the console\n');
+    const [bundle] = await Promise.all([page.waitForEvent('download', WAIT), page.getByRole('link', { name: 'Download support bundle' }).click()]);
+    assert.match(bundle.suggestedFilename(), new RegExp(`^${stack.nodeName}-bundle-.*\\.tar\\.gz$`));
+    const gz = await readFile(await bundle.path());
+    assert.deepEqual([...gz.subarray(0, 2)], [0x1f, 0x8b], 'a gzip stream');
   });
 
   it('refuses `session open --service jobs` and `--service shell --type tcp` with one sentence that says what to use', async () => {

@@ -88,7 +88,7 @@ describe('a server on PostgreSQL', () => {
     try {
       const r = await runBurrow(['server', 'init', '--home', home.path, '--listen', '127.0.0.1:1', '--database', url]);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr.trim(), /^burrow: The database postgres:\/\/burrow:\*\*\*@[^ ]+ already holds a burrow server; give "server init" an empty database\.$/);
+      assert.match(r.stderr.trim(), /^burrow: The database postgres:\/\/burrow:\*\*\*@[^ ]+ already holds a burrow server; give "server init" an empty database, or add this instance to that deployment with --join\.$/);
     } finally {
       await home.remove();
     }

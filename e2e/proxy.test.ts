@@ -43,6 +43,22 @@ describe('the tunnel through a real HTTP proxy (squid)', () => {
     });
   }
 
+  it('connects through squid with NTLM, a DOMAIN\\user name and the password stored encrypted', async () => {
+    const squid = await SquidProxy.start('ntlm', 'nodeuser', 'proxy-secret-1');
+    proxies.push(squid);
+    const home = await stack.enrollNode('px-ntlm');
+    await writeFile(join(home, 'proxy-pw'), 'proxy-secret-1\n', { mode: 0o600 });
+    const set = await burrow(['node', 'proxy', 'set', squid.url, '--user', 'FIELD\\nodeuser', '--password-file', join(home, 'proxy-pw'), '--home', home]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.doesNotMatch(await readFile(join(home, 'node.json'), 'utf8'), /proxy-secret-1/);
+    const agent = stack.runNode(home);
+    await waitUntil(async () => (await stack.node('px-ntlm')).online, 20_000, 'px-ntlm online through squid with NTLM');
+    await agent.stop();
+    // The helper names the user it read from our AUTHENTICATE message (squid logs the backslash escaped).
+    const logged = new RegExp(`TCP_TUNNEL/200 .* CONNECT 127\\.0\\.0\\.1:${new URL(stack.url).port} FIELD(?:\\\\|%5C)+nodeuser`, 'i');
+    await waitUntil(async () => logged.test(await readFile(join(squid.dir, 'access.log'), 'utf8')), 10_000, 'squid to log the NTLM user');
+  });
+
   it('a proxy set while the agent runs is used at once: the agent reconnects through it', async () => {
     const squid = await SquidProxy.start('basic', 'nodeuser', 'proxy-secret-1');
     proxies.push(squid);

@@ -1,10 +1,10 @@
 import https from 'node:https';
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { NodeView } from '../../src/shared/protocol.js';
 import { startScratchPostgres, type ScratchPostgres } from '../../src/server/store/scratchPostgres.js';
-import { burrowJson } from './burrowCli.js';
+import { burrowJson, burrowOk } from './burrowCli.js';
 import { renderClusterConfig } from './clusterHaproxy.js';
 import { freePort, sessionPortRange } from './freePort.js';
 import { Haproxy } from './haproxy.js';
@@ -54,22 +54,6 @@ export interface ClusterOptions {
 export interface ApiReply<T> {
   status: number;
   body: T;
-}
-
-/** Files of the first home a joining home does not take: its database, lock, identity and own config. */
-function ownToAHome(relativePath: string): boolean {
-  return /^burrow\.db/.test(relativePath) || ['server.lock', 'instance-id', 'server.json'].includes(relativePath);
-}
-
-/** Copies `from` into `to` recursively, modes kept, leaving out what `skip` names (relative paths). */
-async function copyHome(from: string, to: string, skip: (relativePath: string) => boolean, prefix = ''): Promise<void> {
-  await mkdir(to, { recursive: true, mode: (await stat(from)).mode & 0o777 });
-  for (const e of await readdir(from, { withFileTypes: true })) {
-    const rel = prefix + e.name;
-    if (skip(rel)) continue;
-    if (e.isDirectory()) await copyHome(join(from, e.name), join(to, e.name), skip, `${rel}/`);
-    else if (e.isFile()) await copyFile(join(from, e.name), join(to, e.name));
-  }
 }
 
 /**
@@ -128,26 +112,31 @@ export class Cluster extends ServerStack {
   private async initFirst(first: Instance): Promise<void> {
     await writeFile(this.passwordFile, ADMIN.password, { mode: 0o600 });
     const r = await burrowJson<{ totpSecret: string; fingerprint: string }>([
-      'server', 'init', '--home', first.home, '--listen', `${first.address}:${first.port}`, '--public-url', this.url,
-      '--admin-email', ADMIN.email, '--admin-password-file', this.passwordFile, '--session-ports', first.sessionPorts.join('-'),
-      '--database', this.databaseUrl,
+      'server', 'init', '--home', first.home, '--admin-email', ADMIN.email, '--admin-password-file', this.passwordFile, '--database', this.databaseUrl,
+      ...this.ownOptions(first),
     ]);
     Object.assign(this, { pin: r.fingerprint, totpSecret: r.totpSecret });
   }
 
-  /**
-   * A home joining the deployment: the first home's secrets (keys, certificate, audit keys
-   * and checkpoints), without its database files, lock, instance id and server.json.
-   */
-  private async joinHome(inst: Instance): Promise<void> {
-    await copyHome((this.instances[0] as Instance).home, inst.home, ownToAHome);
+  /** The `server init` options that differ per instance (and the shared public URL). */
+  private ownOptions(inst: Instance): string[] {
+    return ['--public-url', this.url, '--listen', `${inst.address}:${inst.port}`, '--session-host', inst.address, '--session-ports', inst.sessionPorts.join('-')];
   }
 
-  /** The instance's own server.json: the shared settings plus its listen address, session ports and session host. */
+  /** `server init --join` from a secrets bundle of the first instance, as README's "Running several instances" says. */
+  private async joinHome(inst: Instance): Promise<void> {
+    const passphrase = join(this.dir, 'bundle-passphrase');
+    const bundle = join(this.dir, 'deployment.bundle');
+    await writeFile(passphrase, 'cluster bundle passphrase', { mode: 0o600 });
+    await burrowOk(['server', 'backup', '--home', (this.instances[0] as Instance).home, '--to', bundle, '--secrets-only', '--passphrase-file', passphrase]);
+    await burrowOk(['server', 'init', '--join', bundle, '--home', inst.home, '--database', this.databaseUrl, '--passphrase-file', passphrase, ...this.ownOptions(inst)]);
+  }
+
+  /** The instance's server.json, with the balancer's address in `proxyProtocolFrom` and `extra` merged in. */
   private async writeConfig(inst: Instance, extra: Record<string, unknown>): Promise<void> {
-    const base = JSON.parse(await readFile(join((this.instances[0] as Instance).home, 'server.json'), 'utf8')) as Record<string, unknown>;
-    const own = { listen: `${inst.address}:${inst.port}`, sessionPorts: inst.sessionPorts, sessionHost: inst.address, publicUrl: this.url, proxyProtocolFrom: [`${BALANCER_SOURCE}/32`], database: this.databaseUrl };
-    await writeFile(join(inst.home, 'server.json'), JSON.stringify({ ...base, ...own, ...extra }, null, 2), { mode: 0o600 });
+    const file = join(inst.home, 'server.json');
+    const own = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...own, proxyProtocolFrom: [`${BALANCER_SOURCE}/32`], ...extra }, null, 2), { mode: 0o600 });
   }
 
   /**

@@ -7,11 +7,13 @@ import { freePort } from './freePort.js';
 import { waitUntil } from './waitFor.js';
 
 /** Which proxy authentication squid demands. */
-export type SquidAuth = 'basic' | 'digest';
+export type SquidAuth = 'basic' | 'digest' | 'ntlm';
 
 /**
- * A real squid on loopback that demands Basic or Digest auth for CONNECT, with one user.
- * Debian's squid (scripts/test-deps.sh) runs in the foreground (-N) from a temp dir.
+ * A real squid on loopback that demands Basic, Digest or NTLM auth for CONNECT, with one user.
+ * Debian's squid (scripts/test-deps.sh) runs in the foreground (-N) from a temp dir. NTLM
+ * uses squid's ntlm_fake_auth helper: it checks the NTLM handshake's messages and takes the
+ * user name from them, but verifies no password (no domain controller on a test machine).
  */
 export class SquidProxy {
   private child?: ChildProcess;
@@ -39,10 +41,11 @@ export class SquidProxy {
   private async boot(auth: SquidAuth, user: string, password: string, denyPort: number): Promise<void> {
     this.port = await freePort();
     const d = this.dir;
-    const helper =
-      auth === 'basic'
-        ? [`auth_param basic program /usr/lib/squid/basic_ncsa_auth ${d}/passwd`, 'auth_param basic realm burrow-test']
-        : [`auth_param digest program /usr/lib/squid/digest_file_auth ${d}/passwd`, 'auth_param digest realm burrow-test'];
+    const helper = {
+      basic: [`auth_param basic program /usr/lib/squid/basic_ncsa_auth ${d}/passwd`, 'auth_param basic realm burrow-test'],
+      digest: [`auth_param digest program /usr/lib/squid/digest_file_auth ${d}/passwd`, 'auth_param digest realm burrow-test'],
+      ntlm: ['auth_param ntlm program /usr/lib/squid/ntlm_fake_auth', 'auth_param ntlm children 2'],
+    }[auth];
     const passwd = auth === 'basic' ? `${user}:${execFileSync('openssl', ['passwd', '-apr1', password]).toString().trim()}\n` : `${user}:${password}\n`;
     await writeFile(join(d, 'passwd'), passwd);
     await writeFile(

@@ -1,8 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BurrowError } from '../shared/errors.js';
-import { requestJson, requestText, type JsonRequest } from '../shared/pinnedHttps.js';
+import { requestJson, requestStream, requestText, type JsonRequest } from '../shared/pinnedHttps.js';
 import { readJsonFile, writeFileAtomic, exists } from '../shared/secureFiles.js';
 import { pinOfPem } from '../shared/tlsPin.js';
 
@@ -65,6 +66,11 @@ export class AdminClient {
   /** Fetches a non-JSON document (an export) from the API. */
   text(path: string): Promise<string> {
     return requestText(new URL(path, this.creds.server).toString(), { token: this.creds.token, ...(this.creds.pin ? { pin: this.creds.pin } : {}) });
+  }
+
+  /** Fetches a download (a file pulled from a node) as a stream. */
+  download(path: string): Promise<IncomingMessage> {
+    return requestStream(new URL(path, this.creds.server).toString(), { token: this.creds.token, ...(this.creds.pin ? { pin: this.creds.pin } : {}) });
   }
 
   /** Calls `path` on the API. */

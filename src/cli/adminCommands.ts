@@ -1,3 +1,4 @@
+import { registerAdminBundleCommand, registerAdminFileCommands } from './adminFileCommands.js';
 import type { Command } from 'commander';
 import { BurrowError } from '../shared/errors.js';
 import { requestJson } from '../shared/pinnedHttps.js';
@@ -203,9 +204,11 @@ export function registerAdminCommands(program: Command): void {
 
   registerAdminNodeStatusCommands(node);
   registerAdminNodeLifecycleCommands(node);
+  registerAdminBundleCommand(node);
   registerAdminRotateKeyCommand(node);
   registerSessionCommands(admin);
   registerJobCommands(admin);
+  registerAdminFileCommands(admin);
   registerAdminSessionRequestCommands(admin);
   registerAuditCommands(admin);
   registerUserCommands(admin);

@@ -16,6 +16,7 @@ import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
 import { registerNodeFeatureCommands } from './nodeFeatureCommands.js';
+import { registerNodeFileCommands } from './nodeFileCommands.js';
 import { registerNodeRotateKeyCommand } from './keyRotationCommands.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -78,6 +79,7 @@ export function registerNodeCommands(program: Command): void {
     });
 
   registerNodeFeatureCommands(node);
+  registerNodeFileCommands(node);
 
   node
     .command('status')

@@ -24,12 +24,12 @@ async function writeProxy(home: string, proxy: unknown): Promise<void> {
 
 /** `burrow node proxy set|clear|show`: the HTTP(S) proxy the agent reaches the server through. */
 export function registerNodeProxyCommands(node: Command): void {
-  const proxy = node.command('proxy').description('reach the server through an HTTP(S) proxy (CONNECT; Basic or Digest auth)');
+  const proxy = node.command('proxy').description('reach the server through an HTTP(S) proxy (CONNECT; NTLMv2, Digest or Basic auth)');
 
   proxy
     .command('set <url>')
     .description('use this proxy, e.g. http://proxy.lan:3128 or http://user:pass@proxy.lan:3128')
-    .option('--user <name>', 'proxy user name')
+    .option('--user <name>', 'proxy user name (DOMAIN\\user for NTLM)')
     .option('--password-file <file>', 'read the proxy password from this file')
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .action(async (url: string, o: Opts & { user?: string; passwordFile?: string }) => {

@@ -11,6 +11,7 @@ import { resolveHome } from './homeDir.js';
 import { readSecretFile } from './prompt.js';
 import { onShutdown } from './shutdown.js';
 import { registerServerCertCommands } from './serverCertCommands.js';
+import { FIRST_ADMIN_OPTIONS, joinFromCli } from './serverJoinCommand.js';
 import { notifySystemdReady } from './systemdReady.js';
 
 interface InitOpts {
@@ -20,8 +21,13 @@ interface InitOpts {
   adminEmail: string;
   adminPasswordFile?: string;
   sessionPorts: string;
+  sessionHost?: string;
   sessionDomain?: string;
   database?: string;
+  join?: string;
+  passphraseFile?: string;
+  peerListen?: string;
+  peerUrl?: string;
   json?: boolean;
 }
 
@@ -34,7 +40,7 @@ export function registerServerCommands(program: Command): void {
 
   server
     .command('init')
-    .description('create the store, key file, TLS certificate, SSH host key and first admin')
+    .description('create the store, key file, TLS certificate, SSH host key and first admin; or, with --join, a new instance of an existing deployment')
     .option('--home <dir>', 'server state directory (env BURROW_HOME)')
     .option('--listen <host:port>', 'address for the console, API and tunnel', '0.0.0.0:8443')
     .option('--public-url <url>', 'URL nodes and browsers use to reach the server')
@@ -42,19 +48,34 @@ export function registerServerCommands(program: Command): void {
     .option('--admin-password-file <file>', 'file holding the first admin password (otherwise one is generated)')
     .option('--session-ports <from-to>', 'port range for WebUI sessions', '40000-65000')
     .option('--session-domain <domain>', 'serve each WebUI session at a host of its own under this domain (needs a wildcard DNS name; the certificate covers *.<domain>)')
+    .option('--session-host <address>', 'address session ports bind to (default: the --listen host)')
     .option('--database <url>', 'keep the store in this PostgreSQL database (postgres://…) instead of a SQLite file in the home')
+    .option('--join <bundle>', "add this instance to the deployment in --database: take its shared secrets from BUNDLE (what 'server backup --secrets-only' wrote on one of its instances); no admin is made")
+    .option('--passphrase-file <file>', 'with --join: file holding the bundle passphrase (otherwise it is asked for)')
+    .option('--peer-listen <host:port>', 'where the link from the deployment\'s other instances listens (mutual TLS)')
+    .option('--peer-url <url>', 'the URL other instances dial for this one\'s peer link (default https://<peer-listen>)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: InitOpts) => {
+    .action(async (o: InitOpts, cmd: Command) => {
       const sessionPorts = optionValue('--session-ports', portRangeSchema, o.sessionPorts);
       const home = resolveHome(o.home, process.env);
       process.umask(0o077);
+      if (o.join !== undefined) {
+        const given = Object.entries(FIRST_ADMIN_OPTIONS).find(([key]) => cmd.getOptionValueSource(key) === 'cli');
+        if (given) throw new BurrowError('VALIDATION', `--join adds an instance to a deployment that has its admins already; leave out ${given[1]}.`);
+        await joinFromCli({ ...o, join: o.join, sessionPorts }, home);
+        return;
+      }
+      if (o.passphraseFile !== undefined) throw new BurrowError('VALIDATION', '--passphrase-file is for the bundle of --join; give --join too, or leave it out.');
       const { initServer } = await import('../server/serverInit.js');
       const r = await initServer({
         home,
         listen: o.listen,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         sessionPorts,
+        ...(o.sessionHost !== undefined ? { sessionHost: o.sessionHost } : {}),
         ...(o.sessionDomain !== undefined ? { sessionDomain: o.sessionDomain } : {}),
+        ...(o.peerListen !== undefined ? { peerListen: o.peerListen } : {}),
+        ...(o.peerUrl !== undefined ? { peerUrl: o.peerUrl } : {}),
         adminEmail: o.adminEmail,
         ...(o.database ? { database: o.database } : {}),
         ...(o.adminPasswordFile ? { adminPassword: await readSecretFile(o.adminPasswordFile, 'password') } : {}),

@@ -6,6 +6,10 @@ import { useRoute } from './router.js';
 import { ApiTokensPage } from './pages/ApiTokensPage.js';
 import { AuditPage } from './pages/AuditPage.js';
 import { EnrollTokensPage } from './pages/EnrollTokensPage.js';
+import { GroupsPage } from './pages/GroupsPage.js';
+import { JobPage } from './pages/JobPage.js';
+import { JobsPage } from './pages/JobsPage.js';
+import { RecordingsPage } from './pages/RecordingsPage.js';
 import { NodeDetailPage } from './pages/NodeDetailPage.js';
 import { NodesPage } from './pages/NodesPage.js';
 import { ReplayPage } from './pages/ReplayPage.js';
@@ -18,6 +22,9 @@ import type { WhoAmI } from './types.js';
 const NAV = [
   { path: 'nodes', label: 'Nodes', role: 'viewer' },
   { path: 'sessions', label: 'Sessions', role: 'viewer' },
+  { path: 'jobs', label: 'Jobs', role: 'viewer' },
+  { path: 'groups', label: 'Groups', role: 'viewer' },
+  { path: 'recordings', label: 'Recordings', role: 'admin' },
   { path: 'enroll-tokens', label: 'Enrollment tokens', role: 'admin' },
   { path: 'users', label: 'Users', role: 'admin' },
   { path: 'tokens', label: 'API tokens', role: 'viewer' },
@@ -75,13 +82,17 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void; onAccountChanged:
         {page === 'nodes' && arg && !sub && <NodeDetailPage id={arg} me={p.me} />}
         {page === 'nodes' && arg && sub === 'terminal' && <TerminalPage id={arg} />}
         {page === 'sessions' && <SessionsPage me={p.me} />}
+        {page === 'jobs' && !arg && <JobsPage me={p.me} />}
+        {page === 'jobs' && arg && <JobPage id={arg} me={p.me} />}
+        {page === 'groups' && <GroupsPage id={arg} />}
+        {page === 'recordings' && <RecordingsPage />}
         {page === 'enroll-tokens' && <EnrollTokensPage />}
         {page === 'users' && <UsersPage me={p.me} />}
         {page === 'tokens' && <ApiTokensPage />}
         {page === 'audit' && !arg && <AuditPage />}
         {page === 'audit' && arg && <ReplayPage id={arg} />}
         {page === 'account' && <AccountPage me={p.me} onChanged={p.onAccountChanged} />}
-        {!['nodes', 'sessions', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
+        {!['nodes', 'sessions', 'jobs', 'groups', 'recordings', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
           </>
         )}
       </main>

@@ -34,6 +34,9 @@ export interface Session {
   expiresAt: string;
   closedAt: string | null;
   closeReason: string | null;
+  /** The node's name and the opener's email, as GET /v1/sessions lists them (absent in live events). */
+  node?: string;
+  user?: string | null;
 }
 
 /** A group the caller can see. */

@@ -2,15 +2,21 @@ import type { ClientChannel } from 'ssh2';
 import type { Clock } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
+import { FILES_SERVICE } from '../shared/fileProtocol.js';
 import { JOBS_SERVICE, SHELL_SERVICE } from '../shared/protocol.js';
+import { FileService } from './files/fileService.js';
 import { JobRunner } from './jobs/jobRunner.js';
 import { UsedManifests } from './jobs/usedManifests.js';
-import { nodePaths } from './nodeHome.js';
+import { loadNodeConfig, nodePaths } from './nodeHome.js';
+import { collectNodeStatus } from './nodeStatus.js';
 import { ShellServer } from './shell/shellServer.js';
 
 /**
  * The services the agent serves itself, as the operator enabled them in node.json. A
  * disabled one is not announced at all, so the server cannot even open a channel to it.
+ * The files service is announced once the operator allowed a directory or listed a log for
+ * support bundles; it reads those from node.json again at each request, so a revocation
+ * applies to the next pull without a restart.
  */
 export function builtinServices(config: NodeConfig, node: { home: string; clock: Clock }, privateKey: () => string, log: Logger, env: Readonly<Record<string, string | undefined>>): Record<string, (channel: ClientChannel) => void> {
   const out: Record<string, (channel: ClientChannel) => void> = {};
@@ -27,6 +33,14 @@ export function builtinServices(config: NodeConfig, node: { home: string; clock:
       log: log.child({ part: 'jobs' }),
     });
     out[JOBS_SERVICE] = (channel) => jobs.handle(channel);
+  }
+  if (config.files.allow.length > 0 || config.files.bundleLogs.length > 0) {
+    const files = new FileService({
+      config: () => loadNodeConfig(node.home, { ...env }),
+      status: (c) => collectNodeStatus(c.services, node.home, { mode: c.mode, nextCheckInAt: null }),
+      log: log.child({ part: 'files' }),
+    });
+    out[FILES_SERVICE] = (channel) => files.handle(channel);
   }
   return out;
 }

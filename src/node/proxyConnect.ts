@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { BurrowError } from '../shared/errors.js';
+import { authenticateMessage, negotiateMessage, ntlmCredentials, parseChallengeMessage } from './ntlm.js';
 
 /** An HTTP(S) proxy and the credentials for it, in the clear (only in memory). */
 export interface ProxyTarget {
@@ -92,6 +94,8 @@ function sendConnect(socket: Duplex, authority: string, auth: string | undefined
     socket.on('data', onData);
     socket.once('error', onError);
     socket.once('close', onClose);
+    // A socket reused after an answer (NTLM's second round) was paused when that answer was read.
+    socket.resume();
     const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`, 'User-Agent: burrow-agent', 'Proxy-Connection: keep-alive'];
     if (auth) lines.push(`Proxy-Authorization: ${auth}`);
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
@@ -132,6 +136,66 @@ export function digestAuthorization(
   return `Digest ${parts.join(', ')}`;
 }
 
+/**
+ * Reads and drops the body of an answer, so the next request can go on the same connection
+ * (NTLM authenticates the connection, not a request). Squid sizes its 407 pages with
+ * Content-Length; a chunked or unsized body cannot be skipped safely and is refused.
+ */
+function drainBody(a: ProxyAnswer, timeoutMs: number): Promise<void> {
+  const length = Number(a.headers.get('content-length')?.[0] ?? '0');
+  if (a.headers.has('transfer-encoding') || !Number.isSafeInteger(length) || length < 0 || length > HEAD_MAX * 64) {
+    return Promise.reject(new BurrowError('PROXY_REFUSED', 'The proxy answered the NTLM negotiation with a body burrow cannot skip (no Content-Length).'));
+  }
+  return new Promise((resolve, reject) => {
+    let left = length;
+    const timer = setTimeout(() => done(new BurrowError('SERVER_UNREACHABLE', 'The proxy did not finish its NTLM challenge in time.')), timeoutMs);
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      a.socket.removeListener('data', onData);
+      a.socket.removeListener('close', onClose);
+      a.socket.pause();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      if (chunk.length > left) a.socket.unshift(chunk.subarray(left));
+      left -= Math.min(left, chunk.length);
+      if (left === 0) done();
+    };
+    const onClose = () => done(new BurrowError('PROXY_REFUSED', 'The proxy closed the connection during NTLM authentication; NTLM needs a kept-alive connection to the proxy.'));
+    if (left === 0) {
+      done();
+      return;
+    }
+    a.socket.on('data', onData);
+    a.socket.once('close', onClose);
+    a.socket.resume();
+  });
+}
+
+/** The NTLM handshake: NEGOTIATE, the proxy's CHALLENGE, then AUTHENTICATE, all on one connection. */
+async function connectWithNtlm(proxy: URL, authority: string, p: ProxyTarget & { username: string }, timeoutMs: number): Promise<Duplex> {
+  const socket = await dialProxy(proxy, timeoutMs);
+  const first = await sendConnect(socket, authority, `NTLM ${negotiateMessage()}`, timeoutMs);
+  if (first.status >= 200 && first.status < 300) return socket;
+  const token = (first.headers.get('proxy-authenticate') ?? []).map((h) => /^NTLM\s+(\S+)/i.exec(h)?.[1]).find((t) => t !== undefined);
+  if (first.status !== 407 || token === undefined) {
+    socket.destroy();
+    throw refusal(first, proxy, authority, true);
+  }
+  try {
+    const challenge = parseChallengeMessage(token);
+    await drainBody(first, timeoutMs);
+    const auth = authenticateMessage(ntlmCredentials(p.username, p.password ?? ''), challenge, { now: Date.now(), workstation: hostname() });
+    const second = await sendConnect(socket, authority, `NTLM ${auth}`, timeoutMs);
+    if (second.status >= 200 && second.status < 300) return socket;
+    throw refusal(second, proxy, authority, true);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+}
+
 function refusal(a: ProxyAnswer, proxy: URL, authority: string, triedAuth: boolean): BurrowError {
   if (a.status === 407) {
     return new BurrowError(
@@ -146,8 +210,8 @@ function refusal(a: ProxyAnswer, proxy: URL, authority: string, triedAuth: boole
 }
 
 /**
- * Opens a tunnel through an HTTP(S) proxy with CONNECT: no auth, Basic, or Digest, as the
- * proxy's 407 challenge asks. Resolves to the raw stream to `host:port`; every failure is
+ * Opens a tunnel through an HTTP(S) proxy with CONNECT: no auth, NTLMv2, Digest or Basic,
+ * as the proxy's 407 challenge offers, the strongest first. Resolves to the raw stream to `host:port`; every failure is
  * a PROXY_REFUSED or SERVER_UNREACHABLE error saying what the proxy said.
  */
 export async function connectThroughProxy(p: ProxyTarget, host: string, port: number, timeoutMs = 15_000): Promise<Duplex> {
@@ -158,13 +222,14 @@ export async function connectThroughProxy(p: ProxyTarget, host: string, port: nu
   first.socket.destroy();
   if (first.status !== 407 || p.username === undefined) throw refusal(first, proxy, authority, false);
   const challenges = (first.headers.get('proxy-authenticate') ?? []).map(parseChallenge);
+  if (challenges.some((c) => c.scheme === 'ntlm')) return connectWithNtlm(proxy, authority, { ...p, username: p.username }, timeoutMs);
   const digest = challenges.find((c) => c.scheme === 'digest');
   const basic = challenges.find((c) => c.scheme === 'basic');
   const password = p.password ?? '';
   let auth: string;
   if (digest) auth = digestAuthorization(digest.params, p.username, password, { method: 'CONNECT', uri: authority });
   else if (basic) auth = `Basic ${Buffer.from(`${p.username}:${password}`).toString('base64')}`;
-  else throw new BurrowError('PROXY_REFUSED', `The proxy ${proxy.host} asks for an authentication scheme burrow does not support (${challenges.map((c) => c.scheme).join(', ') || 'none given'}); use Basic or Digest.`);
+  else throw new BurrowError('PROXY_REFUSED', `The proxy ${proxy.host} asks for an authentication scheme burrow does not support (${challenges.map((c) => c.scheme).join(', ') || 'none given'}); use NTLM, Digest or Basic.`);
   const second = await sendConnect(await dialProxy(proxy, timeoutMs), authority, auth, timeoutMs);
   if (second.status >= 200 && second.status < 300) return second.socket;
   second.socket.destroy();

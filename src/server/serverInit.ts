@@ -6,7 +6,7 @@ import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { newId } from '../shared/secrets.js';
 import { pinOfPem } from '../shared/tlsPin.js';
-import { databaseUrlSchema, optionValue, serverConfigSchema, sessionDomainSchema, type ServerConfig } from '../shared/config.js';
+import type { ServerConfig } from '../shared/config.js';
 import { checkPasswordStrength, hashPassword } from './auth/password.js';
 import { newTotpSecret, totpUri } from './auth/totp.js';
 import { appendAudit } from './store/auditStore.js';
@@ -18,21 +18,15 @@ import { loadMigrations, migrate } from './store/migrate.js';
 import { grantRole, insertUser } from './store/userStore.js';
 import { MIGRATIONS_DIR, serverPaths } from './serverHome.js';
 import { selfSignedCertificate } from './tlsCertificate.js';
+import { instanceConfig, type InstanceOptions } from './instanceConfig.js';
 import { sessionDomainWarnings } from './sessions/sessionView.js';
 
 /** Choices for a new server. */
-export interface ServerInitOptions {
+export interface ServerInitOptions extends InstanceOptions {
   home: string;
-  listen: string;
-  publicUrl?: string;
-  sessionPorts: [number, number];
-  /** Sessions get a host each under this DNS name (and the certificate covers `*.<it>`). */
-  sessionDomain?: string;
   adminEmail: string;
   /** The first admin's password; a strong random one is made when absent. */
   adminPassword?: string;
-  /** A PostgreSQL database URL for the store; absent, the store is a SQLite file in the home. */
-  database?: string;
 }
 
 /** What init tells the operator once (secrets included). */
@@ -57,18 +51,8 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   if (await exists(paths.config)) throw new BurrowError('ALREADY_INITIALIZED', `${o.home} already holds a burrow server; use another --home.`);
   if (o.adminPassword !== undefined) checkPasswordStrength(o.adminPassword);
   if (!isEmail(o.adminEmail)) throw new BurrowError('VALIDATION', `--admin-email: "${o.adminEmail}" is not an email address (name@host).`);
-  const listen = optionValue('--listen', serverConfigSchema.shape.listen, o.listen);
-  const [host, port] = [listen.slice(0, listen.lastIndexOf(':')), listen.slice(listen.lastIndexOf(':') + 1)];
-  const publicUrl = o.publicUrl ?? `https://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
-  if (!/^https:\/\/[^/?#\s]+\/?$/.test(publicUrl) || !URL.canParse(publicUrl)) {
-    throw new BurrowError('VALIDATION', `--public-url: "${publicUrl}" is not a URL like https://burrow.example.com or https://203.0.113.7:8443.`);
-  }
-  // Session ports open on the interface the server listens on: a server kept on loopback
-  // must not expose its session ports to the network.
-  const sessionHost = host === '' ? '0.0.0.0' : host.replace(/^\[(.*)\]$/, '$1');
-  const sessionDomain = o.sessionDomain === undefined ? undefined : optionValue('--session-domain', sessionDomainSchema, o.sessionDomain);
-  const database = o.database === undefined ? undefined : optionValue('--database', databaseUrlSchema, o.database);
-  const config = serverConfigSchema.parse({ listen, publicUrl, sessionPorts: o.sessionPorts, sessionHost, ...(sessionDomain ? { sessionDomain } : {}), ...(database ? { database } : {}) });
+  const config = instanceConfig(o);
+  const { publicUrl, database, sessionDomain } = config;
   await ensureHome(o.home);
 
   const { hostname } = new URL(publicUrl);
@@ -84,7 +68,7 @@ export async function initServer(o: ServerInitOptions): Promise<ServerInitResult
   try {
     await migrate(db, await loadMigrations(MIGRATIONS_DIR));
     if (database && (await getGroup(db, ROOT_GROUP_ID))) {
-      throw new BurrowError('ALREADY_INITIALIZED', `The database ${redactDatabaseUrl(database)} already holds a burrow server; give "server init" an empty database.`);
+      throw new BurrowError('ALREADY_INITIALIZED', `The database ${redactDatabaseUrl(database)} already holds a burrow server; give "server init" an empty database, or add this instance to that deployment with --join.`);
     }
     const now = Date.now();
     const userId = newId('usr');

@@ -21,6 +21,12 @@ const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace
 /** An https:// URL: what nodes and browsers dial. */
 const httpsUrlSchema = z.string().refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'expected an https:// URL, e.g. https://burrow.example.com');
 
+/** An absolute path on the node, without `..` segments (what a file allowance or a pull names). */
+export const absolutePathSchema = z
+  .string()
+  .max(4096)
+  .refine((p) => p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'expected an absolute path without ".." segments');
+
 /** A local account name as useradd allows it. */
 export const localUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name is lowercase letters, digits, _ and -');
 
@@ -52,6 +58,9 @@ export const portRangeSchema = z
 /** A PostgreSQL database URL; checked without echoing it, since it may carry a password. */
 export const databaseUrlSchema = z.string().regex(/^postgres(ql)?:\/\/\S+$/i, 'expected a PostgreSQL URL such as postgres://burrow:PASSWORD@db.example.com:5432/burrow');
 
+/** Where a peer instance is dialed: https://host:port, nothing after it. */
+export const peerUrlSchema = z.string().regex(/^https:\/\/[^/?#@\s]+\/?$/, 'expected https://HOST:PORT, e.g. https://10.0.0.21:8444').refine((v) => URL.canParse(v), 'expected https://HOST:PORT, e.g. https://10.0.0.21:8444');
+
 /** server.json in the server's home; strict, so a misspelt key is refused rather than silently dropped. */
 export const serverConfigSchema = z.strictObject({
   listen: hostPort.default('0.0.0.0:8443'),
@@ -74,7 +83,7 @@ export const serverConfigSchema = z.strictObject({
   maxSessionsPerUser: z.number().int().positive().default(20),
   /** Open sessions on one node at once. */
   maxSessionsPerNode: z.number().int().positive().default(20),
-  /** Open sessions on this server at once. */
+  /** Open sessions at once, counted over every instance of a deployment. */
   maxSessions: z.number().int().positive().default(1000),
   /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
   keepaliveIntervalMs: z.number().int().positive().default(7_000),
@@ -125,6 +134,10 @@ export const serverConfigSchema = z.strictObject({
   accessLog: z.enum(['stdout', 'file', 'off'], { message: 'expected one of stdout, file, off' }).default('stdout'),
   /** The PostgreSQL database holding the store; absent, the store is the SQLite file burrow.db in the home. */
   database: databaseUrlSchema.optional(),
+  /** Where the mutually authenticated link from the deployment's other instances listens (HOST:PORT); unset, none. */
+  peerListen: hostPort.optional(),
+  /** The URL the other instances dial to reach this one's peer link; by default https://<peerListen>. */
+  peerUrl: peerUrlSchema.optional(),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 
@@ -157,6 +170,18 @@ export const nodeConfigSchema = z.strictObject({
       require: z.enum(['updates', 'all']).default('updates'),
     })
     .default({ enabled: true, require: 'updates' }),
+  /**
+   * What the server may pull from the node (`burrow node files`): files under the `allow`
+   * directories up to `maxBytes` each, and the log files a support bundle carries. Read at
+   * each request, so a change (a revocation above all) needs no restart.
+   */
+  files: z
+    .strictObject({
+      allow: z.array(absolutePathSchema).max(32).default([]),
+      maxBytes: z.number().int().positive().max(16 * 1024 ** 3).default(1024 ** 3),
+      bundleLogs: z.array(absolutePathSchema).max(32).default([]),
+    })
+    .default({ allow: [], maxBytes: 1024 ** 3, bundleLogs: [] }),
   /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */
   keepaliveIntervalMs: z.number().int().positive().default(7_000),
   keepaliveCountMax: z.number().int().positive().default(3),

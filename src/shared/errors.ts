@@ -23,6 +23,10 @@ const table = {
   /** A session asked for one of burrow's own services (shell, jobs), which are no session targets. */
   SERVICE_INTERNAL: { status: 400, exit: 2, retryable: false },
   SHELL_UNAVAILABLE: { status: 409, exit: 5, retryable: false },
+  /** The node's operator allowed no file pulls (or no bundle logs), so the node offers no files service. */
+  FILES_OFF: { status: 409, exit: 5, retryable: false },
+  /** The node refused this pull: outside its allowed directories, too large, missing. */
+  FILE_REFUSED: { status: 403, exit: 3, retryable: false },
   JOB_NOT_FOUND: { status: 404, exit: 4, retryable: false },
   RECORDING_NOT_FOUND: { status: 404, exit: 4, retryable: false },
   ENROLL_TOKEN_INVALID: { status: 401, exit: 3, retryable: false },

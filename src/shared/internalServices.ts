@@ -8,8 +8,10 @@
 export const SHELL_SERVICE = 'shell';
 /** The built-in service that carries jobs (one job per channel). */
 export const JOBS_SERVICE = 'jobs';
+/** The built-in service that serves file pulls and support bundles (see fileProtocol.ts). */
+export const FILES_SERVICE = 'files';
 /** Service names the agent serves itself; a configured service may not take them. */
-export const BUILTIN_SERVICES: readonly string[] = [SHELL_SERVICE, JOBS_SERVICE];
+export const BUILTIN_SERVICES: readonly string[] = [SHELL_SERVICE, JOBS_SERVICE, FILES_SERVICE];
 
 /** Whether `service` is one of burrow's own services rather than one of the node's. */
 export function isInternalService(service: string): boolean {
@@ -23,6 +25,9 @@ export function internalServiceReason(service: string, nodeName: string): string
   }
   if (service === JOBS_SERVICE) {
     return `"jobs" is burrow's own service that delivers jobs to ${nodeName}, not a session target: use "burrow admin job run --node ${nodeName} -- COMMAND" (or job push, job update).`;
+  }
+  if (service === FILES_SERVICE) {
+    return `"files" is burrow's own service for pulling files from ${nodeName}, not a session target: use "burrow admin file get ${nodeName}:/path" or "burrow admin node bundle ${nodeName}".`;
   }
   return `"${service}" is one of burrow's own services on ${nodeName}, not a session target.`;
 }

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { BurrowError, isErrorCode as isKnown } from './errors.js';
@@ -112,6 +113,39 @@ export async function requestText(url: string, r: JsonRequest = {}): Promise<str
   const { status, text } = await send(url, r);
   if (status >= 400) throw errorFromBody(parse(url, status, text), status);
   return text;
+}
+
+/**
+ * Sends a GET and hands back the answer as a stream when it is a success (a download);
+ * an error answer is read whole and thrown as the API's BurrowError.
+ */
+export function requestStream(url: string, r: Omit<JsonRequest, 'method' | 'body'> = {}): Promise<IncomingMessage> {
+  const headers: Record<string, string> = { accept: '*/*' };
+  if (r.token) headers.authorization = `Bearer ${r.token}`;
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'GET', headers, ...(r.pin ? { agent: pinnedAgent(r.pin) } : {}), timeout: r.timeoutMs ?? 30_000 }, (res) => {
+      // The timeout guarded the wait for the answer; a large download may take as long as it needs.
+      req.setTimeout(0);
+      const status = res.statusCode ?? 500;
+      if (status < 400) return resolve(res);
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          reject(errorFromBody(parse(url, status, Buffer.concat(chunks).toString('utf8')), status));
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new BurrowError('SERVER_UNREACHABLE', `The server at ${url} did not answer in time.`)));
+    req.on('error', (err: Error) => {
+      if (err instanceof BurrowError) reject(err);
+      else reject(new BurrowError('SERVER_UNREACHABLE', `Cannot reach ${new URL(url).origin}: ${(err as NodeJS.ErrnoException).code ?? err.message}.`, { cause: err }));
+    });
+    req.end();
+  });
 }
 
 function errorFromBody(body: unknown, status: number): BurrowError {

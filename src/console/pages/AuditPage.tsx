@@ -17,6 +17,8 @@ interface AuditEntry {
   action: string;
   objectType: string | null;
   target: string | null;
+  /** The target's name (a node's name, a user's email, a group's path); null when it has none. */
+  targetName?: string | null;
   result: string;
   group: string | null;
   detail: Record<string, unknown>;
@@ -90,9 +92,9 @@ export function AuditPage() {
                 <td>{localTime(e.at)}</td>
                 <td class="actor" title={e.actor}>{e.actorName ?? e.actorEmail ?? e.actor}</td>
                 <td>{e.action}</td>
-                <td class="object">
+                <td class="object" title={e.target ?? undefined}>
                   {e.objectType && <small class="muted">{e.objectType} </small>}
-                  {e.target ?? ''}
+                  {e.targetName ?? e.target ?? ''}
                 </td>
                 <td>{e.result}</td>
                 <td>{e.sourceIp ?? ''}</td>

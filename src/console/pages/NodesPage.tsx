@@ -3,7 +3,8 @@ import { api } from '../api.js';
 import { relativeTime } from '../format.js';
 import { useLive, type LiveEvent } from '../live.js';
 import { openSession } from '../openSession.js';
-import { DataTable } from '../parts/DataTable.js';
+import { BulkActions } from '../parts/BulkActions.js';
+import { DataTable, type HeaderCell } from '../parts/DataTable.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
 import { PageState } from '../parts/PageState.js';
 import { Pager } from '../parts/Pager.js';
@@ -52,6 +53,7 @@ export function NodesPage(p: { me: WhoAmI }) {
   const selector = useMemo(() => (labels.trim() === '' ? [] : readLabelSelector(labels)), [labels]);
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
   const [page, setPage] = useState(0);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const groupNames = useMemo(() => new Map((groups.data ?? []).map((g) => [g.id, g.path])), [groups.data]);
 
   const onLive = useCallback(
@@ -78,6 +80,12 @@ export function NodesPage(p: { me: WhoAmI }) {
   const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
   const canOperate = hasRole(p.me, 'operator');
   const online = (nodes.data ?? []).filter((n) => n.online).length;
+  const allShown = shown.length > 0 && shown.every((n) => selected.has(n.id));
+  const toggle = (ids: string[], on: boolean) => {
+    const next = new Set(selected);
+    for (const id of ids) if (on) next.add(id); else next.delete(id);
+    setSelected(next);
+  };
 
   return (
     <section>
@@ -118,11 +126,16 @@ export function NodesPage(p: { me: WhoAmI }) {
       </div>
       {'problem' in selector && <p class="error-text" role="alert">{selector.problem}</p>}
       <PageState error={nodes.error} loading={!nodes.data} />
+      {canOperate && selected.size > 0 && nodes.data && (
+        <BulkActions nodes={nodes.data.filter((n) => selected.has(n.id))} groups={groups.data ?? []} canAdmin={hasRole(p.me, 'admin')} onDone={() => void nodes.reload()} />
+      )}
       {nodes.data && (
         <>
           <DataTable
             label="Nodes"
-            columns={COLUMNS.map((c) => ({
+            columns={[
+              ...(canOperate ? [{ key: 'select', content: <input type="checkbox" aria-label="Select all shown nodes" checked={allShown} onChange={(e) => toggle(shown.map((n) => n.id), e.currentTarget.checked)} /> }] : []),
+              ...COLUMNS.map((c): HeaderCell => ({
               key: c.key,
               sort: sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none',
               content: (
@@ -131,11 +144,17 @@ export function NodesPage(p: { me: WhoAmI }) {
                   <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
                 </button>
               ),
-            }))}
+            })),
+            ]}
             actions
             rows={shown}
             row={(n) => (
               <tr key={n.id} data-node={n.name}>
+                {canOperate && (
+                  <td>
+                    <input type="checkbox" aria-label={`Select ${n.name}`} checked={selected.has(n.id)} onChange={(e) => toggle([n.id], e.currentTarget.checked)} />
+                  </td>
+                )}
                 <td>
                   <a href={`#/nodes/${encodeURIComponent(n.id)}`}>{n.name}</a>
                   {Object.entries(n.labels ?? {}).map(([k, v]) => (

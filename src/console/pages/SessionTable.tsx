@@ -43,7 +43,7 @@ export function SessionTable(p: { sessions: Session[]; nodes: Node[]; onChanged:
   return (
     <DataTable
       label="Sessions"
-      columns={['Node', 'Service', 'State', 'Opened', 'Time left']}
+      columns={['Node', 'Service', 'User', 'State', 'Opened', 'Time left']}
       actions
       rows={live}
       empty="No open or queued sessions."
@@ -52,8 +52,9 @@ export function SessionTable(p: { sessions: Session[]; nodes: Node[]; onChanged:
         const url = openedHere.get(s.id);
         return (
           <tr key={s.id} data-session={s.id}>
-            <td>{node ? <a href={`#/nodes/${encodeURIComponent(node.id)}`}>{node.name}</a> : s.nodeId}</td>
+            <td>{node ? <a href={`#/nodes/${encodeURIComponent(node.id)}`}>{node.name}</a> : (s.node ?? s.nodeId)}</td>
             <td>{s.service}</td>
+            <td>{s.user ?? '—'}</td>
             <td>
               {s.state === 'queued' ? (
                 <span class="badge badge-pending">queued{node?.nextCheckIn ? `, expected check-in ${relativeTime(node.nextCheckIn, now)}` : ', waiting for the node'}</span>

@@ -11,6 +11,7 @@ import { auditRefusedCall } from './refusedCallAudit.js';
 import { auditRoutes } from './routes/auditRoutes.js';
 import { consoleAuthRoutes } from './routes/consoleAuthRoutes.js';
 import { groupRoutes } from './routes/groupRoutes.js';
+import { groupTreeRoutes } from './routes/groupTreeRoutes.js';
 import { tokenRoutes } from './routes/tokenRoutes.js';
 import { userRoutes } from './routes/userRoutes.js';
 import { userLifecycleRoutes } from './routes/userLifecycleRoutes.js';
@@ -23,6 +24,7 @@ import { nodeServiceRoutes } from './routes/nodeServiceRoutes.js';
 import { nodeStatusRoutes } from './routes/nodeStatusRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
+import { fileRoutes } from './routes/fileRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
 import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
@@ -36,6 +38,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...userRoutes(d),
     ...userLifecycleRoutes(d),
     ...groupRoutes(d),
+    ...groupTreeRoutes(d),
     ...tokenRoutes(d),
     ...enrollRoutes(d),
     ...nodeRoutes(d),
@@ -47,6 +50,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...auditRoutes(d),
     ...eventRoutes(d),
     ...recordingRoutes(d),
+    ...fileRoutes(d),
     ...jobRoutes(d),
   ];
 }

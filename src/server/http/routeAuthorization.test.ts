@@ -53,6 +53,8 @@ const RULES: Record<string, Rule> = {
   'POST /v1/groups': { path: '/v1/groups', body: { name: 'site2', parent: 'custA' }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
   'PATCH /v1/groups/:id': { path: '/v1/groups/siteA', body: { rememberBrowserDays: 7 }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'DELETE /v1/groups/:id': { path: '/v1/groups/emptyA', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/groups/:id/rename': { path: '/v1/groups/siteA/rename', body: { name: 'site-a' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'POST /v1/groups/:id/move': { path: '/v1/groups/siteA/move', body: { parent: 'root' }, ok: ['rootAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/tokens': { path: '/v1/tokens', ok: ['aViewer', 200] },
   'POST /v1/tokens': { path: '/v1/tokens', body: { name: 'ci', scope: 'read', ttl: '30d' }, ok: ['aViewer', 201] },
   'DELETE /v1/tokens/:id': { path: '/v1/tokens/tokA', ok: ['aOperator', 204], outsider: ['bAdmin', 404] },
@@ -71,6 +73,9 @@ const RULES: Record<string, Rule> = {
   'POST /v1/nodes/:id/labels': { path: '/v1/nodes/nodeA/labels', body: { set: { site: 'paris' } }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   // Authorized but the node is not connected: 409 NODE_OFFLINE proves the rules let it through.
   'POST /v1/nodes/:id/services': { path: '/v1/nodes/nodeA/services', body: { remove: ['webui'] }, ok: ['aAdmin', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
+  // Pulls read a node's files: operators of its group only; offline here, so 409 proves the rules let it through.
+  'GET /v1/nodes/:id/files': { path: '/v1/nodes/nodeA/files?path=/var/log/syslog', ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/nodes/:id/bundle': { path: '/v1/nodes/nodeA/bundle', ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/nodes/:id/status': { path: '/v1/nodes/nodeA/status', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
   'PUT /v1/nodes/:id/mode': { path: '/v1/nodes/nodeA/mode', body: { mode: 'always-on' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   // An always-on node that is away cannot be queued for: 409 NODE_OFFLINE proves the rules let it through.

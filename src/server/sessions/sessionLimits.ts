@@ -13,16 +13,26 @@ export interface OpenSession {
   nodeId: string;
 }
 
+/** How many sessions are open now: in all, of the user asking, and on the node asked for. */
+export interface OpenSessionCounts {
+  total: number;
+  user: number;
+  node: number;
+}
+
 /** Throws SESSION_LIMIT, naming the limit reached, when one more session would exceed any of them. */
 export function checkSessionLimits(limits: ConcurrencyLimits, open: Iterable<OpenSession>, want: { userId: string; nodeId: string }): void {
-  let total = 0;
-  let user = 0;
-  let node = 0;
+  const counts: OpenSessionCounts = { total: 0, user: 0, node: 0 };
   for (const s of open) {
-    total++;
-    if (s.userId === want.userId) user++;
-    if (s.nodeId === want.nodeId) node++;
+    counts.total++;
+    if (s.userId === want.userId) counts.user++;
+    if (s.nodeId === want.nodeId) counts.node++;
   }
+  checkSessionCounts(limits, counts);
+}
+
+/** The same check on counts already made (by the store, over every instance's sessions). */
+export function checkSessionCounts(limits: ConcurrencyLimits, { total, user, node }: OpenSessionCounts): void {
   if (user >= limits.perUser) {
     throw new BurrowError('SESSION_LIMIT', `You have ${user} sessions open, the most one user may hold (maxSessionsPerUser); close one first.`);
   }

@@ -8,10 +8,10 @@ import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import { StateMachine } from '../../shared/stateMachine.js';
 import type { NodeConnection } from '../gateway/nodeConnection.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
-import { closeSessionRecord, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
+import { closeSessionRecord, countOpenSessions, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
 import { RefusalLog } from '../refusalLog.js';
 import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
-import { checkSessionLimits } from './sessionLimits.js';
+import { checkSessionCounts, checkSessionLimits } from './sessionLimits.js';
 import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
 import { TcpTickets } from './tcpProof.js';
@@ -66,7 +66,8 @@ export class SessionManager extends EventEmitter {
   async open(req: SessionRequest): Promise<SessionView> {
     const { clock, limits } = this.deps;
     const { node, conn, type } = await sessionTarget(this.deps, req);
-    // Checked and reserved in one synchronous step, so concurrent opens cannot overshoot.
+    // Checked and reserved in one synchronous step, so concurrent opens here cannot overshoot;
+    // the store checks again, over every instance, when it records the session.
     checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const id = newId('ses');
     const log = this.deps.log.child({ sessionId: id, nodeId: node.id });
@@ -120,6 +121,7 @@ export class SessionManager extends EventEmitter {
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {
+        checkSessionCounts(limits.concurrency, await countOpenSessions(tx, { userId: req.userId, nodeId }));
         await insertSession(tx, record);
         await appendAudit(tx, {
           actor: req.userId,

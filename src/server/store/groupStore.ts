@@ -67,3 +67,18 @@ export async function groupContents(q: Queryable, id: string): Promise<{ groups:
 export async function deleteGroup(q: Queryable, id: string): Promise<void> {
   await q.run('DELETE FROM groups WHERE id = ?', [id]);
 }
+
+/** Whether another group under `parentId` is already named `name`. */
+export async function groupNameTaken(q: Queryable, parentId: string, name: string, exceptId: string): Promise<boolean> {
+  return (await q.get<{ id: string }>('SELECT id FROM groups WHERE parent_id = ? AND name = ? AND id <> ?', [parentId, name, exceptId])) !== undefined;
+}
+
+/** Gives a group another name. */
+export async function renameGroup(q: Queryable, id: string, name: string): Promise<void> {
+  await q.run('UPDATE groups SET name = ? WHERE id = ?', [name, id]);
+}
+
+/** Hangs a group (and its subtree) under another parent. */
+export async function moveGroup(q: Queryable, id: string, parentId: string): Promise<void> {
+  await q.run('UPDATE groups SET parent_id = ? WHERE id = ?', [parentId, id]);
+}

@@ -120,6 +120,18 @@ export async function listTargets(q: Queryable, jobId: string): Promise<JobTarge
   return (await q.all<TargetRow>('SELECT * FROM job_targets WHERE job_id = ? ORDER BY node_id', [jobId])).map(toTarget);
 }
 
+/** Each listed job's targets, node and status only (the jobs page shows them per row). */
+export async function targetStatusesOf(q: Queryable, jobIds: readonly string[]): Promise<Map<string, { nodeId: string; status: JobTargetStatus }[]>> {
+  const byJob = new Map<string, { nodeId: string; status: JobTargetStatus }[]>(jobIds.map((id) => [id, []]));
+  if (jobIds.length === 0) return byJob;
+  const rows = await q.all<{ job_id: string; node_id: string; status: JobTargetStatus }>(
+    `SELECT job_id, node_id, status FROM job_targets WHERE job_id IN (${jobIds.map(() => '?').join(',')}) ORDER BY node_id`,
+    [...jobIds],
+  );
+  for (const r of rows) byJob.get(r.job_id)?.push({ nodeId: r.node_id, status: r.status });
+  return byJob;
+}
+
 /** The oldest job still pending for a node, if any. */
 export async function nextPendingJob(q: Queryable, nodeId: string): Promise<JobRecord | undefined> {
   const r = await q.get<JobRow>(

@@ -50,6 +50,11 @@ export interface RecordingFilter {
   nodeId?: string;
   /** Only recordings of nodes in these groups (undefined: all). */
   groupIds?: readonly string[];
+  /** Only one user's recordings. */
+  userId?: string;
+  /** Started at or after / before these times (ms). */
+  since?: number;
+  until?: number;
   limit: number;
 }
 
@@ -61,6 +66,18 @@ export async function listRecordings(q: Queryable, f: RecordingFilter): Promise<
   if (f.nodeId !== undefined) {
     where.push('r.node_id = ?');
     params.push(f.nodeId);
+  }
+  if (f.userId !== undefined) {
+    where.push('r.user_id = ?');
+    params.push(f.userId);
+  }
+  if (f.since !== undefined) {
+    where.push('r.started_at >= ?');
+    params.push(f.since);
+  }
+  if (f.until !== undefined) {
+    where.push('r.started_at < ?');
+    params.push(f.until);
   }
   if (f.groupIds !== undefined) {
     where.push(`r.group_id IN (${f.groupIds.map(() => '?').join(',')})`);

@@ -59,6 +59,19 @@ export async function insertSession(q: Queryable, s: Omit<SessionRecord, 'closed
   );
 }
 
+/**
+ * How many sessions are open in the store, over every instance of the deployment: in all,
+ * of one user, and on one node. Read inside the write transaction that records a new
+ * session, so two instances opening at once cannot both take the last place.
+ */
+export async function countOpenSessions(q: Queryable, want: { userId: string; nodeId: string }): Promise<{ total: number; user: number; node: number }> {
+  const r = await q.get<{ total: number; user_n: number | null; node_n: number | null }>(
+    'SELECT COUNT(*) AS total, SUM(CASE WHEN user_id = ? THEN 1 ELSE 0 END) AS user_n, SUM(CASE WHEN node_id = ? THEN 1 ELSE 0 END) AS node_n FROM sessions WHERE closed_at IS NULL',
+    [want.userId, want.nodeId],
+  );
+  return { total: Number(r?.total ?? 0), user: Number(r?.user_n ?? 0), node: Number(r?.node_n ?? 0) };
+}
+
 /** Marks a session closed with why and how many bytes it relayed. */
 export async function closeSessionRecord(
   q: Queryable,

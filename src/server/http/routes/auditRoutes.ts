@@ -68,9 +68,15 @@ export function auditRoutes(d: ApiDeps): RouteDef[] {
       permission: 'admin',
       handler: async (ctx) => {
         const rows = await listAudit(d.db, await filterOf(d, ctx, 1000));
-        // People read actors by name: a user's email, a node's name (the id stays in `actor`).
-        const names = new Map<string, string>([...(await listUsers(d.db)).map((u) => [u.id, u.email] as const), ...(await listNodes(d.db, { includeDeleted: true })).map((n) => [n.id, n.name] as const)]);
-        ctx.body = rows.map((r) => ({ ...auditView(r), actorName: names.get(r.actor) ?? null }));
+        // People read actors and targets by name: a user's email, a node's name, a group's
+        // path (the ids stay in `actor` and `target`).
+        const a = await accessOf(d.db, ctx);
+        const names = new Map<string, string>([
+          ...(await listUsers(d.db)).map((u) => [u.id, u.email] as const),
+          ...(await listNodes(d.db, { includeDeleted: true })).map((n) => [n.id, n.name] as const),
+          ...a.groups('viewer').map((id) => [id, a.tree.path(id)] as const),
+        ]);
+        ctx.body = rows.map((r) => ({ ...auditView(r), actorName: names.get(r.actor) ?? null, targetName: r.target === null ? null : (names.get(r.target) ?? null) }));
       },
     },
     {

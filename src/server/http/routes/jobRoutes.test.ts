@@ -44,4 +44,28 @@ describe('POST /v1/jobs: pushes and signed manifests', () => {
     assert.equal(garbage.status, 400);
     assert.match(errorOf(garbage).message, /manifest is invalid/);
   });
+
+  it('lists jobs with their creator by email and each target with its name and status', async () => {
+    const r = await call(world, 'aViewer', 'GET', '/v1/jobs');
+    assert.equal(r.status, 200);
+    const jobA = (r.body as { id: string; creator: string | null; targets: unknown[] }[]).find((j) => j.id === 'jobA');
+    assert.equal(jobA?.creator, 'rootAdmin@example.com');
+    assert.deepEqual(jobA?.targets, [{ nodeId: 'nodeA', name: 'nodeA', status: 'pending' }]);
+    const one = await call(world, 'aViewer', 'GET', '/v1/jobs/jobA');
+    assert.equal((one.body as { creator: string }).creator, 'rootAdmin@example.com');
+  });
+
+  it('queues one job for nodes chosen one by one, in the deepest group the caller operates that holds them all', async () => {
+    const r = await call(world, 'rootAdmin', 'POST', '/v1/jobs', { nodes: ['nodeA', 'nodeB'], command: 'true' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual([(r.body as { group: string }).group, (r.body as { nodes: string[] }).nodes.sort()], ['root', ['nodeA', 'nodeB']]);
+    const mine = await call(world, 'aOperator', 'POST', '/v1/jobs', { nodes: ['nodeA'], command: 'true' });
+    assert.equal(mine.status, 201, JSON.stringify(mine.body));
+    assert.equal((mine.body as { group: string }).group, 'siteA');
+    const outside = await call(world, 'aOperator', 'POST', '/v1/jobs', { nodes: ['nodeA', 'nodeB'], command: 'true' });
+    assert.equal(outside.status, 404, 'a node of another customer does not exist for the caller');
+    assert.equal(errorOf(outside).code, 'NODE_NOT_FOUND');
+    const both = await call(world, 'rootAdmin', 'POST', '/v1/jobs', { node: 'nodeA', nodes: ['nodeA'], command: 'true' });
+    assert.equal(both.status, 400);
+  });
 });

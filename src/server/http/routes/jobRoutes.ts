@@ -6,14 +6,15 @@ import { MANIFEST_LIMIT } from '../../../shared/jobManifest.js';
 import { newId } from '../../../shared/secrets.js';
 import { signedManifestProblem } from '../../jobs/signedManifest.js';
 import { appendAudit } from '../../store/auditStore.js';
-import { closePending, getJob, insertJob, listJobs, listTargets, type JobRecord } from '../../store/jobStore.js';
+import { closePending, getJob, insertJob, listJobs, listTargets, targetStatusesOf, type JobRecord } from '../../store/jobStore.js';
+import { listUsers } from '../../store/userStore.js';
 import { listNodes } from '../../store/nodeStore.js';
 import { accessOf, groupParam, type RequestAccess } from '../accessOf.js';
 import { readJson } from '../body.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 import { nodeParam } from './nodeRoutes.js';
-import { selectorTargets } from '../jobTargets.js';
+import { listedTargets, selectorTargets } from '../jobTargets.js';
 
 /** Pushes and updates travel base64 in the JSON body; this caps the whole request. */
 const JOB_BODY_LIMIT = 48 * 1024 * 1024;
@@ -27,6 +28,8 @@ const absolutePath = z
 const createSchema = z
   .object({
     node: z.string().min(1).max(100).optional(),
+    /** Nodes chosen one by one (the console's bulk action). */
+    nodes: z.array(z.string().min(1).max(100)).min(1).max(500).optional(),
     group: z.string().min(1).max(100).optional(),
     /** A label selector (k=v,k2!=v2): the approved nodes matching it, within `group` when given. */
     selector: z.string().min(1).max(500).optional(),
@@ -53,10 +56,13 @@ const createSchema = z
     stopAfterFailures: z.number().int().min(1).optional(),
     expiresIn: z.string().default('24h'),
   })
-  .refine((b) => (b.node === undefined ? b.group !== undefined || b.selector !== undefined : b.group === undefined && b.selector === undefined), 'give exactly one of node and group (or a label selector, alone or with a group)')
+  .refine(
+    (b) => [b.node, b.nodes, b.group ?? b.selector].filter((x) => x !== undefined).length === 1,
+    'give exactly one of node, nodes and group (or a label selector, alone or with a group)',
+  )
   .refine((b) => [b.command, b.push, b.update].filter((x) => x !== undefined).length === 1, 'give exactly one of command, push and update');
 
-function view(j: JobRecord) {
+function view(j: JobRecord, emails: ReadonlyMap<string, string>) {
   return {
     id: j.id,
     kind: j.kind,
@@ -67,11 +73,23 @@ function view(j: JobRecord) {
     signed: j.signature !== null,
     group: j.groupId,
     createdBy: j.createdBy,
+    /** The creator's email; null for a user since deleted (the id stays). */
+    creator: j.createdBy === null ? null : (emails.get(j.createdBy) ?? null),
     createdAt: new Date(j.createdAt).toISOString(),
     expiresAt: new Date(j.expiresAt).toISOString(),
     timeoutMs: j.timeoutMs,
     stopAfterFailures: j.stopAfterFailures,
   };
+}
+
+/** Users' emails by id, to name job creators. */
+async function userEmails(d: ApiDeps): Promise<Map<string, string>> {
+  return new Map((await listUsers(d.db)).map((u) => [u.id, u.email]));
+}
+
+/** Nodes' names by id, deleted ones included (a job outlives its nodes). */
+async function nodeNames(d: ApiDeps): Promise<Map<string, string>> {
+  return new Map((await listNodes(d.db, { includeDeleted: true })).map((n) => [n.id, n.name]));
 }
 
 async function jobParam(d: ApiDeps, a: RequestAccess, ctx: ApiContext): Promise<JobRecord> {
@@ -95,6 +113,8 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
         let nodeIds: string[];
         if (body.selector !== undefined) {
           ({ groupId, nodeIds } = await selectorTargets(d, a, body.selector, body.group));
+        } else if (body.nodes !== undefined) {
+          ({ groupId, nodeIds } = await listedTargets(d, a, body.nodes));
         } else if (body.node !== undefined) {
           const node = await nodeParam(d, a, body.node, 'operator');
           if (node.status !== 'approved') throw new BurrowError('NODE_NOT_APPROVED', `Node ${body.node} is ${node.status}.`);
@@ -144,7 +164,7 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
         });
         d.jobs.kick(nodeIds);
         ctx.status = 201;
-        ctx.body = { ...view(job), nodes: nodeIds };
+        ctx.body = { ...view(job, await userEmails(d)), nodes: nodeIds };
       },
     },
     {
@@ -154,7 +174,9 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
         const visible = new Set(a.groups('viewer'));
-        ctx.body = (await listJobs(d.db)).filter((j) => visible.has(j.groupId)).map(view);
+        const jobs = (await listJobs(d.db)).filter((j) => visible.has(j.groupId));
+        const [emails, names, targets] = await Promise.all([userEmails(d), nodeNames(d), targetStatusesOf(d.db, jobs.map((j) => j.id))]);
+        ctx.body = jobs.map((j) => ({ ...view(j, emails), targets: (targets.get(j.id) ?? []).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null })) }));
       },
     },
     {
@@ -163,10 +185,10 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
       permission: 'read',
       handler: async (ctx) => {
         const job = await jobParam(d, await accessOf(d.db, ctx), ctx);
-        const names = new Map((await listNodes(d.db, { includeDeleted: true })).map((n) => [n.id, n.name]));
+        const [emails, names] = await Promise.all([userEmails(d), nodeNames(d)]);
         const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
         const targets = (await listTargets(d.db, job.id)).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, startedAt: iso(t.startedAt), finishedAt: iso(t.finishedAt) }));
-        ctx.body = { ...view(job), targets };
+        ctx.body = { ...view(job, emails), targets };
       },
     },
     {
@@ -185,7 +207,7 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.cancel', target: job.id, result: 'ok', groupId: job.groupId, detail: { cancelled: n } }, now);
           return n;
         });
-        ctx.body = { ...view(job), cancelled };
+        ctx.body = { ...view(job, await userEmails(d)), cancelled };
       },
     },
   ];

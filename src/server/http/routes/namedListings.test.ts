@@ -25,6 +25,17 @@ describe('listings with names (recordings, sessions, audit)', () => {
     assert.equal((await call(w, 'bAdmin', 'GET', '/v1/recordings?node=nodeA')).status, 404, 'a node outside the caller\'s groups does not exist');
   });
 
+  it('lists recordings of one user and of a time span', async () => {
+    const ids = async (q: string) => ((await call(w, 'rootAdmin', 'GET', `/v1/recordings?${q}`)).body as { id: string }[]).map((r) => r.id);
+    assert.deepEqual(await ids('user=rootAdmin@example.com'), ['recA']);
+    assert.deepEqual(await ids('user=usr_rootAdmin'), ['recA']);
+    assert.deepEqual(await ids('user=aAdmin@example.com'), []);
+    assert.deepEqual(await ids(`since=${new Date(Date.now() - 3_600_000).toISOString()}`), ['recA']);
+    assert.deepEqual(await ids(`since=${new Date(Date.now() + 3_600_000).toISOString()}`), []);
+    assert.deepEqual(await ids(`until=${new Date(Date.now() - 3_600_000).toISOString()}`), []);
+    assert.equal((await call(w, 'rootAdmin', 'GET', '/v1/recordings?since=yesterday')).status, 400);
+  });
+
   it('lists sessions with node name, type and user email', async () => {
     const r = await call(w, 'aViewer', 'GET', '/v1/sessions?all=true');
     const rows = r.body as { id: string; node: string; type: string; user: string | null }[];
@@ -38,5 +49,13 @@ describe('listings with names (recordings, sessions, audit)', () => {
     const created = rows.find((e) => e.action === 'group.create');
     assert.deepEqual([created?.actor, created?.actorName], ['usr_aAdmin', 'aAdmin@example.com']);
     assert.equal(rows.find((e) => e.action === 'test.seed')?.actorName, null);
+  });
+
+  it('names audit targets: a node by name, a group by path', async () => {
+    const rows = (await call(w, 'rootAdmin', 'GET', '/v1/audit?limit=50')).body as { target: string; targetName: string | null; action: string }[];
+    const seeded = rows.find((e) => e.action === 'test.seed' && e.target === 'nodeA');
+    assert.equal(seeded?.targetName, 'nodeA');
+    const created = rows.find((e) => e.action === 'group.create');
+    assert.equal(created?.targetName, 'root/custA/site9');
   });
 });

@@ -1,0 +1,65 @@
+import { absolutePathSchema } from '../../../shared/config.js';
+import { BurrowError } from '../../../shared/errors.js';
+import type { FileRequest } from '../../../shared/fileProtocol.js';
+import { recordAudit } from '../../store/auditStore.js';
+import { pullFromNode } from '../../files/pullFromNode.js';
+import { accessOf } from '../accessOf.js';
+import type { ApiDeps } from '../apiDeps.js';
+import type { ApiContext, RouteDef } from '../apiContext.js';
+import { nodeParam } from './nodeRoutes.js';
+
+/** A download's Content-Disposition: a plain ASCII name for old clients, the exact one in filename*. */
+export function attachment(name: string): string {
+  const plain = name.replace(/[^\w.-]/g, '_').slice(0, 120) || 'download';
+  return `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(name.slice(0, 200))}`;
+}
+
+/**
+ * Streams a file or a support bundle from a node to the caller. The audit entry is written
+ * when the stream ends, with the size and SHA-256 of what actually passed; a refusal is
+ * audited at once with the node's reason.
+ */
+async function pull(d: ApiDeps, ctx: ApiContext, request: FileRequest, action: 'node.file.get' | 'node.bundle'): Promise<void> {
+  const a = await accessOf(d.db, ctx);
+  const node = await nodeParam(d, a, ctx.params.id as string, 'operator');
+  const audit = (result: 'ok' | 'failed' | 'denied', detail: Record<string, unknown>) =>
+    recordAudit(d.db, { actor: a.userId, sourceIp: ctx.state.clientIp, action, target: node.id, groupId: node.groupId, result, detail: { ...(request.op === 'get' ? { path: request.path } : {}), ...detail } }, d.clock.now()).catch((err: Error) =>
+      d.log.warn({ err: err.message, action }, 'could not audit a file pull'));
+  const conn = d.registry.get(node.id);
+  if (!conn) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} is offline.`);
+  let p;
+  try {
+    p = await pullFromNode(conn, node.name, request, { ip: ctx.state.clientIp, port: 0 });
+  } catch (err) {
+    if (err instanceof BurrowError) await audit(err.code === 'FILE_REFUSED' || err.code === 'FILES_OFF' ? 'denied' : 'failed', { error: err.message });
+    throw err;
+  }
+  const stamp = new Date(d.clock.now()).toISOString().replace(/[:.]/g, '-');
+  ctx.set('Content-Disposition', attachment(request.op === 'bundle' ? `${node.name}-bundle-${stamp}.tar.gz` : p.name));
+  ctx.type = request.op === 'bundle' ? 'application/gzip' : 'application/octet-stream';
+  if (p.size !== null) ctx.length = p.size;
+  ctx.body = p.body;
+  void p.done.then((r) => audit(r.ok ? 'ok' : 'failed', r.ok ? { bytes: r.bytes, sha256: r.sha256 } : { bytes: r.bytes, error: r.error }));
+}
+
+/** Pulling files and support bundles from nodes whose operators allowed it. */
+export function fileRoutes(d: ApiDeps): RouteDef[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/nodes/:id/files',
+      permission: 'operate',
+      handler: async (ctx) => {
+        const path = absolutePathSchema.safeParse(ctx.query.path);
+        if (!path.success) throw new BurrowError('VALIDATION', 'Give the file as ?path=/absolute/path (no ".." segments).');
+        await pull(d, ctx, { op: 'get', path: path.data }, 'node.file.get');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/nodes/:id/bundle',
+      permission: 'operate',
+      handler: (ctx) => pull(d, ctx, { op: 'bundle' }, 'node.bundle'),
+    },
+  ];
+}
