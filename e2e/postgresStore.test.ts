@@ -10,6 +10,7 @@ import { freePort } from './harness/freePort.js';
 import { enterSession, getBody } from './harness/httpGet.js';
 import { Stack } from './harness/stack.js';
 import { makeTempDir } from './harness/tempDir.js';
+import { waitFor } from './harness/waitFor.js';
 
 /** The cluster's password: it must show up in no output, log or error. */
 const PASSWORD = 'pg-e2e-s3cret-word';
@@ -46,6 +47,31 @@ describe('a server on PostgreSQL', () => {
     try {
       const nodes = await client.query<{ id: string; status: string }>('SELECT id, status FROM nodes');
       assert.deepEqual(nodes.rows, [{ id: s().node.id, status: 'approved' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('registers the instance and records which instance holds the node\'s tunnel', async () => {
+    const instanceId = (await readFile(join(s().serverHome, 'instance-id'), 'utf8')).trim();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const instances = await client.query<{ id: string; state: string }>('SELECT id, state FROM instances');
+      assert.deepEqual(instances.rows, [{ id: instanceId, state: 'live' }]);
+      const route = await waitFor('the node route', async () => (await client.query<{ node_id: string; instance_id: string; services: string }>('SELECT node_id, instance_id, services FROM node_routes')).rows[0]);
+      assert.deepEqual([route.node_id, route.instance_id], [s().node.id, instanceId]);
+      assert.ok((JSON.parse(route.services) as string[]).includes('webui'), route.services);
+      // A second node's tunnel: its route comes with it and goes with it.
+      const other = await s().enrollNode('p2', await s().enrollToken({ autoApprove: true }));
+      const agent = s().runAgent(other);
+      await s().waitOnline(other.id, true);
+      await waitFor('the second node\'s route', async () => (await client.query('SELECT 1 FROM node_routes WHERE node_id = $1', [other.id])).rowCount === 1);
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      await s().waitOnline(other.id, false);
+      await waitFor('the second node\'s route to go', async () => (await client.query('SELECT 1 FROM node_routes WHERE node_id = $1', [other.id])).rowCount === 0);
+      assert.equal((await client.query('SELECT 1 FROM node_routes WHERE node_id = $1', [s().node.id])).rowCount, 1);
     } finally {
       await client.end();
     }

@@ -14,6 +14,7 @@ import { registerAccountCommands } from './accountCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
 import { registerAdminNodeLifecycleCommands } from './adminNodeLifecycleCommands.js';
+import { registerAdminFleetCommands } from './adminFleetCommands.js';
 import { parseLabelSelector } from '../shared/labelSelector.js';
 import { registerAdminRotateKeyCommand } from './keyRotationCommands.js';
 import { registerAdminSessionRequestCommands } from './adminSessionRequestCommands.js';
@@ -155,9 +156,9 @@ export function registerAdminCommands(program: Command): void {
       process.stdout.write(`Revoked ${id}.\n`);
     });
 
-  admin
+  const nodes = admin
     .command('nodes')
-    .description('list nodes')
+    .description('list nodes; import and export them as CSV')
     .option('--label <selector>', 'only nodes whose labels match, e.g. site=paris,tier!=test')
     .option('--json', 'print JSON')
     .option(...homeOption)
@@ -169,6 +170,8 @@ export function registerAdminCommands(program: Command): void {
       const rows = o.json ? nodes : nodes.map((n) => ({ ...n, labels: Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',') }));
       await showNamingGroups(o, api, rows, ['id', 'name', 'group', 'status', 'mode', 'online', 'lastSeen', 'services', 'labels']);
     });
+
+  registerAdminFleetCommands(nodes);
 
   const node = admin.command('node').description('act on one node');
   for (const [verb, description] of [

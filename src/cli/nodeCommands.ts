@@ -48,7 +48,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--name <name>', 'the name the console shows', hostname())
     .option(
       '--service <name=[scheme://]host:port>',
-      'a local service to expose (repeatable): http://host:port a WebUI, https://host:port a WebUI with its own (even self-signed) TLS, tcp://host:port a plain TCP service (sessions default to tcp); a bare host:port is either, sessions default to http',
+      'a local service to expose (repeatable): http://host:port a WebUI, https://host:port a WebUI with its own (even self-signed) TLS, tcp://host:port a plain TCP service (sessions default to tcp); a bare host:port is either, sessions default to http. Without any: webui=127.0.0.1:80, or for a node pre-registered by a CSV import the services listed for it',
       collect,
       [] as string[],
     )
@@ -56,9 +56,10 @@ export function registerNodeCommands(program: Command): void {
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .option('--json', 'print JSON')
     .action(async (url: string, o: { token: string; name: string; service: string[]; label: string[]; home?: string; json?: boolean }) => {
-      const services = parseServices(o.service.length ? o.service : ['webui=127.0.0.1:80']);
+      // No --service: webui=127.0.0.1:80, or the services listed for a pre-registered node.
+      const services = o.service.length ? { services: parseServices(o.service) } : {};
       const labels = Object.fromEntries(o.label.map(parseLabel));
-      const r = await enroll({ home: resolveHome(o.home, process.env), serverUrl: url, token: o.token, name: o.name, services, ...(o.label.length ? { labels } : {}) });
+      const r = await enroll({ home: resolveHome(o.home, process.env), serverUrl: url, token: o.token, name: o.name, ...services, ...(o.label.length ? { labels } : {}) });
       if (o.json) printJson({ nodeId: r.config.nodeId, status: r.status, services: r.config.services });
       else {
         const next = r.status === 'pending' ? 'An administrator must approve it; then run "burrow node run".' : 'Start the agent with "burrow node run".';

@@ -12,6 +12,7 @@ import { JobsPage } from './pages/JobsPage.js';
 import { RecordingsPage } from './pages/RecordingsPage.js';
 import { NodeDetailPage } from './pages/NodeDetailPage.js';
 import { NodesPage } from './pages/NodesPage.js';
+import { NodeImportPage } from './pages/NodeImportPage.js';
 import { ReplayPage } from './pages/ReplayPage.js';
 import { SessionsPage } from './pages/SessionsPage.js';
 import { TerminalPage } from './pages/TerminalPage.js';
@@ -81,6 +82,7 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void; onAccountChanged:
         {page === 'nodes' && !arg && <NodesPage me={p.me} />}
         {page === 'nodes' && arg && !sub && <NodeDetailPage id={arg} me={p.me} />}
         {page === 'nodes' && arg && sub === 'terminal' && <TerminalPage id={arg} />}
+        {page === 'node-import' && (hasRole(p.me, 'admin') ? <NodeImportPage /> : <h1 tabIndex={-1}>Not available to you</h1>)}
         {page === 'sessions' && <SessionsPage me={p.me} />}
         {page === 'jobs' && !arg && <JobsPage me={p.me} />}
         {page === 'jobs' && arg && <JobPage id={arg} me={p.me} />}
@@ -92,7 +94,7 @@ export function Layout(p: { me: WhoAmI; onSignOut: () => void; onAccountChanged:
         {page === 'audit' && !arg && <AuditPage />}
         {page === 'audit' && arg && <ReplayPage id={arg} />}
         {page === 'account' && <AccountPage me={p.me} onChanged={p.onAccountChanged} />}
-        {!['nodes', 'sessions', 'jobs', 'groups', 'recordings', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
+        {!['nodes', 'node-import', 'sessions', 'jobs', 'groups', 'recordings', 'enroll-tokens', 'users', 'tokens', 'audit', 'account'].includes(page) && <h1 tabIndex={-1}>No such page</h1>}
           </>
         )}
       </main>

@@ -18,6 +18,8 @@ export interface Node {
   proposedMode?: string | null;
   /** Labels (key=value); absent in some live events. */
   labels?: Record<string, string>;
+  /** Imported from a CSV file, its agent has not enrolled yet. */
+  awaitingEnrollment?: true;
 }
 
 /** A session as the API shows it; `url` is absent in live events and may be one-time. */

@@ -7,13 +7,17 @@ import { nodeConfigSchema, type NodeConfig } from '../shared/config.js';
 import { nodePaths, saveNodeConfig } from './nodeHome.js';
 import { AGENT_VERSION } from './agentVersion.js';
 
+/** What a node exposes when nobody named its services. */
+const DEFAULT_SERVICES: Record<string, string> = { webui: '127.0.0.1:80' };
+
 /** What the node operator gives `burrow node enroll`. */
 export interface EnrollOptions {
   home: string;
   serverUrl: string;
   token: string;
   name: string;
-  services: Record<string, string>;
+  /** The services the operator gave; unset, the server's list for a pre-registered node, else webui=127.0.0.1:80. */
+  services?: Record<string, string>;
   /** Labels (key=value) to ask for. */
   labels?: Record<string, string>;
 }
@@ -36,18 +40,22 @@ export async function enroll(o: EnrollOptions): Promise<{ config: NodeConfig; st
   if (base.protocol !== 'https:') throw new BurrowError('VALIDATION', 'The server URL must start with https://.');
 
   const keys = generateEd25519();
-  const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(o.services), agentVersion: AGENT_VERSION, ...(o.labels ? { labels: o.labels } : {}) };
+  const asked = o.services ?? DEFAULT_SERVICES;
+  const body: EnrollRequest = { token: o.token, name: o.name, publicKey: keys.public, services: Object.keys(asked), agentVersion: AGENT_VERSION, ...(o.labels ? { labels: o.labels } : {}) };
   const answer = enrollResponseSchema.parse(await requestJson(new URL('/v1/enroll', base).toString(), { method: 'POST', body, pin: token.pin }));
 
+  // A pre-registered node (CSV import) runs the services its administrator listed for it,
+  // unless the operator named services here: what the node exposes stays the operator's call.
+  const services = o.services ?? answer.services ?? DEFAULT_SERVICES;
   const config = nodeConfigSchema.parse({
     serverUrl: base.origin,
     nodeId: answer.nodeId,
     name: o.name,
     tlsPin: token.pin,
     sshHostKey: answer.sshHostKey,
-    services: o.services,
-    // What the operator exposed at enrollment is what the server may later point services at.
-    allowedTargets: [...new Set(Object.values(o.services))],
+    services,
+    // What the node exposes at enrollment is what the server may later point services at.
+    allowedTargets: [...new Set(Object.values(services))],
   });
   await ensureHome(o.home);
   await writeFileAtomic(paths.privateKey, keys.private, 0o600);

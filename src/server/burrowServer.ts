@@ -50,6 +50,12 @@ import { feedMetrics } from './metrics/feedMetrics.js';
 import { instrumentStore } from './metrics/instrumentStore.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metricsListener.js';
 import { ServerMetrics } from './metrics/serverMetrics.js';
+import { LocalClusterBus } from './cluster/clusterBus.js';
+import { ClusterNodeDirectory } from './cluster/clusterNodeDirectory.js';
+import { announceRoute, routeOf } from './cluster/heldRoutes.js';
+import { readOrCreateInstanceId } from './cluster/instanceId.js';
+import { InstanceRegistry } from './cluster/instanceRegistry.js';
+import { dropNodeRoute, putNodeRoute } from './store/nodeRouteStore.js';
 
 /** How long a node that announces no status channel (an older agent) has to announce its services. */
 const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
@@ -121,12 +127,25 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     intervalMs: config.auditCheckpointIntervalMs,
     ...(config.auditCheckpointWebhook ? { webhookUrl: config.auditCheckpointWebhook } : {}),
   });
-  const orphans = await closeOrphanSessions(db, clock.now());
+  const instanceId = await readOrCreateInstanceId(home);
+  const bus = new LocalClusterBus(instanceId);
+  const instances = new InstanceRegistry({
+    db, bus, clock, log: log.child({ part: 'cluster' }), peerUrl: null, heartbeatMs: config.instanceHeartbeatMs, deadAfterMs: config.instanceDeadAfterMs,
+    // The store no longer records this instance's tunnels and sessions: let them go, nodes reconnect.
+    onDeclaredDead: () => {
+      registry.closeAll();
+      void sessions.closeAll('instance-lost');
+    },
+  });
+  await instances.start();
+  const orphans = await closeOrphanSessions(db, clock.now(), instanceId);
   if (orphans) log.info({ orphans }, 'closed sessions left open by the previous run');
 
   const access = openAccessLog(config.accessLog, paths.accessLog);
   const denials = new DeniedAttempts({ clock, log: log.child({ part: 'audit' }), write: (e, at) => recordAudit(db, e, at) });
   const registry = new NodeRegistry();
+  const nodes = new ClusterNodeDirectory({ local: registry, bus, db, clock, log: log.child({ part: 'cluster' }) });
+  await nodes.start();
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const initialCertificate = certificateInService(cert, key);
   if (initialCertificate.notAfter <= clock.now()) log.warn({ notAfter: new Date(initialCertificate.notAfter).toISOString() }, 'the TLS certificate has expired; nodes still connect (they pin its key), browsers warn');
@@ -134,7 +153,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const proxyProtocol = new ProxyProtocol({ balancers: new TrustedBalancers(config.proxyProtocolFrom), clock, log: log.child({ part: 'proxy-protocol' }) });
   const sessions = new SessionManager({
     db,
-    registry,
+    registry: nodes,
+    instanceId,
     clock,
     log: log.child({ part: 'sessions' }),
     tlsOptions,
@@ -158,7 +178,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     db,
     clock,
     log: log.child({ part: 'session-queue' }),
-    registry,
+    registry: nodes,
     sessions,
     maxWaitMs: config.sessionQueueMaxWaitMs,
     viewSession: async (id) => {
@@ -200,20 +220,32 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
     onNodeOnline: (conn) => {
       let recorded = false;
+      // The route's writes in order: a drop never lands before the write it undoes.
+      let routeWrites = Promise.resolve();
       const record = () => {
         if (recorded) return;
         recorded = true;
         clock.clearTimeout(noStatusChannel);
         const now = clock.now();
-        trackNodeWrite(db
+        trackNodeWrite(routeWrites = db
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
+            await putNodeRoute(tx, routeOf(conn, instanceId));
             const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
             const budget = nodeAudits.take(conn.nodeId);
             if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.connect', target: conn.nodeId, result: 'ok', groupId, detail: { services: [...conn.services], ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
           })
+          .then(() => announceRoute(bus, conn, true))
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node connect')));
       };
+      // Services changed later (a pushed service change): the route follows.
+      conn.on('services', () => {
+        if (!recorded || !conn.isOpen) return;
+        trackNodeWrite(routeWrites = routeWrites
+          .then(() => db.transaction((tx) => putNodeRoute(tx, routeOf(conn, instanceId))))
+          .then(() => announceRoute(bus, conn, true))
+          .catch((err: Error) => log.warn({ err: err.message }, 'could not update node route')));
+      });
       // Services arrive as tcpip-forward requests right after auth, and the agent announces
       // its status channel after them: that announcement is the signal that they are all in.
       // An agent with no status channel is recorded after a grace period instead.
@@ -222,13 +254,15 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       conn.once('close', () => {
         record();
         const now = clock.now();
-        trackNodeWrite(db
+        trackNodeWrite(routeWrites = routeWrites.then(() => db
           .transaction(async (tx) => {
             await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
+            await dropNodeRoute(tx, conn.nodeId, instanceId, conn.connectedAt);
             const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
             const budget = nodeAudits.take(conn.nodeId);
             if (budget.ok) await appendAudit(tx, { actor: conn.nodeId, sourceIp: conn.remoteIp, action: 'node.disconnect', groupId, target: conn.nodeId, result: 'ok', detail: { connectedMs: now - conn.connectedAt, ...(budget.dropped ? { unrecordedBefore: budget.dropped } : {}) } }, now);
           })
+          .then(() => announceRoute(bus, conn, false)))
           .catch((err: Error) => log.warn({ err: err.message }, 'could not record node disconnect')));
       });
       conn.once('status-ready', () => {
@@ -247,14 +281,14 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
     },
   });
-  const orphanJobs = await failOrphanTargets(db, clock.now());
+  const orphanJobs = await failOrphanTargets(db, clock.now(), instanceId);
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
-  const jobs = new JobDispatcher({ db, registry, clock, log: log.child({ part: 'jobs' }) });
+  const jobs = new JobDispatcher({ db, registry, instanceId, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: new LocalAuthorityBus() });
-  const stopFeeding = feedMetrics(metrics, { registry, sessions, store: db, clock });
+  const stopFeeding = feedMetrics(metrics, { registry: nodes, sessions, store: db, clock });
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
-  const apiDeps = { db, clock, log, box, authority, registry, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, jobs, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);
@@ -332,6 +366,9 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         refusals.close();
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
+        await instances.close().catch((err: Error) => log.warn({ err: err.message }, 'could not mark this instance stopped'));
+        await nodes.close();
+        await bus.close();
         await denials.close();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await checkpointer.close();

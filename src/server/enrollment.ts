@@ -7,7 +7,8 @@ import { formatEnrollToken } from '../shared/protocol.js';
 import { appendAudit, recordAudit } from './store/auditStore.js';
 import type { Database } from './store/database.js';
 import { consumeEnrollToken, getEnrollTokenByHash, insertEnrollToken } from './store/enrollTokenStore.js';
-import { getNodeByKey, insertNode } from './store/nodeStore.js';
+import { getNode, getNodeByKey, insertNode } from './store/nodeStore.js';
+import { awaitsEnrollment, completePreregisteredNode } from './store/preregisteredNodeStore.js';
 
 /** What the server tells a node at enrollment besides its id. */
 export interface EnrollContext {
@@ -42,6 +43,8 @@ export async function enrollNode(c: EnrollContext, req: EnrollRequest, sourceIp:
   const publicKey = `${key.type} ${key.getPublicSSH().toString('base64')}`;
   if (await getNodeByKey(c.db, publicKey)) throw new BurrowError('ENROLL_KEY_IN_USE', 'This key is already enrolled; make a new key to enroll again.');
 
+  if (token.nodeId !== null) return enrollPreregistered(c, { ...req, publicKey }, token.id, token.nodeId, sourceIp, deny);
+
   const nodeId = newId('nd');
   const status = token.autoApprove ? 'approved' : 'pending';
   await c.db.transaction(async (tx) => {
@@ -61,6 +64,28 @@ export async function enrollNode(c: EnrollContext, req: EnrollRequest, sourceIp:
     await appendAudit(tx, { actor: nodeId, sourceIp, action: 'node.enroll', target: nodeId, result: 'ok', groupId: token.groupId, detail: { name: req.name, status, tokenId: token.id, ...(req.labels ? { labels: req.labels } : {}) } }, now);
   });
   return { nodeId, status, sshHostKey: c.sshHostKeyPub, tunnelUrl: c.tunnelUrl };
+}
+
+/**
+ * Enrollment with a token bound to an imported node: the agent becomes that node, approved
+ * at once (an administrator listed it), with the services of its import line. The name
+ * must be the node's: a token handed to the wrong device is refused rather than making one
+ * appliance another's node. The node must still wait for its agent, neither deleted nor
+ * revoked meanwhile.
+ */
+async function enrollPreregistered(c: EnrollContext, req: EnrollRequest, tokenId: string, nodeId: string, sourceIp: string, deny: (message: string) => Promise<never>): Promise<EnrollResponse> {
+  const node = await getNode(c.db, nodeId);
+  if (!node || node.deletedAt !== null || node.status === 'revoked' || !awaitsEnrollment(node.publicKey)) return deny('The enrollment token belongs to a node that was deleted, revoked or already enrolled.');
+  if (node.name !== req.name) return deny(`This enrollment token belongs to node ${node.name}; enroll with --name ${node.name}.`);
+  const now = c.clock.now();
+  await c.db.transaction(async (tx) => {
+    if (!(await consumeEnrollToken(tx, tokenId, now))) throw new BurrowError('ENROLL_TOKEN_INVALID', 'The enrollment token has been used up.');
+    if (!(await completePreregisteredNode(tx, { nodeId, publicKey: req.publicKey, agentVersion: req.agentVersion ?? null, tokenId }))) {
+      throw new BurrowError('ENROLL_TOKEN_INVALID', 'The enrollment token belongs to a node that was deleted, revoked or already enrolled.');
+    }
+    await appendAudit(tx, { actor: nodeId, sourceIp, action: 'node.enroll', target: nodeId, result: 'ok', groupId: node.groupId, detail: { name: node.name, status: 'approved', tokenId, preregistered: true } }, now);
+  });
+  return { nodeId, status: 'approved', sshHostKey: c.sshHostKeyPub, tunnelUrl: c.tunnelUrl, services: node.serviceTargets };
 }
 
 /** Options of a new enrollment token. */

@@ -61,4 +61,27 @@ describe('SessionQueue, a node checking in', () => {
     assert.deepEqual(opened, ['nodeA/webui']);
     registry.disconnect('nodeA');
   });
+
+  it('leaves a node held by another instance to that instance: no store read, nothing opened here', () => {
+    let reads = 0;
+    const db = Object.assign(Object.create(world.deps.db) as typeof world.deps.db, {
+      all: (...args: Parameters<typeof world.deps.db.all>) => {
+        reads += 1;
+        return world.deps.db.all(...args);
+      },
+    });
+    // nodeA (with a request queued for it) is online, through another instance.
+    const directory = Object.assign(new EventEmitter(), { isOnline: () => true, holds: () => false, get: () => undefined, size: 1, disconnect: () => undefined });
+    new SessionQueue({
+      db,
+      clock: new FakeClock(Date.now()),
+      log: silentLogger(),
+      registry: directory,
+      maxWaitMs: 3_600_000,
+      viewSession: async () => null,
+      sessions: { open: () => Promise.reject(new Error('opened on the wrong instance')), close: async () => true },
+    });
+    directory.emit('online', 'nodeA');
+    assert.equal(reads, 0, 'this instance started opening the queued sessions of a node it does not hold');
+  });
 });

@@ -3,7 +3,7 @@ import { BurrowError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { SessionRequestView, SessionView } from '../shared/protocol.js';
 import { newId } from '../shared/secrets.js';
-import type { NodeRegistry } from './gateway/nodeRegistry.js';
+import type { NodeDirectory } from './cluster/nodeDirectory.js';
 import { waitForService } from './gateway/waitForService.js';
 import { refuseInternalService } from './sessions/internalServiceRefusal.js';
 import { roleAtLeast, roleOn } from './auth/access.js';
@@ -36,7 +36,8 @@ export interface SessionQueueDeps {
   db: Database;
   clock: Clock;
   log: Logger;
-  registry: NodeRegistry;
+  /** The online nodes of every instance; queued sessions open on the instance the node checks in at. */
+  registry: NodeDirectory;
   sessions: SessionOpener;
   /** How long a request waits for its node before it expires. */
   maxWaitMs: number;
@@ -60,6 +61,8 @@ export class SessionQueue {
 
   constructor(private readonly deps: SessionQueueDeps) {
     deps.registry.on('online', (nodeId: string) => {
+      // Every instance hears of the node; the one holding its tunnel opens, so each request opens once.
+      if (deps.registry.isOnline(nodeId) && !deps.registry.holds(nodeId)) return;
       this.openQueued(nodeId).catch((err: Error) => deps.log.warn({ nodeId, err: err.message }, 'could not open queued sessions'));
     });
   }

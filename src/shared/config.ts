@@ -138,6 +138,10 @@ export const serverConfigSchema = z.strictObject({
   peerListen: hostPort.optional(),
   /** The URL the other instances dial to reach this one's peer link; by default https://<peerListen>. */
   peerUrl: peerUrlSchema.optional(),
+  /** How often this instance records its heartbeat in the store (and looks for silent instances). */
+  instanceHeartbeatMs: z.number().int().min(100).default(5_000),
+  /** An instance silent this long is declared dead by a survivor: its sessions closed, its nodes' routes dropped. At least twice the heartbeat. */
+  instanceDeadAfterMs: z.number().int().positive().default(20_000),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

@@ -2,6 +2,8 @@
 const table = {
   BAD_REQUEST: { status: 400, exit: 2, retryable: false },
   VALIDATION: { status: 400, exit: 2, retryable: false },
+  /** A node CSV import refused as a whole: some lines are bad (each named in the answer). */
+  IMPORT_INVALID: { status: 422, exit: 2, retryable: false },
   UNAUTHENTICATED: { status: 401, exit: 3, retryable: false },
   LOGIN_FAILED: { status: 401, exit: 3, retryable: false },
   TOTP_INVALID: { status: 401, exit: 3, retryable: false },
@@ -41,6 +43,8 @@ const table = {
   /** /readyz: the server is up but not ready to serve (store, migrations, ports). */
   NOT_READY: { status: 503, exit: 6, retryable: true },
   SERVER_UNREACHABLE: { status: 502, exit: 7, retryable: true },
+  /** Another instance holds the node's tunnel and this one cannot reach it over the peer link. */
+  PEER_UNREACHABLE: { status: 502, exit: 7, retryable: true },
   PROXY_REFUSED: { status: 502, exit: 7, retryable: true },
   TLS_PIN_MISMATCH: { status: 502, exit: 7, retryable: false },
   HOST_KEY_MISMATCH: { status: 502, exit: 7, retryable: false },

@@ -116,6 +116,11 @@ export const enrollResponseSchema = z.object({
   status: z.enum(['pending', 'approved']),
   sshHostKey: z.string(),
   tunnelUrl: z.string(),
+  /**
+   * A pre-registered node (CSV import) takes its services (name -> target) from the server,
+   * as the administrator listed them; absent for a node enrolled with a group's token.
+   */
+  services: z.record(serviceNameSchema, z.string().max(300)).optional(),
 });
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
 
@@ -139,6 +144,8 @@ export interface NodeView {
   agentVersion: string | null;
   /** Labels (key=value) set by administrators or at enrollment. */
   labels: Record<string, string>;
+  /** Imported from a CSV file, its agent has not enrolled yet; present only then. */
+  awaitingEnrollment?: true;
 }
 
 /** `http`: a browser session through the HTTPS proxy; `tcp`: a TCP relay used through `burrow tcp` (or bare, guarded by source address). */

@@ -93,6 +93,16 @@ export function NodesPage(p: { me: WhoAmI }) {
       <p class="muted">
         {nodes.data ? `${nodes.data.length} nodes, ${online} online.` : ''} Status changes appear here as they happen.
       </p>
+      <p class="actions">
+        <a class="button" href="/v1/fleet/export" download="burrow-nodes.csv">
+          Export CSV
+        </a>
+        {hasRole(p.me, 'admin') && (
+          <a class="button" href="#/node-import">
+            Import nodes
+          </a>
+        )}
+      </p>
       <div class="filters" role="search">
         <label>
           Search

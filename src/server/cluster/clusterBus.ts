@@ -20,6 +20,8 @@ export interface ClusterTopics {
   'instance.dead': { instanceId: string };
   /** A node's agent is asked, through whichever instance holds its tunnel, to do something. */
   'node.command': { nodeId: string; command: { kind: 'disconnect' } | { kind: 'rotate-key' } | { kind: 'service-change'; change: ServiceChange & { id: string } } };
+  /** The node's answer to a `service-change` command, relayed by the instance holding it. */
+  'node.service-result': { nodeId: string; result: { id: string; applied: boolean; refused?: string } };
 }
 
 /** A topic of the bus. */

@@ -69,6 +69,7 @@ describeEachStore('limits across instances', (store) => {
     });
   });
 
+  let instances = 0;
   /** A session manager of one instance: its own store connection and its own node registry. */
   function instance(db: Database, concurrency: { perUser: number; perNode: number; total: number }): SessionManager {
     const registry = new NodeRegistry();
@@ -77,6 +78,7 @@ describeEachStore('limits across instances', (store) => {
     return new SessionManager({
       db,
       registry,
+      instanceId: `i-00000000000${(instances += 1) % 10}`,
       clock,
       log: silentLogger(),
       tlsOptions: {},

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { BurrowError } from '../../shared/errors.js';
 import { FILE_LINE_MAX, FILES_SERVICE, fileAnswerSchema, type FileRequest } from '../../shared/fileProtocol.js';
-import type { ForwardOrigin, NodeConnection } from '../gateway/nodeConnection.js';
+import type { NodeHandle } from '../cluster/nodeDirectory.js';
+import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
 /** A pull the node agreed to: what it announced, and the bytes as they arrive. */
 export interface NodePull {
@@ -59,7 +60,7 @@ function readAnswer(channel: Duplex, nodeName: string): Promise<{ name: string; 
  * hands back the bytes as a stream (backpressure reaches the node), hashing them on the way
  * so the audit records exactly what left the node.
  */
-export async function pullFromNode(conn: Pick<NodeConnection, 'openService' | 'services'>, nodeName: string, request: FileRequest, origin: ForwardOrigin): Promise<NodePull> {
+export async function pullFromNode(conn: Pick<NodeHandle, 'openService' | 'services'>, nodeName: string, request: FileRequest, origin: ForwardOrigin): Promise<NodePull> {
   if (!conn.services.has(FILES_SERVICE)) {
     throw new BurrowError('FILES_OFF', `File pull is off on node ${nodeName}; its operator can allow a directory with "burrow node files allow DIR" and restart the agent.`);
   }

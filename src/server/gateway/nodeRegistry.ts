@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { NodeConnection } from './nodeConnection.js';
 
 /**
@@ -6,8 +7,9 @@ import type { NodeConnection } from './nodeConnection.js';
  * (its old link half-dead) replaces its old connection, which is closed.
  * Emits `online` (nodeId) and `offline` (nodeId), and `disconnected` (nodeId, why) for
  * every connection that ends, a replaced one included: `replaced`, `server` or `link`.
+ * On its own it is the directory of a single instance; ClusterNodeDirectory adds the rest.
  */
-export class NodeRegistry extends EventEmitter {
+export class NodeRegistry extends EventEmitter implements NodeDirectory {
   private readonly byId = new Map<string, NodeConnection>();
 
   /** Registers a new connection and returns the one it replaced, if any. */
@@ -34,6 +36,11 @@ export class NodeRegistry extends EventEmitter {
 
   /** Whether a node is connected now. */
   isOnline(nodeId: string): boolean {
+    return this.byId.has(nodeId);
+  }
+
+  /** Whether this process holds the node's tunnel: the same as online, for the registry. */
+  holds(nodeId: string): boolean {
     return this.byId.has(nodeId);
   }
 

@@ -1,8 +1,8 @@
 import type { Clock } from '../../shared/clock.js';
-import type { NodeConnection } from './nodeConnection.js';
+import type { NodeHandle } from '../cluster/nodeDirectory.js';
 
 /** Resolves true once `conn` offers `service`, false after `ms` on `clock` or if it closes. */
-export function waitForService(conn: NodeConnection, service: string, ms: number, clock: Clock): Promise<boolean> {
+export function waitForService(conn: NodeHandle, service: string, ms: number, clock: Clock): Promise<boolean> {
   if (conn.services.has(service)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (v: boolean) => {

@@ -2,7 +2,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import type { AuthorityWatch } from '../auth/authorityWatch.js';
 import type { SecretBox } from '../../shared/secretBox.js';
-import type { NodeRegistry } from '../gateway/nodeRegistry.js';
+import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { PendingApprovals } from '../gateway/pendingApprovals.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { SessionQueue } from '../sessionQueue.js';
@@ -25,7 +25,8 @@ export interface ApiDeps {
   clock: Clock;
   log: Logger;
   box: SecretBox;
-  registry: NodeRegistry;
+  /** The online nodes of every instance. */
+  registry: NodeDirectory;
   sessions: SessionManager;
   /** Sessions waiting for on-demand nodes to check in. */
   queue: SessionQueue;

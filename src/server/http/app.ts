@@ -28,6 +28,7 @@ import { fileRoutes } from './routes/fileRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
 import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
 import { systemRoutes } from './routes/systemRoutes.js';
+import { fleetRoutes } from './routes/fleetRoutes.js';
 
 /** Every API route with the permission it needs; the authorization test walks this list. */
 export function apiRoutes(d: ApiDeps): RouteDef[] {
@@ -52,6 +53,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...recordingRoutes(d),
     ...fileRoutes(d),
     ...jobRoutes(d),
+    ...fleetRoutes(d),
   ];
 }
 

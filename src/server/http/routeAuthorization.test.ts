@@ -95,6 +95,9 @@ const RULES: Record<string, Rule> = {
   'GET /v1/recordings/:id': { path: '/v1/recordings/recA', ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'POST /v1/jobs': { path: '/v1/jobs', body: { node: 'nodeA', command: 'true' }, ok: ['aOperator', 201], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/jobs': { path: '/v1/jobs', ok: ['aViewer', 200] },
+  // Another customer's admin: its group reads as unknown, so the whole file is refused.
+  'POST /v1/fleet/import': { path: '/v1/fleet/import', body: { csv: 'name,group,services,mode,labels\ngw-new,/custA/siteA,,,\n' }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 422] },
+  'GET /v1/fleet/export': { path: '/v1/fleet/export', ok: ['aViewer', 200] },
   'GET /v1/jobs/:id': { path: '/v1/jobs/jobA', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
   'POST /v1/jobs/:id/cancel': { path: '/v1/jobs/jobA/cancel', ok: ['aOperator', 200], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/audit/verify': { path: '/v1/audit/verify', ok: ['rootAdmin', 200], viewer: 403 },

@@ -42,7 +42,7 @@ describe('JobDispatcher.stop', () => {
     });
     const registry = new NodeRegistry();
     registry.add(conn as unknown as NodeConnection);
-    const jobs = new JobDispatcher({ db: world.deps.db, registry, clock: world.deps.clock, log: silentLogger() });
+    const jobs = new JobDispatcher({ db: world.deps.db, registry, instanceId: 'i-000000000001', clock: world.deps.clock, log: silentLogger() });
     jobs.start();
     jobs.kick(['nodeA']);
     await delivering;

@@ -12,7 +12,10 @@ import { waitForService } from '../gateway/waitForService.js';
 /** What the dispatcher needs. */
 export interface JobDispatcherDeps {
   db: Database;
+  /** This instance's tunnels: jobs are delivered by the instance holding the node. */
   registry: NodeRegistry;
+  /** This instance's id, recorded on each target it claims (its start-up sweep fails only those). */
+  instanceId: string;
   clock: Clock;
   log: Logger;
   /** How long to wait after a node connects for it to announce its jobs service. */
@@ -141,6 +144,6 @@ export class JobDispatcher {
       await this.expire();
       return false;
     }
-    return this.deps.db.transaction((tx) => claimTarget(tx, job.id, nodeId, now));
+    return this.deps.db.transaction((tx) => claimTarget(tx, job.id, nodeId, now, this.deps.instanceId));
   }
 }

@@ -47,6 +47,7 @@ describe('SessionManager, a session still opening', () => {
     const sessions = new SessionManager({
       db: held,
       registry,
+      instanceId: 'i-000000000001',
       clock: world.deps.clock,
       log: silentLogger(),
       tlsOptions: {},
@@ -92,6 +93,7 @@ describe('SessionManager, tickets of tcp sessions', () => {
     sessions = new SessionManager({
       db: world.deps.db,
       registry,
+      instanceId: 'i-000000000001',
       clock: world.deps.clock,
       log: silentLogger(),
       tlsOptions: {},

@@ -6,7 +6,7 @@ import { newId } from '../../shared/secrets.js';
 import type { SessionView } from '../../shared/protocol.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import { StateMachine } from '../../shared/stateMachine.js';
-import type { NodeConnection } from '../gateway/nodeConnection.js';
+import type { NodeHandle } from '../cluster/nodeDirectory.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
 import { closeSessionRecord, countOpenSessions, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
 import { RefusalLog } from '../refusalLog.js';
@@ -91,7 +91,7 @@ export class SessionManager extends EventEmitter {
   }
 
   /** Binds the session's port, records it and starts its timers; honours a close asked for meanwhile. */
-  private async finishOpening(session: LiveSession, req: SessionRequest, conn: NodeConnection, log: Logger): Promise<SessionView> {
+  private async finishOpening(session: LiveSession, req: SessionRequest, conn: NodeHandle, log: Logger): Promise<SessionView> {
     const { db, registry, clock, limits } = this.deps;
     const { record } = session;
     const { id, nodeId, type } = record;
@@ -122,7 +122,7 @@ export class SessionManager extends EventEmitter {
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
       await db.transaction(async (tx) => {
         checkSessionCounts(limits.concurrency, await countOpenSessions(tx, { userId: req.userId, nodeId }));
-        await insertSession(tx, record);
+        await insertSession(tx, record, this.deps.instanceId);
         await appendAudit(tx, {
           actor: req.userId,
           sourceIp: req.sourceIp,

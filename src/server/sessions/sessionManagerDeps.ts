@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import type { SessionType } from '../../shared/protocol.js';
 import type { DenialRecorder } from '../audit/deniedAttempts.js';
-import type { NodeRegistry } from '../gateway/nodeRegistry.js';
+import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { ProxyProtocol } from '../proxyProtocol/proxyProtocolGate.js';
 import type { Database } from '../store/database.js';
 import type { ConcurrencyLimits } from './sessionLimits.js';
@@ -30,7 +30,10 @@ export interface SessionLimits {
 /** Dependencies of the session manager. */
 export interface SessionManagerDeps {
   db: Database;
-  registry: NodeRegistry;
+  /** The online nodes of every instance: a session here relays to a node held anywhere. */
+  registry: NodeDirectory;
+  /** This instance's id, recorded on each session it opens (its start-up sweep closes only those). */
+  instanceId: string;
   clock: Clock;
   log: Logger;
   tlsOptions: tls.TlsOptions;

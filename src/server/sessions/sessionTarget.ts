@@ -1,6 +1,6 @@
 import { BurrowError } from '../../shared/errors.js';
 import type { SessionType } from '../../shared/protocol.js';
-import type { NodeConnection } from '../gateway/nodeConnection.js';
+import type { NodeHandle } from '../cluster/nodeDirectory.js';
 import { getNode, type NodeRecord } from '../store/nodeStore.js';
 import { refuseInternalService } from './internalServiceRefusal.js';
 import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
@@ -8,7 +8,7 @@ import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js
 /** The node, its live connection and the session type a request for a session comes to. */
 export interface SessionTarget {
   node: NodeRecord;
-  conn: NodeConnection;
+  conn: NodeHandle;
   type: SessionType;
 }
 

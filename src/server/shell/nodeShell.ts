@@ -4,7 +4,8 @@ import { parseSshKey } from '../../shared/sshKeys.js';
 import type { ClientChannel } from 'ssh2';
 import { BurrowError } from '../../shared/errors.js';
 import { SHELL_SERVICE } from '../../shared/protocol.js';
-import type { ForwardOrigin, NodeConnection } from '../gateway/nodeConnection.js';
+import type { ForwardOrigin } from '../gateway/nodeConnection.js';
+import type { NodeHandle } from '../cluster/nodeDirectory.js';
 
 /** What to run on the node: a login shell or one command, with or without a pty. */
 export interface ShellRequest {
@@ -27,7 +28,7 @@ export interface NodeShell {
  * with the server's host key (the key the node pinned at enrollment) and accepts only the
  * node's own enrolled key as the inner host key.
  */
-export async function openNodeShell(conn: NodeConnection, o: { hostKey: string; nodePublicKey: string; origin: ForwardOrigin; request: ShellRequest }): Promise<NodeShell> {
+export async function openNodeShell(conn: NodeHandle, o: { hostKey: string; nodePublicKey: string; origin: ForwardOrigin; request: ShellRequest }): Promise<NodeShell> {
   const channel = await conn.openService(SHELL_SERVICE, o.origin);
   const parsed = parseSshKey(o.nodePublicKey);
   const nodeKey = parsed instanceof Error ? undefined : parsed;

@@ -11,6 +11,8 @@ export interface EnrollTokenRecord {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** The pre-registered node (CSV import) this token enrolls, and no other; null for a token of a group. */
+  nodeId: string | null;
 }
 
 interface Row {
@@ -23,6 +25,7 @@ interface Row {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  node_id: string | null;
 }
 
 const toRecord = (r: Row): EnrollTokenRecord => ({
@@ -35,13 +38,14 @@ const toRecord = (r: Row): EnrollTokenRecord => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   revokedAt: r.revoked_at,
+  nodeId: r.node_id,
 });
 
 /** Stores a new token under the hash of its secret. */
-export async function insertEnrollToken(q: Queryable, t: Omit<EnrollTokenRecord, 'uses' | 'revokedAt'> & { tokenHash: string }): Promise<void> {
+export async function insertEnrollToken(q: Queryable, t: Omit<EnrollTokenRecord, 'uses' | 'revokedAt' | 'nodeId'> & { tokenHash: string; nodeId?: string }): Promise<void> {
   await q.run(
-    'INSERT INTO enroll_tokens (id, token_hash, group_id, max_uses, auto_approve, created_by, created_at, expires_at) VALUES (?,?,?,?,?,?,?,?)',
-    [t.id, t.tokenHash, t.groupId, t.maxUses, t.autoApprove ? 1 : 0, t.createdBy, t.createdAt, t.expiresAt],
+    'INSERT INTO enroll_tokens (id, token_hash, group_id, max_uses, auto_approve, created_by, created_at, expires_at, node_id) VALUES (?,?,?,?,?,?,?,?,?)',
+    [t.id, t.tokenHash, t.groupId, t.maxUses, t.autoApprove ? 1 : 0, t.createdBy, t.createdAt, t.expiresAt, t.nodeId ?? null],
   );
 }
 

@@ -141,9 +141,9 @@ export async function nextPendingJob(q: Queryable, nodeId: string): Promise<JobR
   return r && toJob(r);
 }
 
-/** Moves a pending target to `running`; false when someone else took it first. */
-export async function claimTarget(q: Queryable, jobId: string, nodeId: string, now: number): Promise<boolean> {
-  const r = await q.run("UPDATE job_targets SET status = 'running', started_at = ? WHERE job_id = ? AND node_id = ? AND status = 'pending'", [now, jobId, nodeId]);
+/** Moves a pending target to `running` on instance `instanceId`; false when someone else took it first. */
+export async function claimTarget(q: Queryable, jobId: string, nodeId: string, now: number, instanceId: string): Promise<boolean> {
+  const r = await q.run("UPDATE job_targets SET status = 'running', started_at = ?, instance_id = ? WHERE job_id = ? AND node_id = ? AND status = 'pending'", [now, instanceId, jobId, nodeId]);
   return r.changes === 1;
 }
 
@@ -187,8 +187,18 @@ export async function jobsToExpire(q: Queryable, now: number): Promise<{ id: str
   );
 }
 
-/** Marks targets left `running` by a previous server run as failed (their result is lost). */
-export async function failOrphanTargets(q: Queryable, now: number): Promise<number> {
-  const r = await q.run("UPDATE job_targets SET status = 'failed', error = 'the server restarted while the job ran', finished_at = ? WHERE status = 'running'", [now]);
+/**
+ * Marks targets the previous run of instance `instanceId` left `running` as failed (their
+ * result is lost); other instances' deliveries go on. Targets claimed before instances were
+ * recorded (no instance) came from the single server there was.
+ */
+export async function failOrphanTargets(q: Queryable, now: number, instanceId: string): Promise<number> {
+  const r = await q.run("UPDATE job_targets SET status = 'failed', error = 'the server restarted while the job ran', finished_at = ? WHERE status = 'running' AND (instance_id = ? OR instance_id IS NULL)", [now, instanceId]);
+  return r.changes;
+}
+
+/** Fails the targets an instance declared dead was running; returns how many. */
+export async function failInstanceTargets(q: Queryable, now: number, instanceId: string): Promise<number> {
+  const r = await q.run("UPDATE job_targets SET status = 'failed', error = 'the server instance running the job was lost', finished_at = ? WHERE status = 'running' AND instance_id = ?", [now, instanceId]);
   return r.changes;
 }

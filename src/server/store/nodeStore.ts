@@ -24,6 +24,8 @@ export interface NodeRecord {
   labels: Record<string, string>;
   /** When it was deleted; a deleted node is kept only for its key and its audit trail. */
   deletedAt: number | null;
+  /** Targets of its services (name -> target) when the server knows them: set by a CSV import. */
+  serviceTargets: Record<string, string>;
 }
 
 interface Row {
@@ -43,6 +45,7 @@ interface Row {
   key_registered_at: number | null;
   labels: string;
   deleted_at: number | null;
+  service_targets: string;
 }
 
 const toRecord = (r: Row): NodeRecord => ({
@@ -62,12 +65,13 @@ const toRecord = (r: Row): NodeRecord => ({
   keyRegisteredAt: r.key_registered_at,
   labels: JSON.parse(r.labels) as Record<string, string>,
   deletedAt: r.deleted_at,
+  serviceTargets: JSON.parse(r.service_targets) as Record<string, string>,
 });
 
 /** Adds a freshly enrolled node. */
 export async function insertNode(
   q: Queryable,
-  n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode' | 'nextPublicKey' | 'keyRegisteredAt' | 'labels' | 'deletedAt'> & { enrolledBy: string | null; labels?: Record<string, string> },
+  n: Omit<NodeRecord, 'lastSeenAt' | 'mode' | 'nextCheckInAt' | 'proposedMode' | 'nextPublicKey' | 'keyRegisteredAt' | 'labels' | 'deletedAt' | 'serviceTargets'> & { enrolledBy: string | null; labels?: Record<string, string> },
 ): Promise<void> {
   await q.run(
     'INSERT INTO nodes (id, name, group_id, public_key, status, services, agent_version, enrolled_by, created_at, labels) VALUES (?,?,?,?,?,?,?,?,?,?)',

@@ -89,14 +89,14 @@ describeEachStore('node and work stores', (store) => {
 
   it('opens, extends and closes sessions; a restart closes the orphans', async () => {
     const base = { nodeId: 'nd_1', userId: 'usr_a', service: 'webui', type: 'http' as const, sourceIp: '10.0.0.1', openedAt: T, expiresAt: T + 100 };
-    await insertSession(db, { ...base, id: 'ses_1', port: 40001 });
-    await insertSession(db, { ...base, id: 'ses_2', port: 40002, openedAt: T + 1 });
+    await insertSession(db, { ...base, id: 'ses_1', port: 40001 }, 'i-000000000001');
+    await insertSession(db, { ...base, id: 'ses_2', port: 40002, openedAt: T + 1 }, 'i-000000000001');
     await setSessionExpiry(db, 'ses_1', T + 200);
     await closeSessionRecord(db, 'ses_1', { at: T + 50, reason: 'closed', bytesUp: 5_000_000_000, bytesDown: 7 });
     const s = await getSession(db, 'ses_1');
     assert.deepEqual([s?.expiresAt, s?.closeReason, s?.bytesUp], [T + 200, 'closed', 5_000_000_000]);
     assert.deepEqual((await listSessions(db)).map((x) => x.id), ['ses_2']);
-    assert.equal(await closeOrphanSessions(db, T + 60), 1);
+    assert.equal(await closeOrphanSessions(db, T + 60, 'i-000000000001'), 1);
     assert.deepEqual((await listSessions(db, { all: true })).map((x) => [x.id, x.closeReason]), [['ses_2', 'server-restart'], ['ses_1', 'closed']]);
   });
 
@@ -122,15 +122,15 @@ describeEachStore('node and work stores', (store) => {
     assert.deepEqual((await getJob(db, 'job_1'))?.payload, Buffer.from([0, 1, 2, 255]));
     assert.equal((await listJobs(db))[0]?.payload, null, 'listing leaves the payload out');
     assert.equal((await nextPendingJob(db, 'nd_1'))?.id, 'job_1');
-    assert.equal(await claimTarget(db, 'job_1', 'nd_1', T + 1), true);
-    assert.equal(await claimTarget(db, 'job_1', 'nd_1', T + 1), false);
+    assert.equal(await claimTarget(db, 'job_1', 'nd_1', T + 1, 'i-000000000001'), true);
+    assert.equal(await claimTarget(db, 'job_1', 'nd_1', T + 1, 'i-000000000001'), false);
     await finishTarget(db, 'job_1', 'nd_1', { status: 'failed', exitCode: 2, stdout: 'o', stderr: 'e', error: null }, T + 2);
     assert.equal(await countFailed(db, 'job_1'), 1);
     assert.deepEqual(await jobsToExpire(db, T + 1000), [{ id: 'job_1', groupId: 'g1' }]);
     assert.equal(await closePending(db, 'job_1', 'expired', 'too late', T + 1000), 1);
     assert.deepEqual((await listTargets(db, 'job_1')).map((t) => [t.nodeId, t.status, t.exitCode]), [['nd_1', 'failed', 2], ['nd_2', 'expired', null]]);
     await insertJob(db, job('job_2', { kind: 'command', command: 'true', path: null, mode: null, payload: null }), ['nd_2']);
-    await claimTarget(db, 'job_2', 'nd_2', T);
-    assert.equal(await failOrphanTargets(db, T + 3), 1);
+    await claimTarget(db, 'job_2', 'nd_2', T, 'i-000000000001');
+    assert.equal(await failOrphanTargets(db, T + 3, 'i-000000000001'), 1);
   });
 });

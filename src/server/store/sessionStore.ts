@@ -51,11 +51,11 @@ const toRecord = (r: Row): SessionRecord => ({
   bytesDown: r.bytes_down,
 });
 
-/** Records a session that just opened. */
-export async function insertSession(q: Queryable, s: Omit<SessionRecord, 'closedAt' | 'closeReason' | 'bytesUp' | 'bytesDown'>): Promise<void> {
+/** Records a session that just opened on the instance `instanceId` (the one that bound its port). */
+export async function insertSession(q: Queryable, s: Omit<SessionRecord, 'closedAt' | 'closeReason' | 'bytesUp' | 'bytesDown'>, instanceId: string): Promise<void> {
   await q.run(
-    'INSERT INTO sessions (id, node_id, user_id, service, type, port, source_ip, opened_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?)',
-    [s.id, s.nodeId, s.userId, s.service, s.type, s.port, s.sourceIp, s.openedAt, s.expiresAt],
+    'INSERT INTO sessions (id, node_id, user_id, service, type, port, source_ip, opened_at, expires_at, instance_id) VALUES (?,?,?,?,?,?,?,?,?,?)',
+    [s.id, s.nodeId, s.userId, s.service, s.type, s.port, s.sourceIp, s.openedAt, s.expiresAt, instanceId],
   );
 }
 
@@ -100,11 +100,18 @@ export async function listSessions(q: Queryable, opts: { all?: boolean } = {}): 
 }
 
 /**
- * Closes every session left open by a previous server process: their ports died with it.
+ * Closes every session the previous run of instance `instanceId` left open: their ports
+ * died with it. Other instances' sessions are theirs to keep; sessions from before
+ * instances were recorded (no instance) came from the single server there was.
  * Returns how many were closed.
  */
-export async function closeOrphanSessions(q: Queryable, at: number): Promise<number> {
-  return (await q.run("UPDATE sessions SET closed_at = ?, close_reason = 'server-restart' WHERE closed_at IS NULL", [at])).changes;
+export async function closeOrphanSessions(q: Queryable, at: number, instanceId: string): Promise<number> {
+  return (await q.run("UPDATE sessions SET closed_at = ?, close_reason = 'server-restart' WHERE closed_at IS NULL AND (instance_id = ? OR instance_id IS NULL)", [at, instanceId])).changes;
+}
+
+/** Closes the open sessions of an instance declared dead, with reason `instance-lost`; returns how many. */
+export async function closeInstanceSessions(q: Queryable, at: number, instanceId: string): Promise<number> {
+  return (await q.run("UPDATE sessions SET closed_at = ?, close_reason = 'instance-lost' WHERE closed_at IS NULL AND instance_id = ?", [at, instanceId])).changes;
 }
 
 /** Moves a session's absolute expiry. */

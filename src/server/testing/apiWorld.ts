@@ -107,7 +107,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
       await insertSessionRequest(tx, { id, nodeId, userId: userIds.aOperator, service: 'webui', sourceIp: '127.0.0.1', requestedAt: now, expiresAt: now + 3_600_000 });
     }
     for (const [id, nodeId] of [['sesA', 'nodeA'], ['sesB', 'nodeB']] as const) {
-      await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', type: 'http', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 });
+      await insertSession(tx, { id, nodeId, userId: userIds.rootAdmin, service: 'webui', type: 'http', port: 40001, sourceIp: '127.0.0.1', openedAt: now, expiresAt: now + 3_600_000 }, 'i-000000000001');
     }
   });
   const registry = new NodeRegistry();
@@ -116,6 +116,7 @@ export async function buildApiWorld(o: { clock?: Clock } = {}): Promise<ApiWorld
   const sessions = new SessionManager({
     db,
     registry,
+    instanceId: 'i-000000000001',
     clock,
     log,
     tlsOptions: {},

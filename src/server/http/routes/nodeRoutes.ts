@@ -4,6 +4,7 @@ import type { NodeView } from '../../../shared/protocol.js';
 import { appendAudit, recordAudit } from '../../store/auditStore.js';
 import { keyRotationRefusal } from '../../gateway/keyRotationLimit.js';
 import { listNodes, setNodeStatus, type NodeRecord } from '../../store/nodeStore.js';
+import { awaitsEnrollment } from '../../store/preregisteredNodeStore.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 import { accessOf, type RequestAccess } from '../accessOf.js';
@@ -27,6 +28,7 @@ export function nodeView(d: ApiDeps, n: NodeRecord): NodeView {
     ...(tcpServices.length > 0 ? { tcpServices } : {}),
     agentVersion: n.agentVersion,
     labels: n.labels,
+    ...(awaitsEnrollment(n.publicKey) ? { awaitingEnrollment: true as const } : {}),
   };
 }
 

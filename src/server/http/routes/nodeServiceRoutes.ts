@@ -4,7 +4,7 @@ import { serviceChangeSchema, type ServiceChange } from '../../../shared/protoco
 import { parseServiceTarget } from '../../../shared/serviceTarget.js';
 import { appendAudit, recordAudit } from '../../store/auditStore.js';
 import { setNodeServices } from '../../store/nodeLifecycleStore.js';
-import type { NodeConnection } from '../../gateway/nodeConnection.js';
+import type { NodeHandle } from '../../cluster/nodeDirectory.js';
 import { accessOf } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { RouteDef } from '../apiContext.js';
@@ -21,7 +21,7 @@ interface ServiceResult {
 }
 
 /** Pushes `change` to the connected node and resolves to its answer, or throws NODE_OFFLINE when none comes in time. */
-function pushAndWait(d: ApiDeps, conn: NodeConnection, change: ServiceChange, name: string): Promise<ServiceResult> {
+function pushAndWait(d: ApiDeps, conn: NodeHandle, change: ServiceChange, name: string): Promise<ServiceResult> {
   const id = randomUUID();
   return new Promise((resolve, reject) => {
     const done = () => {

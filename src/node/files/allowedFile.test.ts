@@ -1,0 +1,51 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileRefusal, openAllowedFile } from './allowedFile.js';
+
+describe('openAllowedFile', () => {
+  let root = '';
+  const files = () => ({ allow: [join(root, 'logs')], maxBytes: 10, bundleLogs: [] });
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'burrow-allowed-'));
+    await mkdir(join(root, 'logs', 'sub'), { recursive: true });
+    await mkdir(join(root, 'logs-other'));
+    await writeFile(join(root, 'logs', 'sub', 'a.log'), 'hello');
+    await writeFile(join(root, 'logs', 'big.log'), 'x'.repeat(11));
+    await writeFile(join(root, 'logs-other', 'b.log'), 'sibling');
+    await symlink(join(root, 'logs-other', 'b.log'), join(root, 'logs', 'link.log'));
+    await symlink(join(root, 'logs', 'sub', 'a.log'), join(root, 'inside-link.log'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const refused = (path: string, why: RegExp) => assert.rejects(openAllowedFile(path, files()), (err: unknown) => err instanceof FileRefusal && why.test(err.message));
+
+  it('opens a file under an allowed directory, with its size and name', async () => {
+    const f = await openAllowedFile(join(root, 'logs', 'sub', 'a.log'), files());
+    try {
+      assert.equal(f.size, 5);
+      assert.equal(f.name, 'a.log');
+    } finally {
+      await f.handle.close();
+    }
+  });
+
+  it('refuses a sibling directory that merely shares the prefix', () => refused(join(root, 'logs-other', 'b.log'), /outside the directories/));
+  it('refuses a symlink under the directory that leads out of it', () => refused(join(root, 'logs', 'link.log'), /outside the directories/));
+  it('refuses a directory, a missing file and one over the size limit', async () => {
+    await refused(join(root, 'logs', 'sub'), /not a regular file/);
+    await refused(join(root, 'logs', 'nope.log'), /There is no file/);
+    await refused(join(root, 'logs', 'big.log'), /11 bytes, more than the 10/);
+  });
+  it('refuses everything while no directory is allowed', () =>
+    assert.rejects(openAllowedFile(join(root, 'logs', 'sub', 'a.log'), { allow: [], maxBytes: 10, bundleLogs: [] }), /File pull is off/));
+  it('follows a symlink from outside that lands inside an allowed directory', async () => {
+    const f = await openAllowedFile(join(root, 'inside-link.log'), files());
+    await f.handle.close();
+    assert.equal(f.name, 'a.log');
+  });
+});

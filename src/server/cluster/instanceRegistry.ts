@@ -1,0 +1,167 @@
+import type { Clock, TimerHandle } from '../../shared/clock.js';
+import { BurrowError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import { appendAudit } from '../store/auditStore.js';
+import type { Database, Queryable } from '../store/database.js';
+import { beatInstance, endInstance, registerInstance, silentInstances, type InstanceRecord } from '../store/instanceStore.js';
+import { failInstanceTargets } from '../store/jobStore.js';
+import { dropInstanceRoutes } from '../store/nodeRouteStore.js';
+import { closeInstanceSessions } from '../store/sessionStore.js';
+import type { ClusterBus } from './clusterBus.js';
+
+/** What the registry needs. */
+export interface InstanceRegistryDeps {
+  db: Database;
+  /** Carries `instance.dead` and `node.route`; its `instanceId` is this instance's id. */
+  bus: ClusterBus;
+  clock: Clock;
+  log: Logger;
+  /** Where other instances reach this one over the peer link; null without one. */
+  peerUrl: string | null;
+  heartbeatMs: number;
+  /** A live instance whose heartbeat is older than this is declared dead by a survivor. */
+  deadAfterMs: number;
+  /**
+   * This instance found itself declared dead (it stalled longer than `deadAfterMs`): the
+   * store has closed its sessions and dropped its routes, so what it still holds live
+   * (tunnels, session ports) no longer matches the store and must be let go.
+   */
+  onDeclaredDead?: () => void;
+}
+
+/**
+ * This instance's row in `instances`: registered at start, heartbeated every `heartbeatMs`
+ * on the injected clock, marked `stopped` on a clean shutdown. Each beat also sweeps: an
+ * instance silent for `deadAfterMs` is declared dead by whichever survivor gets there first,
+ * in one write transaction (its sessions closed as `instance-lost`, its routes dropped, its
+ * running job targets failed, one `instance.dead` audit entry), then `instance.dead` is published.
+ */
+export class InstanceRegistry {
+  private timer?: TimerHandle;
+  private beating?: Promise<void>;
+  private state: 'initial' | 'running' | 'closed' = 'initial';
+
+  constructor(private readonly deps: InstanceRegistryDeps) {
+    if (deps.heartbeatMs <= 0) throw new BurrowError('CONFIG_INVALID', 'instanceHeartbeatMs must be positive.');
+    if (deps.deadAfterMs < 2 * deps.heartbeatMs) {
+      throw new BurrowError('CONFIG_INVALID', `instanceDeadAfterMs (${deps.deadAfterMs}) must be at least twice instanceHeartbeatMs (${deps.heartbeatMs}), or one late heartbeat would declare a live instance dead.`);
+    }
+  }
+
+  /** This instance's id. */
+  get instanceId(): string {
+    return this.deps.bus.instanceId;
+  }
+
+  /**
+   * Registers this instance as live and drops the routes a previous run of it left (its
+   * tunnels died with that run), telling the other instances; then heartbeats.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'initial') throw new Error('InstanceRegistry.start() called twice');
+    this.state = 'running';
+    await this.register();
+    this.schedule();
+  }
+
+  /** Resolves once the beat under way, if any, has finished. */
+  async idle(): Promise<void> {
+    while (this.beating) await this.beating;
+  }
+
+  /**
+   * Stops heartbeating, drops this instance's remaining routes and marks it `stopped`, so no
+   * survivor needs to declare it dead. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'closed';
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    await this.idle();
+    if (!wasRunning) return;
+    const dropped = await this.deps.db.transaction(async (tx) => {
+      const nodes = await dropInstanceRoutes(tx, this.instanceId);
+      await endInstance(tx, this.instanceId, 'stopped');
+      return nodes;
+    });
+    await this.announceGone(dropped);
+  }
+
+  /**
+   * Declares dead every other live instance silent for longer than `deadAfterMs`; returns
+   * the ids this instance declared (none when another survivor got there first).
+   */
+  async sweep(): Promise<string[]> {
+    const { db, bus, clock, log } = this.deps;
+    const now = clock.now();
+    const before = now - this.deps.deadAfterMs;
+    // A read first: the write transaction (which all instances share one lock for) only when needed.
+    const silent = await silentInstances(db, this.instanceId, before);
+    const declared: string[] = [];
+    for (const s of silent) {
+      const outcome = await db.transaction((tx) => this.declareDead(tx, s, now, before));
+      if (!outcome) continue;
+      declared.push(s.id);
+      log.warn({ instance: s.id, lastHeartbeat: new Date(s.heartbeatAt).toISOString(), ...outcome }, 'declared a silent instance dead');
+      await bus.publish('instance.dead', { instanceId: s.id });
+    }
+    return declared;
+  }
+
+  private async declareDead(tx: Queryable, s: InstanceRecord, now: number, before: number): Promise<{ sessions: number; routes: number; jobTargets: number } | undefined> {
+    // The claim: only one survivor moves it from live, and not if it beat meanwhile.
+    if (!(await endInstance(tx, s.id, 'dead', before))) return undefined;
+    const sessions = await closeInstanceSessions(tx, now, s.id);
+    const routes = (await dropInstanceRoutes(tx, s.id)).length;
+    const jobTargets = await failInstanceTargets(tx, now, s.id);
+    await appendAudit(tx, {
+      actor: 'system',
+      action: 'instance.dead',
+      objectType: 'instance',
+      target: s.id,
+      result: 'ok',
+      detail: { declaredBy: this.instanceId, lastHeartbeat: new Date(s.heartbeatAt).toISOString(), sessions, routes, jobTargets },
+    }, now);
+    return { sessions, routes, jobTargets };
+  }
+
+  private async register(): Promise<void> {
+    const { db, clock, peerUrl } = this.deps;
+    const dropped = await db.transaction(async (tx) => {
+      await registerInstance(tx, { id: this.instanceId, peerUrl, now: clock.now() });
+      return dropInstanceRoutes(tx, this.instanceId);
+    });
+    await this.announceGone(dropped);
+  }
+
+  /** Tells every instance that these nodes' routes through this one are gone. */
+  private async announceGone(nodeIds: readonly string[]): Promise<void> {
+    for (const nodeId of nodeIds) await this.deps.bus.publish('node.route', { nodeId, instanceId: this.instanceId, online: false, services: [] });
+  }
+
+  private schedule(): void {
+    if (this.state !== 'running') return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      const work = this.beat()
+        .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'instance heartbeat failed'))
+        .finally(() => {
+          this.beating = undefined;
+          this.schedule();
+        });
+      this.beating = work;
+    }, this.deps.heartbeatMs);
+  }
+
+  private async beat(): Promise<void> {
+    const { db, clock, log } = this.deps;
+    if (!(await beatInstance(db, this.instanceId, clock.now()))) {
+      // Declared dead while stalled (or the row went): come back as a new life of this
+      // instance, after letting go of what the store no longer records as ours.
+      log.error({ instance: this.instanceId }, 'this instance was declared dead by another while it stalled; dropping its tunnels and sessions and registering again');
+      this.deps.onDeclaredDead?.();
+      await this.register();
+    }
+    await this.sweep();
+  }
+}
