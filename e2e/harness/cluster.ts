@@ -32,6 +32,8 @@ export interface Instance {
   /** Its `listen` host and `sessionHost`: 127.0.0.2, .3, … */
   address: string;
   port: number;
+  /** Its peer link's port (`peerListen`, on its address). */
+  peerPort: number;
   home: string;
   sessionPorts: [number, number];
   process?: BurrowProcess;
@@ -89,6 +91,7 @@ export class Cluster extends ServerStack {
         name: `burrow${i + 1}`,
         address: `127.0.0.${i + 2}`,
         port: await freePort(),
+        peerPort: await freePort(),
         home: join(this.dir, `instance-${i + 1}`),
         sessionPorts: [from + i * each, from + (i + 1) * each - 1],
       });
@@ -120,7 +123,7 @@ export class Cluster extends ServerStack {
 
   /** The `server init` options that differ per instance (and the shared public URL). */
   private ownOptions(inst: Instance): string[] {
-    return ['--public-url', this.url, '--listen', `${inst.address}:${inst.port}`, '--session-host', inst.address, '--session-ports', inst.sessionPorts.join('-')];
+    return ['--public-url', this.url, '--listen', `${inst.address}:${inst.port}`, '--session-host', inst.address, '--session-ports', inst.sessionPorts.join('-'), '--peer-listen', `${inst.address}:${inst.peerPort}`];
   }
 
   /** `server init --join` from a secrets bundle of the first instance, as README's "Running several instances" says. */
