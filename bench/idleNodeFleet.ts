@@ -5,6 +5,7 @@ import { silentLogger } from '../src/shared/log.js';
 import { requestJson } from '../src/shared/pinnedHttps.js';
 import { enrollResponseSchema, parseEnrollToken } from '../src/shared/protocol.js';
 import { TunnelAgent } from '../src/node/tunnelAgent.js';
+import { fleetSourceAddress } from './lib/sourceAddress.js';
 
 /**
  * A load-generator process holding many idle nodes: each is our real TunnelAgent with
@@ -17,6 +18,10 @@ interface Args {
   token: string;
   count: number;
   prefix: string;
+  /** This process's first node's index in the whole fleet. */
+  firstIndex?: number;
+  /** Nodes sharing one loopback source address (fleetSourceAddress); absent, the kernel picks (127.0.0.1). */
+  perAddress?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
@@ -39,6 +44,7 @@ async function enrollOne(i: number): Promise<void> {
     privateKey: () => keys.private,
     clock: systemClock,
     log: silentLogger(),
+    ...(args.perAddress ? { localAddress: fleetSourceAddress((args.firstIndex ?? 0) + i, args.perAddress) } : {}),
     onReport: (r) => {
       if (r.state === 'connecting') attempts++;
       if (r.state === 'waiting') failures++;

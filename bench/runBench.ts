@@ -11,12 +11,15 @@ import { measureSessionOpen } from './sessionOpenBench.js';
 import { measureScale, scaleRows, type ScaleFigures } from './scaleBench.js';
 import { FLOOR_RELAY, floorRows, measureFloor, startFloorRelay, type FloorFigures } from './floorBench.js';
 import { measurePeerHop, peerHopRows, type PeerHopFigures } from './peerHopBench.js';
+import { clusterRows, measureCluster, type ClusterFigures } from './clusterBench.js';
 
 /**
  * `make bench`: burrow against OpenSSH on the same machine in the same run, so ratios
  * hold even on a busy machine. Sizes can be lowered for a quick look:
  * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list), and
- * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, peer, scale; all by default).
+ * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, peer, scale, cluster; all by default),
+ * BENCH_CLUSTER_NODES and BENCH_CLUSTER_INSTANCES (the scale-out part: 1000 nodes and 3 instances;
+ * up to 9000 nodes fit one HAProxy process under a 20 000 open-files limit).
  * BENCH_SERVER_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to
  * burrow's processes for profiling; BENCH_TRACE=1 prints how many nodes are back every
  * half second while the scale part waits for them.
@@ -28,7 +31,9 @@ const NODES = (process.env.BENCH_NODES ?? '1000,10000').split(',').map(Number).f
 const GCM = 'aes128-gcm@openssh.com';
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const AGENT_NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,floor,peer,scale').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'direct,ssh,stunnel,burrow,floor,peer,scale,cluster').split(','));
+const CLUSTER_NODES = Number(process.env.BENCH_CLUSTER_NODES ?? 1_000);
+const CLUSTER_INSTANCES = Number(process.env.BENCH_CLUSTER_INSTANCES ?? 3);
 
 async function main(): Promise<void> {
   await run('bash', [new URL('../../scripts/bench-deps.sh', import.meta.url).pathname]);
@@ -129,6 +134,8 @@ async function main(): Promise<void> {
       await s.close();
     }
   }
+  let cluster: ClusterFigures | undefined;
+  if (PARTS.has('cluster')) cluster = await measureCluster({ count: CLUSTER_NODES, instances: CLUSTER_INSTANCES, originPort, nodeArgs: SERVER_NODE_ARGS, log });
   await stop(origin);
 
   const stunnelFig = figures[`ssh -N -R in stunnel ${GCM}`];
@@ -144,7 +151,8 @@ async function main(): Promise<void> {
   for (const s of scale) rows.push(...scaleRows(s));
   if (floor) rows.push(...floorRows(floor));
   if (peerHop) rows.push(...peerHopRows(peerHop));
-  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, floor, peerHop, scale, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES } });
+  if (cluster) rows.push(...clusterRows(cluster));
+  await report(rows, { figures, open, freshAgentRss, agentRss, agentCpuPct, floor, peerHop, scale, cluster, settings: { RUNS, DOWNLOAD, WRK_SECONDS, NODES, CLUSTER_NODES, CLUSTER_INSTANCES } });
   await rm(dir, { recursive: true, force: true });
 }
 

@@ -9,6 +9,9 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v oathtool >/dev/null || need+=(oathtool)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
+# The scale-out part: instances on PostgreSQL behind HAProxy.
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -65,12 +65,17 @@ export class Haproxy {
   private constructor(readonly dir: string) {}
 
   /** Starts HAProxy with README's configuration for `layout`; resolves once it listens. */
-  static async start(layout: HaproxyLayout): Promise<Haproxy> {
+  static start(layout: HaproxyLayout): Promise<Haproxy> {
+    return Haproxy.launch((statsSocket) => haproxyConfig(layout, [`stats socket ${statsSocket} mode 600 level admin`]));
+  }
+
+  /** Starts HAProxy with the configuration `config` makes for its admin socket's path; resolves once it listens. */
+  static async launch(config: (statsSocket: string) => string): Promise<Haproxy> {
     const h = new Haproxy(await mkdtemp(join(tmpdir(), 'burrow-haproxy-')));
     try {
-      const config = join(h.dir, 'haproxy.cfg');
-      await writeFile(config, haproxyConfig(layout, [`stats socket ${h.socketPath} mode 600 level admin`]));
-      const child = spawn('/usr/sbin/haproxy', ['-db', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const file = join(h.dir, 'haproxy.cfg');
+      await writeFile(file, config(h.socketPath));
+      const child = spawn('/usr/sbin/haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
       h.child = child;
       let stderr = '';
       child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -102,10 +107,15 @@ export class Haproxy {
 
   /** The health-check status HAProxy shows for burrow's main port (UP, DOWN, …). */
   async mainStatus(): Promise<string> {
-    const csv = await this.command('show stat');
-    const row = csv.split('\n').find((r) => r.startsWith('burrow,burrow1,'));
-    const header = csv.split('\n')[0]?.replace(/^# /, '').split(',') ?? [];
-    return row?.split(',')[header.indexOf('status')] ?? '';
+    return (await this.serverStat('burrow', 'burrow1'))?.status ?? '';
+  }
+
+  /** One server's row of `show stat` (status, scur: connections now, …), by column name; undefined when absent. */
+  async serverStat(backend: string, server: string): Promise<Record<string, string> | undefined> {
+    const lines = (await this.command('show stat')).split('\n');
+    const header = lines[0]?.replace(/^# /, '').split(',') ?? [];
+    const row = lines.find((r) => r.startsWith(`${backend},${server},`))?.split(',');
+    return row ? Object.fromEntries(header.map((h, i) => [h, row[i] ?? ''])) : undefined;
   }
 
   /** Kills HAProxy and removes its temp dir; safe to call twice. */

@@ -93,7 +93,7 @@ export class TunnelAgent {
       this.peer = { pin, verified };
       return this.deps.collectStatus !== undefined;
     };
-    const ws = dialTunnel(config, this.deps.proxy?.(), { pin: this.tlsPin, onPeer });
+    const ws = dialTunnel(config, this.deps.proxy?.(), { pin: this.tlsPin, onPeer }, this.deps.localAddress);
     this.ws = ws;
     let confirmTimer: TimerHandle | undefined;
     let connectedAt = 0;

@@ -45,6 +45,8 @@ export interface TunnelAgentDeps {
   keyRotation?: KeyRotator;
   /** Told why the server refused a key rotation. */
   onKeyRotationRefused?: (reason: string) => void;
+  /** The address the tunnel's direct connection leaves from: a load generator spreads its nodes over many (bench/idleNodeFleet.ts). */
+  localAddress?: string;
   /** The proxy to reach the server through, asked at each attempt (settings may change). */
   proxy?: () => ProxyTarget | undefined;
   /** Called with every reply on the status channel (work held, proposed mode); `send` answers on it. */

@@ -64,6 +64,23 @@ describe('dialTunnel', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
+  // Issue 20: a load generator spreads its nodes over many loopback addresses, as nodes come from many in the field.
+  it('leaves from the local address it is given', async () => {
+    const config = nodeConfigSchema.parse({
+      serverUrl: `https://127.0.0.1:${port}`,
+      nodeId: 'nd_source',
+      name: 'source',
+      tlsPin: pinOfPem(cert),
+      sshHostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOn/Hq8Q8Bm0kr6o0w7R9a7w1oX1rj+0s0CrjP0Zv7u6',
+    });
+    const accepted = once(wss, 'connection') as Promise<[WebSocket, IncomingMessage]>;
+    const client = dialTunnel(config, undefined, { pin: config.tlsPin }, '127.0.0.77');
+    const [, request] = await accepted;
+    await once(client, 'open');
+    client.close();
+    assert.equal(request.socket.remoteAddress, '127.0.0.77');
+  });
+
   // Issue 18, point 5: TLS-inspecting proxies see these frames in the clear, and RFC 6455
   // asks for an unpredictable mask per frame; an all-zero mask is neither.
   it('masks every frame it sends with its own random key', async () => {

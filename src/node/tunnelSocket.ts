@@ -10,8 +10,9 @@ import { connectThroughProxy, type ProxyTarget } from './proxyConnect.js';
  * certificate's key, or the one it learned since), through a proxy when one is set;
  * `tls.onPeer` may take a certificate that does not match (see tlsRepin.ts). The service targets tell the server how to speak to each
  * WebUI (scheme, Host); the node still decides where a channel goes, from its own allow-list.
+ * `localAddress` is the address a direct connection leaves from (the kernel's choice unless given).
  */
-export function dialTunnel(config: NodeConfig, proxy: ProxyTarget | undefined, tls: { pin: string; onPeer?: PeerCheck } = { pin: config.tlsPin }): WebSocket {
+export function dialTunnel(config: NodeConfig, proxy: ProxyTarget | undefined, tls: { pin: string; onPeer?: PeerCheck } = { pin: config.tlsPin }, localAddress?: string): WebSocket {
   const url = new URL(TUNNEL_PATH, config.serverUrl.replace(/^http/, 'ws')).toString();
   const dial = proxy ? (host: string, port: number) => connectThroughProxy(proxy, host, port) : undefined;
   return new WebSocket(url, {
@@ -20,6 +21,7 @@ export function dialTunnel(config: NodeConfig, proxy: ProxyTarget | undefined, t
     perMessageDeflate: false,
     handshakeTimeout: 15_000,
     maxPayload: 1024 * 1024,
+    ...(localAddress && !proxy ? { localAddress } : {}),
     // No `generateMask`: ws's default draws each frame's mask from a CSPRNG pool
     // (randomFillSync), as RFC 6455 asks. TLS-inspecting proxies on managed sites see these
     // frames in the clear, so a predictable (e.g. all-zero) mask is not ours to choose.
