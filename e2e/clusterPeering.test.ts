@@ -9,10 +9,8 @@ import type { NodeHandle } from './harness/serverStack.js';
 import { waitFor } from './harness/waitFor.js';
 import { CHUNK, FakeApplianceWebui } from './sessionWebui.js';
 
-// Issue 20, the cases that need instances to reach each other's nodes (instances and node
-// routes, the peer link, the bus). Named .pending.ts so the e2e glob (*.test.js) leaves it
-// out; rename it to clusterPeering.test.ts once those parts are merged. Run it alone with
-// `node --test --test-timeout=600000 dist/e2e/clusterPeering.pending.js`.
+// Issue 20, the cases where instances reach each other's nodes: node routes, the peer
+// link and the cluster bus, with real PostgreSQL, HAProxy, burrow instances and agents.
 
 interface JobTarget { nodeId: string; status: string; stdout: string | null }
 
