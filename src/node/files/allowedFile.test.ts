@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileRefusal, openAllowedFile } from './allowedFile.js';
@@ -17,8 +19,11 @@ describe('openAllowedFile', () => {
     await writeFile(join(root, 'logs-other', 'b.log'), 'sibling');
     await symlink(join(root, 'logs-other', 'b.log'), join(root, 'logs', 'link.log'));
     await symlink(join(root, 'logs', 'sub', 'a.log'), join(root, 'inside-link.log'));
+    execFileSync('mkfifo', [join(root, 'logs', 'pipe.log')]);
   });
   after(async () => {
+    // Releases an open() that a FIFO would hold forever, had one been left waiting for a writer.
+    await open(join(root, 'logs', 'pipe.log'), constants.O_WRONLY | constants.O_NONBLOCK).then((h) => h.close(), () => undefined);
     await rm(root, { recursive: true, force: true });
   });
 
@@ -41,6 +46,8 @@ describe('openAllowedFile', () => {
     await refused(join(root, 'logs', 'nope.log'), /There is no file/);
     await refused(join(root, 'logs', 'big.log'), /11 bytes, more than the 10/);
   });
+  // Opening a FIFO for reading waits for a writer: a local user's pipe would hold the agent's file threads.
+  it('refuses a FIFO at once rather than waiting for a writer', { timeout: 20_000 }, () => refused(join(root, 'logs', 'pipe.log'), /not a regular file/));
   it('refuses everything while no directory is allowed', () =>
     assert.rejects(openAllowedFile(join(root, 'logs', 'sub', 'a.log'), { allow: [], maxBytes: 10, bundleLogs: [] }), /File pull is off/));
   it('follows a symlink from outside that lands inside an allowed directory', async () => {

@@ -37,7 +37,8 @@ export async function openAllowedFile(path: string, files: NodeConfig['files']):
     throw new FileRefusal(`${path} is outside the directories this node allows (${files.allow.join(', ')}).`);
   }
   // O_NOFOLLOW: had the last component been swapped for a symlink since realpath, this fails.
-  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+  // O_NONBLOCK: a FIFO opens at once (and is refused below) instead of waiting for a writer.
+  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
     throw new FileRefusal(`Cannot read ${path} on this node (${err.code ?? err.message}).`);
   });
   try {
