@@ -76,6 +76,18 @@ describe('file pull and support bundles from a node (real server, agent and tunn
     assert.equal(await readFile(join(cwd, 'small.log'), 'utf8'), 'line one\nline two\n');
   });
 
+  it('saves a file whose name holds terminal control characters under a tame name, and says so', async () => {
+    // A local user on the node names a file to take over the terminal of whoever pulls it.
+    const hostile = 'title\u001b]0;owned\u0007\u001b[2J\nnext.log';
+    await writeFile(join(logs, hostile), 'payload\n');
+    const cwd = join(dir.path, 'cwd-control');
+    await mkdir(cwd);
+    const r = await stack.cli(['admin', 'file', 'get', `n1:${join(logs, hostile)}`], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await readdir(cwd), ['title_]0;owned__[2J_next.log']);
+    assert.match(r.stdout, /saved as title_\]0;owned__\[2J_next\.log: /);
+  });
+
   it('refuses a path outside the allowed directories, and a symlink leading out of them, saving nothing', async () => {
     for (const path of [join(dir.path, 'secret', 'key.pem'), join(logs, 'escape.log')]) {
       const to = join(dir.path, 'refused.out');

@@ -22,8 +22,11 @@ function proposedName(res: IncomingMessage, fallback: string): string {
   } catch {
     name = plain ?? fallback;
   }
-  // Whatever a node called its file, it lands in the current directory and nowhere else.
-  const safe = basename(name).replace(/^\.+/, '');
+  // Whatever a node called its file, it lands in the current directory and nowhere else, and
+  // its name carries no control or direction-changing character to the terminal that prints it.
+  const safe = basename(name)
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '_')
+    .replace(/^\.+/, '');
   return safe === '' ? fallback : safe;
 }
 
