@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ShellStack, type StackNode } from './harness/shellStack.js';
@@ -60,6 +60,32 @@ describe('file pull and support bundles from a node (real server, agent and tunn
     const entry = await waitFor('the pull to be audited', async () => (await audit('node.file.get')).find((e) => e.detail?.path === join(logs, 'app.log') && e.result === 'ok'), { timeoutMs: 10_000 });
     assert.equal(entry.detail?.bytes, big.length);
     assert.equal(entry.detail?.sha256, sha256(big));
+  });
+
+  it('never overwrites a file already in the current directory, unless told to with --to', async () => {
+    const cwd = join(dir.path, 'cwd');
+    await mkdir(cwd);
+    await writeFile(join(cwd, 'small.log'), 'mine\n');
+    const r = await stack.cli(['admin', 'file', 'get', `n1:${join(logs, 'small.log')}`], cwd);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /small\.log exists in the current directory; remove it or choose another name with --to/);
+    assert.equal(await readFile(join(cwd, 'small.log'), 'utf8'), 'mine\n', 'the existing file is untouched');
+    assert.deepEqual(await readdir(cwd), ['small.log'], 'no partial file left behind');
+    const told = await stack.cli(['admin', 'file', 'get', `n1:${join(logs, 'small.log')}`, '--to', 'small.log'], cwd);
+    assert.equal(told.code, 0, told.stderr);
+    assert.equal(await readFile(join(cwd, 'small.log'), 'utf8'), 'line one\nline two\n');
+  });
+
+  it('saves a file whose name holds terminal control characters under a tame name, and says so', async () => {
+    // A local user on the node names a file to take over the terminal of whoever pulls it.
+    const hostile = 'title\u001b]0;owned\u0007\u001b[2J\nnext.log';
+    await writeFile(join(logs, hostile), 'payload\n');
+    const cwd = join(dir.path, 'cwd-control');
+    await mkdir(cwd);
+    const r = await stack.cli(['admin', 'file', 'get', `n1:${join(logs, hostile)}`], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await readdir(cwd), ['title_]0;owned__[2J_next.log']);
+    assert.match(r.stdout, /saved as title_\]0;owned__\[2J_next\.log: /);
   });
 
   it('refuses a path outside the allowed directories, and a symlink leading out of them, saving nothing', async () => {

@@ -15,6 +15,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to its stdin, which is then closed (otherwise stdin stays open and empty). */
   input?: string;
+  /** The directory it runs in (this process's unless told). */
+  cwd?: string;
 }
 
 /** Runs `burrow args…` to completion (bounded), as a user would from a shell. */
@@ -23,7 +25,7 @@ export function runBurrow(args: string[], o: CliOptions = {}): Promise<CliResult
     const child = execFile(
       burrowBin,
       args,
-      { timeout: o.timeoutMs ?? 30_000, env: { ...process.env, BURROW_HOME: '', ...o.env }, maxBuffer: 16 * 1024 * 1024 },
+      { timeout: o.timeoutMs ?? 30_000, cwd: o.cwd, env: { ...process.env, BURROW_HOME: '', ...o.env }, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         // execFile puts the exit status in err.code (a number), or an errno string when spawning failed.
         const e = err as { code?: unknown; killed?: boolean; message: string } | null;

@@ -37,9 +37,9 @@ export class ShellStack extends ServerStack {
     });
   }
 
-  /** Runs `burrow ARGS` as the logged-in admin (BURROW_HOME), with an empty stdin and no time bound. */
-  cli(args: string[]): Promise<CliResult> {
-    return runBurrow(args, { env: { BURROW_HOME: this.adminHome }, input: '', timeoutMs: 0 });
+  /** Runs `burrow ARGS` as the logged-in admin (BURROW_HOME), with an empty stdin and no time bound, in `cwd` if given. */
+  cli(args: string[], cwd?: string): Promise<CliResult> {
+    return runBurrow(args, { env: { BURROW_HOME: this.adminHome }, input: '', timeoutMs: 0, cwd });
   }
 
   /** Enrolls a node (auto-approved) without starting it; `setup` runs `burrow node …` commands on it first. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { link, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
 import { Transform } from 'node:stream';
@@ -22,8 +22,11 @@ function proposedName(res: IncomingMessage, fallback: string): string {
   } catch {
     name = plain ?? fallback;
   }
-  // Whatever a node called its file, it lands in the current directory and nowhere else.
-  const safe = basename(name).replace(/^\.+/, '');
+  // Whatever a node called its file, it lands in the current directory and nowhere else, and
+  // its name carries no control or direction-changing character to the terminal that prints it.
+  const safe = basename(name)
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '_')
+    .replace(/^\.+/, '');
   return safe === '' ? fallback : safe;
 }
 
@@ -55,12 +58,21 @@ async function save(res: IncomingMessage, to: string | undefined, fallback: stri
   const part = `${file}.part`;
   try {
     await pipeline(res, count, createWriteStream(part, { mode: 0o600, flags: 'wx' }));
-    check();
-    await rename(part, file);
   } catch (err) {
-    await rm(part, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BurrowError('CONFLICT', `${part} exists (another download?); remove it and try again.`);
-    throw err instanceof BurrowError ? err : new BurrowError('SERVER_UNREACHABLE', `The transfer broke off: ${(err as Error).message}; nothing was saved.`);
+    await rm(part, { force: true });
+    throw new BurrowError('SERVER_UNREACHABLE', `The transfer broke off: ${(err as Error).message}; nothing was saved.`);
+  }
+  try {
+    check();
+    // --to names a file to replace; a name the node proposed never replaces one (link fails when it exists).
+    if (to === undefined) await link(part, file);
+    else await rename(part, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BurrowError('CONFLICT', `${file} exists in the current directory; remove it or choose another name with --to.`);
+    throw err instanceof BurrowError ? err : new BurrowError('SERVER_UNREACHABLE', `Could not save ${file}: ${(err as Error).message}; nothing was saved.`);
+  } finally {
+    await rm(part, { force: true });
   }
   return { file, bytes, sha256: hash.digest('hex') };
 }

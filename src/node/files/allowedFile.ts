@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, sep } from 'node:path';
 import type { NodeConfig } from '../../shared/config.js';
 
@@ -25,9 +25,10 @@ function isWithin(path: string, dir: string): boolean {
 /**
  * Opens `path` when it lies, after resolving every symlink, under one of the allowed
  * directories (resolved too), is a regular file and is no larger than the limit. Resolving
- * first is what stops a symlink under /var/log from handing out /etc/shadow.
+ * first is what stops a symlink under /var/log from handing out /etc/shadow. `openFile` is
+ * fs.open, replaced only by tests that race a swap against the open.
  */
-export async function openAllowedFile(path: string, files: NodeConfig['files']): Promise<AllowedFile> {
+export async function openAllowedFile(path: string, files: NodeConfig['files'], openFile: typeof open = open): Promise<AllowedFile> {
   if (files.allow.length === 0) throw new FileRefusal('File pull is off on this node; its operator can allow a directory with "burrow node files allow DIR".');
   const real = await realpath(path).catch((err: NodeJS.ErrnoException) => {
     throw new FileRefusal(err.code === 'ENOENT' ? `There is no file ${path} on this node.` : `Cannot read ${path} on this node (${err.code ?? err.message}).`);
@@ -37,11 +38,19 @@ export async function openAllowedFile(path: string, files: NodeConfig['files']):
     throw new FileRefusal(`${path} is outside the directories this node allows (${files.allow.join(', ')}).`);
   }
   // O_NOFOLLOW: had the last component been swapped for a symlink since realpath, this fails.
-  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+  // O_NONBLOCK: a FIFO opens at once (and is refused below) instead of waiting for a writer.
+  const handle = await openFile(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
     throw new FileRefusal(`Cannot read ${path} on this node (${err.code ?? err.message}).`);
   });
   try {
     const st = await handle.stat();
+    // O_NOFOLLOW guards only the last component: a directory on the way, swapped for a
+    // symlink meanwhile, is followed. So check what was opened: the path must still
+    // resolve inside an allowed directory, to this very file.
+    const again = await realpath(real).catch(() => undefined);
+    if (again === undefined || !dirs.some((d) => isWithin(again, d))) throw new FileRefusal(`${path} is outside the directories this node allows (${files.allow.join(', ')}).`);
+    const there = await stat(again).catch(() => undefined);
+    if (there?.dev !== st.dev || there.ino !== st.ino) throw new FileRefusal(`${path} changed while it was opened; try again.`);
     if (!st.isFile()) throw new FileRefusal(`${path} is not a regular file.`);
     if (st.size > files.maxBytes) throw new FileRefusal(`${path} is ${st.size} bytes, more than the ${files.maxBytes} this node allows in one pull.`);
     return { handle, size: st.size, name: basename(real) };

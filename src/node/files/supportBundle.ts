@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import { basename } from 'node:path';
@@ -34,13 +35,19 @@ async function addLog(pack: tar.Pack, path: string, taken: Set<string>): Promise
   let name = `logs/${basename(path)}`;
   for (let n = 2; taken.has(name); n++) name = `logs/${basename(path)}.${n}`;
   taken.add(name);
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => err);
+  // O_NONBLOCK: a FIFO opens at once (and is noted below) instead of waiting for a writer.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => err);
   if (handle instanceof Error) {
     pack.entry({ name: `${name}.unreadable.txt` }, `${path}: ${handle.code ?? handle.message}\n`);
     return;
   }
   try {
-    const { size } = await handle.stat();
+    const st = await handle.stat();
+    if (!st.isFile()) {
+      pack.entry({ name: `${name}.unreadable.txt` }, `${path}: not a regular file\n`);
+      return;
+    }
+    const { size } = st;
     const length = Math.min(size, BUNDLE_LOG_TAIL);
     if (length === 0) {
       pack.entry({ name }, '');

@@ -130,6 +130,15 @@ describe('alert delivery', () => {
     assert.equal(await policy.addressOf('ok.example'), '93.184.216.34');
   });
 
+  // NAT64 gateways (cloud IPv6-only subnets) translate 64:ff9b::a.b.c.d to the IPv4 address inside, private ones included.
+  it('refuses private IPv4 addresses embedded in NAT64 and translated forms, and IPv6 site-local ones', async () => {
+    const policy = new TargetPolicy(false);
+    for (const host of ['[64:ff9b::a9fe:a9fe]', '[64:ff9b::10.0.0.1]', '[64:ff9b:1::7f00:1]', '[::ffff:0:a9fe:a9fe]', '[fec0::1]']) {
+      await assert.rejects(policy.addressOf(host), /private/, host);
+    }
+    assert.equal(await policy.addressOf('[64:ff9b::5db8:d822]'), '64:ff9b::5db8:d822', 'a public IPv4 address through NAT64 is fine');
+  });
+
   describe('email', () => {
     let smtp: SMTPServer;
     let plainOnly: SMTPServer;

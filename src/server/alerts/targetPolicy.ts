@@ -11,10 +11,36 @@ NOWHERE.addSubnet('240.0.0.0', 4, 'ipv4');
 NOWHERE.addAddress('::', 'ipv6');
 NOWHERE.addSubnet('ff00::', 8, 'ipv6');
 
-/** An IPv4 address hidden in an IPv4-mapped IPv6 one (::ffff:10.0.0.1), or the address itself. */
+/** Deprecated IPv6 site-local addresses: private, though outside fc00::/7. */
+const SITE_LOCAL = new BlockList();
+SITE_LOCAL.addSubnet('fec0::', 10, 'ipv6');
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted quad included). */
+function ipv6Groups(ip: string): number[] {
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  const hex = quad ? ip.slice(0, quad.index) + (((Number(quad[1]) << 8) | Number(quad[2])).toString(16) + ':' + ((Number(quad[3]) << 8) | Number(quad[4])).toString(16)) : ip;
+  const [head = '', tail] = hex.split('::');
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * The IPv4 address an IPv6 one carries to be reached through a translator, or the address
+ * itself: IPv4-mapped (::ffff:10.0.0.1), SIIT (::ffff:0:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d,
+ * 64:ff9b:1::/48). A NAT64 gateway delivers to the IPv4 address inside, private ones too.
+ */
 function unmapped(ip: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m ? (m[1] as string) : ip;
+  if (isIP(ip) !== 6) return ip;
+  const g = ipv6Groups(ip);
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  const mapped = zero(0, 5) && g[5] === 0xffff;
+  const siit = zero(0, 4) && g[4] === 0xffff && g[5] === 0;
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && (zero(2, 6) || g[2] === 1);
+  if (!mapped && !siit && !nat64) return ip;
+  const [hi = 0, lo = 0] = g.slice(6);
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
 }
 
 /**
@@ -34,7 +60,7 @@ export class TargetPolicy {
     const family = isIP(a);
     if (family === 0) return `${ip} is not an IP address`;
     if (NOWHERE.check(a, family === 4 ? 'ipv4' : 'ipv6')) return `${ip} is not a host address`;
-    if (!this.allowPrivate && isPrivateAddress(a)) return `${ip} is a private, loopback or link-local address (refused unless the server's alertPrivateTargets setting allows it)`;
+    if (!this.allowPrivate && (isPrivateAddress(a) || (family === 6 && SITE_LOCAL.check(a, 'ipv6')))) return `${ip} is a private, loopback or link-local address (refused unless the server's alertPrivateTargets setting allows it)`;
     return null;
   }
 

@@ -16,7 +16,7 @@ export interface NodePull {
 }
 
 /** Reads the node's answer line; the bytes after it are the file and stay in the channel. */
-function readAnswer(channel: Duplex, nodeName: string): Promise<{ name: string; size: number | null }> {
+function readAnswer(channel: Duplex, nodeName: string, op: FileRequest['op']): Promise<{ name: string; size: number | null }> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const done = (err: Error | null, a?: { name: string; size: number | null }) => {
@@ -44,7 +44,8 @@ function readAnswer(channel: Duplex, nodeName: string): Promise<{ name: string; 
       } catch {
         return done(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${nodeName} answered the pull with garbage.`));
       }
-      if (!parsed.success) return done(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${nodeName} answered the pull with garbage.`));
+      // Only a bundle is made as it streams: a file announced without a size would pass unbounded and unchecked.
+      if (!parsed.success || (parsed.data.ok && parsed.data.size === null && op === 'get')) return done(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${nodeName} answered the pull with garbage.`));
       if (!parsed.data.ok) return done(new BurrowError('FILE_REFUSED', `Node ${nodeName} refused: ${parsed.data.message}`));
       done(null, { name: parsed.data.name, size: parsed.data.size });
     };
@@ -66,7 +67,7 @@ export async function pullFromNode(conn: Pick<NodeHandle, 'openService' | 'servi
   }
   const channel = await conn.openService(FILES_SERVICE, origin);
   channel.write(`${JSON.stringify(request)}\n`);
-  const answer = await readAnswer(channel, nodeName);
+  const answer = await readAnswer(channel, nodeName, request.op);
   const hash = createHash('sha256');
   let bytes = 0;
   const body = new PassThrough();
