@@ -8,6 +8,7 @@ import { ConsoleStack } from './harness/consoleStack.js';
 import { repoRoot } from './harness/paths.js';
 import { ADMIN } from './harness/serverStack.js';
 import { totpCode as totp } from './harness/totp.js';
+import { waitFor } from './harness/waitFor.js';
 import { APP_SCRIPTS } from './harness/webUi.js';
 
 const SHOTS = join(repoRoot, 'e2e', 'screenshots');
@@ -144,9 +145,12 @@ describe('management console in Chromium', () => {
     await a.close();
     await b.close();
     await go('#/sessions', 'Sessions');
+    const rows = page.locator('table[aria-label="Sessions"] tbody tr');
     for (let open = 2; open > 0; open--) {
-      await page.locator('table[aria-label="Sessions"] tbody tr').first().getByRole('button', { name: 'Close' }).click();
+      await rows.first().getByRole('button', { name: 'Close' }).click();
       await notice(/closed\./);
+      // The next click must find the other session, not this one before the list redraws.
+      await waitFor(`${open - 1} open session(s) listed`, async () => (await rows.count()) < open, { timeoutMs: 20_000 });
     }
     await page.getByText('No open or queued sessions.').first().waitFor(WAIT);
   });
