@@ -35,24 +35,27 @@ test-deps:
 # seconds; the whole e2e suite took about 4 min run one file at a time, so 10 min per e2e file
 # leaves room for a loaded machine. The chaos file carries its own 240 s per-test limit.
 UNIT_TIMEOUT = --test-timeout=120000
+# Unit files run four at a time: most take milliseconds, and the store files spend their
+# seconds waiting on a throwaway PostgreSQL cluster's start.
+UNIT_CONCURRENCY = 4
 E2E_TIMEOUT = --test-timeout=600000
 
-# e2e files run four at a time: they mostly wait on real processes (a fresh-clone run at
-# three at a time kept 2 cores about 62% busy); the chaos file loads the machine on
+# e2e files run five at a time: they mostly wait on real processes (a fresh-clone run at
+# three at a time kept 2 cores about 62% busy, at four about 75%); the chaos file loads the machine on
 # purpose, so it runs alone, last. The longest files (over 40 s each) start first, so the
 # run does not end waiting on one of them alone.
-E2E_CONCURRENCY = 4
+E2E_CONCURRENCY = 5
 E2E_FIRST = authorityEnds connectModes clusterPeering cluster npmPackage nodeLifecycle jobs accounts keys consolePassword console nodeStatus
 E2E_FILES = $$( (for f in $(E2E_FIRST); do echo dist/e2e/$$f.test.js; done; find dist/e2e -name '*.test.js' ! -name 'chaos.test.js' | sort) | awk '!seen[$$0]++')
 
 unit: build
-	node --test --test-concurrency=2 $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort)
+	node --test --test-concurrency=$(UNIT_CONCURRENCY) $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort)
 
 e2e: build test-deps
 	node --test --test-concurrency=$(E2E_CONCURRENCY) $(E2E_TIMEOUT) $(E2E_FILES) && node --test $(E2E_TIMEOUT) dist/e2e/chaos.test.js
 
 test: build lint test-deps
-	node --test --test-concurrency=2 $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort) \
+	node --test --test-concurrency=$(UNIT_CONCURRENCY) $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort) \
 	  && node --test --test-concurrency=$(E2E_CONCURRENCY) $(E2E_TIMEOUT) $(E2E_FILES) \
 	  && node --test $(E2E_TIMEOUT) dist/e2e/chaos.test.js
 
