@@ -98,7 +98,7 @@ describe('SecretBox', () => {
     await assert.rejects(SecretBox.fromKeyFile(path), (err) => err instanceof BurrowError && err.code === 'CONFIG_INVALID');
   });
   it('refuses truncated data with a BurrowError instead of a crypto error', async () => {
-    const box = await SecretBox.fromKeyFile(join(await mkdtemp(join(tmpdir(), 'burrow-box-')), 'k'));
+    const box = await SecretBox.fromKeyFile(keyPath());
     assert.throws(() => box.open('v1:AAAA', 'c'), (e: unknown) => e instanceof BurrowError && e.code === 'INTERNAL');
   });
 });
