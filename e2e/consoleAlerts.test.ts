@@ -4,10 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import type { AlertMessage } from '../src/shared/alerts.js';
+import { signInAsAdmin } from './harness/consoleSignIn.js';
 import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { ConsoleStack } from './harness/consoleStack.js';
-import { ADMIN } from './harness/serverStack.js';
-import { totpCode } from './harness/totp.js';
 import { waitFor } from './harness/waitFor.js';
 
 const WAIT = { timeout: 20_000 };
@@ -33,13 +32,7 @@ describe('console alerts page (Chromium)', () => {
     stack = await ConsoleStack.start({ serverConfig: { alertPrivateTargets: true } });
     browser = await launchChromium();
     page = browser.page;
-    await page.goto(stack.url + '/');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+    await signInAsAdmin(page, stack.url, stack.totpSecret);
   });
   after(async () => {
     await browser?.close();

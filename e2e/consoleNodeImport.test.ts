@@ -4,10 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import type { NodeView } from '../src/shared/protocol.js';
+import { signInAsAdmin } from './harness/consoleSignIn.js';
 import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { ConsoleStack } from './harness/consoleStack.js';
-import { ADMIN } from './harness/serverStack.js';
-import { totpCode } from './harness/totp.js';
 
 const WAIT = { timeout: 20_000 };
 const HEADER = 'name,group,services,mode,labels';
@@ -25,13 +24,7 @@ describe('console node import (Chromium)', () => {
     await stack.admin(['groups', 'create', 'site-a']);
     browser = await launchChromium();
     page = browser.page;
-    await page.goto(stack.url + '/');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+    await signInAsAdmin(page, stack.url, stack.totpSecret);
   });
   after(async () => {
     await browser?.close();
