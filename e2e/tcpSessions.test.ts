@@ -21,6 +21,13 @@ const echo = net.createServer((s) => {
   s.on('error', () => s.destroy());
   s.pipe(s);
 });
+/** A node service that answers only once the client has finished sending (half-closed), as request/response tools over TCP do. */
+const sink = net.createServer({ allowHalfOpen: true }, (s) => {
+  let n = 0;
+  s.on('data', (d: Buffer) => (n += d.length));
+  s.on('error', () => s.destroy());
+  s.on('end', () => s.end(`received ${n} bytes\n`));
+});
 let sshd: OpenSshd;
 let stack: SessionStack;
 const children: ChildProcess[] = [];
@@ -46,15 +53,27 @@ function exchange(port: number, text: string, secure: boolean): Promise<string> 
   });
 }
 
-/** Runs a process to its end and gives its exit code and output. */
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Sends `bytes` bytes from 127.0.0.1, half-closes, and collects the answer until the port hangs up. */
+function sendThenHalfClose(port: number, bytes: number): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BURROW_HOME: '' } });
+    let got = '';
+    const c = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.1', allowHalfOpen: true }, () => c.end(Buffer.alloc(bytes, 0x61)));
+    c.on('data', (d: Buffer) => (got += d.toString()));
+    c.on('error', () => undefined);
+    c.on('close', () => resolve(got));
+  });
+}
+
+/** Runs a process to its end, with `input` on its stdin if given, and gives its exit code and output. */
+function run(cmd: string, args: string[], input?: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, BURROW_HOME: '' } });
     children.push(child);
+    if (input !== undefined) child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -65,9 +84,12 @@ const audit = async (action: string) => (await stack.request<AuditRow[]>('GET', 
 before(async () => {
   echo.listen(0, '127.0.0.1');
   await once(echo, 'listening');
+  sink.listen(0, '127.0.0.1');
+  await once(sink, 'listening');
+  const sinkPort = (sink.address() as net.AddressInfo).port;
   sshd = await OpenSshd.start();
   const echoPort = (echo.address() as net.AddressInfo).port;
-  stack = await SessionStack.start({ services: { echo: `tcp://127.0.0.1:${echoPort}`, ssh: `tcp://127.0.0.1:${sshd.port}` } });
+  stack = await SessionStack.start({ services: { echo: `tcp://127.0.0.1:${echoPort}`, sink: `tcp://127.0.0.1:${sinkPort}`, ssh: `tcp://127.0.0.1:${sshd.port}` } });
 });
 
 after(async () => {
@@ -75,6 +97,7 @@ after(async () => {
   await stack?.close();
   await sshd?.stop();
   echo.close();
+  sink.close();
 });
 
 describe('tcp sessions: clients prove themselves (burrow tcp)', () => {
@@ -132,6 +155,16 @@ describe('tcp sessions: clients prove themselves (burrow tcp)', () => {
     const http = await runBurrow(['admin', 'session', 'open', stack.nodeName, '--service', 'echo', '--type', 'http', '--bare', '--home', stack.adminHome]);
     assert.notEqual(http.code, 0);
     assert.equal(http.stderr, 'burrow: Only a tcp session can be bare; add --type tcp.\n');
+  });
+
+  it("carries a client's half-close to the node's service and the service's answer back, bare and through `burrow tcp --stdio`", async () => {
+    const bare = await runBurrow(['admin', 'session', 'open', stack.nodeName, '--service', 'sink', '--type', 'tcp', '--bare', '--home', stack.adminHome]);
+    assert.equal(bare.code, 0, bare.stderr);
+    const port = Number(/tcp:\/\/127\.0\.0\.1:(\d+)/.exec(bare.stdout)?.[1]);
+    assert.equal(await sendThenHalfClose(port, 300_000), 'received 300000 bytes\n');
+    const stdio = await run(burrowBin, ['tcp', stack.nodeName, '--service', 'sink', '--stdio', '--home', stack.adminHome], Buffer.alloc(300_000, 0x62));
+    assert.equal(stdio.code, 0, stdio.stderr);
+    assert.equal(stdio.stdout, 'received 300000 bytes\n');
   });
 
   it('explains itself in --help and refuses contradictory options in one sentence', async () => {

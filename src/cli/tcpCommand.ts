@@ -82,7 +82,8 @@ async function relayStdio(api: AdminClient, id: string, service: string, end: (c
 
 /** A local listener whose every connection gets a proved connection of its own. */
 async function relayListener(api: AdminClient, id: string, at: { host: string; port: number }, node: string, service: string, end: (code: number, err?: unknown) => void): Promise<void> {
-  const server = net.createServer((local) => {
+  // Half-open, so a client that finished sending still gets the service's answer.
+  const server = net.createServer({ allowHalfOpen: true }, (local) => {
     local.pause();
     local.on('error', () => local.destroy());
     dialTcpSession(api, id, service).then(

@@ -40,7 +40,8 @@ export class ServiceForwarder {
     }
     // Bytes pass through untouched: for an https:// WebUI the server speaks TLS inside the channel.
     const { host, port } = parsed;
-    const local = net.connect({ host, port });
+    // Half-open, so a service that answers and finishes first still receives the rest.
+    const local = net.connect({ host, port, allowHalfOpen: true });
     local.setNoDelay(true);
     local.once('connect', () => {
       const channel = accept();

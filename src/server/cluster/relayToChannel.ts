@@ -10,8 +10,8 @@ function canSendEof(s: Duplex): s is Duplex & EofCapable {
 }
 
 /**
- * Joins a peer's connection to a node's channel, as `joinStreams` does, except for the
- * peer's half-close. ssh2 closes a server-side channel outright when its writable side
+ * Joins a connection (a session port's client, or a peer instance relaying one) to a
+ * node's channel, as `joinStreams` does, except for the peer's half-close. ssh2 closes a server-side channel outright when its writable side
  * ends, which would cut off what the node still has to send after the peer finished (a
  * client that sends its request and then shuts down its side); so the peer's end reaches
  * the node as an SSH EOF alone, and the channel closes when the node closes it or when the

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { joinStreams } from '../../shared/joinStreams.js';
+import { relayToChannel } from '../cluster/relayToChannel.js';
 import type { Logger } from '../../shared/log.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
@@ -100,7 +100,8 @@ export function relayToNode(deps: SessionListenerDeps, tally: SocketTally, socke
       socket.on('data', activity);
       upstream.on('data', activity);
       ready?.();
-      joinStreams(socket, upstream);
+      // A client's half-close reaches the node as EOF; the answer still comes back.
+      relayToChannel(socket, upstream);
     },
     (err: Error) => {
       deps.log.info({ err: err.message }, 'could not reach the node service');

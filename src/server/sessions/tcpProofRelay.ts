@@ -34,7 +34,7 @@ export class TcpProofRelay implements SessionListener {
   constructor(private readonly deps: TcpProofRelayDeps) {
     this.secureContext = tls.createSecureContext({ minVersion: 'TLSv1.2', ...deps.tlsOptions });
     this.timeoutMs = deps.proofTimeoutMs ?? 10_000;
-    this.server = net.createServer((raw) => this.onConnection(raw));
+    this.server = net.createServer({ allowHalfOpen: true }, (raw) => this.onConnection(raw));
   }
 
   /** A renewed certificate (see CertificateReloader): connections from now on are served with it. */

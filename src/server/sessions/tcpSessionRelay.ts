@@ -19,7 +19,7 @@ export class TcpSessionRelay implements SessionListener {
   private readonly tally = new SocketTally();
 
   constructor(private readonly deps: TcpSessionRelayDeps) {
-    this.server = net.createServer((socket) => this.onClient(socket));
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.onClient(socket));
   }
 
   get bytesUp(): number {
