@@ -1,8 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBurrow, type CliResult } from './harness/burrowCli.js';
+import { burrowBin } from './harness/paths.js';
 import { stackSuite } from './harness/stackSuite.js';
 import { waitFor } from './harness/waitFor.js';
 
@@ -33,6 +37,33 @@ function assertFails(r: CliResult, pattern: RegExp): void {
   const text = r.stderr.trim();
   assert.equal(text.split('\n').length, 1, `one sentence expected: ${text}`);
   assert.match(text, pattern);
+}
+
+/** Runs `burrow args…` to its end and gives its exit code and its peak resident memory (VmHWM, read while it runs). */
+function peakMemory(args: string[]): Promise<{ code: number | null; stderr: string; peakBytes: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(burrowBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BURROW_HOME: '' } });
+    let stderr = '';
+    let peakBytes = 0;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The high-water mark only grows, so the last reading before the exit is the peak but for its last moment.
+    const timer = setInterval(() => {
+      readFile(`/proc/${child.pid}/status`, 'utf8').then(
+        (status) => (peakBytes = Math.max(peakBytes, Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024)),
+        () => undefined,
+      );
+    }, 20);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolve({ code, stderr, peakBytes });
+    });
+  });
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
 
 // Issue 21, Backups.
@@ -164,5 +195,31 @@ describe('server backup and restore', () => {
 
     assertFails(await runBurrow(['server', 'backup', '--home', f.restored, '--to', join(s.dir, 'x.backup'), '--no-encrypt', '--passphrase-file', f.passphrase]), /contradict/);
     assertFails(await runBurrow(['server', 'backup', '--home', f.restored, '--to', join(f.restored, 'x.backup'), '--no-encrypt']), /outside the server home/);
+  });
+
+  it('streams a home with a recording far larger than the memory it uses, both ways', async () => {
+    const s = stack();
+    const f = files();
+    // The stopped home restored from the plain backup above.
+    const home = join(s.dir, 'from-plain');
+    const recording = join(home, 'recordings', 'large.cast');
+    const size = 256 * 1024 * 1024;
+    await mkdir(join(home, 'recordings'), { recursive: true, mode: 0o700 });
+    const fh = await open(recording, 'w', 0o600);
+    await fh.write('{"version":2}\n');
+    await fh.truncate(size);
+    await fh.close();
+    const to = join(s.dir, 'large.backup');
+    const backup = await peakMemory(['server', 'backup', '--home', home, '--to', to, '--passphrase-file', f.passphrase]);
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.ok((await lstat(to)).size > size, 'the recording is in the backup');
+    const into = join(s.dir, 'from-large');
+    const restore = await peakMemory(['server', 'restore', '--from', to, '--home', into, '--passphrase-file', f.passphrase]);
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.equal(await fileSha256(join(into, 'recordings', 'large.cast')), await fileSha256(recording));
+    // Holding the recording whole would take 256 MiB at least, several times that encrypted.
+    for (const [what, r] of [['backup', backup], ['restore', restore]] as const) {
+      assert.ok(r.peakBytes > 0 && r.peakBytes < 200 * 1024 * 1024, `${what} peaked at ${Math.round(r.peakBytes / 1048576)} MiB`);
+    }
   });
 });

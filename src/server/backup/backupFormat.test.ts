@@ -1,6 +1,8 @@
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { backupIsEncrypted, openBackup, safeRelativePath, sealBackup, type BackupFile } from './backupFormat.js';
+import { safeRelativePath, type BackupFile } from './backupFormat.js';
+import { backupIsEncrypted, openBackup } from './backupReader.js';
+import { sealBackup } from './backupWriter.js';
 import { BurrowError } from '../../shared/errors.js';
 
 const files: BackupFile[] = [
@@ -12,8 +14,8 @@ const files: BackupFile[] = [
 const manifest = { createdAt: '2026-01-01T00:00:00.000Z', sourceHome: '/srv/burrow', database: 'burrow.db' };
 const PASS = 'correct horse battery staple';
 
-function rejects(fn: () => unknown, message: RegExp): void {
-  assert.throws(fn, (err: unknown) => err instanceof BurrowError && err.code === 'VALIDATION' && message.test(err.message));
+async function rejects(fn: () => Promise<unknown>, message: RegExp): Promise<void> {
+  await assert.rejects(fn, (err: unknown) => err instanceof BurrowError && err.code === 'VALIDATION' && message.test(err.message));
 }
 
 /** The same backup with one byte flipped at `at` (negative: from the end). */
@@ -34,12 +36,16 @@ function withHeader(b: Buffer, edit: (h: Record<string, unknown>) => Record<stri
 }
 
 describe('backup file format', () => {
-  const encrypted = sealBackup(manifest, files, PASS);
-  const plain = sealBackup(manifest, files, null);
+  let encrypted: Buffer;
+  let plain: Buffer;
+  before(async () => {
+    encrypted = await sealBackup(manifest, files, PASS);
+    plain = await sealBackup(manifest, files, null);
+  });
 
-  it('round-trips every file, encrypted or not', () => {
+  it('round-trips every file, encrypted or not', async () => {
     for (const [b, pass] of [[encrypted, PASS], [plain, null]] as const) {
-      const r = openBackup(b, 'b', pass);
+      const r = await openBackup(b, 'b', pass);
       assert.deepEqual(r.files.map((f) => [f.path, f.data.toString('hex')]), files.map((f) => [f.path, f.data.toString('hex')]));
       assert.equal(r.manifest.database, 'burrow.db');
       assert.equal(r.manifest.files.length, files.length);
@@ -54,37 +60,37 @@ describe('backup file format', () => {
     assert.equal(plain.includes(Buffer.from('k'.repeat(64))), true);
   });
 
-  it('tells a wrong passphrase from a damaged file', () => {
-    rejects(() => openBackup(encrypted, 'b', 'not the passphrase'), /passphrase .* is wrong/);
-    rejects(() => openBackup(flipped(encrypted, -40), 'b', PASS), /damaged/);
-    rejects(() => openBackup(flipped(encrypted, -1), 'b', PASS), /damaged/);
-    rejects(() => openBackup(encrypted.subarray(0, encrypted.length - 5), 'b', PASS), /damaged/);
-    rejects(() => openBackup(flipped(plain, -40), 'b', null), /damaged/);
-    rejects(() => openBackup(encrypted, 'b', null), /encrypted; give its passphrase/);
+  it('tells a wrong passphrase from a damaged file', async () => {
+    await rejects(() => openBackup(encrypted, 'b', 'not the passphrase'), /passphrase .* is wrong/);
+    await rejects(() => openBackup(flipped(encrypted, -40), 'b', PASS), /damaged/);
+    await rejects(() => openBackup(flipped(encrypted, -1), 'b', PASS), /damaged/);
+    await rejects(() => openBackup(encrypted.subarray(0, encrypted.length - 5), 'b', PASS), /damaged/);
+    await rejects(() => openBackup(flipped(plain, -40), 'b', null), /damaged/);
+    await rejects(() => openBackup(encrypted, 'b', null), /encrypted; give its passphrase/);
   });
 
-  it('refuses a header edited to weaken or drop the encryption', () => {
+  it('refuses a header edited to weaken or drop the encryption', async () => {
     const scrypt = (h: Record<string, unknown>, N: number) => ({ ...h, scrypt: { ...(h.scrypt as object), N } });
-    rejects(() => openBackup(withHeader(encrypted, (h) => scrypt(h, 2 ** 14)), 'b', PASS), /wrong/);
-    rejects(() => openBackup(withHeader(encrypted, (h) => scrypt(h, 2 ** 30)), 'b', PASS), /encryption parameters are invalid/);
-    rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, check: 'abc' })), 'b', PASS), /encryption parameters are invalid/);
-    rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, iv: '' })), 'b', PASS), /encryption parameters are invalid/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => scrypt(h, 2 ** 14)), 'b', PASS), /wrong/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => scrypt(h, 2 ** 30)), 'b', PASS), /encryption parameters are invalid/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, check: 'abc' })), 'b', PASS), /encryption parameters are invalid/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, iv: '' })), 'b', PASS), /encryption parameters are invalid/);
     // Same key, but the header is the GCM additional data: any change to it fails the tag.
-    rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, note: 'x' })), 'b', PASS), /damaged/);
-    rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, encryption: 'none' })), 'b', null), /damaged/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, note: 'x' })), 'b', PASS), /damaged/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => ({ ...h, encryption: 'none' })), 'b', null), /damaged/);
   });
 
-  it('refuses a header whose scrypt cost would eat the restoring machine, before deriving a key', () => {
+  it('refuses a header whose scrypt cost would eat the restoring machine, before deriving a key', async () => {
     const cost = (h: Record<string, unknown>, c: { N: number; r: number; p: number }) => ({ ...h, scrypt: { ...(h.scrypt as object), ...c } });
     // 512 MiB for one derivation (128 * N * r bytes); the old bounds let a header ask for 4 GiB.
-    rejects(() => openBackup(withHeader(encrypted, (h) => cost(h, { N: 2 ** 19, r: 8, p: 1 })), 'b', PASS), /encryption parameters are invalid/);
-    rejects(() => openBackup(withHeader(encrypted, (h) => cost(h, { N: 2 ** 14, r: 32, p: 16 })), 'b', PASS), /encryption parameters are invalid/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => cost(h, { N: 2 ** 19, r: 8, p: 1 })), 'b', PASS), /encryption parameters are invalid/);
+    await rejects(() => openBackup(withHeader(encrypted, (h) => cost(h, { N: 2 ** 14, r: 32, p: 16 })), 'b', PASS), /encryption parameters are invalid/);
   });
 
-  it('refuses what is no backup, or a newer format', () => {
-    rejects(() => openBackup(Buffer.from('hello world, not a backup'), 'x', null), /not a burrow backup/);
+  it('refuses what is no backup, or a newer format', async () => {
+    await rejects(() => openBackup(Buffer.from('hello world, not a backup'), 'x', null), /not a burrow backup/);
     const newer = Buffer.from(plain.toString('latin1').replace('"version":1', '"version":9'), 'latin1');
-    rejects(() => openBackup(newer, 'x', null), /format version 9/);
+    await rejects(() => openBackup(newer, 'x', null), /format version 9/);
   });
 
   it('accepts only paths that stay inside the home', () => {

@@ -11,12 +11,19 @@ import { BurrowError } from '../../shared/errors.js';
  * the GCM additional data (so nobody can weaken its parameters unseen) and the trailer is
  * the 16-byte tag. Unencrypted, the trailer is the SHA-256 of header and payload, which
  * catches damage (not tampering). The plain payload is u32 manifest length | manifest
- * (JSON) | the files' bytes in manifest order.
+ * (JSON) | the files' bytes in manifest order. Both ends stream it (backupWriter.ts,
+ * backupReader.ts): a backup is never held in memory whole.
  */
 const MAGIC = Buffer.from('BURROWBK');
 const VERSION = 1;
 const TAG_BYTES = 16;
 const SHA_BYTES = 32;
+/** The largest header a backup may have. */
+const MAX_HEADER_BYTES = 64 * 1024;
+/** The bytes that hold any header: magic, length and the largest header. */
+export const MAX_HEAD_BYTES = MAGIC.length + 4 + MAX_HEADER_BYTES;
+/** The largest manifest a backup may have (a million files' worth). */
+export const MAX_MANIFEST_BYTES = 128 * 1024 * 1024;
 /** scrypt cost: 64 MiB and about a tenth of a second per guess. */
 const SCRYPT = { N: 2 ** 16, r: 8, p: 1 };
 /** The highest cost a backup may ask for: a crafted header must not make restore eat the machine. */
@@ -28,7 +35,7 @@ const MAX_SCRYPT_N = 2 ** 20;
 const MAX_SCRYPT_WORK = 4 * SCRYPT.N * SCRYPT.r * SCRYPT.p;
 const CHECK_LABEL = 'burrow-backup-passphrase-check';
 
-/** One file of a server home, by its path relative to the home. */
+/** One file of a server home, by its path relative to the home, held in memory. */
 export interface BackupFile {
   path: string;
   data: Buffer;
@@ -44,13 +51,14 @@ export interface BackupManifest {
   files: { path: string; size: number; sha256: string }[];
 }
 
-/** A backup's contents once opened and verified. */
+/** A backup's contents once opened and verified, in memory (small backups: join bundles, tests). */
 export interface BackupContents {
   manifest: BackupManifest;
   files: BackupFile[];
 }
 
-interface Header {
+/** How a backup's payload is protected, as its header says. */
+export interface BackupHeader {
   version: number;
   encryption: 'none' | 'scrypt-aes-256-gcm';
   scrypt?: { N: number; r: number; p: number; salt: string };
@@ -59,19 +67,24 @@ interface Header {
   check?: string;
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** Turns payload bytes into what is written (or read back), then gives the trailer (or checks it). */
+export interface PayloadCodec {
+  update(chunk: Buffer): Buffer;
+  /** Writing: the last bytes and the trailer. Reading: the last bytes, or throws when the trailer does not match. */
+  final(): Buffer;
+}
+
+/** Hex SHA-256 of a buffer. */
+export const sha256Hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function deriveKeys(passphrase: string, s: { N: number; r: number; p: number; salt: string }): { key: Buffer; check: string } {
   const out = scryptSync(passphrase.normalize('NFC'), Buffer.from(s.salt, 'base64'), 64, { N: s.N, r: s.r, p: s.p, maxmem: 256 * s.N * s.r + 1024 * 1024 });
   return { key: out.subarray(0, 32), check: createHmac('sha256', out.subarray(32)).update(CHECK_LABEL).digest('hex') };
 }
 
-/** Packs and (unless `passphrase` is null) encrypts a backup. */
-export function sealBackup(manifest: Omit<BackupManifest, 'files'>, files: readonly BackupFile[], passphrase: string | null): Buffer {
-  const full: BackupManifest = { ...manifest, files: files.map((f) => ({ path: f.path, size: f.data.length, sha256: sha256(f.data) })) };
-  const manifestBytes = Buffer.from(JSON.stringify(full));
-  const plain = Buffer.concat([u32(manifestBytes.length), manifestBytes, ...files.map((f) => f.data)]);
-  let header: Header = { version: VERSION, encryption: 'none' };
+/** A new backup's head (magic, length, header) and the codec its payload goes through; encrypted unless `passphrase` is null. */
+export function sealingHead(passphrase: string | null): { head: Buffer; codec: PayloadCodec } {
+  let header: BackupHeader = { version: VERSION, encryption: 'none' };
   let key: Buffer | undefined;
   if (passphrase !== null) {
     const s = { ...SCRYPT, salt: randomBytes(16).toString('base64') };
@@ -81,67 +94,70 @@ export function sealBackup(manifest: Omit<BackupManifest, 'files'>, files: reado
   }
   const headerBytes = Buffer.from(JSON.stringify(header));
   const head = Buffer.concat([MAGIC, u32(headerBytes.length), headerBytes]);
-  if (!key || !header.iv) return Buffer.concat([head, plain, createHash('sha256').update(head).update(plain).digest()]);
+  if (!key || !header.iv) {
+    const sum = createHash('sha256').update(head);
+    return { head, codec: { update: (c) => (sum.update(c), c), final: () => sum.digest() } };
+  }
   const cipher = createCipheriv('aes-256-gcm', key, Buffer.from(header.iv, 'base64'));
   cipher.setAAD(head);
-  const payload = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([head, payload, cipher.getAuthTag()]);
+  return { head, codec: { update: (c) => cipher.update(c), final: () => Buffer.concat([cipher.final(), cipher.getAuthTag()]) } };
 }
 
-/** Whether a backup file is encrypted (so restore knows to ask for a passphrase). */
-export function backupIsEncrypted(file: Buffer, name: string): boolean {
-  return readHeader(file, name).header.encryption !== 'none';
-}
-
-/** Opens a backup: checks its tag or checksum, decrypts, and checks every file against the manifest. */
-export function openBackup(file: Buffer, name: string, passphrase: string | null): BackupContents {
-  const { header, headEnd } = readHeader(file, name);
-  const trailer = header.encryption === 'none' ? SHA_BYTES : TAG_BYTES;
-  if (file.length < headEnd + trailer) throw damaged(name);
-  const head = file.subarray(0, headEnd);
-  const body = file.subarray(headEnd, file.length - trailer);
-  const end = file.subarray(file.length - trailer);
-  let plain: Buffer;
-  if (header.encryption === 'none') {
-    if (!createHash('sha256').update(head).update(body).digest().equals(end)) throw damaged(name);
-    plain = body;
-  } else {
-    if (passphrase === null) throw new BurrowError('VALIDATION', `The backup ${name} is encrypted; give its passphrase.`);
-    const s = header.scrypt;
-    const iv = typeof header.iv === 'string' ? Buffer.from(header.iv, 'base64') : Buffer.alloc(0);
-    if (!s || iv.length !== 12 || typeof header.check !== 'string' || !/^[0-9a-f]{64}$/.test(header.check) || !validScrypt(s)) {
-      throw notABackup(name, 'its encryption parameters are invalid');
-    }
-    const derived = deriveKeys(passphrase, s);
-    if (!timingSafeEqual(Buffer.from(derived.check, 'hex'), Buffer.from(header.check, 'hex'))) {
-      throw new BurrowError('VALIDATION', `The passphrase for the backup ${name} is wrong.`);
-    }
-    const decipher = createDecipheriv('aes-256-gcm', derived.key, iv);
-    decipher.setAAD(head);
-    decipher.setAuthTag(end);
-    try {
-      plain = Buffer.concat([decipher.update(body), decipher.final()]);
-    } catch {
-      throw damaged(name);
-    }
-  }
-  return unpack(plain, name);
-}
-
-function readHeader(file: Buffer, name: string): { header: Header; headEnd: number } {
-  if (file.length < MAGIC.length + 4 || !file.subarray(0, MAGIC.length).equals(MAGIC)) throw notABackup(name, 'it does not start like one');
-  const len = file.readUInt32BE(MAGIC.length);
+/** Reads the header from the first bytes of a backup (at least MAX_HEAD_BYTES of them, or the whole file). */
+export function readBackupHeader(prefix: Buffer, name: string): { header: BackupHeader; headEnd: number; trailerBytes: number } {
+  if (prefix.length < MAGIC.length + 4 || !prefix.subarray(0, MAGIC.length).equals(MAGIC)) throw notABackup(name, 'it does not start like one');
+  const len = prefix.readUInt32BE(MAGIC.length);
   const headEnd = MAGIC.length + 4 + len;
-  if (len > 64 * 1024 || headEnd > file.length) throw damaged(name);
-  let header: Header;
+  if (len > MAX_HEADER_BYTES || headEnd > prefix.length) throw damagedBackup(name);
+  let header: BackupHeader;
   try {
-    header = JSON.parse(file.subarray(MAGIC.length + 4, headEnd).toString('utf8')) as Header;
+    header = JSON.parse(prefix.subarray(MAGIC.length + 4, headEnd).toString('utf8')) as BackupHeader;
   } catch {
-    throw damaged(name);
+    throw damagedBackup(name);
   }
   if (header.version !== VERSION) throw notABackup(name, `it has format version ${String(header.version)}, and this burrow reads version ${VERSION}`);
-  if (header.encryption !== 'none' && header.encryption !== 'scrypt-aes-256-gcm') throw damaged(name);
-  return { header, headEnd };
+  if (header.encryption !== 'none' && header.encryption !== 'scrypt-aes-256-gcm') throw damagedBackup(name);
+  return { header, headEnd, trailerBytes: header.encryption === 'none' ? SHA_BYTES : TAG_BYTES };
+}
+
+/**
+ * The codec that opens a payload: checks the passphrase (before any payload byte is read),
+ * decrypts, and at `final` checks the tag or checksum against `trailer`.
+ */
+export function openingCodec(header: BackupHeader, head: Buffer, trailer: Buffer, passphrase: string | null, name: string): PayloadCodec {
+  if (header.encryption === 'none') {
+    const sum = createHash('sha256').update(head);
+    return {
+      update: (c) => (sum.update(c), c),
+      final: () => {
+        if (!sum.digest().equals(trailer)) throw damagedBackup(name);
+        return Buffer.alloc(0);
+      },
+    };
+  }
+  if (passphrase === null) throw new BurrowError('VALIDATION', `The backup ${name} is encrypted; give its passphrase.`);
+  const s = header.scrypt;
+  const iv = typeof header.iv === 'string' ? Buffer.from(header.iv, 'base64') : Buffer.alloc(0);
+  if (!s || iv.length !== 12 || typeof header.check !== 'string' || !/^[0-9a-f]{64}$/.test(header.check) || !validScrypt(s)) {
+    throw notABackup(name, 'its encryption parameters are invalid');
+  }
+  const derived = deriveKeys(passphrase, s);
+  if (!timingSafeEqual(Buffer.from(derived.check, 'hex'), Buffer.from(header.check, 'hex'))) {
+    throw new BurrowError('VALIDATION', `The passphrase for the backup ${name} is wrong.`);
+  }
+  const decipher = createDecipheriv('aes-256-gcm', derived.key, iv);
+  decipher.setAAD(head);
+  decipher.setAuthTag(trailer);
+  return {
+    update: (c) => decipher.update(c),
+    final: () => {
+      try {
+        return decipher.final();
+      } catch {
+        throw damagedBackup(name);
+      }
+    },
+  };
 }
 
 function validScrypt(s: { N: number; r: number; p: number; salt: string }): boolean {
@@ -149,29 +165,22 @@ function validScrypt(s: { N: number; r: number; p: number; salt: string }): bool
   return int(s.N, MAX_SCRYPT_N) && (s.N & (s.N - 1)) === 0 && int(s.r, 32) && int(s.p, 16) && s.N * s.r * s.p <= MAX_SCRYPT_WORK && typeof s.salt === 'string';
 }
 
-function unpack(plain: Buffer, name: string): BackupContents {
-  if (plain.length < 4) throw damaged(name);
-  const len = plain.readUInt32BE(0);
-  if (4 + len > plain.length) throw damaged(name);
-  let manifest: BackupManifest;
+/** Parses and checks a manifest: every path inside the home, sizes and hashes well formed, the database among the files. */
+export function parseManifest(bytes: Buffer, name: string): BackupManifest {
+  let m: BackupManifest;
   try {
-    manifest = JSON.parse(plain.subarray(4, 4 + len).toString('utf8')) as BackupManifest;
+    m = JSON.parse(bytes.toString('utf8')) as BackupManifest;
   } catch {
-    throw damaged(name);
+    throw damagedBackup(name);
   }
-  if (!Array.isArray(manifest.files)) throw damaged(name);
-  const files: BackupFile[] = [];
-  let at = 4 + len;
-  for (const f of manifest.files) {
-    if (!safeRelativePath(f.path) || !Number.isInteger(f.size) || f.size < 0 || at + f.size > plain.length) throw damaged(name);
-    const data = plain.subarray(at, at + f.size);
-    if (sha256(data) !== f.sha256) throw damaged(name);
-    files.push({ path: f.path, data });
-    at += f.size;
+  if (typeof m !== 'object' || m === null || !Array.isArray(m.files)) throw damagedBackup(name);
+  for (const f of m.files as unknown[]) {
+    const e = f as Partial<BackupManifest['files'][number]> | null;
+    if (!e || !safeRelativePath(e.path) || !Number.isSafeInteger(e.size) || (e.size as number) < 0 || typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)) throw damagedBackup(name);
   }
-  if (at !== plain.length) throw damaged(name);
-  if (manifest.database !== null && (typeof manifest.database !== 'string' || !files.some((f) => f.path === manifest.database))) throw damaged(name);
-  return { manifest, files };
+  if (new Set(m.files.map((f) => f.path)).size !== m.files.length) throw damagedBackup(name);
+  if (m.database !== null && (typeof m.database !== 'string' || !m.files.some((f) => f.path === m.database))) throw damagedBackup(name);
+  return m;
 }
 
 /** A path that stays inside the home: relative, no `.`/`..`/empty segments, no backslashes. */
@@ -180,13 +189,15 @@ export function safeRelativePath(p: unknown): p is string {
   return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
 
-function u32(n: number): Buffer {
+/** Four bytes, big-endian. */
+export function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
   return b;
 }
 
-function damaged(name: string): BurrowError {
+/** The error for a backup whose bytes do not check out; nothing was restored. */
+export function damagedBackup(name: string): BurrowError {
   return new BurrowError('VALIDATION', `The backup ${name} is damaged (its integrity check failed); nothing was restored.`);
 }
 

@@ -1,15 +1,15 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
-import { exists, writeFileAtomic } from '../../shared/secureFiles.js';
+import { exists } from '../../shared/secureFiles.js';
 import { loadAuditKeys } from '../audit/auditKeys.js';
 import { recordAudit } from '../store/auditStore.js';
 import { Database } from '../store/database.js';
 import { snapshotDatabase } from '../store/databaseSnapshot.js';
 import { serverPaths } from '../serverHome.js';
-import { sealBackup, type BackupFile } from './backupFormat.js';
-import { readHomeFiles } from './homeFiles.js';
+import { writeBackupFile } from './backupWriter.js';
+import { listHomeFiles } from './homeFiles.js';
 
 /** What `burrow server backup` is asked to do. */
 export interface BackupOptions {
@@ -55,34 +55,28 @@ export async function backupServer(o: BackupOptions): Promise<BackupResult> {
   try {
     if (db) db.sealAuditWith((await loadAuditKeys(o.home)).macKey);
     const detail = { file: o.to, encrypted: passphrase !== null, secretsOnly: o.secretsOnly };
+    const snapshotDir = db && !o.secretsOnly ? await mkdtemp(join(dirname(o.to), '.burrow-backup-')) : undefined;
     try {
-      const files = await readHomeFiles(o.home, { secretsOnly: o.secretsOnly });
-      if (db && !o.secretsOnly) files.push({ path: DATABASE_ENTRY, data: await snapshot(db, o.to) });
-      const sealed = sealBackup(
-        { createdAt: new Date(o.clock.now()).toISOString(), sourceHome: o.home, database: db && !o.secretsOnly ? DATABASE_ENTRY : null },
-        files,
-        passphrase,
-      );
-      await writeFileAtomic(o.to, sealed, 0o600);
-      if (db) await recordAudit(db, { actor: 'system', action: 'server.backup', result: 'ok', detail: { ...detail, files: files.length, bytes: sealed.length } }, o.clock.now());
-      return { file: o.to, files: files.length, bytes: sealed.length, encrypted: passphrase !== null, database: !o.secretsOnly && hasDatabase };
+      const files = await listHomeFiles(o.home, { secretsOnly: o.secretsOnly });
+      if (db && snapshotDir) files.push({ path: DATABASE_ENTRY, file: await snapshot(db, snapshotDir) });
+      const manifest = { createdAt: new Date(o.clock.now()).toISOString(), sourceHome: o.home, database: snapshotDir ? DATABASE_ENTRY : null };
+      const bytes = await writeBackupFile(o.to, manifest, files, passphrase);
+      if (db) await recordAudit(db, { actor: 'system', action: 'server.backup', result: 'ok', detail: { ...detail, files: files.length, bytes } }, o.clock.now());
+      return { file: o.to, files: files.length, bytes, encrypted: passphrase !== null, database: !o.secretsOnly && hasDatabase };
     } catch (err) {
       if (db) await recordAudit(db, { actor: 'system', action: 'server.backup', result: 'failed', detail: { ...detail, error: (err as Error).message } }, o.clock.now()).catch(() => undefined);
       throw err;
+    } finally {
+      if (snapshotDir) await rm(snapshotDir, { recursive: true, force: true });
     }
   } finally {
     await db?.close();
   }
 }
 
-/** A consistent copy of the database, made next to the backup file and removed again. */
-async function snapshot(db: Database, to: string): Promise<BackupFile['data']> {
-  const dir = await mkdtemp(join(dirname(to), '.burrow-backup-'));
-  try {
-    const file = join(dir, DATABASE_ENTRY);
-    await snapshotDatabase(db, file);
-    return await readFile(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/** A consistent copy of the database in `dir` (next to the backup file, removed once it is written); its path. */
+async function snapshot(db: Database, dir: string): Promise<string> {
+  const file = join(dir, DATABASE_ENTRY);
+  await snapshotDatabase(db, file);
+  return file;
 }

@@ -7,7 +7,8 @@ import { FakeClock } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import { writeFileAtomic } from '../../shared/secureFiles.js';
 import { Database } from '../store/database.js';
-import { sealBackup, type BackupFile } from './backupFormat.js';
+import type { BackupFile } from './backupFormat.js';
+import { sealBackup } from './backupWriter.js';
 import { restoreServer } from './serverRestore.js';
 
 /** A real SQLite file with enough rows to span many pages. */
@@ -35,7 +36,7 @@ describe('server restore', () => {
   /** Restores a backup of `files` into `<dir>/home`, unencrypted. */
   async function restore(files: BackupFile[], name: string): Promise<unknown> {
     const from = join(dir, `${name}.backup`);
-    await writeFileAtomic(from, sealBackup({ createdAt: '2026-01-01T00:00:00.000Z', sourceHome: '/srv/burrow', database: 'burrow.db' }, files, null));
+    await writeFileAtomic(from, await sealBackup({ createdAt: '2026-01-01T00:00:00.000Z', sourceHome: '/srv/burrow', database: 'burrow.db' }, files, null));
     return restoreServer({ from, home: join(dir, 'home'), passphrase: () => Promise.reject(new Error('not encrypted')), force: false, clock: new FakeClock(0) }).catch((err: unknown) => err);
   }
 

@@ -1,4 +1,5 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Clock } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
@@ -10,7 +11,8 @@ import { integrityProblems } from '../store/databaseSnapshot.js';
 import { loadMigrations, migrate } from '../store/migrate.js';
 import { lockHome, type HomeLock } from '../homeLock.js';
 import { MIGRATIONS_DIR, serverPaths } from '../serverHome.js';
-import { backupIsEncrypted, openBackup, type BackupContents } from './backupFormat.js';
+import type { BackupManifest } from './backupFormat.js';
+import { readBackupFile } from './backupReader.js';
 
 /** What `burrow server restore` is asked to do. */
 export interface RestoreOptions {
@@ -35,20 +37,13 @@ export interface RestoreResult {
 
 /**
  * Restores a backup into a new or empty home (any home with `force`), never while a server
- * holds the home's lock. Everything is checked before the home is touched: the backup's tag
- * or checksum and each file's hash, then, in a staging directory beside the home, SQLite's
- * integrity check. The restored database is migrated and records the restore as its next
- * audit entry; only then do the files move into the home, 0600 files in 0700 directories.
+ * holds the home's lock. Everything is checked before the home is touched: the backup is
+ * streamed into a staging directory beside the home, checking each file's hash and at the
+ * end the tag or checksum, then SQLite's integrity check. The restored database is
+ * migrated and records the restore as its next audit entry; only then do the files move
+ * into the home, 0600 files in 0700 directories.
  */
 export async function restoreServer(o: RestoreOptions): Promise<RestoreResult> {
-  const file = await readFile(o.from).catch((err: NodeJS.ErrnoException) => {
-    throw new BurrowError('VALIDATION', `Cannot read the backup ${o.from}: ${err.code ?? err.message}.`);
-  });
-  const contents = openBackup(file, o.from, backupIsEncrypted(file, o.from) ? await o.passphrase() : null);
-  // The server opens its database by one name only; a backup naming another would restore a home without it.
-  if (contents.manifest.database !== null && contents.manifest.database !== basename(serverPaths(o.home).database)) {
-    throw new BurrowError('VALIDATION', `The backup ${o.from} names its database ${contents.manifest.database}, not ${basename(serverPaths(o.home).database)}; nothing was restored.`);
-  }
   const homeExisted = await exists(o.home);
   const lock: HomeLock | undefined = homeExisted ? await lockHome(o.home) : undefined;
   try {
@@ -56,36 +51,47 @@ export async function restoreServer(o: RestoreOptions): Promise<RestoreResult> {
       const present = (await readdir(o.home)).filter((n) => n !== 'server.lock');
       if (present.length && !o.force) throw new BurrowError('CONFLICT', `${o.home} is not empty; restore into a new or empty directory, or pass --force to replace what it holds.`);
     }
-    const staged = await stage(o, contents);
+    const { dir: staged, manifest } = await stage(o);
     try {
       await moveInto(staged, o.home, homeExisted);
     } catch (err) {
       await rm(staged, { recursive: true, force: true });
       throw err;
     }
+    return { home: o.home, files: manifest.files.length, createdAt: manifest.createdAt, database: manifest.database !== null };
   } finally {
     await lock?.release();
   }
-  return { home: o.home, files: contents.files.length, createdAt: contents.manifest.createdAt, database: contents.manifest.database !== null };
 }
 
-/** Writes the backup into a private directory next to the home and readies its database; removed again on failure. */
-async function stage(o: RestoreOptions, contents: BackupContents): Promise<string> {
+/** Checks a manifest before any of its files is written. */
+function checkManifest(o: RestoreOptions, m: BackupManifest): void {
+  // The server opens its database by one name only; a backup naming another would restore a home without it.
+  const database = basename(serverPaths(o.home).database);
+  if (m.database !== null && m.database !== database) {
+    throw new BurrowError('VALIDATION', `The backup ${o.from} names its database ${m.database}, not ${database}; nothing was restored.`);
+  }
+  // Only the restoring process holds the lock; a backup naming it is crafted.
+  if (m.files.some((f) => f.path === 'server.lock')) throw new BurrowError('VALIDATION', `The backup ${o.from} holds a server.lock file, which no burrow backup does; nothing was restored.`);
+}
+
+/** Streams the backup into a private directory next to the home and readies its database; removed again on failure. */
+async function stage(o: RestoreOptions): Promise<{ dir: string; manifest: BackupManifest }> {
   const parent = dirname(o.home);
   await mkdir(parent, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(parent, `.${basename(o.home)}.restore-`));
   try {
     await chmod(dir, 0o700);
-    for (const f of contents.files) {
-      // Only the restoring process holds the lock; a backup naming it is crafted.
-      if (f.path === 'server.lock') throw new BurrowError('VALIDATION', `The backup ${o.from} holds a server.lock file, which no burrow backup does; nothing was restored.`);
-      const path = join(dir, f.path);
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      await writeFile(path, f.data, { mode: 0o600 });
-      await chmod(path, 0o600);
-    }
-    if (contents.manifest.database !== null) await readyDatabase(o, dir, join(dir, contents.manifest.database), contents.manifest.createdAt);
-    return dir;
+    const manifest = await readBackupFile(o.from, o.passphrase, {
+      manifest: (m) => checkManifest(o, m),
+      file: async (path) => {
+        const full = join(dir, path);
+        await mkdir(dirname(full), { recursive: true, mode: 0o700 });
+        return createWriteStream(full, { flags: 'wx', mode: 0o600 });
+      },
+    });
+    if (manifest.database !== null) await readyDatabase(o, dir, join(dir, manifest.database), manifest.createdAt);
+    return { dir, manifest };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../../shared/clock.js';
 import { auditPaths, loadAuditKeys } from '../audit/auditKeys.js';
-import { openBackup, sealBackup } from '../backup/backupFormat.js';
+import { openBackup } from '../backup/backupReader.js';
+import { sealBackup } from '../backup/backupWriter.js';
 import { backupServer } from '../backup/serverBackup.js';
 import { serverPaths } from '../serverHome.js';
 import { initServer } from '../serverInit.js';
@@ -98,10 +99,10 @@ describe('server init --join', () => {
 
   it("copies the peer link's key pair when the bundle holds one", async () => {
     const withPeer = join(dir, 'peer.bundle');
-    const own = openBackup(await readFile(bundle), bundle, PASSPHRASE);
+    const own = await openBackup(await readFile(bundle), bundle, PASSPHRASE);
     const peer = [{ path: 'peer/key.pem', data: Buffer.from('peer key\n') }, { path: 'peer/cert.pem', data: Buffer.from('peer cert\n') }];
     const files = [...own.files.filter((f) => !f.path.startsWith('peer/')), ...peer];
-    await writeFile(withPeer, sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, files, PASSPHRASE));
+    await writeFile(withPeer, await sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, files, PASSPHRASE));
     const home = join(dir, 'with-peer');
     const r = await joinDeployment(options(home, { bundle: withPeer, listen: '127.0.0.1:9543' }));
     for (const f of peer) {
@@ -134,11 +135,11 @@ describe('server init --join', () => {
 
   it('refuses a bundle whose audit key is foreign even when its sealing key fits', async () => {
     const mixed = join(dir, 'mixed.bundle');
-    const own = openBackup(await readFile(bundle), bundle, PASSPHRASE);
-    const foreign = openBackup(await readFile(foreignBundle), foreignBundle, PASSPHRASE);
+    const own = await openBackup(await readFile(bundle), bundle, PASSPHRASE);
+    const foreign = await openBackup(await readFile(foreignBundle), foreignBundle, PASSPHRASE);
     const audit = new Set([auditPaths('').macKey]);
     const files = own.files.map((f) => (audit.has(f.path) ? (foreign.files.find((g) => g.path === f.path) ?? f) : f));
-    await writeFile(mixed, sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, files, PASSPHRASE));
+    await writeFile(mixed, await sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, files, PASSPHRASE));
     const home = join(dir, 'mixed-join');
     await assert.rejects(joinDeployment(options(home, { bundle: mixed })), /its audit MAC key does not verify the audit log's newest entry; nothing was written\.$/);
     await nothingWritten(home);
@@ -156,8 +157,8 @@ describe('server init --join', () => {
 
   it('refuses a bundle that lacks a shared secret, and a home that is not empty', async () => {
     const partial = join(dir, 'partial.bundle');
-    const own = openBackup(await readFile(bundle), bundle, PASSPHRASE);
-    await writeFile(partial, sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, own.files.filter((f) => f.path !== auditPaths('').signingKey), null));
+    const own = await openBackup(await readFile(bundle), bundle, PASSPHRASE);
+    await writeFile(partial, await sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, own.files.filter((f) => f.path !== auditPaths('').signingKey), null));
     const home = join(dir, 'partial-join');
     await assert.rejects(joinDeployment(options(home, { bundle: partial })), /lacks audit-signing\.key: make it with "burrow server backup --secrets-only"/);
     await nothingWritten(home);

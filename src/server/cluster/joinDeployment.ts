@@ -7,7 +7,7 @@ import { exists, writeFileAtomic } from '../../shared/secureFiles.js';
 import { SecretBox } from '../../shared/secretBox.js';
 import { pinOfPem } from '../../shared/tlsPin.js';
 import { loadAuditKeys } from '../audit/auditKeys.js';
-import { backupIsEncrypted, openBackup } from '../backup/backupFormat.js';
+import { backupIsEncrypted, openBackup } from '../backup/backupReader.js';
 import { instanceConfig, type InstanceOptions } from '../instanceConfig.js';
 import { MIGRATIONS_DIR, serverPaths } from '../serverHome.js';
 import { sessionDomainWarnings } from '../sessions/sessionView.js';
@@ -60,7 +60,7 @@ export async function joinDeployment(o: JoinOptions): Promise<JoinResult> {
   const file = await readFile(o.bundle).catch((err: NodeJS.ErrnoException) => {
     throw new BurrowError('VALIDATION', `Cannot read the bundle ${o.bundle}: ${err.code ?? err.message}.`);
   });
-  const contents = openBackup(file, o.bundle, backupIsEncrypted(file, o.bundle) ? await o.passphrase() : null);
+  const contents = await openBackup(file, o.bundle, backupIsEncrypted(file, o.bundle) ? await o.passphrase() : null);
   const secrets = sharedSecretsOf(contents.files, o.bundle);
   const names = { bundle: o.bundle, database: redactDatabaseUrl(database) };
 
