@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { requestJson } from '../src/shared/pinnedHttps.js';
 import { ConsoleStack } from './harness/consoleStack.js';
+import { signInAsAdmin } from './harness/consoleSignIn.js';
 import { ADMIN } from './harness/serverStack.js';
 import { totpCode, waitForNextTotpStep } from './harness/totp.js';
 
@@ -53,13 +54,7 @@ describe('console: changing one\'s own password', () => {
   it('lets an administrator reset a password and delete a user from the users page', async () => {
     const email = 'leaver@example.com';
     await stack.api('POST', '/v1/users', { email, role: 'viewer', group: 'root', password: 'the old passphrase 123' });
-    await page.goto(stack.url + '/');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+    await signInAsAdmin(page, stack.url, stack.totpSecret);
     await page.locator('a[href="#/users"]').first().click();
     const row = page.locator('tr', { hasText: email });
     await row.getByRole('button', { name: 'Reset password' }).click();

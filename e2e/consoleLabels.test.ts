@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import { ConsoleStack } from './harness/consoleStack.js';
-import { ADMIN } from './harness/serverStack.js';
-import { totpCode } from './harness/totp.js';
+import { signInAsAdmin } from './harness/consoleSignIn.js';
 
 const WAIT = { timeout: 20_000 };
 
@@ -21,13 +20,7 @@ describe('console node list filters by label (Chromium)', () => {
     await stack.admin(['node', 'label', 'lyon-gw', 'site=lyon', 'tier=prod']);
     browser = await launchChromium();
     page = browser.page;
-    await page.goto(stack.url + '/');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+    await signInAsAdmin(page, stack.url, stack.totpSecret);
   });
   after(async () => {
     await browser?.close();

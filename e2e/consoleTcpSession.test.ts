@@ -5,9 +5,8 @@ import { once } from 'node:events';
 import type { Page } from 'playwright-core';
 import { launchChromium, type TestBrowser } from './harness/chromium.js';
 import type { NodeView, SessionView } from '../src/shared/protocol.js';
-import { ADMIN } from './harness/serverStack.js';
+import { signInAsAdmin } from './harness/consoleSignIn.js';
 import { SessionStack } from './harness/sessionStack.js';
-import { totpCode } from './harness/totp.js';
 
 const WAIT = { timeout: 20_000 };
 
@@ -24,14 +23,8 @@ describe('the console shows `burrow tcp` for tcp services and sessions, not an O
     stack = await SessionStack.start({ services: { webui: `http://127.0.0.1:${port}`, ssh: `tcp://127.0.0.1:${port}` } });
     browser = await launchChromium();
     page = browser.page;
-    await page.goto(stack.url + '/');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Continue' }).click();
     // The CLI login of the stack spent the current step; the server also takes the next one.
-    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret, 30));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+    await signInAsAdmin(page, stack.url, stack.totpSecret, 30);
   });
 
   after(async () => {
