@@ -1,77 +1,25 @@
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FakeClock } from '../../shared/clock.js';
+import { signInWorlds, WORLD_PASSWORD, WORLD_START, type SignInWorld } from './signInWorld.testkit.js';
 import type { BurrowError } from '../../shared/errors.js';
-import { SecretBox } from '../../shared/secretBox.js';
 import { sha256Hex } from '../../shared/secrets.js';
 import { getApiTokenByHash } from '../store/apiTokenStore.js';
 import { listAudit } from '../store/auditStore.js';
-import { Database } from '../store/database.js';
-import { insertGroup, ROOT_GROUP_ID } from '../store/groupStore.js';
-import { loadMigrations, migrate, type Migration } from '../store/migrate.js';
 import { replaceRecoveryCodes } from '../store/recoveryCodeStore.js';
 import { getThrottle } from '../store/throttleStore.js';
-import { getUser, grantRole, insertUser, setUserDisabled, type UserRecord } from '../store/userStore.js';
-import { checkPassword, checkSecondFactor, CLI_TOKEN_TTL_MS, issueLoginToken, type LoginDeps } from './login.js';
-import { hashPassword } from './password.js';
+import { getUser, setUserDisabled } from '../store/userStore.js';
+import { checkPassword, checkSecondFactor, CLI_TOKEN_TTL_MS, issueLoginToken } from './login.js';
 import { hashRecoveryCode, newRecoveryCodes } from './recoveryCodes.js';
-import { newTotpSecret } from './totp.js';
-import { stepOf, totpAtStep } from './totpReference.testkit.js';
 
 const EMAIL = 'alice@example.com';
-const PASSWORD = 'correct horse battery';
+const PASSWORD = WORLD_PASSWORD;
 const IP = '192.0.2.7';
-// Mid-step, so ±1 step skew is not about rounding.
-const START = 1_700_000_025_000;
+const START = WORLD_START;
 
-let root = '';
-let migrations: Migration[] = [];
-let n = 0;
-const open: Database[] = [];
-// Hashing with scrypt is slow; one hash serves every test.
-let passwordHash = '';
-
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'burrow-login-'));
-  migrations = await loadMigrations(new URL('../../../../migrations', import.meta.url).pathname);
-  passwordHash = await hashPassword(PASSWORD);
-});
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-interface World {
-  d: LoginDeps;
-  db: Database;
-  clock: FakeClock;
-  user: UserRecord;
-  secret: string;
-  /** The TOTP code of the clock's current step, plus `delta` steps. */
-  code(delta?: number): string;
-}
-
-/** A fresh database with one admin who has TOTP enrolled. */
-async function world(): Promise<World> {
-  const dir = join(root, `w${++n}`);
-  const db = await Database.open(`${dir}.sqlite`);
-  open.push(db);
-  await migrate(db, migrations);
-  const box = await SecretBox.fromKeyFile(`${dir}.key`);
-  const clock = new FakeClock(START);
-  const id = 'usr_alice';
-  const secret = newTotpSecret();
-  await insertGroup(db, { id: ROOT_GROUP_ID, name: 'root', parentId: null }, START);
-  await insertUser(db, { id, email: EMAIL, passwordHash, totpSecretEnc: box.seal(secret, id), totpConfirmed: false, createdAt: START });
-  await grantRole(db, id, ROOT_GROUP_ID, 'admin');
-  const user = (await getUser(db, id)) as UserRecord;
-  return { d: { db, clock, box }, db, clock, user, secret, code: (delta = 0) => totpAtStep(secret, stepOf(clock.now()) + delta) };
-}
+type World = SignInWorld;
+const newWorld = signInWorlds('login');
+/** A fresh database with one admin who has TOTP enrolled (not yet confirmed). */
+const world = () => newWorld({ id: 'usr_alice', email: EMAIL, totpConfirmed: false });
 
 const LOGIN_FAILED = { code: 'LOGIN_FAILED', message: 'Wrong email or password.' };
 

@@ -1,71 +1,23 @@
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FakeClock } from '../../shared/clock.js';
+import { signInWorlds, WORLD_PASSWORD, type SignInWorld } from './signInWorld.testkit.js';
 import type { BurrowError } from '../../shared/errors.js';
-import { SecretBox } from '../../shared/secretBox.js';
-import { Database } from '../store/database.js';
-import { insertGroup, ROOT_GROUP_ID } from '../store/groupStore.js';
-import { loadMigrations, migrate, type Migration } from '../store/migrate.js';
 import { replaceRecoveryCodes } from '../store/recoveryCodeStore.js';
 import { getThrottle } from '../store/throttleStore.js';
-import { getUser, grantRole, insertUser, type UserRecord } from '../store/userStore.js';
-import { checkPassword, checkSecondFactor, type LoginDeps } from './login.js';
-import { hashPassword } from './password.js';
+import { checkPassword, checkSecondFactor } from './login.js';
 import { hashRecoveryCode, newRecoveryCodes } from './recoveryCodes.js';
 import { ACCOUNT_POLICY, waitMs } from './loginThrottle.js';
 import { unlockSignIn } from './signInThrottle.js';
-import { newTotpSecret } from './totp.js';
-import { stepOf, totpAtStep } from './totpReference.testkit.js';
 
 const EMAIL = 'victim@example.com';
-const PASSWORD = 'correct horse battery';
-const START = 1_700_000_025_000;
+const PASSWORD = WORLD_PASSWORD;
 
-let root = '';
-let migrations: Migration[] = [];
-let passwordHash = '';
-let n = 0;
-const open: Database[] = [];
-
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'burrow-lockout-'));
-  migrations = await loadMigrations(new URL('../../../../migrations', import.meta.url).pathname);
-  passwordHash = await hashPassword(PASSWORD);
-});
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-interface World {
-  d: LoginDeps;
-  clock: FakeClock;
-  user: UserRecord;
-  /** The right code for the clock's current step. */
-  code(): string;
-  /** A code that is wrong now. */
-  wrong(): string;
-}
-
+type World = SignInWorld & { wrong(): string };
+const newWorld = signInWorlds('lockout');
 async function world(): Promise<World> {
-  const dir = join(root, `w${++n}`);
-  const db = await Database.open(`${dir}.sqlite`);
-  open.push(db);
-  await migrate(db, migrations);
-  const box = await SecretBox.fromKeyFile(`${dir}.key`);
-  const clock = new FakeClock(START);
-  const secret = newTotpSecret();
-  await insertGroup(db, { id: ROOT_GROUP_ID, name: 'root', parentId: null }, START);
-  await insertUser(db, { id: 'usr_v', email: EMAIL, passwordHash, totpSecretEnc: box.seal(secret, 'usr_v'), totpConfirmed: true, createdAt: START });
-  await grantRole(db, 'usr_v', ROOT_GROUP_ID, 'admin');
-  const user = (await getUser(db, 'usr_v')) as UserRecord;
-  const code = () => totpAtStep(secret, stepOf(clock.now()));
-  return { d: { db, clock, box }, clock, user, code, wrong: () => (code() === '000000' ? '111111' : '000000') };
+  const w = await newWorld({ id: 'usr_v', email: EMAIL, totpConfirmed: true });
+  /** A code that is wrong now. */
+  return { ...w, wrong: () => (w.code() === '000000' ? '111111' : '000000') };
 }
 
 /** Whether the account makes the addresses that failed on it wait (a delay or a lock). */
