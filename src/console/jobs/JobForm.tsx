@@ -3,6 +3,7 @@ import { api, errorText } from '../api.js';
 import { notify } from '../notices.js';
 import type { Group, Node } from '../types.js';
 import { readPickedFile } from './fileContent.js';
+import { groupChoices, PickOne } from '../parts/PickOne.js';
 
 type Kind = 'command' | 'push' | 'update';
 type TargetKind = 'node' | 'group' | 'selector';
@@ -110,49 +111,15 @@ export function JobForm(p: { nodes: Node[]; groups: Group[]; onCreated: (id: str
           <option value="selector">Nodes with labels</option>
         </select>
       </label>
-      {f.target === 'node' && (
-        <label>
-          Node
-          <select required value={f.node} onChange={(e) => set({ node: e.currentTarget.value })}>
-            <option value="">Choose…</option>
-            {nodes.map((n) => (
-              <option key={n.id} value={n.id}>
-                {n.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
-      {f.target === 'group' && (
-        <label>
-          Group
-          <select required value={f.group} onChange={(e) => set({ group: e.currentTarget.value })}>
-            <option value="">Choose…</option>
-            {operated.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.path}
-              </option>
-            ))}
-          </select>
-        </label>
-      )}
+      {f.target === 'node' && <PickOne label="Node" required value={f.node} choices={nodes.map((n) => ({ id: n.id, text: n.name }))} onPick={(node) => set({ node })} />}
+      {f.target === 'group' && <PickOne label="Group" required value={f.group} choices={groupChoices(operated)} onPick={(group) => set({ group })} />}
       {f.target === 'selector' && (
         <>
           <label>
             Label selector
             <input type="text" required value={f.selector} placeholder="site=paris,tier!=test" onInput={(e) => set({ selector: e.currentTarget.value })} />
           </label>
-          <label>
-            Within group
-            <select value={f.selectorGroup} onChange={(e) => set({ selectorGroup: e.currentTarget.value })}>
-              <option value="">Any group I operate</option>
-              {operated.map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.path}
-                </option>
-              ))}
-            </select>
-          </label>
+          <PickOne label="Within group" none="Any group I operate" value={f.selectorGroup} choices={groupChoices(operated)} onPick={(selectorGroup) => set({ selectorGroup })} />
         </>
       )}
       <button type="submit" class="primary" disabled={busy}>

@@ -8,6 +8,7 @@ import { PageState } from '../parts/PageState.js';
 import { ShownOnce } from '../parts/ShownOnce.js';
 import { useLoad } from '../parts/useLoad.js';
 import type { Group } from '../types.js';
+import { groupChoices, PickOne } from '../parts/PickOne.js';
 
 interface EnrollToken {
   id: string;
@@ -58,17 +59,7 @@ export function EnrollTokensPage() {
       ) : (
         <form class="panel" onSubmit={create} aria-label="Create an enrollment token">
           <h2>Create</h2>
-          <label>
-            Group the nodes join
-            <select value={form.group} onChange={(e) => setForm({ ...form, group: e.currentTarget.value })}>
-              <option value="">Default</option>
-              {adminGroups.map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.path}
-                </option>
-              ))}
-            </select>
-          </label>
+          <PickOne label="Group the nodes join" none="Default" value={form.group} choices={groupChoices(adminGroups)} onPick={(group) => setForm({ ...form, group })} />
           <label>
             Uses
             <input type="number" min={1} max={100000} value={form.uses} onInput={(e) => setForm({ ...form, uses: Number(e.currentTarget.value) || 1 })} />

@@ -7,6 +7,7 @@ import { PageState } from '../parts/PageState.js';
 import { useLoad } from '../parts/useLoad.js';
 import { navigate } from '../router.js';
 import type { Group } from '../types.js';
+import { groupChoices, PickOne } from '../parts/PickOne.js';
 
 /** Whether `id` is `ancestor` or lies below it. */
 function within(groups: readonly Group[], id: string | null, ancestor: string): boolean {
@@ -80,17 +81,7 @@ export function GroupsPage(p: { id: string | undefined }) {
               </form>
               {g.parent && (
                 <form class="row" onSubmit={move(g)} aria-label={`Move ${g.path}`}>
-                  <label>
-                    Move under
-                    <select required value={parent} onChange={(e) => setParent(e.currentTarget.value)}>
-                      <option value="">Choose…</option>
-                      {list.filter((x) => x.role === 'admin' && x.id !== g.parent && !within(list, x.id, g.id)).map((x) => (
-                        <option key={x.id} value={x.id}>
-                          {x.path}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
+                  <PickOne label="Move under" required value={parent} choices={groupChoices(list.filter((x) => x.role === 'admin' && x.id !== g.parent && !within(list, x.id, g.id)))} onPick={setParent} />
                   <button type="submit">Move</button>
                 </form>
               )}

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { notify } from '../notices.js';
 import type { Group, Node } from '../types.js';
+import { groupChoices, PickOne } from './PickOne.js';
 
 /** How one node fared in a bulk action. */
 interface Outcome {
@@ -78,17 +79,7 @@ export function BulkActions(p: { nodes: Node[]; groups: Group[]; canAdmin: boole
           </select>
         </label>
         {action === 'move' ? (
-          <label>
-            Group
-            <select required value={value} onChange={(e) => setValue(e.currentTarget.value)}>
-              <option value="">Choose…</option>
-              {p.groups.filter((g) => g.role === 'admin').map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.path}
-                </option>
-              ))}
-            </select>
-          </label>
+          <PickOne label="Group" required value={value} choices={groupChoices(p.groups.filter((g) => g.role === 'admin'))} onPick={setValue} />
         ) : (
           <label>
             {action === 'job' ? 'Command' : action === 'label' ? 'Label (key=value)' : 'Label key'}

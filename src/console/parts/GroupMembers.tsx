@@ -6,6 +6,7 @@ import { ConfirmButton } from './ConfirmButton.js';
 import { DataTable } from './DataTable.js';
 import { PageState } from './PageState.js';
 import { useLoad } from './useLoad.js';
+import { PickOne } from './PickOne.js';
 
 /** A user as GET /v1/users lists them, with the roles the caller may see. */
 interface Member {
@@ -61,17 +62,7 @@ export function GroupMembers(p: { group: Group }) {
         )}
       />
       <form class="row" onSubmit={submit} aria-label={`Grant a role on ${g.path}`}>
-        <label>
-          User
-          <select required value={grant.user} onChange={(e) => setGrant({ ...grant, user: e.currentTarget.value })}>
-            <option value="">Choose…</option>
-            {(users.data ?? []).map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.email}
-              </option>
-            ))}
-          </select>
-        </label>
+        <PickOne label="User" required value={grant.user} choices={(users.data ?? []).map((u) => ({ id: u.id, text: u.email }))} onPick={(user) => setGrant({ ...grant, user })} />
         <label>
           Role
           <select value={grant.role} onChange={(e) => setGrant({ ...grant, role: e.currentTarget.value })}>
