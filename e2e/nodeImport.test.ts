@@ -46,6 +46,13 @@ describe('node import from a CSV file', () => {
     const waiting = await s.api<NodeView[]>('GET', '/v1/nodes');
     assert.deepEqual(waiting.filter((n) => n.awaitingEnrollment).map((n) => [n.name, n.status, n.online]), [['gw-1', 'pending', false], ['gw-2', 'pending', false]]);
 
+    // Each bound token is listed with the node it enrolls, so an administrator can tell them apart.
+    const listed = JSON.parse(await burrowOk(['admin', 'enroll-token', 'list', '--json', '--home', s.adminHome])) as { node: string | null; state: string }[];
+    assert.deepEqual(listed.map((t) => t.node).filter((n) => n !== null).sort(), ['gw-1', 'gw-2']);
+    const table = await burrowOk(['admin', 'enroll-token', 'list', '--home', s.adminHome]);
+    assert.match(table, /^ID +GROUP +NODE /);
+    assert.match(table, /gw-1/);
+
     // The token of gw-1 does not make an agent gw-2.
     const [one, two] = rows;
     const wrong = await runBurrow(['node', 'enroll', s.url, '--token', one?.token ?? '', '--name', 'gw-2', '--home', join(s.dir, 'node-wrong')]);

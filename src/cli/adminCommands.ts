@@ -146,7 +146,7 @@ export function registerAdminCommands(program: Command): void {
     .option(...homeOption)
     .action(async (o: HomeOpt) => {
       const api = await client(o);
-      await showNamingGroups(o, api, await api.call<object[]>('GET', '/v1/enroll-tokens'), ['id', 'group', 'state', 'uses', 'maxUses', 'autoApprove', 'expiresAt']);
+      await showNamingGroups(o, api, await api.call<object[]>('GET', '/v1/enroll-tokens'), ['id', 'group', 'node', 'state', 'uses', 'maxUses', 'autoApprove', 'expiresAt']);
     });
   tokens
     .command('revoke <id>')

@@ -13,6 +13,8 @@ import { groupChoices, PickOne } from '../parts/PickOne.js';
 interface EnrollToken {
   id: string;
   group: string;
+  /** The one node a token made by a CSV import enrolls. */
+  node: string | null;
   uses: number;
   maxUses: number;
   autoApprove: boolean;
@@ -87,7 +89,7 @@ export function EnrollTokensPage() {
       {tokens.data && (
         <DataTable
           label="Enrollment tokens"
-          columns={['Id', 'Group', 'Uses', 'Auto-approve', 'Expires', 'State']}
+          columns={['Id', 'Group', 'For node', 'Uses', 'Auto-approve', 'Expires', 'State']}
           actions
           rows={tokens.data}
           row={(t) => (
@@ -96,6 +98,7 @@ export function EnrollTokensPage() {
                 <code>{t.id}</code>
               </td>
               <td>{groupPath(t.group)}</td>
+              <td>{t.node ?? 'any'}</td>
               <td>
                 {t.uses} / {t.maxUses}
               </td>

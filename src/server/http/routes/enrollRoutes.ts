@@ -5,6 +5,7 @@ import { parseDuration } from '../../../shared/duration.js';
 import { createEnrollToken, enrollNode } from '../../enrollment.js';
 import { ROOT_GROUP_ID } from '../../store/groupStore.js';
 import { listEnrollTokens, revokeEnrollToken } from '../../store/enrollTokenStore.js';
+import { listNodes } from '../../store/nodeStore.js';
 import { accessOf, groupParam } from '../accessOf.js';
 import { appendAudit } from '../../store/auditStore.js';
 import { readJson } from '../body.js';
@@ -84,9 +85,13 @@ export function enrollRoutes(d: ApiDeps): RouteDef[] {
       handler: async (ctx) => {
         const now = d.clock.now();
         const mine = new Set((await accessOf(d.db, ctx)).groups('admin'));
-        ctx.body = (await listEnrollTokens(d.db)).filter((t) => mine.has(t.groupId)).map((t) => ({
+        const listed = (await listEnrollTokens(d.db)).filter((t) => mine.has(t.groupId));
+        // A token made by a CSV import enrolls one node only: name it, so tokens can be told apart.
+        const names = listed.some((t) => t.nodeId !== null) ? new Map((await listNodes(d.db)).map((n) => [n.id, n.name])) : new Map<string, string>();
+        ctx.body = listed.map((t) => ({
           id: t.id,
           group: t.groupId,
+          node: t.nodeId === null ? null : (names.get(t.nodeId) ?? null),
           uses: t.uses,
           maxUses: t.maxUses,
           autoApprove: t.autoApprove,
