@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: all install build lint typecheck test unit e2e demo bench chaos clean test-deps
+.PHONY: all install build lint typecheck test unit unit-files e2e demo bench chaos clean test-deps
 
 all: build
 
@@ -48,16 +48,23 @@ E2E_CONCURRENCY = 5
 E2E_FIRST = authorityEnds connectModes clusterPeering cluster npmPackage nodeLifecycle jobs accounts keys consolePassword console nodeStatus
 E2E_FILES = $$( (for f in $(E2E_FIRST); do echo dist/e2e/$$f.test.js; done; find dist/e2e -name '*.test.js' ! -name 'chaos.test.js' | sort) | awk '!seen[$$0]++')
 
+UNIT_RUN = node --test --test-concurrency=$(UNIT_CONCURRENCY) $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort)
+E2E_RUN = node --test --test-concurrency=$(E2E_CONCURRENCY) $(E2E_TIMEOUT) $(E2E_FILES) && node --test $(E2E_TIMEOUT) dist/e2e/chaos.test.js
+
 unit: build
-	node --test --test-concurrency=$(UNIT_CONCURRENCY) $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort)
+	$(UNIT_RUN)
+
+# The unit files of the current build, without building (a step of `test`).
+unit-files:
+	$(UNIT_RUN)
 
 e2e: build test-deps
-	node --test --test-concurrency=$(E2E_CONCURRENCY) $(E2E_TIMEOUT) $(E2E_FILES) && node --test $(E2E_TIMEOUT) dist/e2e/chaos.test.js
+	$(E2E_RUN)
 
-test: build lint test-deps
-	node --test --test-concurrency=$(UNIT_CONCURRENCY) $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort) \
-	  && node --test --test-concurrency=$(E2E_CONCURRENCY) $(E2E_TIMEOUT) $(E2E_FILES) \
-	  && node --test $(E2E_TIMEOUT) dist/e2e/chaos.test.js
+# Lint runs beside the unit files: they mostly wait on throwaway PostgreSQL clusters.
+test: build test-deps
+	$(MAKE) --no-print-directory -j2 lint unit-files
+	$(E2E_RUN)
 
 demo: build
 	bash scripts/demo.sh
