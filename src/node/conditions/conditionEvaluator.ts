@@ -26,6 +26,8 @@ export interface EvaluatorDeps {
   openLog?: LogOpener;
   /** Reads a value file (checked like openLog for an administrator's rule). */
   readValueFile?: (path: string) => Promise<string>;
+  /** Count the lines a log holds now, not only those appended later (a one-off test). */
+  logFromStart?: boolean;
 }
 
 /** Most bytes of a value file read: a sysfs value is a line, not a document. */
@@ -51,7 +53,7 @@ class LogEvaluator implements ConditionEvaluator {
     private readonly d: EvaluatorDeps,
   ) {
     this.regex = new RegExp(rule.pattern);
-    this.follower = new LogFollower(rule.path, (line) => this.onLine(line), d.openLog ?? openLog);
+    this.follower = new LogFollower(rule.path, (line) => this.onLine(line), d.openLog ?? openLog, d.logFromStart ? 'start' : 'end');
   }
 
   private onLine(line: string): void {
@@ -62,7 +64,8 @@ class LogEvaluator implements ConditionEvaluator {
 
   async evaluate(): Promise<Finding> {
     try {
-      await this.follower.poll();
+      // A one-off test reads the whole file, a bounded chunk at a time; a watch reads what one poll allows.
+      while ((await this.follower.poll()) > 0 && this.d.logFromStart);
     } catch (err) {
       return { state: 'error', value: null, detail: (err as Error).message };
     }

@@ -30,14 +30,16 @@ export class LogFollower {
     private readonly path: string,
     private readonly onLine: (line: string) => void,
     private readonly openFile: LogOpener = openLog,
+    /** Where the first open starts: the end (only new lines count), or the start (`burrow node conditions test`). */
+    private readonly firstFrom: 'start' | 'end' = 'end',
   ) {}
 
-  /** Reads what is new; throws (with a sentence) when the file cannot be read at all. */
-  async poll(): Promise<void> {
+  /** Reads what is new and returns the bytes read; throws (with a sentence) when the file cannot be read at all. */
+  async poll(): Promise<number> {
     let budget = READ_PER_POLL;
     if (!this.handle) {
-      await this.openAt('end');
-      return;
+      await this.openAt(this.firstFrom);
+      if (this.firstFrom === 'end') return 0;
     }
     const pathStat = await stat(this.path).catch(() => undefined);
     const rotated = pathStat !== undefined && pathStat.ino !== this.ino;
@@ -47,8 +49,9 @@ export class LogFollower {
       this.flushPartial();
       await this.close();
       await this.openAt('start');
-      await this.readNew(budget);
+      budget -= await this.readNew(budget);
     }
+    return READ_PER_POLL - budget;
   }
 
   private async openAt(where: 'start' | 'end'): Promise<void> {
