@@ -47,7 +47,6 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
   const serviceChanges = new ServerServiceChanges(o.home, log);
-  let controller: ConnectModeController | undefined;
   const conditions = new NodeConditions({
     home: o.home,
     clock: o.clock,
@@ -57,7 +56,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       // Told at once, not with the next report; a rule that began firing with `connect`
       // makes an on-demand node check in now, and its first report carries the states.
       agent?.sendStatusLine({ conditions: states });
-      if (nowFiring.some((w) => w.rule.connect) && controller?.checkInNow()) log.info({ conditions: nowFiring.map((w) => w.rule.name) }, 'a condition fired: connecting outside the schedule');
+      if (nowFiring.some((w) => w.rule.connect) && controller.checkInNow()) log.info({ conditions: nowFiring.map((w) => w.rule.name) }, 'a condition fired: connecting outside the schedule');
     },
   });
   const collectStatus = async (facts: Parameters<typeof collectNodeStatus>[2]): Promise<NodeStatusReport> => {
@@ -103,7 +102,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     setNodeMode(o.home, p).catch((err: Error) => log.warn({ err: err.message }, 'could not apply the proposed connect mode'));
   };
 
-  controller = new ConnectModeController({
+  const controller = new ConnectModeController({
     clock: o.clock,
     log,
     holdCheckMs: config.holdCheckMs,
@@ -200,14 +199,13 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   log.info({ server: config.serverUrl, services: Object.keys(config.services), shell: config.shell.enabled, jobs: config.jobs.enabled, mode: config.mode, proxy: proxy?.url ?? null }, 'burrow agent starting');
   await conditions.start(config);
   controller.start(initialMode);
-  const started = controller;
   return async () => {
     conditions.close();
     unwatchFile(path, reload);
     unwatchFile(keyPath, keyTouched);
     idleTrim?.cancel();
     // The tunnel goes down cleanly (its SSH disconnect reaches the server) before the process may exit.
-    await started.stop();
+    await controller.stop();
     await writes;
   };
 }
