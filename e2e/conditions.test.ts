@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { AlertMessage } from '../src/shared/alerts.js';
 import type { NodeConditionsView } from '../src/shared/conditions.js';
 import { burrowJson, burrowOk, runBurrow } from './harness/burrowCli.js';
+import { launchChromium } from './harness/chromium.js';
+import { signInAsAdmin } from './harness/consoleSignIn.js';
 import { stackSuite } from './harness/stackSuite.js';
 import { waitFor } from './harness/waitFor.js';
 
@@ -76,6 +78,22 @@ describe('condition monitoring on the node (real server, agent and webhook)', ()
     await waitFor('the next rule to reach the server', async () => ((await stateOf('n1', 'later')) ? true : undefined), { timeoutMs: 20_000 });
     assert.equal(hooks.filter((h) => h.event === 'condition.firing').length, 1);
     await s.admin(['node', 'condition', 'remove', 'n1', 'later']);
+  });
+
+  it("shows the node's conditions on its console page", async () => {
+    const s = stack();
+    const browser = await launchChromium();
+    try {
+      const page = browser.page;
+      await signInAsAdmin(page, s.url, s.totpSecret);
+      await page.goto(`${s.url}/#/nodes/${s.node.id}`);
+      await page.getByRole('heading', { level: 2, name: 'Conditions' }).waitFor({ timeout: 20_000 });
+      const row = page.getByRole('table', { name: 'Conditions' }).locator('tr[data-condition="errors"]');
+      await row.locator('[data-state="firing"]').waitFor({ timeout: 20_000 });
+      assert.match(await row.innerText(), /node operator[\s\S]*matching line\(s\)/);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("lets an administrator add log rules only where the node's operator allows files", async () => {
