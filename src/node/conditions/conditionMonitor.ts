@@ -45,6 +45,7 @@ export class ConditionMonitor {
   private entries = new Map<string, Entry>();
   private refused: ConditionState[] = [];
   private closed = false;
+  private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly d: ConditionMonitorDeps) {}
 
@@ -82,7 +83,16 @@ export class ConditionMonitor {
   }
 
   private schedule(e: Entry, ms: number): void {
-    e.timer = this.d.clock.setTimeout(() => void this.run(e), ms);
+    e.timer = this.d.clock.setTimeout(() => {
+      const run = this.run(e);
+      this.running.add(run);
+      void run.finally(() => this.running.delete(run));
+    }, ms);
+  }
+
+  /** Resolves once the evaluations running now are done (for tests, after advancing the clock). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
   private async run(e: Entry): Promise<void> {

@@ -15,9 +15,6 @@ import { NodeConditions } from './nodeConditions.js';
 const log = createLogger({ level: 'silent' });
 const dirs: string[] = [];
 after(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-const tick = async (n = 20) => {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-};
 
 async function setup(extra: Record<string, unknown> = {}) {
   const home = await mkdtemp(join(tmpdir(), 'burrow-nodecond-'));
@@ -40,19 +37,19 @@ describe('NodeConditions', () => {
     const path = join(home, 'logs', 'app.log');
     await c.start({ ...config, conditions: [conditionRuleSchema.parse({ kind: 'log', name: 'oops', path, pattern: 'OOPS', count: 2, everyMs: 1_000 })] });
     clock.advance(0);
-    await tick();
+    await c.settled();
     assert.equal(c.states()[0]?.state, 'ok');
     const seen = changes.length;
     await appendFile(path, 'OOPS\nOOPS\n');
     clock.advance(1_000);
-    await tick();
+    await c.settled();
     const last = changes.at(-1);
     assert.equal(changes.length, seen + 1, 'one change, told when it happened');
     assert.deepEqual(last?.firing, ['oops']);
     assert.deepEqual({ ...last?.states[0], since: undefined }, { name: 'oops', origin: 'operator', kind: 'log', state: 'firing', value: 2, since: undefined, detail: '2 matching line(s) in the last 300 s (fires at 2)' });
     assert.equal(last?.states[0]?.since, new Date(1_001_000).toISOString());
     clock.advance(1_000);
-    await tick();
+    await c.settled();
     assert.equal(changes.length, seen + 1, 'no news, no message');
     c.close();
   });
@@ -75,7 +72,7 @@ describe('NodeConditions', () => {
       ]),
     );
     clock.advance(5_000);
-    await tick();
+    await c.settled();
     assert.equal(await exists(marker), false, 'the command never ran');
     const byName = Object.fromEntries(c.states().map((s) => [s.name, s]));
     for (const name of ['rce', 'shadow', 'via-link', 'secret', 'redos', 'junk']) assert.equal(byName[name]?.state, 'refused', name);
@@ -94,7 +91,7 @@ describe('NodeConditions', () => {
     await c.start(config);
     await c.receiveAdminRules(fromServer([{ kind: 'log', name: 'fine', path: join(home, 'logs', 'app.log'), pattern: 'ERROR' }]));
     clock.advance(0);
-    await tick();
+    await c.settled();
     assert.equal(c.states()[0]?.state, 'ok');
     await c.apply({ ...config, files: { ...config.files, allow: [] } });
     assert.equal(c.states()[0]?.state, 'refused');

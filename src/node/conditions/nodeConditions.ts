@@ -60,7 +60,8 @@ export class NodeConditions {
     if (JSON.stringify(raw) === JSON.stringify(this.adminRaw)) return this.applying;
     this.adminRaw = raw;
     this.d.log.info({ rules: raw.length }, 'received condition rules from the server');
-    void writeFileAtomic(nodePaths(this.d.home).adminConditions, `${JSON.stringify(raw, null, 2)}\n`, 0o600).catch((err: Error) => this.d.log.warn({ err: err.message }, 'could not keep the condition rules from the server'));
+    const text = `${JSON.stringify(raw, null, 2)}\n`;
+    this.applying = this.applying.then(() => writeFileAtomic(nodePaths(this.d.home).adminConditions, text, 0o600)).catch((err: Error) => this.d.log.warn({ err: err.message }, 'could not keep the condition rules from the server'));
     return this.config ? this.apply(this.config) : this.applying;
   }
 
@@ -71,6 +72,12 @@ export class NodeConditions {
     for (const r of refused) this.d.log.warn({ condition: r.name, reason: r.reason }, "refused an administrator's condition rule");
     const own: WatchedRule[] = config.conditions.map((rule) => ({ rule, origin: 'operator' }));
     this.monitor.setRules([...own, ...admitted], refused);
+  }
+
+  /** Resolves once rule changes and the evaluations running now are done (for tests). */
+  async settled(): Promise<void> {
+    await this.applying;
+    await this.monitor.settled();
   }
 
   /** Every rule's state now. */
