@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { conditionRuleSchema, type ConditionRule } from '../../shared/conditions.js';
 import type { NodeConfig } from '../../shared/config.js';
 import type { RefusedRule, WatchedRule } from './conditionMonitor.js';
@@ -10,9 +10,16 @@ function isWithin(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
-/** `path` resolved (every symlink followed), if it lies under one of the allowed directories (resolved too). */
+/**
+ * `path` resolved (every symlink followed), if it lies under one of the allowed directories
+ * (resolved too). A file not there yet (a log created later) is judged by its directory.
+ */
 async function allowedRealPath(path: string, allow: readonly string[]): Promise<string | undefined> {
-  const real = await realpath(path).catch(() => undefined);
+  const real = await realpath(path).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') return undefined;
+    const dir = await realpath(dirname(path)).catch(() => undefined);
+    return dir === undefined ? undefined : join(dir, basename(path));
+  });
   if (real === undefined) return undefined;
   const dirs = await Promise.all(allow.map((d) => realpath(d).catch(() => undefined)));
   return dirs.some((d) => d !== undefined && isWithin(real, d)) ? real : undefined;

@@ -69,6 +69,7 @@ describe('NodeConditions', () => {
         { kind: 'nonsense', name: 'junk' },
         { kind: 'log', name: 'fine', path: join(home, 'logs', 'app.log'), pattern: 'ERROR' },
         { kind: 'value', name: 'disk', source: { status: 'disk' }, op: '>', threshold: 101 },
+        { kind: 'log', name: 'later', path: join(home, 'logs', 'not-yet.log'), pattern: 'ERROR' },
       ]),
     );
     clock.advance(5_000);
@@ -80,9 +81,10 @@ describe('NodeConditions', () => {
     assert.match(byName.shadow?.detail ?? '', /not in a directory this node allows/);
     assert.equal(byName.fine?.state, 'ok');
     assert.equal(byName.disk?.state, 'ok');
+    assert.equal(byName.later?.state, 'error', 'a log not created yet is accepted, and reported missing until it exists');
     assert.equal(byName.fine?.origin, 'admin');
     // Kept in the home, so the rules are watched while the node is away.
-    assert.equal((JSON.parse(await readFile(join(home, 'admin-conditions.json'), 'utf8')) as unknown[]).length, 8);
+    assert.equal((JSON.parse(await readFile(join(home, 'admin-conditions.json'), 'utf8')) as unknown[]).length, 9);
     c.close();
   });
 
