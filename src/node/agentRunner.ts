@@ -47,6 +47,9 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
   const serviceChanges = new ServerServiceChanges(o.home, log);
+  // Whether the server of the current link answered with condition rules: one that did not
+  // (older than this agent) would end the channel on a `conditions` line, so it gets reports.
+  let serverKnowsConditions = false;
   const conditions = new NodeConditions({
     home: o.home,
     clock: o.clock,
@@ -55,7 +58,8 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       write();
       // Told at once, not with the next report; a rule that began firing with `connect`
       // makes an on-demand node check in now, and its first report carries the states.
-      agent?.sendStatusLine({ conditions: states });
+      if (serverKnowsConditions) agent?.sendStatusLine({ conditions: states });
+      else if (agent) void collectStatus({ mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }).then((report) => agent?.sendStatusLine({ report }));
       if (nowFiring.some((w) => w.rule.connect) && controller.checkInNow()) log.info({ conditions: nowFiring.map((w) => w.rule.name) }, 'a condition fired: connecting outside the schedule');
     },
   });
@@ -129,7 +133,10 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         onServerReply: (r, send) => {
           if (r.proposedMode) applyProposal(r.proposedMode);
           if (r.serviceChange) serviceChanges.apply(r.serviceChange, send);
-          if (r.conditionRules) void conditions.receiveAdminRules(r.conditionRules);
+          if (r.conditionRules) {
+            serverKnowsConditions = true;
+            void conditions.receiveAdminRules(r.conditionRules);
+          }
         },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
@@ -141,6 +148,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       });
       agent = a;
       agentReport = undefined;
+      serverKnowsConditions = false;
       return a;
     },
     onReport: (r) => {
