@@ -14,6 +14,7 @@ import { registerAccountCommands } from './accountCommands.js';
 import { registerTokenCommands } from './tokenCommands.js';
 import { registerAlertCommands } from './alertCommands.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
+import { registerAdminConditionCommands } from './adminConditionCommands.js';
 import { registerAdminNodeLifecycleCommands } from './adminNodeLifecycleCommands.js';
 import { registerAdminFleetCommands } from './adminFleetCommands.js';
 import { parseLabelSelector } from '../shared/labelSelector.js';
@@ -207,6 +208,7 @@ export function registerAdminCommands(program: Command): void {
     });
 
   registerAdminNodeStatusCommands(node);
+  registerAdminConditionCommands(node);
   registerAdminNodeLifecycleCommands(node);
   registerAdminBundleCommand(node);
   registerAdminRotateKeyCommand(node);

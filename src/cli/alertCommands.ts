@@ -9,9 +9,9 @@ import { client, homeOption, showNamingGroups, withCommon, type HomeOpt } from '
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const seconds = (text: string) => Math.round(parseDuration(text) / 1000);
-const KINDS = ['node.offline', 'node.online', 'session.opened', 'job.failed', 'signin.failed', 'health.disk', 'health.memory', 'health.load', 'health.service'];
+const KINDS = ['node.offline', 'node.online', 'session.opened', 'job.failed', 'signin.failed', 'health.disk', 'health.memory', 'health.load', 'health.service', 'condition.firing'];
 
-interface RuleOpts extends HomeOpt { group: string; kind: string; channel: string[]; quiet: string; after?: string; count?: string; window?: string; percent?: string; above?: string; service?: string }
+interface RuleOpts extends HomeOpt { group: string; kind: string; channel: string[]; quiet: string; after?: string; count?: string; window?: string; percent?: string; above?: string; service?: string; condition?: string }
 interface ChannelOpts extends HomeOpt { group: string; webhook?: string; secretFile?: string; smtp?: string; from?: string; to: string[]; smtpUser?: string; smtpPasswordFile?: string; starttls: boolean; caFile?: string }
 
 /** A number option, or a one-sentence error naming it. */
@@ -40,6 +40,8 @@ function specOf(o: RuleOpts): AlertRuleSpec {
       return { kind: 'health.load', above: numberOf(o.above, '--above') };
     case 'health.service':
       return { kind: 'health.service', ...(o.service ? { service: o.service } : {}) };
+    case 'condition.firing':
+      return { kind: 'condition.firing', ...(o.condition ? { condition: o.condition } : {}) };
     default:
       throw new BurrowError('VALIDATION', `--kind is one of ${KINDS.join(', ')}.`);
   }
@@ -70,7 +72,8 @@ export function registerAlertCommands(admin: Command): void {
       .option('--window <duration>', 'signin.failed: within this window', '5m')
       .option('--percent <p>', 'health.disk, health.memory: more than this percent used')
       .option('--above <load>', 'health.load: a 1-minute load average above this')
-      .option('--service <name>', 'health.service: only this service (default: any)'),
+      .option('--service <name>', 'health.service: only this service (default: any)')
+      .option('--condition <name>', 'condition.firing: only the condition rule of this name (default: any)'),
   ).action(async (name: string, o: RuleOpts) => {
     if (o.channel.length === 0) throw new BurrowError('VALIDATION', 'Name at least one --channel to notify.');
     const body = { name, group: o.group, spec: specOf(o), channels: o.channel, quietSeconds: seconds(o.quiet) };

@@ -17,6 +17,7 @@ import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
 import { registerNodeFeatureCommands } from './nodeFeatureCommands.js';
 import { registerNodeFileCommands } from './nodeFileCommands.js';
+import { registerNodeConditionCommands } from './nodeConditionCommands.js';
 import { registerNodeRotateKeyCommand } from './keyRotationCommands.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -81,6 +82,7 @@ export function registerNodeCommands(program: Command): void {
 
   registerNodeFeatureCommands(node);
   registerNodeFileCommands(node);
+  registerNodeConditionCommands(node);
 
   node
     .command('status')

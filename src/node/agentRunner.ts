@@ -15,6 +15,8 @@ import { builtinServices } from './builtinServices.js';
 import { loadHeapTrim } from './heapTrim.js';
 import { IdleHeapTrim } from './idleHeapTrim.js';
 import { ServerServiceChanges } from './serverServiceChange.js';
+import { NodeConditions } from './conditions/nodeConditions.js';
+import type { NodeStatusReport } from '../shared/protocol.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
@@ -45,6 +47,26 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
   const serviceChanges = new ServerServiceChanges(o.home, log);
+  // Whether the server of the current link answered with condition rules: one that did not
+  // (older than this agent) would end the channel on a `conditions` line, so it gets reports.
+  let serverKnowsConditions = false;
+  const conditions = new NodeConditions({
+    home: o.home,
+    clock: o.clock,
+    log,
+    onChange: (states, nowFiring) => {
+      write();
+      // Told at once, not with the next report; a rule that began firing with `connect`
+      // makes an on-demand node check in now, and its first report carries the states.
+      if (serverKnowsConditions) agent?.sendStatusLine({ conditions: states });
+      else if (agent) void collectStatus({ mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }).then((report) => agent?.sendStatusLine({ report }));
+      if (nowFiring.some((w) => w.rule.connect) && controller.checkInNow()) log.info({ conditions: nowFiring.map((w) => w.rule.name) }, 'a condition fired: connecting outside the schedule');
+    },
+  });
+  const collectStatus = async (facts: Parameters<typeof collectNodeStatus>[2]): Promise<NodeStatusReport> => {
+    const states = conditions.states();
+    return { ...(await collectNodeStatus(config.services, o.home, facts)), ...(states.length ? { conditions: states } : {}) };
+  };
 
   let writes = Promise.resolve();
   const write = () => {
@@ -64,6 +86,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       nextCheckInAt: iso(c.nextCheckInAt),
       lastCheckInAt: iso(c.lastCheckInAt),
       keyRotationRefused,
+      conditions: conditions.states(),
     };
     // Serialize the writes so the file always ends with the latest state.
     writes = writes.then(() => writeAgentState(o.home, state)).catch((err: Error) => log.warn({ err: err.message }, 'could not write state.json'));
@@ -100,7 +123,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         log,
         proxy: () => proxy,
         builtins: builtinServices(config, { home: o.home, clock: o.clock }, () => privateKey, log, o.env),
-        collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
+        collectStatus: () => collectStatus({ mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
         onTlsPin: (pin) => {
@@ -110,6 +133,10 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         onServerReply: (r, send) => {
           if (r.proposedMode) applyProposal(r.proposedMode);
           if (r.serviceChange) serviceChanges.apply(r.serviceChange, send);
+          if (r.conditionRules) {
+            serverKnowsConditions = true;
+            void conditions.receiveAdminRules(r.conditionRules);
+          }
         },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
@@ -121,6 +148,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       });
       agent = a;
       agentReport = undefined;
+      serverKnowsConditions = false;
       return a;
     },
     onReport: (r) => {
@@ -140,6 +168,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         const proxyChanged = JSON.stringify(nextProxy ?? null) !== JSON.stringify(proxy ?? null);
         config = next;
         proxy = nextProxy;
+        void conditions.apply(next);
         // The link up now went the old way: dial again through the new proxy (or directly).
         // The services are announced when the tunnel comes up: a fresh link announces the new
         // set (and dials through the new proxy, if that changed too).
@@ -162,7 +191,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     const now = o.clock.now();
     const end = mode.schedule.checkInEndingAfter(now);
     const nextCheckInAt = mode.schedule.nextCheckIn(end ?? now);
-    const told = await agent.reportNow(() => collectNodeStatus(config.services, o.home, { mode: mode.mode, nextCheckInAt }), MODE_REPORT_WAIT_MS).catch(() => false);
+    const told = await agent.reportNow(() => collectStatus({ mode: mode.mode, nextCheckInAt }), MODE_REPORT_WAIT_MS).catch(() => false);
     if (!told && agent.state === 'connected') log.warn('the server did not answer the report of the new mode in time; it learns it at the next check-in');
   };
 
@@ -176,8 +205,10 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   watchFile(path, { interval: CONFIG_POLL_MS, persistent: true }, reload);
 
   log.info({ server: config.serverUrl, services: Object.keys(config.services), shell: config.shell.enabled, jobs: config.jobs.enabled, mode: config.mode, proxy: proxy?.url ?? null }, 'burrow agent starting');
+  await conditions.start(config);
   controller.start(initialMode);
   return async () => {
+    conditions.close();
     unwatchFile(path, reload);
     unwatchFile(keyPath, keyTouched);
     idleTrim?.cancel();

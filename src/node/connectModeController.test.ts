@@ -51,6 +51,22 @@ const onDemand = (): ConnectMode => ({
 });
 
 describe('ConnectModeController', () => {
+  it('on-demand: checks in outside the window when asked (a condition fired), then sleeps until its schedule', () => {
+    const { c, links, clock, live } = setup(MON_0900 + 12 * 3600 * S);
+    c.start(onDemand());
+    assert.equal(c.state, 'sleeping');
+    assert.equal(c.checkInNow(), true);
+    assert.equal(c.state, 'checking-in');
+    assert.equal(live(), 1);
+    assert.equal(c.checkInNow(), false, 'already connected: nothing more');
+    clock.advance(120 * S);
+    assert.equal(c.state, 'sleeping', 'after one check-in duration the node follows its schedule again');
+    assert.equal(live(), 0);
+    assert.equal(links.length, 1);
+    c.setMode({ mode: 'always-on' });
+    assert.equal(c.checkInNow(), false, 'an always-on node is connected anyway');
+  });
+
   it('always-on: starts one link and keeps it', () => {
     const { c, links, clock, live } = setup(MON_0900);
     c.start({ mode: 'always-on' });

@@ -75,6 +75,8 @@ export class ConnectModeController {
   private timer?: TimerHandle;
   private nextCheckInAt: number | null = null;
   private lastCheckInAt: number | null = null;
+  /** The end of a check-in made outside the schedule (a condition fired), if one runs. */
+  private extraCheckInUntil: number | null = null;
 
   constructor(private readonly deps: ConnectModeControllerDeps) {
     if (!(deps.holdCheckMs > 0)) throw new RangeError('holdCheckMs must be positive');
@@ -127,7 +129,8 @@ export class ConnectModeController {
       return;
     }
     const schedule = this.mode.schedule;
-    const end = schedule.checkInEndingAfter(now);
+    const extra = this.extraCheckInUntil !== null && this.extraCheckInUntil > now ? this.extraCheckInUntil : null;
+    const end = schedule.checkInEndingAfter(now) ?? extra;
     if (end !== null) {
       this.lastCheckInAt = end - schedule.spec.durationMs;
       this.ensureLink();
@@ -144,6 +147,21 @@ export class ConnectModeController {
     this.nextCheckInAt = schedule.nextCheckIn(now);
     this.go('sleeping');
     if (this.nextCheckInAt !== null) this.wake(Math.min(this.nextCheckInAt - now, MAX_SLEEP_MS), () => this.evaluate());
+  }
+
+  /**
+   * Connects now, outside the schedule, for one check-in's duration (a condition fired and
+   * the server must hear of it); afterwards the node follows its schedule again, staying
+   * longer only while the server holds work, as after any check-in. False when always-on,
+   * stopped, or already connected.
+   */
+  checkInNow(): boolean {
+    const state = this.lifecycle.state;
+    if (this.mode.mode !== 'on-demand' || state === 'stopped' || this.link) return false;
+    this.extraCheckInUntil = this.deps.clock.now() + this.mode.schedule.spec.durationMs;
+    this.deps.log.info('checking in outside the schedule');
+    this.evaluate();
+    return true;
   }
 
   private onCheckInOver(): void {

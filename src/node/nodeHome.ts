@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { NODE_ENV_VARIABLES, nodeConfigSchema, nodeEnvOverrides, type NodeConfig } from '../shared/config.js';
 import { parseConfigFile } from '../shared/configFile.js';
+import type { ConditionState } from '../shared/conditions.js';
 import { BurrowError } from '../shared/errors.js';
 import { readJsonFile, writeFileAtomic } from '../shared/secureFiles.js';
 
@@ -13,6 +14,8 @@ export function nodePaths(home: string) {
     publicKey: join(home, 'id_ed25519.pub'),
     state: join(home, 'state.json'),
     usedManifests: join(home, 'used-manifests.json'),
+    /** The condition rules administrators defined, as the server last delivered them (checked again at each load). */
+    adminConditions: join(home, 'admin-conditions.json'),
   };
 }
 
@@ -56,6 +59,8 @@ export interface AgentStateFile {
   nextAttemptAt: string | null;
   /** The server's last refusal of a key rotation (too soon after the last one), if any. */
   keyRotationRefused?: { at: string; reason: string } | null;
+  /** The condition rules' states (src/node/conditions/). */
+  conditions?: ConditionState[];
 }
 
 /** Records the agent's state for other commands to read. */

@@ -2,7 +2,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ParsedKey, PublicKeyAuthMethod, TcpConnectionDetails } from 'ssh2';
 import { WebSocket } from 'ws';
 import type { TimerHandle } from '../shared/clock.js';
-import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusReply } from '../shared/protocol.js';
+import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusLine, type StatusReply } from '../shared/protocol.js';
 import { constantTimeEqual } from '../shared/secrets.js';
 import { createTunnelStream } from '../shared/tunnelStream.js';
 import { signingKey } from '../shared/sshSigning.js';
@@ -291,6 +291,14 @@ export class TunnelAgent {
       this.replyWaiters.add(answer);
       reporter.send({ report });
     });
+  }
+
+  /** Sends a line on the status channel now (a condition changed); false when not connected. */
+  sendStatusLine(line: StatusLine): boolean {
+    const reporter = this.reporter;
+    if (!reporter || this.lifecycle.state !== 'connected') return false;
+    reporter.send(line);
+    return true;
   }
 
   /** Starts a key rotation now if one is due (`burrow node rotate-key` backdated the key). */

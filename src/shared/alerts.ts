@@ -19,6 +19,8 @@ export const alertRuleSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('health.load'), above: z.number().positive().max(10_000) }),
   /** A local service the node reports unreachable (any, or the one named). */
   z.strictObject({ kind: z.literal('health.service'), service: z.string().min(1).max(64).optional() }),
+  /** A condition rule evaluated on the node began firing (any, or the one named). */
+  z.strictObject({ kind: z.literal('condition.firing'), condition: z.string().min(1).max(48).optional() }),
 ]);
 /** A rule's kind and parameters. */
 export type AlertRuleSpec = z.infer<typeof alertRuleSpecSchema>;

@@ -4,6 +4,7 @@ import { BurrowError } from './errors.js';
 import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
 import { isPrivateAddress } from './privateAddress.js';
+import { conditionRulesSchema } from './conditions.js';
 export type { OnDemandSchedule } from './protocol.js';
 
 const hostPort = z
@@ -226,6 +227,8 @@ export const nodeConfigSchema = z.strictObject({
   keyRotationMs: z.number().int().positive().default(30 * 86_400_000),
   /** How often a connected always-on agent reports its status. */
   statusIntervalMs: z.number().int().positive().default(60_000),
+  /** The operator's condition rules (`burrow node conditions`), evaluated by the agent; changes apply without a restart. */
+  conditions: conditionRulesSchema.refine((rs) => new Set(rs.map((r) => r.name)).size === rs.length, 'two conditions have the same name').default([]),
 })
   .refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] })
   .refine((c) => c.backoffInitialMs <= c.backoffMaxMs, { message: 'must not exceed backoffMaxMs', path: ['backoffInitialMs'] });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { labelsSchema } from './labelSelector.js';
 import { MANIFEST_LIMIT } from './jobManifest.js';
+import { conditionStatesSchema } from './conditions.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
 export const TUNNEL_PATH = '/v1/tunnel';
@@ -49,6 +50,8 @@ export const nodeStatusReportSchema = z.object({
   services: z.record(serviceNameSchema, z.object({ reachable: z.boolean(), error: z.string().max(200).optional() })),
   mode: z.enum(['always-on', 'on-demand']),
   nextCheckInAt: z.string().datetime().nullable(),
+  /** The states of the node's condition rules (src/node/conditions/), when it has any. */
+  conditions: conditionStatesSchema.optional(),
 });
 export type NodeStatusReport = z.infer<typeof nodeStatusReportSchema>;
 
@@ -60,6 +63,8 @@ export const statusLineSchema = z.union([
   z.object({ rotateKey: z.object({ publicKey: z.string().startsWith('ssh-ed25519 ').max(200) }) }),
   /** The node's answer to a service change the server pushed: applied, or refused and why. */
   z.object({ serviceResult: z.object({ id: z.string().max(40), applied: z.boolean(), refused: z.string().max(500).optional() }) }),
+  /** Condition states, sent the moment one changes (not only with the next report). */
+  z.object({ conditions: conditionStatesSchema }),
 ]);
 export type StatusLine = z.infer<typeof statusLineSchema>;
 
@@ -92,6 +97,13 @@ export const statusReplySchema = z.object({
    * target, remove names. The node applies it only within what its operator allowed.
    */
   serviceChange: serviceChangeSchema.extend({ id: z.string().max(40) }).optional(),
+  /**
+   * The condition rules administrators defined for the node, whole (replacing the last set),
+   * sent when this connection has not yet seen them. The node accepts only what its own
+   * policy allows an administrator (src/node/conditions/adminConditionPolicy.ts); each rule
+   * is checked there, so one the node cannot parse is refused alone, not the whole reply.
+   */
+  conditionRules: z.array(z.unknown()).max(32).optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 

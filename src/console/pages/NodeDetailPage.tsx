@@ -9,6 +9,7 @@ import { isInternalService } from '../../shared/internalServices.js';
 import { HistoryChart } from '../parts/HistoryChart.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
 import { NodeFiles } from '../parts/NodeFiles.js';
+import { NodeConditions } from '../parts/NodeConditions.js';
 import { NodeHealth } from '../parts/NodeHealth.js';
 import { TcpCommand } from '../parts/TcpCommand.js';
 import { PageState } from '../parts/PageState.js';
@@ -119,6 +120,8 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
       {status.data ? <NodeHealth latest={status.data.latest} /> : <PageState error={status.error} loading />}
       <h2>Status history</h2>
       {status.data && <HistoryChart history={status.data.history} />}
+      <h2>Conditions</h2>
+      <NodeConditions nodeId={n.id} />
 
       {canOperate && n.status === 'approved' && n.online && n.services.includes('shell') && (
         <p class="row">

@@ -10,6 +10,7 @@ import { alertAuditSince, alertStatusSince, alertTailHeads, countDeniedSignIns, 
 import { alertMessage } from './alertMessage.js';
 import type { AlertIncidents } from './alertIncidents.js';
 import { healthFindings } from './healthChecks.js';
+import { readConditionStates, startConditionCursor } from './conditionAlerts.js';
 
 const BATCH = 500;
 
@@ -27,7 +28,7 @@ export interface AlertTailDeps {
 
 /**
  * Reads what the store gained since the last read: failed job runs and refused sign-ins
- * from the audit log, health reports from the status history. Reading the store (rather
+ * from the audit log, health reports from the status history, condition states. Reading the store (rather
  * than hooking each writer) sees every writer, and the cursors kept in the store make a
  * restart carry on where the last run stopped; a first run starts at the newest rows.
  */
@@ -42,6 +43,7 @@ export class AlertTail {
     const heads = await alertTailHeads(this.d.db);
     if ((await getAlertCursor(this.d.db, 'audit')) === undefined) await setAlertCursor(this.d.db, 'audit', heads.audit);
     if ((await getAlertCursor(this.d.db, 'status')) === undefined) await setAlertCursor(this.d.db, 'status', heads.status);
+    await startConditionCursor(this.d.db, this.d.clock.now());
     this.schedule();
   }
 
@@ -56,6 +58,7 @@ export class AlertTail {
     return this.d.serial(async () => {
       await this.readAudit();
       await this.readStatus();
+      await readConditionStates(this.d);
     });
   }
 

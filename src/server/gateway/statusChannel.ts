@@ -11,6 +11,7 @@ import type { NodeConnection } from './nodeConnection.js';
 import type { NodeWriteBudget } from './nodeWriteBudget.js';
 import { keyFingerprint, parseSshKey } from '../../shared/sshKeys.js';
 import { keyRotationRefusal } from './keyRotationLimit.js';
+import { ConditionRelay } from './conditionRelay.js';
 
 /** What the status channel needs from the rest of the server. */
 export interface StatusChannelDeps {
@@ -60,7 +61,15 @@ export async function serveStatusChannel(conn: NodeConnection, deps: StatusChann
       channel.destroy();
     });
   };
-  readJsonLines(channel, STATUS_LINE_MAX, (value) => serve(() => handleLine(conn, channel, value, deps)));
+  const conditions = new ConditionRelay(conn.nodeId, deps);
+  readJsonLines(channel, STATUS_LINE_MAX, (value) => serve(() => handleLine(conn, channel, value, deps, conditions)));
+  // An administrator changed the node's condition rules: they go out unasked.
+  const pushConditions = () => serve(async () => {
+    const rules = await conditions.pending();
+    if (rules.conditionRules) writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), ...rules });
+  });
+  conn.on('conditions-changed', pushConditions);
+  conn.once('close', () => conn.off('conditions-changed', pushConditions));
   // An administrator's request goes out unasked, in order with the replies.
   const askRotation = () => serve(async () => writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), rotateKeyNow: true }));
   conn.on('rotate-key', askRotation);
@@ -77,7 +86,7 @@ async function replyFor(nodeId: string, deps: StatusChannelDeps): Promise<Status
   return { holdsWork: await deps.holdsWork(nodeId), proposedMode: parseProposal(node?.proposedMode ?? null), ...(tlsPins ? { tlsPins } : {}) };
 }
 
-async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown, deps: StatusChannelDeps): Promise<void> {
+async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown, deps: StatusChannelDeps, conditions: ConditionRelay): Promise<void> {
   const line = statusLineSchema.safeParse(value);
   if (!line.success) {
     deps.log.warn({ issue: line.error.issues[0]?.message }, 'refused a malformed status line');
@@ -85,11 +94,13 @@ async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown,
     return;
   }
   if ('report' in line.data) await storeReport(conn.nodeId, line.data.report, deps);
+  const states = 'report' in line.data ? line.data.report.conditions : 'conditions' in line.data ? line.data.conditions : undefined;
+  if (states) await conditions.store(states);
   // Whoever pushed the change waits for this answer (nodeServiceRoutes.ts).
   if ('serviceResult' in line.data) conn.emit('service-result', line.data.serviceResult);
   let key: { keyRegistered: string } | { keyRefused: string } | undefined;
   if ('rotateKey' in line.data) key = await registerNextKey(conn, line.data.rotateKey.publicKey, deps);
-  writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), ...key });
+  writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), ...key, ...(await conditions.pending()) });
 }
 
 /**

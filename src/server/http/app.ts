@@ -22,6 +22,7 @@ import { nodeRoutes } from './routes/nodeRoutes.js';
 import { nodeLifecycleRoutes } from './routes/nodeLifecycleRoutes.js';
 import { nodeServiceRoutes } from './routes/nodeServiceRoutes.js';
 import { nodeStatusRoutes } from './routes/nodeStatusRoutes.js';
+import { nodeConditionRoutes } from './routes/nodeConditionRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
 import { fileRoutes } from './routes/fileRoutes.js';
@@ -47,6 +48,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...nodeLifecycleRoutes(d),
     ...nodeServiceRoutes(d),
     ...nodeStatusRoutes(d),
+    ...nodeConditionRoutes(d),
     ...sessionRoutes(d),
     ...sessionRequestRoutes(d),
     ...auditRoutes(d),

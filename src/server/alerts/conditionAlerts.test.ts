@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { AlertMessage, AlertRuleSpec } from '../../shared/alerts.js';
+import { FakeClock } from '../../shared/clock.js';
+import type { ConditionState } from '../../shared/conditions.js';
+import { silentLogger } from '../../shared/log.js';
+import { deleteAlertRule, insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
+import { recordConditionStates } from '../store/conditionStore.js';
+import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
+import { AlertEngine } from './alertEngine.js';
+
+const START = Date.UTC(2026, 0, 1);
+const state = (name: string, s: ConditionState['state'], since: number): ConditionState => ({ name, origin: 'operator', kind: 'log', state: s, value: 3, since: new Date(since).toISOString(), detail: '3 matching line(s) in the last 300 s (fires at 3)' });
+
+/** The registry as the engine sees it: nobody comes or goes in these tests. */
+class Presence extends EventEmitter {
+  isOnline(): boolean {
+    return true;
+  }
+}
+
+describe('condition.firing alerts', () => {
+  let world: ApiWorld;
+  let clock: FakeClock;
+  let sent: AlertMessage[];
+  let engine: AlertEngine;
+  let n = 0;
+
+  const addRule = async (spec: AlertRuleSpec, groupId = 'custA') => {
+    const id = `rule${++n}`;
+    await insertAlertRule(world.deps.db, { id, groupId, name: id, spec, channelIds: ['chA'], quietMs: 0, createdBy: null, createdAt: clock.now() });
+  };
+  const report = async (nodeId: string, states: ConditionState[]) => {
+    await recordConditionStates(world.deps.db, nodeId, states, clock.now(), 100);
+    clock.advance(15_000);
+    await engine.settled();
+    await engine.settled();
+  };
+
+  beforeEach(async () => {
+    clock = new FakeClock(START);
+    world = await buildApiWorld({ clock });
+    sent = [];
+    await deleteAlertRule(world.deps.db, 'alrA');
+    await insertAlertChannel(world.deps.db, { id: 'chA', groupId: 'custA', name: 'hook', kind: 'webhook', config: { url: 'https://example.com/' }, secretSealed: null, createdBy: null, createdAt: START });
+    engine = new AlertEngine({ db: world.deps.db, clock, log: silentLogger(), nodes: new Presence(), sessions: new EventEmitter(), pollMs: 15_000, startupGraceMs: 0, delivery: { deliver: async (_c, m) => { sent.push(m); return { deliveryId: 'x', status: 'delivered', error: null }; } } });
+  });
+  afterEach(async () => {
+    await engine.close();
+    await world.close();
+  });
+
+  it('sends once when a condition begins firing, again only after it was ok, and only for the named condition', async () => {
+    await addRule({ kind: 'condition.firing' });
+    await addRule({ kind: 'condition.firing', condition: 'fan' });
+    await engine.start();
+    await report('nodeA', [state('errors', 'firing', START)]);
+    assert.deepEqual(sent.map((m) => [m.event, m.node?.id, m.detail.condition]), [['condition.firing', 'nodeA', 'errors']], 'the rule naming "fan" stays silent');
+    assert.equal(sent[0]?.summary, 'Condition errors is firing on nodeA: 3 matching line(s) in the last 300 s (fires at 3)');
+    await report('nodeA', [{ ...state('errors', 'firing', START), value: 9 }]);
+    assert.equal(sent.length, 1, 'still firing: no new alert');
+    await report('nodeA', [state('errors', 'ok', clock.now())]);
+    await report('nodeA', [state('errors', 'firing', clock.now()), state('fan', 'firing', clock.now())]);
+    assert.deepEqual(sent.slice(1).map((m) => m.detail.condition).sort(), ['errors', 'fan', 'fan'], 'a new incident, and the named rule for its condition');
+  });
+
+  it("keeps to the rule's group", async () => {
+    await addRule({ kind: 'condition.firing' });
+    await engine.start();
+    await report('nodeB', [state('errors', 'firing', START)]);
+    assert.deepEqual(sent, [], 'nodeB is in custB, the rule in custA');
+  });
+});

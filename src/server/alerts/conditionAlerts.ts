@@ -1,0 +1,50 @@
+import type { Database } from '../store/database.js';
+import { conditionStatesReportedSince } from '../store/conditionStore.js';
+import { getAlertCursor, setAlertCursor } from '../store/alertStateStore.js';
+import { getNode } from '../store/nodeStore.js';
+import { alertMessage } from './alertMessage.js';
+import type { AlertTailDeps } from './alertTail.js';
+
+const BATCH = 500;
+/** The alert cursor over node_condition_states.reported_at (milliseconds, read inclusively). */
+export const CONDITION_CURSOR = 'conditions';
+
+/** Places the cursor at `now` on a first run, so states reported before alerts existed raise nothing. */
+export async function startConditionCursor(db: Database, now: number): Promise<void> {
+  if ((await getAlertCursor(db, CONDITION_CURSOR)) === undefined) await setAlertCursor(db, CONDITION_CURSOR, now);
+}
+
+/**
+ * Judges the condition states nodes reported since the last read against the
+ * `condition.firing` rules: a firing state opens an incident per (rule, node, condition)
+ * and sends once, an ok state ends it. Rows stamped with the cursor's own millisecond are
+ * read again next time; the incidents make that harmless.
+ */
+export async function readConditionStates(d: Pick<AlertTailDeps, 'db' | 'clock' | 'incidents' | 'fire' | 'context'>): Promise<void> {
+  const from = (await getAlertCursor(d.db, CONDITION_CURSOR)) ?? d.clock.now();
+  const rows = await conditionStatesReportedSince(d.db, from, BATCH);
+  if (rows.length === 0) return;
+  const ctx = await d.context();
+  const rules = ctx.rules.filter((r) => r.spec.kind === 'condition.firing');
+  for (const row of rules.length ? rows : []) {
+    if (row.state !== 'firing' && row.state !== 'ok') continue;
+    const node = await getNode(d.db, row.nodeId);
+    if (!node || node.deletedAt !== null) continue;
+    for (const rule of rules) {
+      if (rule.spec.kind !== 'condition.firing' || !ctx.tree.isWithin(node.groupId, rule.groupId)) continue;
+      if (rule.spec.condition !== undefined && rule.spec.condition !== row.name) continue;
+      const subject = `${node.id}|${row.origin}:${row.name}`;
+      if (row.state === 'ok') {
+        await d.incidents.resolve(rule.id, subject);
+        continue;
+      }
+      if ((await d.incidents.open(rule.id, subject, rule.quietMs, d.clock.now())) !== 'send') continue;
+      const detail = { condition: row.name, origin: row.origin, kind: row.kind, value: row.value, since: row.since, detail: row.detail };
+      await d.fire(rule, alertMessage(d.clock.now(), rule, node, 'condition.firing', `Condition ${row.name} is firing on ${node.name}: ${row.detail}`, detail), subject);
+    }
+  }
+  const first = rows[0]?.reportedAt as number;
+  const last = rows[rows.length - 1]?.reportedAt as number;
+  // A full batch of one millisecond would be read forever: step past it.
+  await setAlertCursor(d.db, CONDITION_CURSOR, rows.length === BATCH && first === last ? last + 1 : last);
+}
