@@ -15,6 +15,10 @@ import { builtinServices } from './builtinServices.js';
 import { loadHeapTrim } from './heapTrim.js';
 import { IdleHeapTrim } from './idleHeapTrim.js';
 import { ServerServiceChanges } from './serverServiceChange.js';
+import type { StatusLine } from '../shared/protocol.js';
+import { ApprovalDesk } from './approvals/approvalDesk.js';
+import { ApprovalJournal } from './approvals/approvalJournal.js';
+import { serveApprovalSocket } from './approvals/approvalSocket.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
@@ -45,6 +49,26 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
   const serviceChanges = new ServerServiceChanges(o.home, log);
+  // Customer approval: the status channel of the link up now carries decisions to the server.
+  let sendLine: ((line: StatusLine) => void) | undefined;
+  const journal = new ApprovalJournal(o.home, log);
+  const desk = new ApprovalDesk({
+    clock: o.clock,
+    log: log.child({ part: 'approvals' }),
+    policy: () => config.approval,
+    journal: (e) => journal.append(e),
+    send: (approvalDecision) => {
+      if (!sendLine) return false;
+      sendLine({ approvalDecision });
+      return true;
+    },
+  });
+  const closeApprovalSocket = await serveApprovalSocket(o.home, desk, log);
+  // Every report carries the approval policy, so the server knows it before it asks.
+  const collectStatus = async () => ({
+    ...(await collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null })),
+    approval: config.approval,
+  });
 
   let writes = Promise.resolve();
   const write = () => {
@@ -100,7 +124,8 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         log,
         proxy: () => proxy,
         builtins: builtinServices(config, { home: o.home, clock: o.clock }, () => privateKey, log, o.env),
-        collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
+        admit: (service, grantId) => desk.admit(service, grantId),
+        collectStatus,
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
         onTlsPin: (pin) => {
@@ -110,11 +135,19 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         onServerReply: (r, send) => {
           if (r.proposedMode) applyProposal(r.proposedMode);
           if (r.serviceChange) serviceChanges.apply(r.serviceChange, send);
+          sendLine = send;
+          if (r.approvalRequest) desk.receive(r.approvalRequest);
+          if (r.approvalWithdraw) desk.withdraw(r.approvalWithdraw.id, r.approvalWithdraw.reason);
         },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
           if (agent !== a) return;
           agentReport = r;
+          if (r.state !== 'connected') {
+            // The server saw the node go: requests that waited are withdrawn on both sides.
+            sendLine = undefined;
+            desk.withdrawAll('the node disconnected');
+          }
           if (r.lastConnectedAt !== null) lastConnectedAt = Math.max(lastConnectedAt ?? 0, r.lastConnectedAt);
           write();
         },
@@ -138,7 +171,10 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         const mode = changed ? connectModeOf(next) : undefined;
         const nextProxy = await resolveProxy(next, o.env, o.home);
         const proxyChanged = JSON.stringify(nextProxy ?? null) !== JSON.stringify(proxy ?? null);
+        const approvalChanged = JSON.stringify(next.approval) !== JSON.stringify(config.approval);
         config = next;
+        // The server says "waiting for approval on site" from the policy the node last reported.
+        if (approvalChanged) void agent?.reportNow(collectStatus, MODE_REPORT_WAIT_MS).catch(() => false);
         proxy = nextProxy;
         // The link up now went the old way: dial again through the new proxy (or directly).
         // The services are announced when the tunnel comes up: a fresh link announces the new
@@ -183,6 +219,9 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     idleTrim?.cancel();
     // The tunnel goes down cleanly (its SSH disconnect reaches the server) before the process may exit.
     await controller.stop();
+    desk.close();
+    await closeApprovalSocket();
+    await journal.flush();
     await writes;
   };
 }

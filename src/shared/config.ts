@@ -3,6 +3,7 @@ import { parseCidr } from './cidr.js';
 import { BurrowError } from './errors.js';
 import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
+import { approvalPolicySchema } from './approvalProtocol.js';
 import { isPrivateAddress } from './privateAddress.js';
 export type { OnDemandSchedule } from './protocol.js';
 
@@ -226,6 +227,8 @@ export const nodeConfigSchema = z.strictObject({
   keyRotationMs: z.number().int().positive().default(30 * 86_400_000),
   /** How often a connected always-on agent reports its status. */
   statusIntervalMs: z.number().int().positive().default(60_000),
+  /** Customer approval (`burrow node approval`): sessions, shells and jobs wait for a person on site. */
+  approval: approvalPolicySchema.default({ enabled: false, timeoutMs: 300_000 }),
 })
   .refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] })
   .refine((c) => c.backoffInitialMs <= c.backoffMaxMs, { message: 'must not exceed backoffMaxMs', path: ['backoffInitialMs'] });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { labelsSchema } from './labelSelector.js';
 import { MANIFEST_LIMIT } from './jobManifest.js';
+import { approvalDecisionSchema, approvalPolicySchema, approvalRequestSchema, approvalWithdrawSchema } from './approvalProtocol.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
 export const TUNNEL_PATH = '/v1/tunnel';
@@ -49,6 +50,8 @@ export const nodeStatusReportSchema = z.object({
   services: z.record(serviceNameSchema, z.object({ reachable: z.boolean(), error: z.string().max(200).optional() })),
   mode: z.enum(['always-on', 'on-demand']),
   nextCheckInAt: z.string().datetime().nullable(),
+  /** Whether a person on site must approve sessions, shells and jobs (absent from older agents). */
+  approval: approvalPolicySchema.optional(),
 });
 export type NodeStatusReport = z.infer<typeof nodeStatusReportSchema>;
 
@@ -60,6 +63,8 @@ export const statusLineSchema = z.union([
   z.object({ rotateKey: z.object({ publicKey: z.string().startsWith('ssh-ed25519 ').max(200) }) }),
   /** The node's answer to a service change the server pushed: applied, or refused and why. */
   z.object({ serviceResult: z.object({ id: z.string().max(40), applied: z.boolean(), refused: z.string().max(500).optional() }) }),
+  /** A person on site decided an approval request (or it timed out). */
+  z.object({ approvalDecision: approvalDecisionSchema }),
 ]);
 export type StatusLine = z.infer<typeof statusLineSchema>;
 
@@ -92,6 +97,10 @@ export const statusReplySchema = z.object({
    * target, remove names. The node applies it only within what its operator allowed.
    */
   serviceChange: serviceChangeSchema.extend({ id: z.string().max(40) }).optional(),
+  /** A session, shell or job waits for a person on site to approve it (sent unasked). */
+  approvalRequest: approvalRequestSchema.optional(),
+  /** A request the requester withdrew, or a grant whose session ended (sent unasked). */
+  approvalWithdraw: approvalWithdrawSchema.optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 
@@ -235,6 +244,7 @@ export type TerminalControl = z.infer<typeof terminalControlSchema>;
 export type TerminalEvent =
   | { type: 'ready'; nodeId: string; recording: string | null }
   | { type: 'stderr'; data: string }
+  | { type: 'approval'; state: 'waiting'; message: string }
   | { type: 'exit'; code: number | null; signal: string | null }
   | { type: 'error'; code: string; message: string };
 
