@@ -33,7 +33,7 @@ describe('JobRunner under customer approval', () => {
     signing: { updateKey: undefined, require: 'updates', nodeId: 'nod_1' },
     usedManifests: new UsedManifests(join(tmpdir(), 'burrow-unused-manifests.json')),
     now: () => 0,
-    env: process.env,
+    env: { PATH: '/usr/bin:/bin' },
     log: silentLogger(),
   });
   const job = (id: string): JobWire => ({ id, kind: 'command', command: 'echo ran', size: 0, timeoutMs: 10_000 });
