@@ -25,6 +25,11 @@ import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js
 
 export type { SessionLimits, SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 
+/**
+ * How long a session's approval may serve it: a day, the most a node grants, so an extended
+ * session keeps its grant; the grant ends on the node when the session closes.
+ */
+const SESSION_GRANT_MS = 24 * 3_600_000;
 /** Idle-timer resets closer together than this are skipped: a transfer touches per chunk. */
 const TOUCH_EVERY_MS = 1_000;
 /** Used when an older agent did not declare its targets: plain HTTP, Host left to the guess. */
@@ -73,7 +78,7 @@ export class SessionManager extends EventEmitter {
     const log = this.deps.log.child({ sessionId: id, nodeId: node.id });
     const approval = await this.deps.approvals?.obtain({
       nodeId: node.id, groupId: node.groupId, kind: 'session', service: req.service, subject: id, userId: req.userId, sourceIp: req.sourceIp,
-      what: `a ${type === 'tcp' ? 'TCP' : 'WebUI'} session to the service "${req.service}"`, validForMs: limits.ttlMs, ...(req.signal ? { signal: req.signal } : {}),
+      what: `a ${type === 'tcp' ? 'TCP' : 'WebUI'} session to the service "${req.service}"`, validForMs: SESSION_GRANT_MS, ...(req.signal ? { signal: req.signal } : {}),
     });
     // Time passed while the person on site decided: the limits are checked again.
     if (approval) checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
