@@ -63,7 +63,11 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       return true;
     },
   });
-  const closeApprovalSocket = await serveApprovalSocket(o.home, desk, log);
+  // Without its socket the agent still runs (and enforces approval); nobody can decide locally then.
+  const closeApprovalSocket = await serveApprovalSocket(o.home, desk, log).catch((err: Error) => {
+    log.warn({ err: err.message }, 'could not open approvals.sock; "burrow node approve" cannot reach this agent');
+    return async () => {};
+  });
   // Every report carries the approval policy, so the server knows it before it asks.
   const collectStatus = async () => ({
     ...(await collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null })),
