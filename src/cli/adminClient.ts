@@ -73,9 +73,9 @@ export class AdminClient {
     return requestStream(new URL(path, this.creds.server).toString(), { token: this.creds.token, ...(this.creds.pin ? { pin: this.creds.pin } : {}) });
   }
 
-  /** Calls `path` on the API. */
-  call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const r: JsonRequest = { method, token: this.creds.token, ...(this.creds.pin ? { pin: this.creds.pin } : {}), ...(body === undefined ? {} : { body }) };
+  /** Calls `path` on the API; `timeoutMs` for a call that may wait long (approval on site). */
+  call<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    const r: JsonRequest = { method, token: this.creds.token, ...(this.creds.pin ? { pin: this.creds.pin } : {}), ...(body === undefined ? {} : { body }), ...(timeoutMs ? { timeoutMs } : {}) };
     return requestJson<T>(new URL(path, this.creds.server).toString(), r);
   }
 }

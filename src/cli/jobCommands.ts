@@ -9,6 +9,7 @@ import { readInputFile } from './inputFiles.js';
 import { client, homeOption, show, type HomeOpt } from './adminShared.js';
 import { shellJoin } from './sshCommand.js';
 import { signJob } from './jobSigning.js';
+import { announceSiteApproval } from './siteApproval.js';
 
 interface TargetOpts extends HomeOpt {
   node?: string;
@@ -59,6 +60,8 @@ async function submit(o: TargetOpts, what: Record<string, unknown>, action: Sign
     ...(o.stopAfter ? { stopAfterFailures: Number(o.stopAfter) } : {}),
   };
   const job = await api.call<JobView & { nodes: string[] }>('POST', '/v1/jobs', body);
+  // The job waits on the node's site before it runs there; say so while --wait waits.
+  if (o.wait && o.node !== undefined) await announceSiteApproval(api, o.node, `Job ${job.id}`);
   if (!o.wait) {
     if (o.json) printJson(job);
     else process.stdout.write(`Job ${job.id} queued for ${job.nodes.length} node(s).\n`);

@@ -16,6 +16,7 @@ import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
 import { onShutdown } from './shutdown.js';
 import { registerNodeFeatureCommands } from './nodeFeatureCommands.js';
+import { registerNodeApprovalCommands } from './nodeApprovalCommands.js';
 import { registerNodeFileCommands } from './nodeFileCommands.js';
 import { registerNodeConditionCommands } from './nodeConditionCommands.js';
 import { registerNodeRotateKeyCommand } from './keyRotationCommands.js';
@@ -81,6 +82,7 @@ export function registerNodeCommands(program: Command): void {
     });
 
   registerNodeFeatureCommands(node);
+  registerNodeApprovalCommands(node);
   registerNodeFileCommands(node);
   registerNodeConditionCommands(node);
 

@@ -5,6 +5,7 @@ import type { SessionView } from '../shared/protocol.js';
 import { BARE_WARNING } from '../shared/tcpSessionProof.js';
 import { printJson } from './cliOutput.js';
 import { client, homeOption, show, type HomeOpt } from './adminShared.js';
+import { announceSiteApproval } from './siteApproval.js';
 
 /** `burrow admin session …`. */
 export function registerSessionCommands(admin: Command): void {
@@ -20,7 +21,9 @@ export function registerSessionCommands(admin: Command): void {
     .option(...homeOption)
     .action(async (nodeId: string, o: HomeOpt & { service: string; type?: string; open?: boolean; bare?: boolean }) => {
       if (o.type !== undefined && o.type !== 'http' && o.type !== 'tcp') throw new BurrowError('VALIDATION', `--type must be http or tcp, not "${o.type}".`);
-      const r = await (await client(o)).call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service, ...(o.type ? { type: o.type } : {}), ...(o.bare ? { bare: true } : {}) });
+      const api = await client(o);
+      const wait = await announceSiteApproval(api, nodeId, 'The session');
+      const r = await api.call<SessionView>('POST', '/v1/sessions', { node: nodeId, service: o.service, ...(o.type ? { type: o.type } : {}), ...(o.bare ? { bare: true } : {}) }, wait);
       if (r.bare) process.stderr.write(`Warning: ${BARE_WARNING}.\n`);
       if (o.json) printJson(r);
       else process.stdout.write(`Session ${r.id} open until ${r.expiresAt}:\n  ${r.url}\n`);

@@ -4,7 +4,8 @@ import { WebSocket, type RawData } from 'ws';
 import { BurrowError, isErrorCode } from '../shared/errors.js';
 import { pinnedAgent } from '../shared/pinnedHttps.js';
 import type { TerminalEvent } from '../shared/protocol.js';
-import { loadCredentials } from './adminClient.js';
+import { AdminClient, loadCredentials } from './adminClient.js';
+import { announceSiteApproval } from './siteApproval.js';
 import { exitWithError } from './cliOutput.js';
 import { homeOption } from './adminShared.js';
 import { resolveHome } from './homeDir.js';
@@ -34,14 +35,17 @@ export function registerSshCommand(program: Command): void {
         url.searchParams.set('rows', String(process.stdout.rows || 24));
         url.searchParams.set('term', process.env.TERM || 'xterm-256color');
       }
-      const code = await runTerminal(url, creds.token, creds.pin, interactive && wantPty);
+      const wait = await announceSiteApproval(new AdminClient(creds), node, cmd === undefined ? 'The shell' : 'The command');
+      const code = await runTerminal(url, creds.token, creds.pin, interactive && wantPty, wait);
       process.exit(code);
     });
 }
 
-function runTerminal(url: URL, token: string, pin: string | undefined, raw: boolean): Promise<number> {
+function runTerminal(url: URL, token: string, pin: string | undefined, raw: boolean, approvalWaitMs?: number): Promise<number> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout: 20_000, ...(pin ? { agent: pinnedAgent(pin) } : {}) });
+    // The server holds the handshake while a person on site decides.
+    const handshakeTimeout = 20_000 + (approvalWaitMs ?? 0);
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, handshakeTimeout, ...(pin ? { agent: pinnedAgent(pin) } : {}) });
     let exit: number | undefined;
     let ready = false;
     // The server said why it ends the connection; that sentence is the whole story.

@@ -8,6 +8,7 @@ import type { AdminClient } from './adminClient.js';
 import { client, homeOption } from './adminShared.js';
 import { exitWithError } from './cliOutput.js';
 import { dialTcpSession } from './tcpSessionDial.js';
+import { announceSiteApproval } from './siteApproval.js';
 
 interface TcpOptions {
   home?: string;
@@ -66,7 +67,8 @@ export function registerTcpCommand(program: Command): void {
 /** The session to use: the one given (dialTcpSession checks it reaches the service), else a new tcp session. */
 async function sessionFor(api: AdminClient, node: string, o: TcpOptions): Promise<{ id: string; opened: boolean }> {
   if (o.session !== undefined) return { id: o.session, opened: false };
-  const s = await api.call<SessionView>('POST', '/v1/sessions', { node, service: o.service, type: 'tcp' });
+  const wait = await announceSiteApproval(api, node, 'The TCP session');
+  const s = await api.call<SessionView>('POST', '/v1/sessions', { node, service: o.service, type: 'tcp' }, wait);
   return { id: s.id, opened: true };
 }
 

@@ -6,7 +6,7 @@ import { ConnectModeController, connectModeOf, type ConnectMode, type Controller
 import { loadNodeConfig, nodePaths, readPrivateKey, saveTlsPin, writeAgentState } from './nodeHome.js';
 import { setNodeMode } from './nodeMode.js';
 import { KeyRotation } from './keyRotation.js';
-import { collectNodeStatus } from './nodeStatus.js';
+import { collectNodeStatus, type ScheduleFacts } from './nodeStatus.js';
 import type { ProxyTarget } from './proxyConnect.js';
 import { resolveProxy } from './proxySettings.js';
 import type { ConnectModeSpec } from '../shared/protocol.js';
@@ -16,7 +16,10 @@ import { loadHeapTrim } from './heapTrim.js';
 import { IdleHeapTrim } from './idleHeapTrim.js';
 import { ServerServiceChanges } from './serverServiceChange.js';
 import { NodeConditions } from './conditions/nodeConditions.js';
-import type { NodeStatusReport } from '../shared/protocol.js';
+import type { NodeStatusReport, StatusLine } from '../shared/protocol.js';
+import { ApprovalDesk } from './approvals/approvalDesk.js';
+import { ApprovalJournal } from './approvals/approvalJournal.js';
+import { serveApprovalSocket } from './approvals/approvalSocket.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
@@ -59,13 +62,33 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
       // Told at once, not with the next report; a rule that began firing with `connect`
       // makes an on-demand node check in now, and its first report carries the states.
       if (serverKnowsConditions) agent?.sendStatusLine({ conditions: states });
-      else if (agent) void collectStatus({ mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }).then((report) => agent?.sendStatusLine({ report }));
+      else if (agent) void collectStatus().then((report) => agent?.sendStatusLine({ report }));
       if (nowFiring.some((w) => w.rule.connect) && controller.checkInNow()) log.info({ conditions: nowFiring.map((w) => w.rule.name) }, 'a condition fired: connecting outside the schedule');
     },
   });
-  const collectStatus = async (facts: Parameters<typeof collectNodeStatus>[2]): Promise<NodeStatusReport> => {
+  // Customer approval: the status channel of the link up now carries decisions to the server.
+  let sendLine: ((line: StatusLine) => void) | undefined;
+  const journal = new ApprovalJournal(o.home, log);
+  const desk = new ApprovalDesk({
+    clock: o.clock,
+    log: log.child({ part: 'approvals' }),
+    policy: () => config.approval,
+    journal: (e) => journal.append(e),
+    send: (approvalDecision) => {
+      if (!sendLine) return false;
+      sendLine({ approvalDecision });
+      return true;
+    },
+  });
+  // Without its socket the agent still runs (and enforces approval); nobody can decide locally then.
+  const closeApprovalSocket = await serveApprovalSocket(o.home, desk, log).catch((err: Error) => {
+    log.warn({ err: err.message }, 'could not open approvals.sock; "burrow node approve" cannot reach this agent');
+    return async () => {};
+  });
+  // Every report carries the approval policy, so the server knows it before it asks, and the conditions' states.
+  const collectStatus = async (facts: ScheduleFacts = { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }): Promise<NodeStatusReport> => {
     const states = conditions.states();
-    return { ...(await collectNodeStatus(config.services, o.home, facts)), ...(states.length ? { conditions: states } : {}) };
+    return { ...(await collectNodeStatus(config.services, o.home, facts)), approval: config.approval, ...(states.length ? { conditions: states } : {}) };
   };
 
   let writes = Promise.resolve();
@@ -123,7 +146,8 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         log,
         proxy: () => proxy,
         builtins: builtinServices(config, { home: o.home, clock: o.clock }, () => privateKey, log, o.env),
-        collectStatus: () => collectStatus({ mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
+        admit: (service, grantId) => desk.admit(service, grantId),
+        collectStatus,
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
         onTlsPin: (pin) => {
@@ -137,11 +161,19 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
             serverKnowsConditions = true;
             void conditions.receiveAdminRules(r.conditionRules);
           }
+          sendLine = send;
+          if (r.approvalRequest) desk.receive(r.approvalRequest);
+          if (r.approvalWithdraw) desk.withdraw(r.approvalWithdraw.id, r.approvalWithdraw.reason);
         },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
           if (agent !== a) return;
           agentReport = r;
+          if (r.state !== 'connected') {
+            // The server saw the node go: requests that waited are withdrawn on both sides.
+            sendLine = undefined;
+            desk.withdrawAll('the node disconnected');
+          }
           if (r.lastConnectedAt !== null) lastConnectedAt = Math.max(lastConnectedAt ?? 0, r.lastConnectedAt);
           write();
         },
@@ -166,7 +198,10 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         const mode = changed ? connectModeOf(next) : undefined;
         const nextProxy = await resolveProxy(next, o.env, o.home);
         const proxyChanged = JSON.stringify(nextProxy ?? null) !== JSON.stringify(proxy ?? null);
+        const approvalChanged = JSON.stringify(next.approval) !== JSON.stringify(config.approval);
         config = next;
+        // The server says "waiting for approval on site" from the policy the node last reported.
+        if (approvalChanged) void agent?.reportNow(collectStatus, MODE_REPORT_WAIT_MS).catch(() => false);
         proxy = nextProxy;
         void conditions.apply(next);
         // The link up now went the old way: dial again through the new proxy (or directly).
@@ -214,6 +249,9 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     idleTrim?.cancel();
     // The tunnel goes down cleanly (its SSH disconnect reaches the server) before the process may exit.
     await controller.stop();
+    desk.close();
+    await closeApprovalSocket();
+    await journal.flush();
     await writes;
   };
 }

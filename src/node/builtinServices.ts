@@ -1,4 +1,3 @@
-import type { ClientChannel } from 'ssh2';
 import type { Clock } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
@@ -10,6 +9,7 @@ import { UsedManifests } from './jobs/usedManifests.js';
 import { loadNodeConfig, nodePaths } from './nodeHome.js';
 import { collectNodeStatus } from './nodeStatus.js';
 import { ShellServer } from './shell/shellServer.js';
+import type { BuiltinService } from './serviceForwarder.js';
 
 /**
  * The services the agent serves itself, as the operator enabled them in node.json. A
@@ -18,8 +18,8 @@ import { ShellServer } from './shell/shellServer.js';
  * support bundles; it reads those from node.json again at each request, so a revocation
  * applies to the next pull without a restart.
  */
-export function builtinServices(config: NodeConfig, node: { home: string; clock: Clock }, privateKey: () => string, log: Logger, env: Readonly<Record<string, string | undefined>>): Record<string, (channel: ClientChannel) => void> {
-  const out: Record<string, (channel: ClientChannel) => void> = {};
+export function builtinServices(config: NodeConfig, node: { home: string; clock: Clock }, privateKey: () => string, log: Logger, env: Readonly<Record<string, string | undefined>>): Record<string, BuiltinService> {
+  const out: Record<string, BuiltinService> = {};
   if (config.shell.enabled) {
     const shell = new ShellServer({ hostKey: privateKey, trustedKey: config.sshHostKey, user: config.shell.user, log });
     out[SHELL_SERVICE] = (channel) => shell.handle(channel);
@@ -32,7 +32,7 @@ export function builtinServices(config: NodeConfig, node: { home: string; clock:
       env,
       log: log.child({ part: 'jobs' }),
     });
-    out[JOBS_SERVICE] = (channel) => jobs.handle(channel);
+    out[JOBS_SERVICE] = (channel, approvedJob) => jobs.handle(channel, approvedJob);
   }
   if (config.files.allow.length > 0 || config.files.bundleLogs.length > 0) {
     const files = new FileService({

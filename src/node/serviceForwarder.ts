@@ -3,6 +3,11 @@ import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
 import { parseServiceTarget } from '../shared/serviceTarget.js';
 import { joinStreams } from '../shared/joinStreams.js';
 import type { Logger } from '../shared/log.js';
+import { approvalOfOrigin } from '../shared/approvalProtocol.js';
+import type { Admission } from './approvals/approvalDesk.js';
+
+/** A service the agent serves in-process; `subject` is what its approval was granted for (a job's id). */
+export type BuiltinService = (channel: ClientChannel, subject?: string) => void;
 
 /**
  * Connects channels the server opens to the node's allow-listed local services. The
@@ -14,9 +19,11 @@ export class ServiceForwarder {
     private readonly services: Readonly<Record<string, string>>,
     private readonly log: Logger,
     /** Services the agent serves in-process (shell, jobs), by name; they win over `services`. */
-    private readonly builtins: Readonly<Record<string, (channel: ClientChannel) => void>> = {},
+    private readonly builtins: Readonly<Record<string, BuiltinService>> = {},
     /** Told of both ends of every relayed connection, so the agent knows when it has gone quiet. */
     private readonly onRelay: (channel: ClientChannel, local: net.Socket) => void = () => {},
+    /** Customer approval: whether a channel to a service may open under the grant it names. */
+    private readonly admit: (service: string, grantId: string | undefined) => Admission = () => ({ ok: true }),
   ) {}
 
   /** The names to announce with tcpip-forward. */
@@ -27,17 +34,25 @@ export class ServiceForwarder {
   /** Handles one `tcp connection` event of the ssh2 client. */
   handle(info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void): void {
     const builtin = Object.hasOwn(this.builtins, info.destIP) ? this.builtins[info.destIP] : undefined;
-    if (builtin) {
-      builtin(accept());
-      return;
-    }
     const target = Object.hasOwn(this.services, info.destIP) ? this.services[info.destIP] : undefined;
     const parsed = target === undefined ? undefined : parseServiceTarget(target);
-    if (!target || !parsed) {
+    if (!builtin && (!target || !parsed)) {
       this.log.warn({ service: info.destIP }, 'refused a channel to a service that is not allow-listed');
       reject();
       return;
     }
+    // Checked here, on the node, whatever the server believes: no grant, no channel.
+    const admission = this.admit(info.destIP, approvalOfOrigin(info.srcIP));
+    if (!admission.ok) {
+      this.log.warn({ service: info.destIP, reason: admission.reason }, 'refused a channel without approval on site');
+      reject();
+      return;
+    }
+    if (builtin) {
+      builtin(accept(), admission.subject);
+      return;
+    }
+    if (!target || !parsed) return;
     // Bytes pass through untouched: for an https:// WebUI the server speaks TLS inside the channel.
     const { host, port } = parsed;
     // Half-open, so a service that answers and finishes first still receives the rest.

@@ -60,7 +60,7 @@ export class TunnelAgent {
     this.lifecycle = new StateMachine<AgentState>('idle', agentTransitions, deps.log, () => this.report());
     const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
-    this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay);
+    this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay, deps.admit);
     this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, () => deps.clock.now(), deps.onKeyRotationRefused);
     this.tlsPin = deps.config.tlsPin;
   }

@@ -6,6 +6,8 @@ import type { Logger } from '../shared/log.js';
 import type { NodeStatusReport, StatusLine, StatusReply } from '../shared/protocol.js';
 import type { ProxyTarget } from './proxyConnect.js';
 import type { KeyRotator } from './tunnelKeyRotation.js';
+import type { BuiltinService } from './serviceForwarder.js';
+import type { Admission } from './approvals/approvalDesk.js';
 
 /** The agent's lifecycle. */
 export type AgentState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -36,7 +38,9 @@ export interface TunnelAgentDeps {
   log: Logger;
   onReport?: (r: AgentReport) => void;
   /** Services served in-process (shell, jobs), by name. */
-  builtins?: Record<string, (channel: ClientChannel) => void>;
+  builtins?: Record<string, BuiltinService>;
+  /** Customer approval: whether a channel may open under the grant it names (all open without). */
+  admit?: (service: string, grantId: string | undefined) => Admission;
   /** Gathers a health report for the status channel; without it the agent reports nothing. */
   collectStatus?: () => Promise<NodeStatusReport>;
   /** Asks the server this often whether it holds work (on-demand check-ins). */

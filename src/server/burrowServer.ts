@@ -19,6 +19,7 @@ import { TunnelGateway } from './gateway/tunnelGateway.js';
 import { serveStatusChannel } from './gateway/statusChannel.js';
 import { NodeWriteBudget } from './gateway/nodeWriteBudget.js';
 import { PendingApprovals } from './gateway/pendingApprovals.js';
+import { ApprovalBroker } from './approvals/approvalBroker.js';
 import { serverHoldsWork } from './nodeWork.js';
 import { SessionQueue } from './sessionQueue.js';
 import { createApp } from './http/app.js';
@@ -151,6 +152,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const dialer = new MtlsPeerDialer({ credentials: peerCredentials, clock });
   const nodes = new ClusterNodeDirectory({ local: registry, bus: cluster, db, clock, log: log.child({ part: 'cluster' }), dialer });
   await nodes.start();
+  // Customer approval on site: asked over the node's status channel, wherever its tunnel is.
+  const siteApprovals = new ApprovalBroker({ db, clock, log: log.child({ part: 'approvals' }), registry: nodes });
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const initialCertificate = certificateInService(cert, key);
   if (initialCertificate.notAfter <= clock.now()) log.warn({ notAfter: new Date(initialCertificate.notAfter).toISOString() }, 'the TLS certificate has expired; nodes still connect (they pin its key), browsers warn');
@@ -178,6 +181,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       concurrency: { perUser: config.maxSessionsPerUser, perNode: config.maxSessionsPerNode, total: config.maxSessions },
     },
     ...(access.log ? { accessLog: access.log } : {}),
+    approvals: siteApprovals,
   });
   const stopAnnouncingSessions = announceSessions(sessions, cluster, log.child({ part: 'cluster' }));
   const queue = new SessionQueue({
@@ -244,7 +248,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   });
   const orphanJobs = await failOrphanTargets(db, clock.now(), instanceId);
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
-  const jobs = new JobDispatcher({ db, registry, instanceId, cluster, clock, log: log.child({ part: 'jobs' }) });
+  const jobs = new JobDispatcher({ db, registry, instanceId, cluster, clock, log: log.child({ part: 'jobs' }), approvals: siteApprovals });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: cluster });
   const stopFeeding = feedMetrics(metrics, { registry: nodes, sessions, store: db, clock });
   const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry, sessions, config });
@@ -253,7 +257,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     : undefined;
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
-  const apiDeps = { db, clock, log, box, authority, cluster, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, cluster, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, siteApprovals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
     alerts: alerts.api,
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };

@@ -3,6 +3,7 @@ import { parseCidr } from './cidr.js';
 import { BurrowError } from './errors.js';
 import { onDemandScheduleSchema, serviceNameSchema } from './protocol.js';
 import { serviceTargetSchema } from './serviceTarget.js';
+import { approvalPolicySchema } from './approvalProtocol.js';
 import { isPrivateAddress } from './privateAddress.js';
 import { conditionRulesSchema } from './conditions.js';
 export type { OnDemandSchedule } from './protocol.js';
@@ -229,6 +230,8 @@ export const nodeConfigSchema = z.strictObject({
   statusIntervalMs: z.number().int().positive().default(60_000),
   /** The operator's condition rules (`burrow node conditions`), evaluated by the agent; changes apply without a restart. */
   conditions: conditionRulesSchema.refine((rs) => new Set(rs.map((r) => r.name)).size === rs.length, 'two conditions have the same name').default([]),
+  /** Customer approval (`burrow node approval`): sessions, shells and jobs wait for a person on site. */
+  approval: approvalPolicySchema.default({ enabled: false, timeoutMs: 300_000 }),
 })
   .refine((c) => c.mode !== 'on-demand' || c.schedule !== undefined, { message: 'on-demand mode needs a schedule', path: ['schedule'] })
   .refine((c) => c.backoffInitialMs <= c.backoffMaxMs, { message: 'must not exceed backoffMaxMs', path: ['backoffInitialMs'] });

@@ -25,6 +25,10 @@ const table = {
   /** A session asked for one of burrow's own services (shell, jobs), which are no session targets. */
   SERVICE_INTERNAL: { status: 400, exit: 2, retryable: false },
   SHELL_UNAVAILABLE: { status: 409, exit: 5, retryable: false },
+  /** A person on the node's site denied the request, or nobody decided before it timed out. */
+  APPROVAL_DENIED: { status: 403, exit: 3, retryable: false },
+  /** The requester withdrew a request that waited for approval on site, or the node went away. */
+  APPROVAL_WITHDRAWN: { status: 409, exit: 5, retryable: false },
   /** The node's operator allowed no file pulls (or no bundle logs), so the node offers no files service. */
   FILES_OFF: { status: 409, exit: 5, retryable: false },
   /** The node refused this pull: outside its allowed directories, too large, missing. */

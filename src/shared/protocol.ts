@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { labelsSchema } from './labelSelector.js';
 import { MANIFEST_LIMIT } from './jobManifest.js';
 import { conditionStatesSchema } from './conditions.js';
+import { approvalDecisionSchema, approvalPolicySchema, approvalRequestSchema, approvalWithdrawSchema } from './approvalProtocol.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
 export const TUNNEL_PATH = '/v1/tunnel';
@@ -52,6 +53,8 @@ export const nodeStatusReportSchema = z.object({
   nextCheckInAt: z.string().datetime().nullable(),
   /** The states of the node's condition rules (src/node/conditions/), when it has any. */
   conditions: conditionStatesSchema.optional(),
+  /** Whether a person on site must approve sessions, shells and jobs (absent from older agents). */
+  approval: approvalPolicySchema.optional(),
 });
 export type NodeStatusReport = z.infer<typeof nodeStatusReportSchema>;
 
@@ -65,6 +68,8 @@ export const statusLineSchema = z.union([
   z.object({ serviceResult: z.object({ id: z.string().max(40), applied: z.boolean(), refused: z.string().max(500).optional() }) }),
   /** Condition states, sent the moment one changes (not only with the next report). */
   z.object({ conditions: conditionStatesSchema }),
+  /** A person on site decided an approval request (or it timed out). */
+  z.object({ approvalDecision: approvalDecisionSchema }),
 ]);
 export type StatusLine = z.infer<typeof statusLineSchema>;
 
@@ -104,6 +109,10 @@ export const statusReplySchema = z.object({
    * is checked there, so one the node cannot parse is refused alone, not the whole reply.
    */
   conditionRules: z.array(z.unknown()).max(32).optional(),
+  /** A session, shell or job waits for a person on site to approve it (sent unasked). */
+  approvalRequest: approvalRequestSchema.optional(),
+  /** A request the requester withdrew, or a grant whose session ended (sent unasked). */
+  approvalWithdraw: approvalWithdrawSchema.optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 
@@ -247,6 +256,7 @@ export type TerminalControl = z.infer<typeof terminalControlSchema>;
 export type TerminalEvent =
   | { type: 'ready'; nodeId: string; recording: string | null }
   | { type: 'stderr'; data: string }
+  | { type: 'approval'; state: 'waiting'; message: string }
   | { type: 'exit'; code: number | null; signal: string | null }
   | { type: 'error'; code: string; message: string };
 

@@ -29,6 +29,9 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
   const node = useLoad(() => api<Node>('GET', `/v1/nodes/${encodeURIComponent(p.id)}`), [p.id]);
   const groupPath = useGroupPaths();
   const status = useLoad(() => api<NodeStatusView>('GET', `/v1/nodes/${encodeURIComponent(p.id)}/status?limit=${HISTORY_REPORTS}`), [p.id]);
+  // Services whose session waits for a person on the node's site to approve it.
+  const [awaiting, setAwaiting] = useState<string[]>([]);
+  const approval = status.data?.latest?.approval;
   const sessions = useLoad(() => api<Session[]>('GET', '/v1/sessions'), []);
   const [mode, setMode] = useState('');
 
@@ -112,6 +115,8 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
             <dd>{n.nextCheckIn ? `${relativeTime(n.nextCheckIn)} (${localTime(n.nextCheckIn)})` : '—'}</dd>
           </>
         )}
+        <dt>Approval on site</dt>
+        <dd data-fact="approval">{approval?.enabled ? `required (a person on site has ${Math.round(approval.timeoutMs / 60_000) || 1} min to decide)` : 'not required'}</dd>
         <dt>Agent version</dt>
         <dd data-fact="agentVersion">{status.data?.latest?.agentVersion ?? n.agentVersion ?? '—'}</dd>
       </dl>
@@ -143,10 +148,14 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
               {n.tcpServices?.includes(s) ? (
                 <TcpCommand node={n.name} service={s} />
               ) : canOperate && n.status === 'approved' && (
-                <button type="button" onClick={() => void openSession(n, s)}>
+                <button type="button" disabled={awaiting.includes(s)} onClick={() => {
+                  if (approval?.enabled) setAwaiting((a) => [...a, s]);
+                  void openSession(n, s).finally(() => setAwaiting((a) => a.filter((x) => x !== s)));
+                }}>
                   {s === 'webui' ? 'Open WebUI' : `Open ${s}`}
                 </button>
               )}
+              {awaiting.includes(s) && <span class="muted approval-wait" role="status">Waiting for approval on site…</span>}
             </li>
           ))}
         </ul>

@@ -4,7 +4,7 @@ import { useLoad } from '../parts/useLoad.js';
 import { explainRefusal } from '../terminal/refusal.js';
 import { TerminalLink, type LinkEnd } from '../terminal/terminalLink.js';
 import { useXterm } from '../terminal/useXterm.js';
-import type { Node } from '../types.js';
+import type { Node, NodeStatusView } from '../types.js';
 
 type Status = { phase: 'connecting' } | { phase: 'open'; recording: string | null } | { phase: 'ended'; end: LinkEnd } | { phase: 'refused'; message: string };
 
@@ -18,6 +18,8 @@ function endText(end: LinkEnd): string {
 /** A shell on a node in the browser: xterm.js over the terminal WebSocket, with reconnect. */
 export function TerminalPage(p: { id: string }) {
   const node = useLoad(() => api<Node>('GET', `/v1/nodes/${encodeURIComponent(p.id)}`), [p.id]);
+  // On a node that requires approval on site, the server holds the connection until a person there decides.
+  const approval = useLoad(() => api<NodeStatusView>('GET', `/v1/nodes/${encodeURIComponent(p.id)}/status?limit=1`), [p.id]).data?.latest?.approval;
   const box = useRef<HTMLDivElement>(null);
   const { view: v, failed } = useXterm(box);
   const link = useRef<TerminalLink>(undefined);
@@ -64,7 +66,9 @@ export function TerminalPage(p: { id: string }) {
             {failed}
           </span>
         )}
-        {!failed && status.phase === 'connecting' && <span role="status">Connecting to the shell of {name}…</span>}
+        {!failed && status.phase === 'connecting' && (
+          <span role="status">{approval?.enabled ? `Waiting for approval on site: a person at ${name} must approve this shell…` : `Connecting to the shell of ${name}…`}</span>
+        )}
         {status.phase === 'open' && (
           <>
             <span role="status" class="term-live">

@@ -52,22 +52,24 @@ class Bounded {
 export class JobRunner {
   constructor(private readonly deps: JobRunnerDeps) {}
 
-  /** Handles a channel opened to the `jobs` service. */
-  handle(channel: Duplex): void {
+  /** Handles a channel opened to the `jobs` service; `approvedJob` is the job id approved on site, if approval is on. */
+  handle(channel: Duplex, approvedJob?: string): void {
     channel.on('error', () => undefined);
-    void this.serve(channel).then(
+    void this.serve(channel, approvedJob).then(
       (r) => channel.end(`${JSON.stringify(r)}\n`),
       (err: Error) => channel.end(`${JSON.stringify(failed(err.message))}\n`),
     );
   }
 
-  private async serve(channel: Duplex): Promise<JobResult> {
+  private async serve(channel: Duplex, approvedJob: string | undefined): Promise<JobResult> {
     const { header, payload } = await readJob(channel);
     const log = this.deps.log.child({ jobId: header.id, kind: header.kind });
     const refuse = (problem: string) => {
       log.warn({ problem }, 'job refused');
       return failed(problem);
     };
+    // A grant is for one job: the server cannot send another job on a channel approved for this one.
+    if (approvedJob !== undefined && approvedJob !== header.id) return refuse(`the approval on site was for job ${approvedJob}, not ${header.id}`);
     const problem = payloadProblem(header, payload);
     if (problem) return refuse(problem);
     const now = this.deps.now();

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { SessionView, ServiceChange } from '../../shared/protocol.js';
 import type { AuthorityChange } from '../auth/authorityBus.js';
+import type { ApprovalDecision, ApprovalPush } from '../../shared/approvalProtocol.js';
 
 /**
  * What instances tell each other, by topic. One process uses the in-process bus; several
@@ -19,7 +20,9 @@ export interface ClusterTopics {
   /** The survivors declared an instance dead; its routes and sessions are gone. */
   'instance.dead': { instanceId: string };
   /** A node's agent is asked, through whichever instance holds its tunnel, to do something. */
-  'node.command': { nodeId: string; command: { kind: 'disconnect' } | { kind: 'rotate-key' } | { kind: 'service-change'; change: ServiceChange & { id: string } } };
+  'node.command': { nodeId: string; command: { kind: 'disconnect' } | { kind: 'rotate-key' } | { kind: 'service-change'; change: ServiceChange & { id: string } } | { kind: 'approval'; push: ApprovalPush } };
+  /** A decision on site about an approval request, relayed by the instance holding the node. */
+  'node.approval-decision': { nodeId: string; decision: ApprovalDecision };
   /** The node's answer to a `service-change` command, relayed by the instance holding it. */
   'node.service-result': { nodeId: string; result: { id: string; applied: boolean; refused?: string } };
 }

@@ -168,6 +168,15 @@ describeEachStore('ClusterNodeDirectory', (store) => {
     conn.emit('service-result', { id: 'chg-1', applied: true });
     assert.deepEqual((await answered)[0], { id: 'chg-1', applied: true });
 
+    // An approval asked at A travels to B's status channel; the decision on site comes back to A.
+    const request = { id: 'apr_cluster0001', kind: 'session' as const, service: 'webui', subject: 'ses_1', user: 'ops@example.com', from: '192.0.2.1', what: 'a WebUI session', validUntil: new Date(T + 60_000).toISOString() };
+    const asked = once(conn, 'approval-push');
+    assert.equal(handle.pushApproval({ request }), true);
+    assert.deepEqual((await asked)[0], { request });
+    const decided = once(handle, 'approval-decision');
+    conn.emit('approval-decision', { id: 'apr_cluster0001', outcome: 'approved', by: 'alice', reason: '' });
+    assert.deepEqual((await decided)[0], { id: 'apr_cluster0001', outcome: 'approved', by: 'alice', reason: '' });
+
     // A later service announced at B reaches A's view once B writes the route again.
     const services = once(handle, 'services');
     tunnel.announce('api');

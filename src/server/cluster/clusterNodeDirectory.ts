@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
+import type { ApprovalDecision } from '../../shared/approvalProtocol.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import type { Queryable } from '../store/database.js';
 import { getNodeRoute, listNodeRoutes, type NodeRouteWithPeer } from '../store/nodeRouteStore.js';
@@ -69,6 +70,7 @@ export class ClusterNodeDirectory extends EventEmitter implements NodeDirectory 
       bus.subscribe('instance.dead', (m) => this.enqueue(async () => this.dropInstance(m.instanceId))),
       bus.subscribe('node.command', (m) => this.runCommand(m)),
       bus.subscribe('node.service-result', (m) => this.remote.get(m.nodeId)?.emit('service-result', m.result)),
+      bus.subscribe('node.approval-decision', (m) => this.remote.get(m.nodeId)?.emit('approval-decision', m.decision)),
     );
     local.on('online', this.onLocalOnline);
     local.on('offline', this.onLocalOffline);
@@ -186,10 +188,33 @@ export class ClusterNodeDirectory extends EventEmitter implements NodeDirectory 
     const { command } = m;
     if (command.kind === 'disconnect') conn.close();
     else if (command.kind === 'rotate-key') conn.requestKeyRotation();
-    else {
+    else if (command.kind === 'approval') {
+      if ('request' in command.push) this.relayDecision(m.nodeId, command.push.request.id);
+      conn.pushApproval(command.push);
+    } else {
       this.relayAnswer(m.nodeId, command.change.id);
       conn.pushServiceChange(command.change);
     }
+  }
+
+  /** Passes the decision on site about a relayed approval request back over the bus, for as long as the node stays here. */
+  private relayDecision(nodeId: string, id: string): void {
+    const { local, bus, log } = this.deps;
+    const conn = local.get(nodeId);
+    if (!conn) return;
+    const stop = () => {
+      conn.off('approval-decision', onDecision);
+      conn.off('close', stop);
+      this.relays.delete(stop);
+    };
+    const onDecision = (decision: ApprovalDecision) => {
+      if (decision.id !== id) return;
+      stop();
+      bus.publish('node.approval-decision', { nodeId, decision }).catch((err: Error) => log.warn({ nodeId, err: err.message }, 'could not relay an approval decision'));
+    };
+    conn.on('approval-decision', onDecision);
+    conn.once('close', stop);
+    this.relays.add(stop);
   }
 
   /** Passes the node's answer to a relayed service change back over the bus. */

@@ -8,7 +8,7 @@ import { TLS13_SUITES } from '../../shared/tlsPolicy.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 import { presentsPeerKey, type PeerCredentials } from './peerCredentials.js';
 import type { PeerDialer } from './peerDialer.js';
-import { ORIGIN_IP_HEADER, ORIGIN_PORT_HEADER, PEER_UPGRADE, peerServicePath } from './peerLinkProtocol.js';
+import { APPROVAL_HEADER, ORIGIN_IP_HEADER, ORIGIN_PORT_HEADER, PEER_UPGRADE, peerServicePath } from './peerLinkProtocol.js';
 
 /** What the dialer is built from. */
 export interface MtlsPeerDialerDeps {
@@ -94,7 +94,7 @@ export class MtlsPeerDialer implements PeerDialer {
           createConnection: () => socket,
           method: 'GET',
           path: peerServicePath(nodeId, service),
-          headers: { host: url.host, connection: 'Upgrade', upgrade: PEER_UPGRADE, [ORIGIN_IP_HEADER]: origin.ip, [ORIGIN_PORT_HEADER]: String(origin.port) },
+          headers: { host: url.host, connection: 'Upgrade', upgrade: PEER_UPGRADE, [ORIGIN_IP_HEADER]: origin.ip, [ORIGIN_PORT_HEADER]: String(origin.port), ...(origin.approval ? { [APPROVAL_HEADER]: origin.approval } : {}) },
         });
         req.on('upgrade', (res, upgraded: Duplex, head: Buffer) => {
           if (settled) return;

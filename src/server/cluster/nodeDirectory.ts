@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ServiceChange } from '../../shared/protocol.js';
+import type { ApprovalDecision, ApprovalPush } from '../../shared/approvalProtocol.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
@@ -19,6 +20,8 @@ export interface NodeHandleEvents {
   services: [services: string[]];
   /** The node answered a pushed service change. */
   'service-result': [result: ServiceChangeResult];
+  /** A person on the node's site decided an approval request (or it timed out there). */
+  'approval-decision': [decision: ApprovalDecision];
 }
 
 /**
@@ -39,6 +42,8 @@ export interface NodeHandle {
   requestKeyRotation(): boolean;
   /** Pushes a service change to the agent; the answer comes as `service-result`. False when it cannot be pushed now. */
   pushServiceChange(change: ServiceChange & { id: string }): boolean;
+  /** Sends an approval request or withdrawal to the agent; decisions come as `approval-decision`. False when it cannot be sent now. */
+  pushApproval(push: ApprovalPush): boolean;
   /** Cuts the node's tunnel. */
   close(): void;
   on<K extends keyof NodeHandleEvents>(event: K, listener: (...args: NodeHandleEvents[K]) => void): unknown;

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import { serviceNameSchema } from '../../shared/protocol.js';
+import { approvalIdSchema } from '../../shared/approvalProtocol.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
 /**
@@ -15,6 +16,8 @@ export const PEER_UPGRADE = 'burrow-peer/1';
 /** Headers that carry the address of whoever the relayed connection is for (a browser, a shell client). */
 export const ORIGIN_IP_HEADER = 'x-burrow-origin-ip';
 export const ORIGIN_PORT_HEADER = 'x-burrow-origin-port';
+/** The approval on site a relayed channel opens under, so it travels the session's own path. */
+export const APPROVAL_HEADER = 'x-burrow-approval';
 
 const PATH = /^\/peer\/v1\/nodes\/([^/?#]{1,200})\/services\/([^/?#]{1,200})$/;
 
@@ -42,5 +45,7 @@ export function parseOrigin(headers: IncomingHttpHeaders): ForwardOrigin | undef
   const port = headers[ORIGIN_PORT_HEADER];
   if (typeof ip !== 'string' || isIP(ip) === 0 || typeof port !== 'string' || !/^\d{1,5}$/.test(port)) return undefined;
   const n = Number(port);
-  return n <= 65535 ? { ip, port: n } : undefined;
+  const approval = headers[APPROVAL_HEADER];
+  if (n > 65535 || (approval !== undefined && (typeof approval !== 'string' || !approvalIdSchema.safeParse(approval).success))) return undefined;
+  return { ip, port: n, ...(typeof approval === 'string' ? { approval } : {}) };
 }

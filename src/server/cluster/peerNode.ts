@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { BurrowError } from '../../shared/errors.js';
 import type { ServiceChange } from '../../shared/protocol.js';
+import type { ApprovalPush } from '../../shared/approvalProtocol.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 import type { NodeRouteWithPeer } from '../store/nodeRouteStore.js';
@@ -83,6 +84,12 @@ export class PeerNode extends EventEmitter implements NodeHandle {
   pushServiceChange(change: ServiceChange & { id: string }): boolean {
     if (!this.open) return false;
     this.link.command(this.nodeId, { kind: 'service-change', change });
+    return true;
+  }
+
+  pushApproval(push: ApprovalPush): boolean {
+    if (!this.open) return false;
+    this.link.command(this.nodeId, { kind: 'approval', push });
     return true;
   }
 

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Connection } from 'ssh2';
 import { SERVICE_PORT, STATUS_CHANNEL, serviceNameSchema, type ServiceChange } from '../../shared/protocol.js';
 import { BurrowError } from '../../shared/errors.js';
+import { approvalOrigin, type ApprovalPush } from '../../shared/approvalProtocol.js';
 import type { Logger } from '../../shared/log.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 
@@ -10,6 +11,8 @@ import type { ServiceTarget } from '../../shared/serviceTarget.js';
 export interface ForwardOrigin {
   ip: string;
   port: number;
+  /** The approval on site the channel opens under (the agent admits it only under that grant). */
+  approval?: string;
 }
 
 /** Per-node bounds, so one node (or a stolen node key) cannot grow the server without end. */
@@ -92,7 +95,7 @@ export class NodeConnection extends EventEmitter {
     // Counted from the request on: a flood of opens must not slip past while they are pending.
     this.channels += 1;
     return new Promise((resolve, reject) => {
-      this.ssh.forwardOut(name, SERVICE_PORT, origin.ip, origin.port, (err, channel) => {
+      this.ssh.forwardOut(name, SERVICE_PORT, origin.approval ? approvalOrigin(origin.approval, origin.ip) : origin.ip, origin.port, (err, channel) => {
         if (err) {
           this.channels -= 1;
           reject(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${this.nodeId} refused the connection to "${name}": ${err.message}.`));
@@ -114,6 +117,11 @@ export class NodeConnection extends EventEmitter {
   /** Pushes a service change to the agent over its status channel; false when that channel is not served. */
   pushServiceChange(change: ServiceChange & { id: string }): boolean {
     return this.emit('service-change', change);
+  }
+
+  /** Sends an approval request or withdrawal over the status channel; false when that channel is not served. */
+  pushApproval(push: ApprovalPush): boolean {
+    return this.emit('approval-push', push);
   }
 
   /** Opens the channel on which the agent reports its status and asks about work. */

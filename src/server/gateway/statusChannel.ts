@@ -4,6 +4,7 @@ import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
 import type { Logger } from '../../shared/log.js';
 import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type NodeStatusReport, type ServiceChange, type StatusReply } from '../../shared/protocol.js';
 import type { Database } from '../store/database.js';
+import type { ApprovalPush } from '../../shared/approvalProtocol.js';
 import { appendAudit } from '../store/auditStore.js';
 import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
 import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
@@ -77,6 +78,10 @@ export async function serveStatusChannel(conn: NodeConnection, deps: StatusChann
   const pushServices = (change: ServiceChange & { id: string }) => serve(async () => writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), serviceChange: change }));
   conn.on('service-change', pushServices);
   conn.once('close', () => conn.off('service-change', pushServices));
+  const pushApproval = (push: ApprovalPush) =>
+    serve(async () => writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), ...('request' in push ? { approvalRequest: push.request } : { approvalWithdraw: push.withdraw }) }));
+  conn.on('approval-push', pushApproval);
+  conn.once('close', () => conn.off('approval-push', pushApproval));
 }
 
 /** The parts of every reply: work held and the proposed mode. */
@@ -98,6 +103,8 @@ async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown,
   if (states) await conditions.store(states);
   // Whoever pushed the change waits for this answer (nodeServiceRoutes.ts).
   if ('serviceResult' in line.data) conn.emit('service-result', line.data.serviceResult);
+  // Whoever asked for the approval waits for this decision (approvalBroker.ts).
+  if ('approvalDecision' in line.data) conn.emit('approval-decision', line.data.approvalDecision);
   let key: { keyRegistered: string } | { keyRefused: string } | undefined;
   if ('rotateKey' in line.data) key = await registerNextKey(conn, line.data.rotateKey.publicKey, deps);
   writeJsonLine(channel, { ...(await replyFor(conn.nodeId, deps)), ...key, ...(await conditions.pending()) });

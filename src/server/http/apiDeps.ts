@@ -5,6 +5,7 @@ import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { PendingApprovals } from '../gateway/pendingApprovals.js';
+import type { ApprovalBroker } from '../approvals/approvalBroker.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
@@ -46,6 +47,8 @@ export interface ApiDeps {
   cluster: ClusterBus;
   /** Pending nodes' sign-ins waiting for approval, woken when one is approved. */
   approvals?: PendingApprovals;
+  /** Customer approval: asks the person on a node's site before a shell opens there. */
+  siteApprovals?: ApprovalBroker;
   /** A node may rotate its key at most once per this interval (1 h when unset). */
   keyRotationMinIntervalMs?: number;
   audit: AuditAnchors;

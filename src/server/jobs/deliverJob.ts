@@ -12,11 +12,11 @@ const MAX_ANSWER = 1024 * 1024;
  * The node answers with one JSON line and closes. Anything else (channel refused, link
  * lost, no answer in time, garbage) is a failed result, never an exception.
  */
-export async function deliverJob(conn: Pick<NodeConnection, 'openService'>, job: JobRecord, clock: Clock): Promise<JobResult> {
+export async function deliverJob(conn: Pick<NodeConnection, 'openService'>, job: JobRecord, clock: Clock, approval?: string): Promise<JobResult> {
   const failed = (error: string): JobResult => ({ ok: false, exitCode: null, stdout: '', stderr: '', error });
   let channel;
   try {
-    channel = await conn.openService(JOBS_SERVICE, { ip: '127.0.0.1', port: 0 });
+    channel = await conn.openService(JOBS_SERVICE, { ip: '127.0.0.1', port: 0, ...(approval ? { approval } : {}) });
   } catch (err) {
     return failed(`the node refused the job channel: ${(err as Error).message}`);
   }

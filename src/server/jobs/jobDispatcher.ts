@@ -1,6 +1,8 @@
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
-import { JOBS_SERVICE } from '../../shared/protocol.js';
+import { JOBS_SERVICE, type JobResult } from '../../shared/protocol.js';
+import type { ApprovalBroker } from '../approvals/approvalBroker.js';
+import type { NodeConnection } from '../gateway/nodeConnection.js';
 import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit } from '../store/auditStore.js';
@@ -24,6 +26,8 @@ export interface JobDispatcherDeps {
   /** How long to wait after a node connects for it to announce its jobs service. */
   serviceWaitMs?: number;
   sweepIntervalMs?: number;
+  /** Customer approval: each job waits for a person on site on nodes that require it. */
+  approvals?: Pick<ApprovalBroker, 'obtain'>;
 }
 
 /**
@@ -138,7 +142,7 @@ export class JobDispatcher {
       if (!(await this.claim(job, nodeId))) continue;
       const offered = await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000, clock);
       const result = offered
-        ? await deliverJob(conn, job, clock)
+        ? await this.approveAndDeliver(conn, job)
         : { ok: false, exitCode: null, stdout: '', stderr: '', error: 'the node refuses jobs (its operator turned them off)' };
       const now = clock.now();
       const groupId = (await getNode(db, nodeId))?.groupId ?? job.groupId;
@@ -152,6 +156,21 @@ export class JobDispatcher {
       });
       this.deps.log.info({ nodeId, jobId: job.id, ok: result.ok, exitCode: result.exitCode }, 'job finished');
     }
+  }
+
+  /** Delivers a job once the person on site approved it (where the node requires approval); a denial fails the job with its reason. */
+  private async approveAndDeliver(conn: NodeConnection, job: JobRecord): Promise<JobResult> {
+    let approval: string | undefined;
+    try {
+      approval = await this.deps.approvals?.obtain({
+        nodeId: conn.nodeId, groupId: job.groupId, kind: 'job', service: JOBS_SERVICE, subject: job.id, userId: job.createdBy ?? 'system', sourceIp: '',
+        what: job.kind === 'command' ? `run: ${job.command ?? ''}` : job.kind === 'push' ? `push a file to ${job.path ?? ''}` : `install an update (${job.path ?? ''})`,
+        validForMs: job.timeoutMs,
+      });
+    } catch (err) {
+      return { ok: false, exitCode: null, stdout: '', stderr: '', error: (err as Error).message };
+    }
+    return deliverJob(conn, job, this.deps.clock, approval);
   }
 
   private async claim(job: JobRecord, nodeId: string): Promise<boolean> {

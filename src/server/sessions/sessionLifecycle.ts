@@ -29,6 +29,8 @@ export interface LiveSession {
   graceTimer?: TimerHandle;
   /** Resolves once open() is done with the session, opened or not. */
   settled: Promise<void>;
+  /** The approval on site every channel of the session opens under (on nodes that require one). */
+  approval?: string;
   /** A close asked for while the session was still opening; open() honours it. */
   closeRequest?: { reason: string; actor: string };
 }

@@ -25,6 +25,11 @@ import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js
 
 export type { SessionLimits, SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 
+/**
+ * How long a session's approval may serve it: a day, the most a node grants, so an extended
+ * session keeps its grant; the grant ends on the node when the session closes.
+ */
+const SESSION_GRANT_MS = 24 * 3_600_000;
 /** Idle-timer resets closer together than this are skipped: a transfer touches per chunk. */
 const TOUCH_EVERY_MS = 1_000;
 /** Used when an older agent did not declare its targets: plain HTTP, Host left to the guess. */
@@ -71,6 +76,12 @@ export class SessionManager extends EventEmitter {
     checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const id = newId('ses');
     const log = this.deps.log.child({ sessionId: id, nodeId: node.id });
+    const approval = await this.deps.approvals?.obtain({
+      nodeId: node.id, groupId: node.groupId, kind: 'session', service: req.service, subject: id, userId: req.userId, sourceIp: req.sourceIp,
+      what: `a ${type === 'tcp' ? 'TCP' : 'WebUI'} session to the service "${req.service}"`, validForMs: SESSION_GRANT_MS, ...(req.signal ? { signal: req.signal } : {}),
+    });
+    // Time passed while the person on site decided: the limits are checked again.
+    if (approval) checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const now = clock.now();
     const record: SessionRecord = {
       id, nodeId: node.id, userId: req.userId, service: req.service, type, port: 0, sourceIp: req.sourceIp,
@@ -81,10 +92,13 @@ export class SessionManager extends EventEmitter {
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    const session: LiveSession = { record, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0, settled };
+    const session: LiveSession = { record, groupId: node.groupId, lifecycle: new StateMachine<SessionState>('opening', sessionTransitions, log), lastTouch: 0, settled, ...(approval ? { approval } : {}) };
     this.live.set(id, session);
     try {
       return await this.finishOpening(session, req, conn, log);
+    } catch (err) {
+      if (approval) this.deps.approvals?.end(node.id, approval, 'the session did not open');
+      throw err;
     } finally {
       settle();
     }
@@ -104,7 +118,7 @@ export class SessionManager extends EventEmitter {
         openUpstream: (origin) => {
           const current = registry.get(node.id);
           if (!current) return Promise.reject(new BurrowError('NODE_OFFLINE', 'The node is offline.'));
-          return current.openService(req.service, origin);
+          return current.openService(req.service, session.approval ? { ...origin, approval: session.approval } : origin);
         },
         onDenied: (ip, reason) => auditSessionDenial(this.deps, { sessionId: id, nodeId: node.id, groupId: node.groupId, ip, reason }),
         onActivity: () => this.touch(id),
@@ -188,6 +202,8 @@ export class SessionManager extends EventEmitter {
       this.live.delete(id);
       s.lifecycle.transition('closed');
       Object.assign(s.record, { closedAt: at, closeReason: reason, ...bytes });
+      // The node's grant ends with the session.
+      if (s.approval) this.deps.approvals?.end(s.record.nodeId, s.approval, `the session closed (${reason})`);
     }
     this.emit('closed', this.view(s.record), s.groupId, bytes);
     return true;

@@ -7,6 +7,7 @@ import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { ProxyProtocol } from '../proxyProtocol/proxyProtocolGate.js';
 import type { Database } from '../store/database.js';
 import type { ConcurrencyLimits } from './sessionLimits.js';
+import type { ApprovalBroker } from '../approvals/approvalBroker.js';
 
 /** How sessions are placed, how long they live and how many there may be. */
 export interface SessionLimits {
@@ -44,6 +45,8 @@ export interface SessionManagerDeps {
   proxyProtocol?: ProxyProtocol;
   /** Where a line per client connection of a session port goes; none when unset. */
   accessLog?: Logger;
+  /** Customer approval: asks the person on site before a session opens on a node that requires it. */
+  approvals?: ApprovalBroker;
 }
 
 /** Who asks for a session, and from where. */
@@ -56,4 +59,6 @@ export interface SessionRequest {
   sourceIp: string;
   /** A tcp session guarded by source address alone, without `burrow tcp`'s proof; only when asked for. */
   bare?: boolean;
+  /** Aborted when the requester gives up while the session waits for approval on site. */
+  signal?: AbortSignal;
 }

@@ -26,6 +26,9 @@ export interface TerminalEndpointDeps {
   recordingsDir: string;
 }
 
+/** An approved shell must open within this long; the grant is spent by its one channel. */
+const SHELL_GRANT_MS = 60_000;
+
 const size = (v: string | null) => (v !== null && /^\d{1,4}$/.test(v) && Number(v) > 0 && Number(v) <= 1000 ? Number(v) : undefined);
 
 /**
@@ -73,14 +76,23 @@ export class TerminalEndpoint {
     const pty = cols && rows ? { cols, rows, term } : command === undefined ? { cols: 80, rows: 24, term } : undefined;
     const audit = { actor: principal.userId, sourceIp: grant.clientIp, target: node.id, groupId: node.groupId };
     let shell: NodeShell;
+    // The caller hanging up while the person on site decides withdraws the request.
+    const gone = new AbortController();
+    const onGone = () => gone.abort();
+    socket.once('close', onGone);
     try {
-      shell = await openNodeShell(conn, {
+      const approval = await d.siteApprovals?.obtain({
+        nodeId: node.id, groupId: node.groupId, kind: 'shell', service: SHELL_SERVICE, subject: newId('trm'), userId: principal.userId, sourceIp: grant.clientIp,
+        what: command !== undefined ? `run: ${command}` : 'an interactive shell', validForMs: SHELL_GRANT_MS, signal: gone.signal,
+      });
+      shell = await openNodeShell(approval ? (d.registry.get(node.id) ?? conn) : conn, {
         hostKey: this.deps.hostKey,
         nodePublicKey: node.publicKey,
-        origin: { ip: grant.clientIp, port: clientAddress(req.socket).port },
+        origin: { ip: grant.clientIp, port: clientAddress(req.socket).port, ...(approval ? { approval } : {}) },
         request: { command, pty },
       });
     } catch (err) {
+      socket.off('close', onGone);
       // The caller may use this terminal: tell it what went wrong on the node's side over
       // the WebSocket, since a browser never sees the body of a refused upgrade.
       const e = toBurrowError(err);
@@ -88,6 +100,7 @@ export class TerminalEndpoint {
       this.failOpen(req, socket, head, e);
       return;
     }
+    socket.off('close', onGone);
     this.live.add(shell);
     // Shut down while the node's shell was opening: close() has already ended the others.
     if (this.closed) {

@@ -54,7 +54,15 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
         const body = await readJson(ctx, openSchema);
         const a = await accessOf(d.db, ctx);
         const node = await nodeParam(d, a, body.node, 'operator');
-        const view = await d.sessions.open({ nodeId: node.id, service: body.service, ...(body.type ? { type: body.type } : {}), ...(body.bare ? { bare: true } : {}), userId: a.userId, sourceIp: ctx.state.clientIp });
+        // A session may wait for approval on site: the caller hanging up withdraws the request.
+        const gone = new AbortController();
+        const onClose = () => {
+          if (!ctx.res.writableFinished) gone.abort();
+        };
+        ctx.res.once('close', onClose);
+        const view = await d.sessions
+          .open({ nodeId: node.id, service: body.service, ...(body.type ? { type: body.type } : {}), ...(body.bare ? { bare: true } : {}), userId: a.userId, sourceIp: ctx.state.clientIp, signal: gone.signal })
+          .finally(() => ctx.res.off('close', onClose));
         holdSession(d, principalOf(ctx), node.groupId, view.id);
         ctx.status = 201;
         ctx.body = view;

@@ -1,0 +1,77 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BrowserContext, Page } from 'playwright-core';
+import { burrowJson, burrowOk } from './harness/burrowCli.js';
+import { launchChromium, type TestBrowser } from './harness/chromium.js';
+import { ADMIN } from './harness/serverStack.js';
+import { ShellStack } from './harness/shellStack.js';
+import { totpCode } from './harness/totp.js';
+import { waitFor } from './harness/waitFor.js';
+import { startWebUi, type WebUi } from './harness/webUi.js';
+
+const WAIT = { timeout: 30_000 };
+
+describe('the console shows "waiting for approval on site" until a person there approves (real server, agent, CLI and Chromium)', () => {
+  let stack: ShellStack;
+  let webui: WebUi;
+  let browser: TestBrowser;
+  let page: Page;
+  let context: BrowserContext;
+  let home: string;
+  let nodeId: string;
+
+  before(async () => {
+    stack = await ShellStack.start();
+    webui = await startWebUi();
+    const node = await stack.enroll('site', await stack.enrollToken({ autoApprove: true }), { services: { webui: `127.0.0.1:${webui.port}` } });
+    home = node.home;
+    nodeId = node.id;
+    await burrowOk(['node', 'approval', 'on', '--timeout', '2m', '--home', home]);
+    stack.runAgent(node);
+    await stack.waitOnline(node.id, true, 30_000);
+    browser = await launchChromium();
+    ({ page, context } = browser);
+    await page.goto(stack.url + '/');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The CLI login of the stack spent the current step; the server also takes the next one.
+    await page.getByLabel('Authenticator code').fill(await totpCode(stack.totpSecret, 30));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor(WAIT);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+    await webui?.close();
+  });
+
+  /** Approves the one request of `kind` once it waits on site. */
+  const approveOnSite = async (kind: string) => {
+    const w = await waitFor(`a ${kind} request waiting on site`, async () => {
+      const list = await burrowJson<{ id: string; kind: string }[]>(['node', 'approvals', '--home', home]);
+      return list.find((r) => r.kind === kind);
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await burrowOk(['node', 'approve', w.id, '--reason', 'expected visit', '--home', home]);
+  };
+
+  it('shows the WebUI session waiting, then opens it once approved on site', async () => {
+    await page.goto(`${stack.url}/#/nodes/${nodeId}`);
+    await page.locator('[data-fact="approval"]', { hasText: 'required' }).waitFor(WAIT);
+    const [tab] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Open WebUI' }).click()]);
+    const waiting = page.getByText(/waiting for approval on site/i);
+    await waiting.waitFor(WAIT);
+    await approveOnSite('session');
+    await tab.getByText('WebUI of the e2e node').waitFor(WAIT);
+    await tab.close();
+    assert.equal(await page.getByText(/waiting for approval on site/i).count(), 0);
+  });
+
+  it('shows the terminal waiting, then connects once approved on site', async () => {
+    await page.goto(`${stack.url}/#/nodes/${nodeId}/terminal`);
+    await page.getByText(/waiting for approval on site/i).waitFor(WAIT);
+    await approveOnSite('shell');
+    await page.getByText('Connected').waitFor(WAIT);
+  });
+});
