@@ -15,10 +15,13 @@ import { builtinServices } from './builtinServices.js';
 import { loadHeapTrim } from './heapTrim.js';
 import { IdleHeapTrim } from './idleHeapTrim.js';
 import { ServerServiceChanges } from './serverServiceChange.js';
+import { NodeTraffic } from './nodeTraffic.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
 const CONFIG_POLL_MS = 500;
+/** How often the tunnel's byte count is written to traffic.json (also when a tunnel ends, and at stop). */
+const TRAFFIC_FLUSH_MS = 60_000;
 /** How long a node switching to on-demand waits for the server to acknowledge its new mode. */
 const MODE_REPORT_WAIT_MS = 3_000;
 
@@ -45,6 +48,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
   let keyRotationRefused: { at: string; reason: string } | null = null;
   const idleTrim = startIdleTrim(o.clock, log);
   const serviceChanges = new ServerServiceChanges(o.home, log);
+  const traffic = await NodeTraffic.open({ home: o.home, clock: o.clock, log, flushMs: TRAFFIC_FLUSH_MS });
 
   let writes = Promise.resolve();
   const write = () => {
@@ -100,7 +104,8 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         log,
         proxy: () => proxy,
         builtins: builtinServices(config, { home: o.home, clock: o.clock }, () => privateKey, log, o.env),
-        collectStatus: () => collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }),
+        collectStatus: async () => ({ ...(await collectNodeStatus(config.services, o.home, { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null })), traffic: traffic.current() }),
+        onTunnelSocket: (socket) => traffic.attach(socket),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
         onTlsPin: (pin) => {
@@ -110,6 +115,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         onServerReply: (r, send) => {
           if (r.proposedMode) applyProposal(r.proposedMode);
           if (r.serviceChange) serviceChanges.apply(r.serviceChange, send);
+          traffic.setBudget(r.dataBudget);
         },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
@@ -184,6 +190,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     // The tunnel goes down cleanly (its SSH disconnect reaches the server) before the process may exit.
     await controller.stop();
     await writes;
+    await traffic.close();
   };
 }
 

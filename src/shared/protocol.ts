@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { labelsSchema } from './labelSelector.js';
 import { MANIFEST_LIMIT } from './jobManifest.js';
+import { budgetNoticeSchema, nodeTrafficSchema } from './dataBudget.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
 export const TUNNEL_PATH = '/v1/tunnel';
@@ -49,6 +50,8 @@ export const nodeStatusReportSchema = z.object({
   services: z.record(serviceNameSchema, z.object({ reachable: z.boolean(), error: z.string().max(200).optional() })),
   mode: z.enum(['always-on', 'on-demand']),
   nextCheckInAt: z.string().datetime().nullable(),
+  /** The node's own count of its tunnel's bytes this month (agents that count send it). */
+  traffic: nodeTrafficSchema.optional(),
 });
 export type NodeStatusReport = z.infer<typeof nodeStatusReportSchema>;
 
@@ -92,6 +95,8 @@ export const statusReplySchema = z.object({
    * target, remove names. The node applies it only within what its operator allowed.
    */
   serviceChange: serviceChangeSchema.extend({ id: z.string().max(40) }).optional(),
+  /** The node's data budget and the server's count, when an administrator set one. */
+  dataBudget: budgetNoticeSchema.optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 

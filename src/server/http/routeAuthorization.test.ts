@@ -78,6 +78,12 @@ const RULES: Record<string, Rule> = {
   'GET /v1/nodes/:id/bundle': { path: '/v1/nodes/nodeA/bundle', ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/nodes/:id/status': { path: '/v1/nodes/nodeA/status', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
   'PUT /v1/nodes/:id/mode': { path: '/v1/nodes/nodeA/mode', body: { mode: 'always-on' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/budgets': { path: '/v1/budgets', ok: ['aViewer', 200] },
+  'GET /v1/nodes/:id/budget': { path: '/v1/nodes/nodeA/budget', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
+  'PUT /v1/nodes/:id/budget': { path: '/v1/nodes/nodeA/budget', body: { monthlyBytes: 1_000_000 }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/nodes/:id/budget': { path: '/v1/nodes/nodeA/budget', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'PUT /v1/nodes/:id/budget/override': { path: '/v1/nodes/nodeA/budget/override', body: {}, ok: ['aAdmin', 409, 'CONFLICT'], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/nodes/:id/budget/override': { path: '/v1/nodes/nodeA/budget/override', ok: ['aAdmin', 409, 'CONFLICT'], viewer: 403, outsider: ['bAdmin', 404] },
   // An always-on node that is away cannot be queued for: 409 NODE_OFFLINE proves the rules let it through.
   'POST /v1/session-requests': { path: '/v1/session-requests', body: { node: 'nodeA' }, ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/session-requests': { path: '/v1/session-requests', ok: ['aViewer', 200] },
