@@ -37,6 +37,8 @@ export class TunnelTraffic {
   private readonly nodes = new Map<string, NodeTunnels>();
   private timer: TimerHandle | undefined;
   private closed = false;
+  /** The periodic flush under way (its end schedules the next). */
+  private round: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: TunnelTrafficDeps) {}
 
@@ -71,6 +73,18 @@ export class TunnelTraffic {
     await Promise.all([...this.nodes.keys()].map((id) => this.flush(id)));
   }
 
+  /** The rate (bytes/s) a node's tunnels are held to here, or null when they run free. */
+  rateOf(nodeId: string): number | null {
+    const throttles = [...(this.nodes.get(nodeId)?.throttles ?? [])];
+    return throttles[0]?.bytesPerSecond ?? null;
+  }
+
+  /** Resolves once the flush under way and every node's pending flush are done (for tests). */
+  async settled(): Promise<void> {
+    await this.round;
+    await Promise.all([...this.nodes.values()].map((n) => n.flushing));
+  }
+
   /** Stops the timer and writes the last counts; idempotent. */
   async close(): Promise<void> {
     this.closed = true;
@@ -83,7 +97,7 @@ export class TunnelTraffic {
   private schedule(): void {
     if (this.closed) return;
     this.timer = this.d.clock.setTimeout(() => {
-      void this.flushAll().finally(() => this.schedule());
+      this.round = this.flushAll().finally(() => this.schedule());
     }, this.d.flushMs);
   }
 
