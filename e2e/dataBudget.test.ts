@@ -4,6 +4,8 @@ import type { NodeBudgetView } from '../src/shared/dataBudget.js';
 import { ShellStack, type StackNode } from './harness/shellStack.js';
 import { burrowJson } from './harness/burrowCli.js';
 import { waitFor } from './harness/waitFor.js';
+import { launchChromium } from './harness/chromium.js';
+import { signInAsAdmin } from './harness/consoleSignIn.js';
 
 /** What `burrow node status --json` says of the node's own count. */
 interface NodeData {
@@ -12,7 +14,7 @@ interface NodeData {
 
 const MiB = 1024 * 1024;
 
-describe('data budgets (real server, agent, tunnel and shell sessions)', () => {
+describe('data budgets (real server, agent, tunnel, shell sessions and Chromium)', () => {
   let stack: ShellStack;
   let n1: StackNode;
   before(async () => {
@@ -94,6 +96,27 @@ describe('data budgets (real server, agent, tunnel and shell sessions)', () => {
     const shell = await stack.cli(['ssh', 'n1', '--', 'echo', 'through']);
     assert.notEqual(shell.code, 0);
     assert.match(shell.stderr, /data budget/);
+  });
+
+  it('shows the spent budget on the nodes list and the node page, where an administrator overrides it (Chromium)', async () => {
+    const browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = browser.page;
+      await signInAsAdmin(page, stack.url, stack.totpSecret);
+      const row = page.locator('tr[data-node="n1"]');
+      await row.getByText('data budget spent').waitFor({ timeout: 20_000 });
+      await row.getByRole('link', { name: 'n1' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Data this month' }).waitFor({ timeout: 20_000 });
+      assert.match(await page.locator('[data-fact="dataUsed"]').innerText(), /of 2\.0 MiB \(\d+(\.\d)? %\)/);
+      assert.match(await page.locator('[data-fact="budgetState"]').innerText(), /new sessions are refused/);
+      await page.getByRole('button', { name: 'Override until the month ends' }).click();
+      await page.locator('[data-fact="budgetState"]').getByText(/overridden until/).waitFor({ timeout: 20_000 });
+      assert.equal((await budget()).budget?.refusing, false);
+      await page.getByRole('button', { name: 'End override' }).click();
+      await page.locator('[data-fact="budgetState"]').getByText(/new sessions are refused/).waitFor({ timeout: 20_000 });
+    } finally {
+      await browser.close();
+    }
   });
 
   it('lets a session through while an administrator overrides the budget, and refuses again once it ends', async () => {

@@ -50,3 +50,15 @@ export interface NodeBudgetView {
     throttled: boolean;
   } | null;
 }
+
+/** One line of GET /v1/budgets: where a node with a budget stands this month. */
+export interface BudgetListEntry {
+  nodeId: string;
+  usedBytes: number;
+  monthlyBytes: number;
+  percent: number;
+  level: BudgetLevel;
+  refusing: boolean;
+  throttled: boolean;
+  overridden: boolean;
+}

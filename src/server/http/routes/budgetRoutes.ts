@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BurrowError } from '../../../shared/errors.js';
-import type { BudgetLevel } from '../../../shared/dataBudget.js';
+import type { BudgetListEntry } from '../../../shared/dataBudget.js';
 import { nextMonthStart, trafficMonth } from '../../../shared/trafficMonth.js';
 import { appendAudit, recordAudit } from '../../store/auditStore.js';
 import { deleteNodeBudget, getNodeBudget, listNodeBudgets, listNodeTraffic, putNodeBudget, setBudgetOverride } from '../../store/dataBudgetStore.js';
@@ -24,18 +24,6 @@ const budgetSchema = z.strictObject({
 });
 
 const overrideSchema = z.strictObject({ until: z.string().datetime().optional() });
-
-/** One line of GET /v1/budgets: where a node with a budget stands this month. */
-export interface BudgetListEntry {
-  nodeId: string;
-  usedBytes: number;
-  monthlyBytes: number;
-  percent: number;
-  level: BudgetLevel;
-  refusing: boolean;
-  throttled: boolean;
-  overridden: boolean;
-}
 
 async function nodeOf(d: ApiDeps, ctx: ApiContext, need: Role): Promise<NodeRecord> {
   return nodeParam(d, await accessOf(d.db, ctx), ctx.params.id as string, need);
