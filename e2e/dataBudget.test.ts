@@ -6,6 +6,7 @@ import { burrowJson } from './harness/burrowCli.js';
 import { waitFor } from './harness/waitFor.js';
 import { launchChromium } from './harness/chromium.js';
 import { signInAsAdmin } from './harness/consoleSignIn.js';
+import { waitForNextTotpStep } from './harness/totp.js';
 
 /** What `burrow node status --json` says of the node's own count. */
 interface NodeData {
@@ -102,6 +103,8 @@ describe('data budgets (real server, agent, tunnel, shell sessions and Chromium)
     const browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
     try {
       const page = browser.page;
+      // The CLI signed in with a code of this 30 s step at the start, and a code is taken once.
+      await waitForNextTotpStep();
       await signInAsAdmin(page, stack.url, stack.totpSecret);
       const row = page.locator('tr[data-node="n1"]');
       await row.getByText('data budget spent').waitFor({ timeout: 20_000 });
@@ -136,5 +139,22 @@ describe('data budgets (real server, agent, tunnel, shell sessions and Chromium)
     assert.equal(cleared.budget, null);
     const free = await stack.cli(['ssh', 'n1', '--', 'echo', 'through']);
     assert.equal(free.code, 0, free.stderr);
+  });
+
+  it('with --over throttle lets sessions in but holds the spent tunnel to the rate', async () => {
+    // The month's count is already past 1 MiB: this budget is spent at once.
+    const set = await stack.adminJson<NodeBudgetView>(['node', 'budget', 'n1', '--monthly', '1M', '--over', 'throttle', '--rate', '64K', '--json']);
+    assert.equal(set.budget?.throttled, true);
+    assert.equal(set.budget?.refusing, false);
+    // The instance holding the tunnel applied the rate before it answered.
+    const started = Date.now();
+    const r = await stack.cli(['ssh', 'n1', '--', 'head', '-c', String(2 * MiB), '/dev/zero']);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.length, 2 * MiB);
+    // 2 MiB at 64 KiB/s is 32 s; a loaded machine only makes it slower, so only the lower bound is checked.
+    process.stdout.write(`# 2 MiB through a tunnel throttled to 64 KiB/s took ${seconds.toFixed(1)} s\n`);
+    assert.ok(seconds >= 5, `took only ${seconds} s`);
+    await stack.admin(['node', 'budget', 'n1', '--clear']);
   });
 });

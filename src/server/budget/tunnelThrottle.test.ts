@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../shared/clock.js';
-import { TunnelThrottle } from './tunnelThrottle.js';
+import { MAX_PAUSE_MS, TunnelThrottle } from './tunnelThrottle.js';
 
 /** A socket that reads as fast as it is let: `bytesPerTick` whenever the stream is not paused. */
 function world() {
@@ -50,6 +50,19 @@ describe('TunnelThrottle', () => {
     // No timer left behind.
     clock.advance(10_000);
     assert.equal(stream.paused, false);
+  });
+
+  it('never pauses longer than MAX_PAUSE_MS, so keepalives are still answered', () => {
+    const { clock, socket, stream } = world();
+    const t = new TunnelThrottle(clock, socket, stream);
+    t.setRate(1000);
+    // A burst of 10 MB at 1 KB/s would otherwise be a pause of hours.
+    socket.bytesRead += 10_000_000;
+    clock.advance(200);
+    assert.equal(stream.paused, true);
+    clock.advance(MAX_PAUSE_MS + 200);
+    assert.equal(stream.paused, false);
+    t.close();
   });
 
   it('does not pause a tunnel that stays under the rate', () => {

@@ -13,6 +13,11 @@ export interface PausableStream {
 
 /** How often the throttle looks at the counters. */
 const TICK_MS = 200;
+/**
+ * The longest one pause lasts, however far a burst overshot: both ends give up on a peer
+ * whose keepalives go unanswered for ~28 s, and a paused server answers none.
+ */
+export const MAX_PAUSE_MS = 5_000;
 
 /**
  * Holds a tunnel to a rate (bytes per second) by pausing the server's reading of it: a token
@@ -83,7 +88,7 @@ export class TunnelThrottle {
     const read = this.socket.bytesRead;
     const used = Math.max(0, read - this.lastRead);
     this.lastRead = read;
-    this.tokens = Math.min(rate, this.tokens + (rate * TICK_MS) / 1000) - used;
+    this.tokens = Math.max(-(rate * MAX_PAUSE_MS) / 1000, Math.min(rate, this.tokens + (rate * TICK_MS) / 1000) - used);
     if (this.tokens < 0 && !this.paused) {
       this.paused = true;
       this.stream.pause();

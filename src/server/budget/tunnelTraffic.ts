@@ -68,6 +68,11 @@ export class TunnelTraffic {
     void this.flush(nodeId);
   }
 
+  /** Adds a node's new bytes to the store and judges its budget now (its budget changed). */
+  judge(nodeId: string): Promise<void> {
+    return this.flush(nodeId);
+  }
+
   /** Adds every node's new bytes to the store now and judges their budgets. */
   async flushAll(): Promise<void> {
     await Promise.all([...this.nodes.keys()].map((id) => this.flush(id)));

@@ -76,6 +76,7 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
           await putNodeBudget(tx, { nodeId: node.id, ...body }, now);
           await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action: 'node.budget.set', target: node.id, result: 'ok', groupId: node.groupId, detail: body }, now);
         });
+        await d.budgetChanged?.(node.id);
         ctx.body = await nodeBudgetView(d.db, node.id, now);
       },
     },
@@ -87,6 +88,7 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
         const node = await nodeOf(d, ctx, 'admin');
         const existed = await deleteNodeBudget(d.db, node.id);
         await audit(ctx, node, 'node.budget.clear', { existed });
+        await d.budgetChanged?.(node.id);
         ctx.status = 204;
       },
     },
@@ -104,6 +106,7 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
         if (!(await getNodeBudget(d.db, node.id))) throw new BurrowError('CONFLICT', `Node ${node.name} has no data budget to override.`);
         await setBudgetOverride(d.db, node.id, until, now);
         await audit(ctx, node, 'node.budget.override', { until: new Date(until).toISOString() });
+        await d.budgetChanged?.(node.id);
         ctx.body = await nodeBudgetView(d.db, node.id, now);
       },
     },
@@ -116,6 +119,7 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
         const now = d.clock.now();
         if (!(await setBudgetOverride(d.db, node.id, null, now))) throw new BurrowError('CONFLICT', `Node ${node.name} has no data budget.`);
         await audit(ctx, node, 'node.budget.override.end', {});
+        await d.budgetChanged?.(node.id);
         ctx.body = await nodeBudgetView(d.db, node.id, now);
       },
     },
