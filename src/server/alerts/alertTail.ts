@@ -92,7 +92,7 @@ export class AlertTail {
     }
   }
 
-  /** A node's 80 % or 100 % budget notice (written once a month) fires the matching rules. */
+  /** A node's 80 % or 100 % budget notice (written once a month, again after the budget changes) fires the matching rules. */
   private async budgetCrossed(row: AlertAuditRow, ctx: { rules: AlertRuleRecord[]; tree: GroupTree }): Promise<void> {
     const node = row.target ? await getNode(this.d.db, row.target) : undefined;
     if (!node || node.deletedAt !== null) return;
@@ -101,7 +101,7 @@ export class AlertTail {
     const now = this.d.clock.now();
     for (const rule of ctx.rules) {
       if (rule.spec.kind !== kind || !ctx.tree.isWithin(node.groupId, rule.groupId)) continue;
-      if (!(await this.d.incidents.pulse(rule.id, `${node.id}|${d.month ?? ''}`, 0, now))) continue;
+      if (!(await this.d.incidents.pulse(rule.id, `${node.id}|${d.month ?? ''}`, rule.quietMs, now))) continue;
       const what = kind === 'budget.warning' ? `has used ${d.percent ?? '?'} % of its data budget` : `has spent its data budget (${d.percent ?? '?'} %)`;
       await this.d.fire(rule, alertMessage(now, rule, node, kind, `Node ${node.name} ${what} for ${d.month ?? 'this month'}: ${formatByteSize(d.usedBytes ?? 0)} of ${formatByteSize(d.monthlyBytes ?? 0)}`, { month: d.month ?? null, usedBytes: d.usedBytes ?? null, monthlyBytes: d.monthlyBytes ?? null, percent: d.percent ?? null }), node.id);
     }
