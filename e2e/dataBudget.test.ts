@@ -73,6 +73,8 @@ describe('data budgets (real server, agent, tunnel, shell sessions and Chromium)
     assert.equal(actions.filter((a) => a === 'node.budget.warning').length, 1, actions.join(','));
     assert.equal(actions.filter((a) => a === 'node.budget.exceeded').length, 1, actions.join(','));
     assert.ok(actions.includes('node.budget.set'));
+    const shells = JSON.parse((await stack.cli(['admin', 'audit', '--json', '--action', 'shell.open', '--limit', '20'])).stdout) as { result: string; detail: { error?: string } | null }[];
+    assert.ok(shells.some((e) => e.result === 'denied' && /data budget/.test(e.detail?.error ?? '')), 'the refused shell is audited');
   });
 
   it('keeps both counts and the refusal across an agent restart', async () => {

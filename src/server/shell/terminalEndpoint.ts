@@ -66,7 +66,10 @@ export class TerminalEndpoint {
     const conn = d.registry.get(node.id);
     if (!conn) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} is offline.`);
     if (!conn.services.has(SHELL_SERVICE)) throw new BurrowError('SHELL_UNAVAILABLE', `The shell is turned off on node ${node.name} (its operator can run "burrow node shell on").`);
-    await assertWithinBudget(d.db, node, d.clock.now());
+    await assertWithinBudget(d.db, node, d.clock.now()).catch(async (err: Error) => {
+      await recordAudit(d.db, { actor: principal.userId, sourceIp: grant.clientIp, target: node.id, groupId: node.groupId, action: 'shell.open', result: 'denied', detail: { error: err.message } }, d.clock.now());
+      throw err;
+    });
     const command = url.searchParams.get('cmd') ?? undefined;
     const cols = size(url.searchParams.get('cols'));
     const rows = size(url.searchParams.get('rows'));
