@@ -5,7 +5,7 @@ import { formatByteSize } from '../../shared/byteSize.js';
 import { trafficMonth } from '../../shared/trafficMonth.js';
 import type { Database } from '../store/database.js';
 import { recordAudit } from '../store/auditStore.js';
-import { addNodeTraffic, claimBudgetNotice, getNodeBudget, getNodeTraffic } from '../store/dataBudgetStore.js';
+import { addNodeTraffic, claimBudgetNotice, getNodeBudget, getNodeTraffic, listNodeBudgets, type NodeBudgetRecord } from '../store/dataBudgetStore.js';
 import { getNode } from '../store/nodeStore.js';
 import { budgetStanding } from './budgetStanding.js';
 import { TunnelThrottle, type MeteredSocket, type PausableStream } from './tunnelThrottle.js';
@@ -73,9 +73,14 @@ export class TunnelTraffic {
     return this.flush(nodeId);
   }
 
-  /** Adds every node's new bytes to the store now and judges their budgets. */
+  /** Adds every node's new bytes to the store now and judges their budgets (read once for all). */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.nodes.keys()].map((id) => this.flush(id)));
+    if (this.nodes.size === 0) return;
+    const budgets = await listNodeBudgets(this.d.db).catch((err: Error) => {
+      this.d.log.warn({ err: err.message }, 'could not read data budgets');
+      return undefined;
+    });
+    await Promise.all([...this.nodes.keys()].map((id) => this.flush(id, budgets)));
   }
 
   /** The rate (bytes/s) a node's tunnels are held to here, or null when they run free. */
@@ -106,23 +111,24 @@ export class TunnelTraffic {
     }, this.d.flushMs);
   }
 
-  private flush(nodeId: string): Promise<void> {
+  /** Flushes one node; `budgets`, when given, are every budget as just read (a periodic round). */
+  private flush(nodeId: string, budgets?: Map<string, NodeBudgetRecord>): Promise<void> {
     const entry = this.nodes.get(nodeId);
     if (!entry) return Promise.resolve();
     entry.flushing = entry.flushing
-      .then(() => this.flushNode(nodeId, entry))
+      .then(() => this.flushNode(nodeId, entry, budgets))
       .catch((err: Error) => this.d.log.warn({ nodeId, err: err.message }, 'could not record tunnel traffic'));
     return entry.flushing;
   }
 
-  private async flushNode(nodeId: string, entry: NodeTunnels): Promise<void> {
+  private async flushNode(nodeId: string, entry: NodeTunnels, budgets: Map<string, NodeBudgetRecord> | undefined): Promise<void> {
     const { db, clock } = this.d;
     const now = clock.now();
     const month = trafficMonth(now);
     const delta = entry.tally.take();
     if (delta.bytesIn > 0 || delta.bytesOut > 0) await addNodeTraffic(db, nodeId, month, delta.bytesIn, delta.bytesOut);
     if (entry.tally.size === 0 && entry.throttles.size === 0 && this.nodes.get(nodeId) === entry) this.nodes.delete(nodeId);
-    const budget = await getNodeBudget(db, nodeId);
+    const budget = budgets ? budgets.get(nodeId) : await getNodeBudget(db, nodeId);
     if (!budget) {
       for (const t of entry.throttles) t.setRate(null);
       return;
