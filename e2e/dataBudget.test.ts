@@ -99,6 +99,12 @@ describe('data budgets (real server, agent, tunnel, shell sessions and Chromium)
     const shell = await stack.cli(['ssh', 'n1', '--', 'echo', 'through']);
     assert.notEqual(shell.code, 0);
     assert.match(shell.stderr, /data budget/);
+
+    // The server told the node its budget in the reply to its first report; the agent keeps it with its count.
+    await n1.stop();
+    const told = await burrowJson<NodeData>(['node', 'status', '--home', n1.home, '--json']);
+    assert.equal(told.data?.budget?.level, 'exceeded');
+    await n1.start(['shell']);
   });
 
   it('shows the spent budget on the nodes list and the node page, where an administrator overrides it (Chromium)', async () => {
