@@ -25,12 +25,12 @@ const NODE_WAIT_MS = 30_000;
 export class ShellStack extends ServerStack {
   private token = '';
 
-  /** Starts a fresh server in a temp dir and logs an admin in with password + TOTP (oathtool). */
-  static async start(): Promise<ShellStack> {
+  /** Starts a fresh server in a temp dir and logs an admin in with password + TOTP (oathtool); `serverConfig` goes into server.json. */
+  static async start(o: { serverConfig?: Record<string, unknown> } = {}): Promise<ShellStack> {
     const tmp = await makeTempDir('burrow-e2e-shell-');
     const s = new ShellStack(tmp.path, tmp.remove);
     return s.startOrClose(async () => {
-      await s.initServer({ sessionPorts: 10 });
+      await s.initServer({ sessionPorts: 10, ...(o.serverConfig ? { serverConfig: o.serverConfig } : {}) });
       await s.startServer();
       await s.login();
       s.token = await s.enrollToken({ autoApprove: true, uses: 20 });

@@ -15,6 +15,8 @@ import { registerTokenCommands } from './tokenCommands.js';
 import { registerAlertCommands } from './alertCommands.js';
 import { registerAdminNodeStatusCommands } from './adminNodeStatusCommands.js';
 import { registerAdminConditionCommands } from './adminConditionCommands.js';
+import { budgetSummary, registerAdminBudgetCommand } from './adminBudgetCommands.js';
+import type { NodeBudgetView } from '../shared/dataBudget.js';
 import { registerAdminNodeLifecycleCommands } from './adminNodeLifecycleCommands.js';
 import { registerAdminFleetCommands } from './adminFleetCommands.js';
 import { parseLabelSelector } from '../shared/labelSelector.js';
@@ -205,10 +207,13 @@ export function registerAdminCommands(program: Command): void {
       }
       const shown = { ...r, group: (await groupPaths(api)).get(r.group) ?? r.group };
       for (const [k, v] of Object.entries(shown)) process.stdout.write(`${k.padEnd(13)} ${Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? Object.entries(v).map(([lk, lv]) => `${lk}=${String(lv)}`).join(',') : String(v)}\n`);
+      const budget = await api.call<NodeBudgetView>('GET', `/v1/nodes/${encodeURIComponent(r.id)}/budget`);
+      process.stdout.write(`${'data'.padEnd(13)} ${budgetSummary(budget)}\n`);
     });
 
   registerAdminNodeStatusCommands(node);
   registerAdminConditionCommands(node);
+  registerAdminBudgetCommand(node);
   registerAdminNodeLifecycleCommands(node);
   registerAdminBundleCommand(node);
   registerAdminRotateKeyCommand(node);

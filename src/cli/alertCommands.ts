@@ -9,7 +9,7 @@ import { client, homeOption, showNamingGroups, withCommon, type HomeOpt } from '
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const seconds = (text: string) => Math.round(parseDuration(text) / 1000);
-const KINDS = ['node.offline', 'node.online', 'session.opened', 'job.failed', 'signin.failed', 'health.disk', 'health.memory', 'health.load', 'health.service', 'condition.firing'];
+const KINDS = ['node.offline', 'node.online', 'session.opened', 'job.failed', 'signin.failed', 'health.disk', 'health.memory', 'health.load', 'health.service', 'condition.firing', 'budget.warning', 'budget.exceeded'];
 
 interface RuleOpts extends HomeOpt { group: string; kind: string; channel: string[]; quiet: string; after?: string; count?: string; window?: string; percent?: string; above?: string; service?: string; condition?: string }
 interface ChannelOpts extends HomeOpt { group: string; webhook?: string; secretFile?: string; smtp?: string; from?: string; to: string[]; smtpUser?: string; smtpPasswordFile?: string; starttls: boolean; caFile?: string }
@@ -30,6 +30,8 @@ function specOf(o: RuleOpts): AlertRuleSpec {
     case 'node.online':
     case 'session.opened':
     case 'job.failed':
+    case 'budget.warning':
+    case 'budget.exceeded':
       return { kind: o.kind };
     case 'signin.failed':
       return { kind: 'signin.failed', count: numberOf(o.count, '--count'), windowSeconds: seconds(o.window ?? '5m') };

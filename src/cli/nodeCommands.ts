@@ -9,6 +9,8 @@ import { parseLabel } from '../shared/labelSelector.js';
 import { enroll } from '../node/enroll.js';
 import { runAgent } from '../node/agentRunner.js';
 import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
+import { readTrafficFile, type TrafficFile } from '../node/nodeTraffic.js';
+import { formatByteSize } from '../shared/byteSize.js';
 import { registerNodeModeCommands } from './nodeModeCommands.js';
 import { registerNodeProxyCommands } from './nodeProxyCommands.js';
 import { registerNodeServiceCommands } from './nodeServiceCommands.js';
@@ -96,6 +98,7 @@ export function registerNodeCommands(program: Command): void {
       const config = await loadNodeConfig(home, process.env);
       const state = await readAgentState(home);
       const running = state ? isAlive(state.pid) : false;
+      const traffic = await readTrafficFile(home);
       const status = {
         nodeId: config.nodeId,
         name: config.name,
@@ -113,6 +116,7 @@ export function registerNodeCommands(program: Command): void {
         nextAttemptAt: running ? (state?.nextAttemptAt ?? null) : null,
         nextCheckInAt: running ? (state?.nextCheckInAt ?? null) : null,
         lastError: state?.lastError ?? null,
+        data: dataStatus(traffic),
       };
       if (o.json) printJson(status);
       else for (const [k, v] of Object.entries(status)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`);
@@ -132,4 +136,19 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The node's own count this month and the budget the server last told, for `burrow node status`. */
+function dataStatus(t: TrafficFile | undefined) {
+  if (!t) return null;
+  const used = t.bytesIn + t.bytesOut;
+  const b = t.budget && t.budget.month === t.month ? t.budget : null;
+  return {
+    month: t.month,
+    bytesIn: t.bytesIn,
+    bytesOut: t.bytesOut,
+    used: formatByteSize(used),
+    asOf: t.updatedAt,
+    budget: b ? { limit: formatByteSize(b.limitBytes), serverCount: formatByteSize(b.usedBytes), percent: Math.floor((b.usedBytes * 1000) / b.limitBytes) / 10, level: b.level, over: b.over, overridden: b.overridden } : null,
+  };
 }

@@ -20,10 +20,13 @@ import type { NodeStatusReport, StatusLine } from '../shared/protocol.js';
 import { ApprovalDesk } from './approvals/approvalDesk.js';
 import { ApprovalJournal } from './approvals/approvalJournal.js';
 import { serveApprovalSocket } from './approvals/approvalSocket.js';
+import { NodeTraffic } from './nodeTraffic.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 /** How often node.json is checked for a new mode; stat polling survives atomic renames. */
 const CONFIG_POLL_MS = 500;
+/** How often the tunnel's byte count is written to traffic.json (also when a tunnel ends, and at stop). */
+const TRAFFIC_FLUSH_MS = 60_000;
 /** How long a node switching to on-demand waits for the server to acknowledge its new mode. */
 const MODE_REPORT_WAIT_MS = 3_000;
 
@@ -85,10 +88,11 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     log.warn({ err: err.message }, 'could not open approvals.sock; "burrow node approve" cannot reach this agent');
     return async () => {};
   });
-  // Every report carries the approval policy, so the server knows it before it asks, and the conditions' states.
+  const traffic = await NodeTraffic.open({ home: o.home, clock: o.clock, log, flushMs: TRAFFIC_FLUSH_MS });
+  // Every report carries the approval policy (so the server knows it before it asks), the conditions' states and the node's count of its traffic.
   const collectStatus = async (facts: ScheduleFacts = { mode: ctlReport?.mode ?? config.mode, nextCheckInAt: ctlReport?.nextCheckInAt ?? null }): Promise<NodeStatusReport> => {
     const states = conditions.states();
-    return { ...(await collectNodeStatus(config.services, o.home, facts)), approval: config.approval, ...(states.length ? { conditions: states } : {}) };
+    return { ...(await collectNodeStatus(config.services, o.home, facts)), approval: config.approval, traffic: traffic.current(), ...(states.length ? { conditions: states } : {}) };
   };
 
   let writes = Promise.resolve();
@@ -148,6 +152,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
         builtins: builtinServices(config, { home: o.home, clock: o.clock }, () => privateKey, log, o.env),
         admit: (service, grantId) => desk.admit(service, grantId),
         collectStatus,
+        onTunnelSocket: (socket) => traffic.attach(socket),
         ...(config.mode === 'on-demand' ? { workPollMs: config.holdCheckMs } : {}),
         ...(idleTrim ? { onRelay: (channel, local) => [channel, local].forEach((s) => idleTrim.watch(s)) } : {}),
         onTlsPin: (pin) => {
@@ -164,6 +169,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
           sendLine = send;
           if (r.approvalRequest) desk.receive(r.approvalRequest);
           if (r.approvalWithdraw) desk.withdraw(r.approvalWithdraw.id, r.approvalWithdraw.reason);
+          traffic.setBudget(r.dataBudget);
         },
         onReport: (r) => {
           // A stopped agent's last words must not overwrite its successor's state.
@@ -253,6 +259,7 @@ export async function runAgent(o: { home: string; env: NodeJS.ProcessEnv; log: L
     await closeApprovalSocket();
     await journal.flush();
     await writes;
+    await traffic.close();
   };
 }
 

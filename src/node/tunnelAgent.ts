@@ -95,6 +95,7 @@ export class TunnelAgent {
     };
     const ws = dialTunnel(config, this.deps.proxy?.(), { pin: this.tlsPin, onPeer }, this.deps.localAddress);
     this.ws = ws;
+    ws.once('upgrade', (res) => this.deps.onTunnelSocket?.(res.socket));
     let confirmTimer: TimerHandle | undefined;
     let connectedAt = 0;
     let why = 'connection closed';

@@ -59,4 +59,6 @@ export interface TunnelAgentDeps {
   onRelay?: (channel: ClientChannel, local: Socket) => void;
   /** Told when the node pins a new TLS key of the server (a renewed certificate), to save it. */
   onTlsPin?: (pin: string) => void;
+  /** Told of each tunnel's socket once the server accepted the upgrade (the data budget counts its bytes). */
+  onTunnelSocket?: (socket: Socket) => void;
 }

@@ -59,6 +59,8 @@ import { startAlerts } from './alerts/startAlerts.js';
 import { readOrCreatePeerCredentials } from './cluster/peerCredentials.js';
 import { PeerLinkServer } from './cluster/peerLinkServer.js';
 import { MtlsPeerDialer } from './cluster/mtlsPeerDialer.js';
+import { TunnelTraffic } from './budget/tunnelTraffic.js';
+import { budgetNoticeFor } from './budget/nodeBudget.js';
 
 /** Reads server.json and applies environment overrides. */
 export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
@@ -211,6 +213,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     refusals.refused(ip, open);
     metrics.tunnelRefused('address-cap');
   });
+  // Each node's tunnel bytes, added to its monthly count in the store; throttled when its budget says so.
+  const traffic = new TunnelTraffic({ db, clock, log: log.child({ part: 'traffic' }), flushMs: config.trafficFlushMs });
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -228,6 +232,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     approvals,
     pendingHoldMs: config.pendingHoldMs,
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
+    onTunnel: (nodeId, socket, stream) => traffic.track(nodeId, socket, stream),
     onNodeOnline: (conn) => {
       recordNodeTunnel(conn, { db, cluster, clock, log, instanceId, nodeAudits, trackNodeWrite });
       conn.once('status-ready', () => {
@@ -241,6 +246,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
           statusBudget,
           keyRotationMinIntervalMs: config.keyRotationMinIntervalMs,
           tlsPins: () => [certificates.current.pin],
+          budgetOf: (id) => budgetNoticeFor(db, id, clock.now()),
         });
       });
       log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
@@ -260,10 +266,12 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const apiDeps = { db, clock, log, box, authority, cluster, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, siteApprovals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
     alerts: alerts.api,
+    budgetChanged: (nodeId: string) => traffic.judge(nodeId),
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
+  traffic.start();
 
   const server = https.createServer(
     { cert, key, ...serverTlsPolicy(), headersTimeout: config.headersTimeoutMs, requestTimeout: Math.max(60_000, config.headersTimeoutMs), connectionsCheckingInterval: connectionsCheckingIntervalFor(config.headersTimeoutMs) },
@@ -346,6 +354,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         // Dropping the tunnels ends the shells and job deliveries still waiting on a node.
         await gateway.close();
         await Promise.all([jobsStopped, terminalsClosed]);
+        await traffic.close();
         refusals.close();
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);

@@ -21,6 +21,10 @@ export const alertRuleSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('health.service'), service: z.string().min(1).max(64).optional() }),
   /** A condition rule evaluated on the node began firing (any, or the one named). */
   z.strictObject({ kind: z.literal('condition.firing'), condition: z.string().min(1).max(48).optional() }),
+  /** A node of the rule's group used 80 % of its monthly data budget (once a month). */
+  z.strictObject({ kind: z.literal('budget.warning') }),
+  /** A node of the rule's group spent its monthly data budget (once a month). */
+  z.strictObject({ kind: z.literal('budget.exceeded') }),
 ]);
 /** A rule's kind and parameters. */
 export type AlertRuleSpec = z.infer<typeof alertRuleSpecSchema>;

@@ -156,6 +156,8 @@ export const serverConfigSchema = z.strictObject({
   instanceHeartbeatMs: z.number().int().min(100).default(5_000),
   /** An instance silent this long is declared dead by a survivor: its sessions closed, its nodes' routes dropped. At least twice the heartbeat. */
   instanceDeadAfterMs: z.number().int().positive().default(20_000),
+  /** How often each node's tunnel bytes are added to the store (and its data budget judged); also when a tunnel ends. */
+  trafficFlushMs: z.number().int().min(100).max(3_600_000).default(30_000),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

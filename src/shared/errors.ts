@@ -41,6 +41,8 @@ const table = {
   PAYLOAD_TOO_LARGE: { status: 413, exit: 2, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2, retryable: false },
   RATE_LIMITED: { status: 429, exit: 6, retryable: true },
+  /** The node's monthly data budget is spent and its budget refuses new sessions (no override active). */
+  BUDGET_EXCEEDED: { status: 403, exit: 3, retryable: false },
   SESSION_LIMIT: { status: 429, exit: 6, retryable: true },
   CHANNEL_LIMIT: { status: 429, exit: 6, retryable: true },
   PORT_RANGE_EXHAUSTED: { status: 503, exit: 6, retryable: true },

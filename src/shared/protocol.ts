@@ -3,6 +3,7 @@ import { labelsSchema } from './labelSelector.js';
 import { MANIFEST_LIMIT } from './jobManifest.js';
 import { conditionStatesSchema } from './conditions.js';
 import { approvalDecisionSchema, approvalPolicySchema, approvalRequestSchema, approvalWithdrawSchema } from './approvalProtocol.js';
+import { budgetNoticeSchema, nodeTrafficSchema } from './dataBudget.js';
 
 /** HTTP path the agent upgrades to a WebSocket that carries its SSH connection. */
 export const TUNNEL_PATH = '/v1/tunnel';
@@ -55,6 +56,8 @@ export const nodeStatusReportSchema = z.object({
   conditions: conditionStatesSchema.optional(),
   /** Whether a person on site must approve sessions, shells and jobs (absent from older agents). */
   approval: approvalPolicySchema.optional(),
+  /** The node's own count of its tunnel's bytes this month (agents that count send it). */
+  traffic: nodeTrafficSchema.optional(),
 });
 export type NodeStatusReport = z.infer<typeof nodeStatusReportSchema>;
 
@@ -113,6 +116,8 @@ export const statusReplySchema = z.object({
   approvalRequest: approvalRequestSchema.optional(),
   /** A request the requester withdrew, or a grant whose session ended (sent unasked). */
   approvalWithdraw: approvalWithdrawSchema.optional(),
+  /** The node's data budget and the server's count, when an administrator set one. */
+  dataBudget: budgetNoticeSchema.optional(),
 });
 export type StatusReply = z.infer<typeof statusReplySchema>;
 

@@ -10,6 +10,7 @@ import { HistoryChart } from '../parts/HistoryChart.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
 import { NodeFiles } from '../parts/NodeFiles.js';
 import { NodeConditions } from '../parts/NodeConditions.js';
+import { NodeBudget } from '../parts/NodeBudget.js';
 import { NodeHealth } from '../parts/NodeHealth.js';
 import { TcpCommand } from '../parts/TcpCommand.js';
 import { PageState } from '../parts/PageState.js';
@@ -162,6 +163,8 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
       )}
 
       {canOperate && n.online && n.services.includes('files') && <NodeFiles nodeId={n.id} nodeName={n.name} />}
+
+      <NodeBudget nodeId={n.id} nodeName={n.name} canAdmin={isAdmin} />
 
       <h2>Sessions</h2>
       <SessionTable sessions={(sessions.data ?? []).filter((s) => s.nodeId === n.id)} nodes={[n]} onChanged={() => void sessions.reload()} canOperate={canOperate} />

@@ -6,6 +6,8 @@ import { openSession } from '../openSession.js';
 import { BulkActions } from '../parts/BulkActions.js';
 import { DataTable, type HeaderCell } from '../parts/DataTable.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
+import { BudgetBadge } from '../parts/BudgetBadge.js';
+import type { BudgetListEntry } from '../../shared/dataBudget.js';
 import { PageState } from '../parts/PageState.js';
 import { Pager } from '../parts/Pager.js';
 import { useLoad } from '../parts/useLoad.js';
@@ -46,6 +48,8 @@ export function mergeNode(list: Node[], n: Node): Node[] {
 export function NodesPage(p: { me: WhoAmI }) {
   const nodes = useLoad(() => api<Node[]>('GET', '/v1/nodes'), []);
   const groups = useLoad(() => api<Group[]>('GET', '/v1/groups'), []);
+  const budgets = useLoad(() => api<BudgetListEntry[]>('GET', '/v1/budgets'), []);
+  const budgetOf = useMemo(() => new Map((budgets.data ?? []).map((b) => [b.nodeId, b])), [budgets.data]);
   const [query, setQuery] = useState('');
   const [state, setState] = useState('all');
   const [group, setGroup] = useState('all');
@@ -174,7 +178,7 @@ export function NodesPage(p: { me: WhoAmI }) {
                 <td>{groupNames.get(n.group) ?? n.group}</td>
                 <td>{n.mode ?? '—'}</td>
                 <td>
-                  <NodeBadge node={n} />
+                  <NodeBadge node={n} /> <BudgetBadge entry={budgetOf.get(n.id)} />
                 </td>
                 <td>{n.online ? 'connected now' : n.nextCheckIn ? `next check-in ${relativeTime(n.nextCheckIn)}` : `seen ${relativeTime(n.lastSeen)}`}</td>
                 <td>{n.agentVersion ?? '—'}</td>

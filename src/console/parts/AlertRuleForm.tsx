@@ -16,6 +16,8 @@ const KINDS: Record<string, { label: string; param?: { key: string; label: strin
   'health.load': { label: 'Load average', param: { key: 'above', label: 'Above (1-minute load)' } },
   'health.service': { label: 'A local service unreachable' },
   'condition.firing': { label: 'A condition rule firing on a node' },
+  'budget.warning': { label: 'Data budget at 80 %' },
+  'budget.exceeded': { label: 'Data budget spent' },
 };
 
 /** Adds a rule to a group the user administers, naming the channels it notifies. */

@@ -175,6 +175,24 @@ describe('AlertEngine', () => {
     assert.equal(sent.length, 2);
   });
 
+  it('data budget notices (written once a month by the counter) fire their own kind of rule', async () => {
+    await addRule({ kind: 'budget.warning' });
+    await addRule({ kind: 'budget.exceeded' });
+    await startEngine();
+    const notice = (action: string, month: string, percent: number) =>
+      recordAudit(world.deps.db, { actor: 'system', action, target: 'nodeA', objectType: 'node', result: 'ok', groupId: 'siteA', detail: { month, usedBytes: percent * 1024, monthlyBytes: 100 * 1024, percent } }, clock.now());
+    await notice('node.budget.warning', '2026-01', 80);
+    await advance(15_000);
+    assert.deepEqual(events(), ['budget.warning:nodeA']);
+    assert.match(sent[0]?.summary ?? '', /80 % of its data budget for 2026-01: 80 KiB of 100 KiB/);
+    await notice('node.budget.exceeded', '2026-01', 100);
+    await advance(15_000);
+    assert.deepEqual(events(), ['budget.warning:nodeA', 'budget.exceeded:nodeA']);
+    await notice('node.budget.warning', '2026-02', 85);
+    await advance(15_000);
+    assert.deepEqual(events(), ['budget.warning:nodeA', 'budget.exceeded:nodeA', 'budget.warning:nodeA']);
+  });
+
   it('alerts when more than N sign-ins fail within the window', async () => {
     await insertAlertChannel(world.deps.db, { id: 'chRoot', groupId: 'root', name: 'ops', kind: 'webhook', config: { url: 'https://example.com/' }, secretSealed: null, createdBy: null, createdAt: START });
     await insertAlertRule(world.deps.db, { id: 'signins', groupId: 'root', name: 'signins', spec: { kind: 'signin.failed', count: 3, windowSeconds: 300 }, channelIds: ['chRoot'], quietMs: 30 * MIN, createdBy: null, createdAt: START });

@@ -11,6 +11,7 @@ import { alertMessage } from './alertMessage.js';
 import type { AlertIncidents } from './alertIncidents.js';
 import { healthFindings } from './healthChecks.js';
 import { readConditionStates, startConditionCursor } from './conditionAlerts.js';
+import { formatByteSize } from '../../shared/byteSize.js';
 
 const BATCH = 500;
 
@@ -75,6 +76,7 @@ export class AlertTail {
     let signIns = false;
     for (const row of rows) {
       if (row.action === 'job.run') await this.jobFailed(row, ctx);
+      else if (row.action === 'node.budget.warning' || row.action === 'node.budget.exceeded') await this.budgetCrossed(row, ctx);
       else signIns = true;
     }
     if (signIns) await this.signInsFailed(ctx.rules);
@@ -90,6 +92,21 @@ export class AlertTail {
       if (!(await this.d.incidents.pulse(rule.id, node.id, rule.quietMs, now))) continue;
       const why = typeof row.detail.error === 'string' && row.detail.error ? row.detail.error : `exit code ${String(row.detail.exitCode ?? 'unknown')}`;
       await this.d.fire(rule, alertMessage(this.d.clock.now(), rule, node, 'job.failed', `Job ${row.target ?? ''} failed on ${node.name}: ${why}`, { job: row.target, exitCode: row.detail.exitCode ?? null }), node.id);
+    }
+  }
+
+  /** A node's 80 % or 100 % budget notice (written once a month, again after the budget changes) fires the matching rules. */
+  private async budgetCrossed(row: AlertAuditRow, ctx: { rules: AlertRuleRecord[]; tree: GroupTree }): Promise<void> {
+    const node = row.target ? await getNode(this.d.db, row.target) : undefined;
+    if (!node || node.deletedAt !== null) return;
+    const kind = row.action === 'node.budget.warning' ? 'budget.warning' : 'budget.exceeded';
+    const d = row.detail as { month?: string; usedBytes?: number; monthlyBytes?: number; percent?: number };
+    const now = this.d.clock.now();
+    for (const rule of ctx.rules) {
+      if (rule.spec.kind !== kind || !ctx.tree.isWithin(node.groupId, rule.groupId)) continue;
+      if (!(await this.d.incidents.pulse(rule.id, `${node.id}|${d.month ?? ''}`, rule.quietMs, now))) continue;
+      const what = kind === 'budget.warning' ? `has used ${d.percent ?? '?'} % of its data budget` : `has spent its data budget (${d.percent ?? '?'} %)`;
+      await this.d.fire(rule, alertMessage(now, rule, node, kind, `Node ${node.name} ${what} for ${d.month ?? 'this month'}: ${formatByteSize(d.usedBytes ?? 0)} of ${formatByteSize(d.monthlyBytes ?? 0)}`, { month: d.month ?? null, usedBytes: d.usedBytes ?? null, monthlyBytes: d.monthlyBytes ?? null, percent: d.percent ?? null }), node.id);
     }
   }
 

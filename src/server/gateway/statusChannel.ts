@@ -9,6 +9,7 @@ import { appendAudit } from '../store/auditStore.js';
 import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
 import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
 import type { NodeConnection } from './nodeConnection.js';
+import type { BudgetNotice } from '../../shared/dataBudget.js';
 import type { NodeWriteBudget } from './nodeWriteBudget.js';
 import { keyFingerprint, parseSshKey } from '../../shared/sshKeys.js';
 import { keyRotationRefusal } from './keyRotationLimit.js';
@@ -29,6 +30,8 @@ export interface StatusChannelDeps {
   keyRotationMinIntervalMs: number;
   /** Pins of the TLS certificate in service, told to nodes so they can follow a new key. */
   tlsPins?: () => string[];
+  /** The node's data budget and the server's count, told in every reply when one is set. */
+  budgetOf?: (nodeId: string) => Promise<BudgetNotice | undefined>;
 }
 
 /** The proposal stored on a node, if it is still a valid mode. */
@@ -88,7 +91,8 @@ export async function serveStatusChannel(conn: NodeConnection, deps: StatusChann
 async function replyFor(nodeId: string, deps: StatusChannelDeps): Promise<StatusReply> {
   const node = await getNode(deps.db, nodeId);
   const tlsPins = deps.tlsPins?.();
-  return { holdsWork: await deps.holdsWork(nodeId), proposedMode: parseProposal(node?.proposedMode ?? null), ...(tlsPins ? { tlsPins } : {}) };
+  const dataBudget = await deps.budgetOf?.(nodeId);
+  return { holdsWork: await deps.holdsWork(nodeId), proposedMode: parseProposal(node?.proposedMode ?? null), ...(tlsPins ? { tlsPins } : {}), ...(dataBudget ? { dataBudget } : {}) };
 }
 
 async function handleLine(conn: NodeConnection, channel: Duplex, value: unknown, deps: StatusChannelDeps, conditions: ConditionRelay): Promise<void> {

@@ -44,6 +44,8 @@ export interface TunnelGatewayDeps {
   onAuthenticatedSocket?: (socket: Socket) => void;
   /** Called once a node is authenticated and registered. */
   onNodeOnline?: (conn: NodeConnection) => void;
+  /** Told of an authenticated node's tunnel: its TCP socket and the stream SSH reads (data budgets count and throttle them). */
+  onTunnel?: (nodeId: string, socket: Socket, stream: Duplex) => void;
   /** Where a pending node's sign-in waits to be approved. */
   approvals?: PendingApprovals;
   /** How long a pending node's sign-in is held open, waiting for approval. */
@@ -63,6 +65,8 @@ interface PendingLink {
   settle: () => void;
   /** The TCP connection under the WebSocket. */
   socket: Socket;
+  /** The WebSocket as the byte stream SSH runs over. */
+  stream: Duplex;
   /** Cuts the link if no node authenticates in time; unset once the handshake settled. */
   deadline: TimerHandle | undefined;
 }
@@ -133,6 +137,7 @@ export class TunnelGateway {
       ip,
       targets,
       socket,
+      stream,
       settle: () => {
         if (settled) return;
         settled = true;
@@ -203,6 +208,7 @@ export class TunnelGateway {
       const conn = new NodeConnection(node.id, ip, client, log.child({ nodeId: node.id }), this.deps.clock.now(), link?.targets, this.deps.nodeLimits);
       node = undefined;
       this.deps.registry.add(conn);
+      if (link) this.deps.onTunnel?.(conn.nodeId, link.socket, link.stream);
       this.deps.onNodeOnline?.(conn);
     });
   }

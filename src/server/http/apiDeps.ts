@@ -62,4 +62,6 @@ export interface ApiDeps {
   readiness?: () => Promise<string[]>;
   /** Alert delivery ("send test") and where alert channels may connect; unset, a delivery refusing private targets. */
   alerts?: { delivery: Pick<AlertDelivery, 'deliver'>; policy: TargetPolicy };
+  /** Applies a node's changed data budget to its tunnel on this instance now (others do at their next flush). */
+  budgetChanged?: (nodeId: string) => Promise<void>;
 }

@@ -26,6 +26,7 @@ import { nodeConditionRoutes } from './routes/nodeConditionRoutes.js';
 import { sessionRoutes } from './routes/sessionRoutes.js';
 import { recordingRoutes } from './routes/recordingRoutes.js';
 import { fileRoutes } from './routes/fileRoutes.js';
+import { budgetRoutes } from './routes/budgetRoutes.js';
 import { jobRoutes } from './routes/jobRoutes.js';
 import { alertRoutes } from './routes/alertRoutes.js';
 import { sessionRequestRoutes } from './routes/sessionRequestRoutes.js';
@@ -55,6 +56,7 @@ export function apiRoutes(d: ApiDeps): RouteDef[] {
     ...eventRoutes(d),
     ...recordingRoutes(d),
     ...fileRoutes(d),
+    ...budgetRoutes(d),
     ...jobRoutes(d),
     ...fleetRoutes(d),
     ...alertRoutes(d),

@@ -81,6 +81,12 @@ const RULES: Record<string, Rule> = {
   'POST /v1/nodes/:id/conditions': { path: '/v1/nodes/nodeA/conditions', body: { kind: 'log', name: 'errors', path: '/var/log/app.log', pattern: 'ERROR' }, ok: ['aAdmin', 201], viewer: 403, outsider: ['bAdmin', 404] },
   'DELETE /v1/nodes/:id/conditions/:name': { path: '/v1/nodes/nodeA/conditions/none', ok: ['aAdmin', 404, 'NOT_FOUND'], viewer: 403, outsider: ['bAdmin', 404] },
   'PUT /v1/nodes/:id/mode': { path: '/v1/nodes/nodeA/mode', body: { mode: 'always-on' }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'GET /v1/budgets': { path: '/v1/budgets', ok: ['aViewer', 200] },
+  'GET /v1/nodes/:id/budget': { path: '/v1/nodes/nodeA/budget', ok: ['aViewer', 200], outsider: ['bAdmin', 404] },
+  'PUT /v1/nodes/:id/budget': { path: '/v1/nodes/nodeA/budget', body: { monthlyBytes: 1_000_000 }, ok: ['aAdmin', 200], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/nodes/:id/budget': { path: '/v1/nodes/nodeA/budget', ok: ['aAdmin', 204], viewer: 403, outsider: ['bAdmin', 404] },
+  'PUT /v1/nodes/:id/budget/override': { path: '/v1/nodes/nodeA/budget/override', body: {}, ok: ['aAdmin', 409, 'CONFLICT'], viewer: 403, outsider: ['bAdmin', 404] },
+  'DELETE /v1/nodes/:id/budget/override': { path: '/v1/nodes/nodeA/budget/override', ok: ['aAdmin', 409, 'CONFLICT'], viewer: 403, outsider: ['bAdmin', 404] },
   // An always-on node that is away cannot be queued for: 409 NODE_OFFLINE proves the rules let it through.
   'POST /v1/session-requests': { path: '/v1/session-requests', body: { node: 'nodeA' }, ok: ['aOperator', 409, 'NODE_OFFLINE'], viewer: 403, outsider: ['bAdmin', 404] },
   'GET /v1/session-requests': { path: '/v1/session-requests', ok: ['aViewer', 200] },

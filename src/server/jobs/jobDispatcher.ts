@@ -11,6 +11,7 @@ import { claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nex
 import { getNode } from '../store/nodeStore.js';
 import { deliverJob } from './deliverJob.js';
 import { waitForService } from '../gateway/waitForService.js';
+import { budgetRefusal } from '../budget/nodeBudget.js';
 
 /** What the dispatcher needs. */
 export interface JobDispatcherDeps {
@@ -140,10 +141,13 @@ export class JobDispatcher {
       const job = await nextPendingJob(db, nodeId);
       if (!job) return;
       if (!(await this.claim(job, nodeId))) continue;
-      const offered = await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000, clock);
-      const result = offered
-        ? await this.approveAndDeliver(conn, job)
-        : { ok: false, exitCode: null, stdout: '', stderr: '', error: 'the node refuses jobs (its operator turned them off)' };
+      const overBudget = await budgetRefusal(db, nodeId, clock.now());
+      const offered = overBudget === undefined && (await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000, clock));
+      const result = overBudget !== undefined
+        ? { ok: false, exitCode: null, stdout: '', stderr: '', error: overBudget }
+        : offered
+          ? await this.approveAndDeliver(conn, job)
+          : { ok: false, exitCode: null, stdout: '', stderr: '', error: 'the node refuses jobs (its operator turned them off)' };
       const now = clock.now();
       const groupId = (await getNode(db, nodeId))?.groupId ?? job.groupId;
       await db.transaction(async (tx) => {

@@ -22,6 +22,7 @@ import { createSessionPort, type SessionPortDeps } from './sessionPort.js';
 import { auditSessionDenial } from './sessionDenials.js';
 import { sessionTarget } from './sessionTarget.js';
 import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
+import { assertWithinBudget } from '../budget/nodeBudget.js';
 
 export type { SessionLimits, SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 
@@ -71,6 +72,7 @@ export class SessionManager extends EventEmitter {
   async open(req: SessionRequest): Promise<SessionView> {
     const { clock, limits } = this.deps;
     const { node, conn, type } = await sessionTarget(this.deps, req);
+    await assertWithinBudget(this.deps.db, node, clock.now());
     // Checked and reserved in one synchronous step, so concurrent opens here cannot overshoot;
     // the store checks again, over every instance, when it records the session.
     checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);

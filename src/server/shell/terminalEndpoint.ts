@@ -16,6 +16,7 @@ import { openNodeShell, type NodeShell } from './nodeShell.js';
 import { authorizeTerminal } from './terminalAuth.js';
 import { bridgeTerminal, type TerminalEnd } from './terminalBridge.js';
 import { clientAddress } from '../clientAddress.js';
+import { assertWithinBudget } from '../budget/nodeBudget.js';
 
 /** What the terminal endpoint needs besides the API's dependencies. */
 export interface TerminalEndpointDeps {
@@ -68,6 +69,10 @@ export class TerminalEndpoint {
     const conn = d.registry.get(node.id);
     if (!conn) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} is offline.`);
     if (!conn.services.has(SHELL_SERVICE)) throw new BurrowError('SHELL_UNAVAILABLE', `The shell is turned off on node ${node.name} (its operator can run "burrow node shell on").`);
+    await assertWithinBudget(d.db, node, d.clock.now()).catch(async (err: Error) => {
+      await recordAudit(d.db, { actor: principal.userId, sourceIp: grant.clientIp, target: node.id, groupId: node.groupId, action: 'shell.open', result: 'denied', detail: { error: err.message } }, d.clock.now());
+      throw err;
+    });
     const command = url.searchParams.get('cmd') ?? undefined;
     const cols = size(url.searchParams.get('cols'));
     const rows = size(url.searchParams.get('rows'));

@@ -51,7 +51,7 @@ export interface AlertAuditRow {
 /** Failed job runs and refused sign-ins after `seq`, oldest first. */
 export async function alertAuditSince(q: Queryable, seq: number, limit: number): Promise<AlertAuditRow[]> {
   const rows = await q.all<{ seq: number; at: number; actor: string; action: string; target: string | null; result: string; group_id: string | null; detail: string }>(
-    "SELECT seq, at, actor, action, target, result, group_id, detail FROM audit_log WHERE seq > ? AND ((action = 'job.run' AND result = 'failed') OR (action = 'auth.login' AND result = 'denied')) ORDER BY seq LIMIT ?",
+    "SELECT seq, at, actor, action, target, result, group_id, detail FROM audit_log WHERE seq > ? AND ((action = 'job.run' AND result = 'failed') OR (action = 'auth.login' AND result = 'denied') OR action IN ('node.budget.warning', 'node.budget.exceeded')) ORDER BY seq LIMIT ?",
     [seq, limit],
   );
   return rows.map((r) => ({ seq: Number(r.seq), at: Number(r.at), actor: r.actor, action: r.action, target: r.target, result: r.result, groupId: r.group_id, detail: JSON.parse(r.detail) as Record<string, unknown> }));

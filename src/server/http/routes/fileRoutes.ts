@@ -7,6 +7,7 @@ import { accessOf } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
 import type { ApiContext, RouteDef } from '../apiContext.js';
 import { nodeParam } from './nodeRoutes.js';
+import { assertWithinBudget } from '../../budget/nodeBudget.js';
 
 /** A download's Content-Disposition: a plain ASCII name for old clients, the exact one in filename*. */
 export function attachment(name: string): string {
@@ -27,6 +28,12 @@ async function pull(d: ApiDeps, ctx: ApiContext, request: FileRequest, action: '
       d.log.warn({ err: err.message, action }, 'could not audit a file pull'));
   const conn = d.registry.get(node.id);
   if (!conn) throw new BurrowError('NODE_OFFLINE', `Node ${node.name} is offline.`);
+  try {
+    await assertWithinBudget(d.db, node, d.clock.now());
+  } catch (err) {
+    await audit('denied', { error: (err as Error).message });
+    throw err;
+  }
   let p;
   try {
     p = await pullFromNode(conn, node.name, request, { ip: ctx.state.clientIp, port: 0 });
