@@ -1,5 +1,6 @@
 import net from 'node:net';
-import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
+import type { Client, ClientChannel, TcpConnectionDetails } from 'ssh2';
+import { SERVICE_PORT, STATUS_CHANNEL } from '../shared/protocol.js';
 import { parseServiceTarget } from '../shared/serviceTarget.js';
 import { joinStreams } from '../shared/joinStreams.js';
 import type { Logger } from '../shared/log.js';
@@ -30,6 +31,24 @@ export class ServiceForwarder {
   get names(): string[] {
     return [...new Set([...Object.keys(this.services), ...Object.keys(this.builtins)])];
   }
+  /**
+   * Announces each service to the server (tcpip-forward), then, with `statusChannel`, the
+   * status channel, which lets the server open it towards the node. That goes last, once
+   * the server answered every service: the server takes it as "all services are in".
+   */
+  announce(ssh: Client, statusChannel: boolean): void {
+    const announced = this.names.map(
+      (name) =>
+        new Promise<void>((resolve) => {
+          ssh.forwardIn(name, SERVICE_PORT, (err) => {
+            if (err) this.log.warn({ service: name, err: err.message }, 'server refused the service');
+            resolve();
+          });
+        }),
+    );
+    if (statusChannel) void Promise.all(announced).then(() => ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined)).catch(() => undefined);
+  }
+
 
   /** Handles one `tcp connection` event of the ssh2 client. */
   handle(info: TcpConnectionDetails, accept: () => ClientChannel, reject: () => void): void {

@@ -10,11 +10,11 @@ import { publicKeyBlob } from '../shared/sshKeys.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ReconnectPolicy, type AttemptOutcome } from './reconnectPolicy.js';
-import { dialTunnel } from './tunnelSocket.js';
+import { closeTunnelSocket, dialTunnel } from './tunnelSocket.js';
 import { ServiceForwarder } from './serviceForwarder.js';
-import { StatusReporter } from './statusReporter.js';
+import { AgentStatusLink } from './agentStatusLink.js';
 import { TunnelKeyRotation } from './tunnelKeyRotation.js';
-import { pinDecision, type TlsPeer } from './tlsRepin.js';
+import { ServerTlsKey } from './tlsRepin.js';
 import { agentTransitions, type AgentState, type TunnelAgentDeps } from './tunnelAgentDeps.js';
 import { describeSshError } from './sshErrors.js';
 
@@ -38,8 +38,7 @@ export class TunnelAgent {
   private lastConnectedAt: number | null = null;
   private lastError: string | null = null;
   private nextAttemptAt: number | null = null;
-  private holdsWork = false;
-  private reporter?: StatusReporter;
+  private readonly status?: AgentStatusLink;
   private readonly rotation: TunnelKeyRotation;
   private parsedKey?: { pem: string; key: ParsedKey };
   /** Set by the first stop(): resolves once the tunnel is down. */
@@ -48,12 +47,8 @@ export class TunnelAgent {
   private dropConnection?: (why: string) => void;
   /** The next attempt goes at once, not after the backoff: settings changed (redial()). */
   private redialAtOnce = false;
-  /** Called with the next reply on the status channel (reportNow()). */
-  private readonly replyWaiters = new Set<() => void>();
-  /** The TLS pin dialled with: the enrolled one, or the key learned since (tlsRepin.ts). */
-  private tlsPin: string;
-  /** The TLS peer of the current attempt; unverified while the server has not vouched for its key. */
-  private peer?: TlsPeer;
+  /** The TLS pin dialled with (the enrolled one, or the key learned since) and what each attempt was shown. */
+  private readonly serverKey: ServerTlsKey;
 
   constructor(private readonly deps: TunnelAgentDeps) {
     if (!deps.config.nodeId || !deps.privateKey()) throw new Error('TunnelAgent needs an enrolled config and a private key');
@@ -62,7 +57,23 @@ export class TunnelAgent {
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay, deps.admit);
     this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, () => deps.clock.now(), deps.onKeyRotationRefused);
-    this.tlsPin = deps.config.tlsPin;
+    this.serverKey = new ServerTlsKey(deps.config.tlsPin, (pin, previous) => {
+      deps.log.info({ pin, previous }, "pinned the server's new TLS key");
+      deps.onTlsPin?.(pin);
+    });
+    if (deps.collectStatus) {
+      this.status = new AgentStatusLink({
+        clock: deps.clock,
+        log: deps.log,
+        collect: deps.collectStatus,
+        reportEveryMs: deps.config.statusIntervalMs,
+        ...(deps.workPollMs !== undefined ? { pollEveryMs: deps.workPollMs } : {}),
+        screen: (r) => this.followTlsPins(r),
+        ...(deps.onServerReply ? { onServerReply: deps.onServerReply } : {}),
+        rotation: this.rotation,
+        drop: (why) => this.dropConnection?.(why),
+      });
+    }
   }
 
   /** The state now. */
@@ -72,7 +83,7 @@ export class TunnelAgent {
 
   /** Whether the server said, in its last status reply, that it holds work for this node. */
   get serverHoldsWork(): boolean {
-    return this.holdsWork && this.lifecycle.state === 'connected';
+    return (this.status?.holdsWork ?? false) && this.lifecycle.state === 'connected';
   }
 
   /** Starts connecting; the agent then keeps itself connected until `stop()`. */
@@ -86,14 +97,14 @@ export class TunnelAgent {
     this.nextAttemptAt = null;
     const outcome: AttemptOutcome = { connectedForMs: 0 };
     this.lifecycle.transition('connecting');
-    this.peer = undefined;
+    this.serverKey.beginAttempt();
     // A certificate that does not match the pin is taken only as far as SSH, which checks
     // the pinned host key; the server then has to vouch for it (tlsRepin.ts).
     const onPeer = (pin: string, verified: boolean) => {
-      this.peer = { pin, verified };
-      return this.deps.collectStatus !== undefined;
+      this.serverKey.presented(pin, verified);
+      return this.status !== undefined;
     };
-    const ws = dialTunnel(config, this.deps.proxy?.(), { pin: this.tlsPin, onPeer }, this.deps.localAddress);
+    const ws = dialTunnel(config, this.deps.proxy?.(), { pin: this.serverKey.dialPin, onPeer }, this.deps.localAddress);
     this.ws = ws;
     ws.once('upgrade', (res) => this.deps.onTunnelSocket?.(res.socket));
     let confirmTimer: TimerHandle | undefined;
@@ -108,9 +119,7 @@ export class TunnelAgent {
       finished = true;
       if (fallback) this.deps.clock.clearTimeout(fallback);
       if (confirmTimer) this.deps.clock.clearTimeout(confirmTimer);
-      this.reporter?.close();
-      this.reporter = undefined;
-      this.holdsWork = false;
+      this.status?.close();
       this.rotation.abandon();
       ssh.end();
       if (connectedAt > 0) outcome.connectedForMs = this.deps.clock.now() - connectedAt;
@@ -168,9 +177,10 @@ export class TunnelAgent {
       });
     });
     ssh.on('ready', () => {
-      if (this.peer && !this.peer.verified) {
+      const presented = this.serverKey.unconfirmed;
+      if (presented !== undefined) {
         // No service is announced over a connection whose TLS key the server has not vouched for.
-        log.info({ presented: this.peer.pin }, "the server's TLS certificate has a new key; asking the server over SSH to confirm it");
+        log.info({ presented }, "the server's TLS certificate has a new key; asking the server over SSH to confirm it");
         ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined);
         confirmTimer = this.deps.clock.setTimeout(() => end('the server did not confirm its new TLS certificate in time'), CONFIRM_TIMEOUT_MS);
         return;
@@ -178,15 +188,7 @@ export class TunnelAgent {
       connectedAt = this.deps.clock.now();
       this.lastConnectedAt = connectedAt;
       this.lastError = null;
-      const announced = this.forwarder.names.map((name) => new Promise<void>((resolve) => {
-        ssh.forwardIn(name, SERVICE_PORT, (err) => {
-          if (err) log.warn({ service: name, err: err.message }, 'server refused the service');
-          resolve();
-        });
-      }));
-      // Announcing the status channel lets the server open it towards us. It goes last, once
-      // the server answered every service: the server takes it as "all services are in".
-      if (this.deps.collectStatus) void Promise.all(announced).then(() => ssh.forwardIn(STATUS_CHANNEL, SERVICE_PORT, () => undefined)).catch(() => undefined);
+      this.forwarder.announce(ssh, this.status !== undefined);
       if (this.lifecycle.state === 'connecting') this.lifecycle.transition('connected');
       log.info({ services: this.forwarder.names }, 'tunnel up');
     });
@@ -204,58 +206,25 @@ export class TunnelAgent {
   }
 
   private startReporter(accept: () => ClientChannel, reject: () => void): void {
-    const collect = this.deps.collectStatus;
-    const confirming = this.peer !== undefined && !this.peer.verified;
-    if (!collect || (this.lifecycle.state !== 'connected' && !confirming)) {
+    const confirming = this.serverKey.unconfirmed !== undefined;
+    if (!this.status || (this.lifecycle.state !== 'connected' && !confirming)) {
       reject();
       return;
     }
-    this.reporter?.close();
-    this.reporter = new StatusReporter(accept(), {
-      clock: this.deps.clock,
-      log: this.deps.log,
-      collect,
-      reportEveryMs: this.deps.config.statusIntervalMs,
-      ...(this.deps.workPollMs !== undefined ? { pollEveryMs: this.deps.workPollMs } : {}),
-      onReply: (r) => {
-        if (this.followTlsPins(r)) return;
-        this.holdsWork = r.holdsWork;
-        for (const w of [...this.replyWaiters]) w();
-        this.deps.onServerReply?.(r, (line) => this.reporter?.send(line));
-        this.rotation.onReply(
-          r,
-          (line) => this.reporter?.send(line),
-          (why) => this.dropConnection?.(why),
-        );
-      },
-    });
+    this.status.open(accept());
   }
 
-  /**
-   * Weighs the pins the server announced against the certificate this connection presented:
-   * adopts a new key the server vouches for. True when the connection was unconfirmed and
-   * is now being dropped (to reconnect with the new pin, or because the server disowned
-   * the certificate), so the reply is not to be acted on.
-   */
+  /** Follows the server's TLS key (tlsRepin.ts); true when the reply came on a connection now being dropped. */
   private followTlsPins(r: StatusReply): boolean {
-    const peer = this.peer;
-    if (!peer) return false;
-    const d = pinDecision({ stored: this.tlsPin, peer, announced: r.tlsPins });
-    if (d.action === 'adopt') {
-      this.deps.log.info({ pin: d.pin, previous: this.tlsPin }, "pinned the server's new TLS key");
-      this.tlsPin = d.pin;
-      this.deps.onTlsPin?.(d.pin);
+    const outcome = this.serverKey.weigh(r.tlsPins);
+    if (!outcome) return false;
+    if (outcome.error) {
+      this.deps.log.warn({ presented: this.serverKey.unconfirmed }, outcome.error);
+      this.lastError = outcome.error;
     }
-    if (peer.verified) return false;
     // Dropping is idempotent: a second reply before the close repeats the same decision.
-    if (d.action === 'refuse') {
-      this.deps.log.warn({ presented: peer.pin }, d.reason);
-      this.lastError = d.reason;
-      this.dropConnection?.(d.reason);
-    } else {
-      this.redialAtOnce = true;
-      this.dropConnection?.("reconnecting with the server's new TLS key");
-    }
+    if (outcome.redialAtOnce) this.redialAtOnce = true;
+    this.dropConnection?.(outcome.drop);
     return true;
   }
 
@@ -278,34 +247,18 @@ export class TunnelAgent {
    * on-demand) tells the server its new mode and next check-in this way.
    */
   async reportNow(collect: () => Promise<NodeStatusReport>, ms: number): Promise<boolean> {
-    const reporter = this.reporter;
-    if (!reporter || this.lifecycle.state !== 'connected') return false;
-    const report = await collect();
-    return new Promise<boolean>((resolve) => {
-      const done = (answered: boolean) => {
-        this.deps.clock.clearTimeout(timer);
-        this.replyWaiters.delete(answer);
-        resolve(answered);
-      };
-      const answer = () => done(true);
-      const timer = this.deps.clock.setTimeout(() => done(false), ms);
-      this.replyWaiters.add(answer);
-      reporter.send({ report });
-    });
+    if (!this.status || this.lifecycle.state !== 'connected') return false;
+    return this.status.reportNow(collect, ms);
   }
 
   /** Sends a line on the status channel now (a condition changed); false when not connected. */
   sendStatusLine(line: StatusLine): boolean {
-    const reporter = this.reporter;
-    if (!reporter || this.lifecycle.state !== 'connected') return false;
-    reporter.send(line);
-    return true;
+    return this.lifecycle.state === 'connected' && (this.status?.send(line) ?? false);
   }
 
   /** Starts a key rotation now if one is due (`burrow node rotate-key` backdated the key). */
   checkKeyRotation(): void {
-    const reporter = this.reporter;
-    if (reporter && this.lifecycle.state === 'connected') this.rotation.check((line) => reporter.send(line));
+    if (this.lifecycle.state === 'connected') this.status?.checkKeyRotation();
   }
 
   /**
@@ -354,22 +307,9 @@ export class TunnelAgent {
   private shutDown(): Promise<void> {
     if (this.lifecycle.state !== 'stopped') this.lifecycle.transition('stopped');
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
-    this.reporter?.close();
+    this.status?.close();
     this.ssh?.end();
-    const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let cut: TimerHandle | undefined;
-      ws.once('close', () => {
-        if (cut) this.deps.clock.clearTimeout(cut);
-        resolve();
-      });
-      // A clean close lets the SSH disconnect reach the server; cut it if that stalls.
-      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-      else {
-        if (ws.readyState === WebSocket.OPEN) ws.close();
-        cut = this.deps.clock.setTimeout(() => ws.terminate(), 1_000);
-      }
-    });
+    return this.ws ? closeTunnelSocket(this.ws, this.deps.clock) : Promise.resolve();
   }
 }
+

@@ -1,4 +1,5 @@
 import { WebSocket } from 'ws';
+import type { Clock, TimerHandle } from '../shared/clock.js';
 import type { NodeConfig } from '../shared/config.js';
 import { pinnedAgent, type PeerCheck } from '../shared/pinnedHttps.js';
 import { TUNNEL_PATH } from '../shared/protocol.js';
@@ -25,5 +26,25 @@ export function dialTunnel(config: NodeConfig, proxy: ProxyTarget | undefined, t
     // No `generateMask`: ws's default draws each frame's mask from a CSPRNG pool
     // (randomFillSync), as RFC 6455 asks. TLS-inspecting proxies on managed sites see these
     // frames in the clear, so a predictable (e.g. all-zero) mask is not ours to choose.
+  });
+}
+
+/**
+ * Closes a tunnel's WebSocket and resolves once it is closed: a clean close lets the SSH
+ * disconnect reach the server, and is cut after 1 s if it stalls.
+ */
+export function closeTunnelSocket(ws: WebSocket, clock: Clock): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let cut: TimerHandle | undefined;
+    ws.once('close', () => {
+      if (cut) clock.clearTimeout(cut);
+      resolve();
+    });
+    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    else {
+      if (ws.readyState === WebSocket.OPEN) ws.close();
+      cut = clock.setTimeout(() => ws.terminate(), 1_000);
+    }
   });
 }
