@@ -23,14 +23,10 @@ import { auditSessionDenial } from './sessionDenials.js';
 import { sessionTarget } from './sessionTarget.js';
 import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 import { assertWithinBudget } from '../budget/nodeBudget.js';
+import { approveSession } from './sessionApproval.js';
 
 export type { SessionLimits, SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 
-/**
- * How long a session's approval may serve it: a day, the most a node grants, so an extended
- * session keeps its grant; the grant ends on the node when the session closes.
- */
-const SESSION_GRANT_MS = 24 * 3_600_000;
 /** Idle-timer resets closer together than this are skipped: a transfer touches per chunk. */
 const TOUCH_EVERY_MS = 1_000;
 /** Used when an older agent did not declare its targets: plain HTTP, Host left to the guess. */
@@ -78,10 +74,7 @@ export class SessionManager extends EventEmitter {
     checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const id = newId('ses');
     const log = this.deps.log.child({ sessionId: id, nodeId: node.id });
-    const approval = await this.deps.approvals?.obtain({
-      nodeId: node.id, groupId: node.groupId, kind: 'session', service: req.service, subject: id, userId: req.userId, sourceIp: req.sourceIp,
-      what: `a ${type === 'tcp' ? 'TCP' : 'WebUI'} session to the service "${req.service}"`, validForMs: SESSION_GRANT_MS, ...(req.signal ? { signal: req.signal } : {}),
-    });
+    const approval = await approveSession(this.deps, node, req, id, type);
     // Time passed while the person on site decided: the limits are checked again.
     if (approval) checkSessionLimits(limits.concurrency, [...this.live.values()].map((s) => s.record), req);
     const now = clock.now();
@@ -139,15 +132,8 @@ export class SessionManager extends EventEmitter {
       await db.transaction(async (tx) => {
         checkSessionCounts(limits.concurrency, await countOpenSessions(tx, { userId: req.userId, nodeId }));
         await insertSession(tx, record, this.deps.instanceId);
-        await appendAudit(tx, {
-          actor: req.userId,
-          sourceIp: req.sourceIp,
-          action: 'session.open',
-          target: node.id,
-          result: 'ok',
-          groupId: node.groupId,
-          detail: { sessionId: id, service: req.service, type, port: record.port, ...(req.bare ? { bare: true, warning: BARE_WARNING } : {}) },
-        }, now);
+        const detail = { sessionId: id, service: req.service, type, port: record.port, ...(req.bare ? { bare: true, warning: BARE_WARNING } : {}) };
+        await appendAudit(tx, { actor: req.userId, sourceIp: req.sourceIp, action: 'session.open', target: node.id, result: 'ok', groupId: node.groupId, detail }, now);
       });
     } catch (err) {
       this.live.delete(id);
