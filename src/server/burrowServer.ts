@@ -11,6 +11,8 @@ import { SecretBox } from '../shared/secretBox.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
 import { ConnectionCap } from './connectionCap.js';
+import { HandshakeGate } from './handshakeGate.js';
+import { clientAddress } from './clientAddress.js';
 import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { openClusterBus } from './cluster/openClusterBus.js';
 import { announceSessions } from './cluster/announceSessions.js';
@@ -207,6 +209,16 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     refusals.refused(ip, open);
     metrics.tunnelRefused('address-cap');
   });
+  const shedLog = new RefusalLog(log, clock, 'connection cut: too many TLS handshakes under way');
+  const handshakes = new HandshakeGate({
+    maxInFlight: config.maxTlsHandshakes,
+    timeoutMs: config.tlsHandshakeTimeoutMs,
+    clock,
+    onShed: (socket, inFlight) => {
+      shedLog.refused(clientAddress(socket).ip, inFlight);
+      metrics.tunnelRefused('tls-busy');
+    },
+  });
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -279,6 +291,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     },
     audit: (result, detail) => recordAudit(db, { actor: 'system', action: 'server.cert.reload', target: config.listen, result, detail }, clock.now()),
   });
+  // The address cap first (prepended last), then the bound on handshakes, then TLS.
+  handshakes.attach(server);
   connectionCap.attach(server);
   // After every other connection listener, so that it runs before them (TLS included).
   const proxyGate = proxyProtocol.attach(server);
@@ -343,6 +357,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await gateway.close();
         await Promise.all([jobsStopped, terminalsClosed]);
         refusals.close();
+        shedLog.close();
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
         await instances.close().catch((err: Error) => log.warn({ err: err.message }, 'could not mark this instance stopped'));
