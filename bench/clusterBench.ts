@@ -73,10 +73,18 @@ export function fleetLayout(count: number): { balancers: number; generators: num
   return { balancers, generators, perGenerator, maxconn: perGenerator * (generators / balancers) + 500 };
 }
 
+/**
+ * Tunnel set-ups (handshakes, and connects still being written to the store) each instance
+ * admits at once. Every connect writes to the one database all instances share, and on 2
+ * busy cores it takes some 30 ms: a backlog of 64 is about 2 s of work, well inside the
+ * handshake and store timeouts, where the default 256 lets the queue outgrow them.
+ */
+const SETUPS = 64;
+
 /** A cluster of `instances` for the bench: quiet logs, HAProxy replicas sized for the fleet. */
 function benchCluster(instances: number, count: number, nodeArgs: string[]): Promise<Cluster> {
   const { balancers, maxconn } = fleetLayout(count);
-  return Cluster.start({ instances, balancers, maxconn, env: { BURROW_LOG_LEVEL: 'warn', BURROW_NODE_ARGS: nodeArgs.join(' ') } });
+  return Cluster.start({ instances, balancers, maxconn, serverConfig: { maxPendingHandshakes: SETUPS }, env: { BURROW_LOG_LEVEL: 'warn', BURROW_NODE_ARGS: nodeArgs.join(' ') } });
 }
 
 /** Enrolls `count` fleet nodes, spread over the balancer replicas and over loopback source addresses. */

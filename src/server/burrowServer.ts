@@ -228,6 +228,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     keepaliveIntervalMs: config.keepaliveIntervalMs,
     keepaliveCountMax: config.keepaliveCountMax,
     maxPendingHandshakes: config.maxPendingHandshakes,
+    setupBacklog: () => nodeWrites.size,
     onAuthenticatedSocket: (socket) => connectionCap.release(socket),
     denials,
     onRefused: (reason) => metrics.tunnelRefused(reason),
