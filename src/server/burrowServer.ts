@@ -15,6 +15,8 @@ import { HandshakeGate } from './handshakeGate.js';
 import { clientAddress } from './clientAddress.js';
 import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { openClusterBus } from './cluster/openClusterBus.js';
+import { ALERTS_LEASE_KEY, openLeaderLease } from './cluster/openLeaderLease.js';
+import { clusterSessionEvents } from './cluster/clusterSessionEvents.js';
 import { announceSessions } from './cluster/announceSessions.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
@@ -260,7 +262,10 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const jobs = new JobDispatcher({ db, registry, instanceId, cluster, clock, log: log.child({ part: 'jobs' }) });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: cluster });
   const stopFeeding = feedMetrics(metrics, { registry: nodes, sessions, store: db, clock });
-  const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry, sessions, config });
+  // Every instance's nodes and sessions, watched by whichever instance holds the alerts lease.
+  const clusterSessions = clusterSessionEvents(cluster);
+  const alertsLease = openLeaderLease(db, { key: ALERTS_LEASE_KEY, name: `burrow-alerts-${instanceId}`, clock, log: log.child({ part: 'alerts' }) });
+  const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry: nodes, sessions: clusterSessions.events, config, lease: alertsLease });
   const peerLink = config.peerListen
     ? new PeerLinkServer({ credentials: peerCredentials, localNode: (nodeId) => registry.get(nodeId), clock, log: log.child({ part: 'peer-link' }), audit: (e, at) => recordAudit(db, e, at), observer: metrics })
     : undefined;
@@ -348,6 +353,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await peerLink?.close();
         stopFeeding();
         await alerts.close();
+        clusterSessions.stop();
         authority.close();
         await certificates.close();
         await sessions.closeAll('server-shutdown');
