@@ -31,6 +31,8 @@ export interface PeerSessionOpen {
 export interface ClusterFigures {
   count: number;
   instances: number;
+  /** HAProxy processes (replicas with one configuration) the fleet was spread over. */
+  balancers: number;
   /** All nodes connecting at once through HAProxy: to one instance, and to all of them. */
   singleColdConnectMs: number;
   coldConnectMs: number;
@@ -42,26 +44,53 @@ export interface ClusterFigures {
   backAfterMs: number;
 }
 
-/** The live instances' HAProxy current connections on the main port, by instance. */
+/** The live instances' current connections on the main port, summed over every HAProxy process, by instance. */
 async function tunnelsHeld(c: Cluster): Promise<Map<Instance, number>> {
   const held = new Map<Instance, number>();
-  for (const inst of c.live) held.set(inst, Number((await c.haproxy?.serverStat('burrow', inst.name))?.scur ?? 0));
+  for (const inst of c.live) {
+    let n = 0;
+    for (const b of c.balancers) n += Number((await b.haproxy.serverStat('burrow', inst.name))?.scur ?? 0);
+    held.set(inst, n);
+  }
   return held;
 }
 
 /**
- * A cluster of `instances` for the bench: quiet logs, HAProxy sized for the fleet. HAProxy
- * needs two descriptors per connection: its maxconn is kept just above the fleet so that
- * 9 000 nodes fit under a 20 000-descriptor limit.
+ * Connections one HAProxy process is given: it needs two descriptors per connection, and
+ * the hard open-files limit here is 20 000 (`ulimit -n -H`), so one process tops out near
+ * 9 000 nodes. A larger fleet is spread over balancer replicas with the same configuration.
  */
-function benchCluster(instances: number, count: number, nodeArgs: string[]): Promise<Cluster> {
-  return Cluster.start({ instances, maxconn: count + 500, env: { BURROW_LOG_LEVEL: 'warn', BURROW_NODE_ARGS: nodeArgs.join(' ') } });
+const PER_BALANCER = 6_000;
+/** Nodes one fleet generator process holds at most. */
+const PER_GENERATOR = 2_500;
+
+/** How a fleet of `count` is spread: HAProxy processes, generator processes, nodes per generator. */
+export function fleetLayout(count: number): { balancers: number; generators: number; perGenerator: number; maxconn: number } {
+  const balancers = Math.max(1, Math.ceil(count / PER_BALANCER));
+  // A multiple of the balancers, so each replica carries the same share.
+  const generators = balancers * Math.max(1, Math.ceil(count / (balancers * PER_GENERATOR)));
+  const perGenerator = Math.ceil(count / generators);
+  return { balancers, generators, perGenerator, maxconn: perGenerator * (generators / balancers) + 500 };
 }
 
-/** Enrolls `count` fleet nodes through the cluster's balancer, spread over loopback source addresses. */
+/**
+ * Tunnel set-ups (handshakes, and connects still being written to the store) each instance
+ * admits at once. Every connect writes to the one database all instances share, and on 2
+ * busy cores it takes some 30 ms: a backlog of 64 is about 2 s of work, well inside the
+ * handshake and store timeouts, where the default 256 lets the queue outgrow them.
+ */
+const SETUPS = 64;
+
+/** A cluster of `instances` for the bench: quiet logs, HAProxy replicas sized for the fleet. */
+function benchCluster(instances: number, count: number, nodeArgs: string[]): Promise<Cluster> {
+  const { balancers, maxconn } = fleetLayout(count);
+  return Cluster.start({ instances, balancers, maxconn, serverConfig: { maxPendingHandshakes: SETUPS }, env: { BURROW_LOG_LEVEL: 'warn', BURROW_NODE_ARGS: nodeArgs.join(' ') } });
+}
+
+/** Enrolls `count` fleet nodes, spread over the balancer replicas and over loopback source addresses. */
 async function enrollFleet(c: Cluster, count: number, prefix: string): Promise<Fleet> {
   const token = (await c.adminJson<{ token: string }>(['enroll-token', 'create', '--auto-approve', '--uses', String(count), '--ttl', '2h'])).token;
-  return Fleet.enroll({ serverUrl: c.url, token, count, prefix, perAddress: PER_ADDRESS });
+  return Fleet.enroll({ serverUrl: c.url, serverUrls: c.balancers.map((b) => b.url), token, count, prefix, perAddress: PER_ADDRESS, perProcess: fleetLayout(count).perGenerator });
 }
 
 /** Time from the API call on `inst` to the first byte of the node's WebUI through the new session port. */
@@ -164,7 +193,7 @@ export async function measureCluster(o: { count: number; instances: number; orig
       // The fleet notices the lost tunnels first; only then is "all connected" an answer.
       while ((await fleet.stats()).connected >= o.count && Date.now() - t0 < 30_000) await settle(50);
       await fleet.waitConnected(o.count, 600_000);
-      return { count: o.count, instances: o.instances, singleColdConnectMs, coldConnectMs, memory, sessionOpen, victim: victim.name, orphaned, backAfterMs: Date.now() - t0 };
+      return { count: o.count, instances: o.instances, balancers: c.balancers.length, singleColdConnectMs, coldConnectMs, memory, sessionOpen, victim: victim.name, orphaned, backAfterMs: Date.now() - t0 };
     } finally {
       await fleet.close();
     }
@@ -176,24 +205,25 @@ export async function measureCluster(o: { count: number; instances: number; orig
 /** Rows for the scale-out figures. */
 export function clusterRows(f: ClusterFigures): Row[] {
   const rate = (ms: number) => f.count / (ms / 1000);
-  const rows: Row[] = f.memory.map((m) => ({ figure: `server RSS per idle node, ${m.name} of ${f.instances} (${m.nodes} nodes)`, path: 'burrow cluster', value: m.rssPerNodeKiB, unit: 'KiB' }));
+  const via = `burrow cluster (${f.balancers} HAProxy)`;
+  const rows: Row[] = f.memory.map((m) => ({ figure: `server RSS per idle node, ${m.name} of ${f.instances} (${m.nodes} nodes)`, path: via, value: m.rssPerNodeKiB, unit: 'KiB' }));
   rows.push(
-    { figure: `cold connect rate ${f.count} nodes, 1 instance`, path: 'burrow cluster', value: rate(f.singleColdConnectMs), unit: 'nodes/s' },
+    { figure: `cold connect rate ${f.count} nodes, 1 instance`, path: via, value: rate(f.singleColdConnectMs), unit: 'nodes/s' },
     {
       figure: `cold connect rate ${f.count} nodes, ${f.instances} instances`,
-      path: 'burrow cluster',
+      path: via,
       value: rate(f.coldConnectMs),
       unit: 'nodes/s',
       ratio: { against: '1 instance', value: rate(f.coldConnectMs) / rate(f.singleColdConnectMs) },
     },
-    { figure: `back after SIGKILL of ${f.victim} (${f.orphaned} nodes)`, path: 'burrow cluster', value: f.backAfterMs / 1000, unit: 's' },
-    { figure: 'session open → first byte p50, direct', path: 'burrow cluster', value: f.sessionOpen.direct.median, unit: 'ms', spread: `${f.sessionOpen.direct.min.toFixed(1)}–${f.sessionOpen.direct.max.toFixed(1)} (n=${f.sessionOpen.direct.n})` },
+    { figure: `back after SIGKILL of ${f.victim} (${f.orphaned} nodes)`, path: via, value: f.backAfterMs / 1000, unit: 's' },
+    { figure: 'session open → first byte p50, direct', path: via, value: f.sessionOpen.direct.median, unit: 'ms', spread: `${f.sessionOpen.direct.min.toFixed(1)}–${f.sessionOpen.direct.max.toFixed(1)} (n=${f.sessionOpen.direct.n})` },
   );
   const peer = f.sessionOpen.peer;
   if (peer) {
-    rows.push({ figure: 'session open → first byte p50, through a peer', path: 'burrow cluster', value: peer.median, unit: 'ms', spread: `${peer.min.toFixed(1)}–${peer.max.toFixed(1)} (n=${peer.n})`, ratio: { against: 'direct', value: peer.median / f.sessionOpen.direct.median } });
+    rows.push({ figure: 'session open → first byte p50, through a peer', path: via, value: peer.median, unit: 'ms', spread: `${peer.min.toFixed(1)}–${peer.max.toFixed(1)} (n=${peer.n})`, ratio: { against: 'direct', value: peer.median / f.sessionOpen.direct.median } });
   } else {
-    rows.push({ figure: `session open through a peer: refused (${f.sessionOpen.refusal ?? ''})`, path: 'burrow cluster', value: 0, unit: '' });
+    rows.push({ figure: `session open through a peer: refused (${f.sessionOpen.refusal ?? ''})`, path: via, value: 0, unit: '' });
   }
   return rows;
 }

@@ -22,6 +22,8 @@ interface Args {
   firstIndex?: number;
   /** Nodes sharing one loopback source address (fleetSourceAddress); absent, the kernel picks (127.0.0.1). */
   perAddress?: number;
+  /** Nodes of this process making their first connection at once (64 unless told); see startPaced. */
+  firstConnects?: number;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
@@ -31,6 +33,34 @@ if (!pin) throw new Error('the fleet needs an enrollment token');
 let attempts = 0;
 let failures = 0;
 const agents: TunnelAgent[] = [];
+/** Nodes started and not yet through their first attempt. */
+let firstAttempts = 0;
+/** Agents not started yet (startPaced). */
+let unstarted: TunnelAgent[] = [];
+/** Agents whose first attempt is still under way. */
+const inFirst = new Set<TunnelAgent>();
+
+/**
+ * Starts every node, at most `firstConnects` of them on their first attempt at a time. In
+ * the field each node has a CPU of its own; here thousands share one process, and started
+ * all at once their client-side handshakes starve each other past every timeout, so the
+ * figure would measure this generator rather than the server. Retries are not paced: they
+ * follow each agent's own backoff, as in the field.
+ */
+function startPaced(): void {
+  while (firstAttempts < (args.firstConnects ?? 64) && unstarted.length) {
+    const a = unstarted.shift() as TunnelAgent;
+    firstAttempts++;
+    inFirst.add(a);
+    a.start();
+  }
+}
+
+function firstAttemptDone(a: TunnelAgent): void {
+  if (!inFirst.delete(a)) return;
+  firstAttempts--;
+  startPaced();
+}
 
 async function enrollOne(i: number): Promise<void> {
   const keys = generateEd25519();
@@ -48,6 +78,7 @@ async function enrollOne(i: number): Promise<void> {
     onReport: (r) => {
       if (r.state === 'connecting') attempts++;
       if (r.state === 'waiting') failures++;
+      if (r.state === 'connected' || r.state === 'waiting') firstAttemptDone(agent);
     },
   });
   agents.push(agent);
@@ -64,7 +95,8 @@ async function main(): Promise<void> {
 
 process.on('message', (m: { type: string }) => {
   if (m.type === 'start') {
-    for (const a of agents) a.start();
+    unstarted = [...agents];
+    startPaced();
   } else if (m.type === 'stats') {
     const connected = agents.filter((a) => a.state === 'connected').length;
     process.send?.({ type: 'stats', connected, attempts, failures, rssKiB: Math.round(process.memoryUsage().rss / 1024) });

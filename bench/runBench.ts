@@ -18,8 +18,9 @@ import { clusterRows, measureCluster, type ClusterFigures } from './clusterBench
  * hold even on a busy machine. Sizes can be lowered for a quick look:
  * BENCH_RUNS, BENCH_DOWNLOAD_MB, BENCH_WRK_SECONDS, BENCH_NODES (comma list), and
  * BENCH_PARTS (comma list of direct, ssh, stunnel, burrow, floor, peer, scale, cluster; all by default),
- * BENCH_CLUSTER_NODES and BENCH_CLUSTER_INSTANCES (the scale-out part: 1000 nodes and 3 instances;
- * up to 9000 nodes fit one HAProxy process under a 20 000 open-files limit).
+ * BENCH_CLUSTER_NODES and BENCH_CLUSTER_INSTANCES (the scale-out part: 1000 nodes and 3 instances
+ * by default; `BENCH_PARTS=cluster BENCH_CLUSTER_NODES=10000 make bench` is the 10 000-node run,
+ * its fleet spread over one HAProxy process per 6000 nodes, each with the same configuration).
  * BENCH_SERVER_NODE_ARGS / BENCH_AGENT_NODE_ARGS pass node flags (e.g. --cpu-prof) to
  * burrow's processes for profiling; BENCH_TRACE=1 prints how many nodes are back every
  * half second while the scale part waits for them.

@@ -14,14 +14,19 @@ export class Fleet {
 
   private constructor() {}
 
-  /** Enrolls the nodes (they do not connect until `start()`); with `perAddress`, that many share each loopback source address. */
-  static async enroll(o: { serverUrl: string; token: string; count: number; perProcess?: number; prefix: string; perAddress?: number }): Promise<Fleet> {
+  /**
+   * Enrolls the nodes (they do not connect until `start()`); with `perAddress`, that many share
+   * each loopback source address. With `serverUrls` (balancer replicas), generator process i
+   * enrolls and connects through `serverUrls[i % length]`.
+   */
+  static async enroll(o: { serverUrl: string; serverUrls?: readonly string[]; token: string; count: number; perProcess?: number; prefix: string; perAddress?: number }): Promise<Fleet> {
     const fleet = new Fleet();
     const per = o.perProcess ?? 2500;
     const waits: Promise<void>[] = [];
     for (let i = 0, n = 0; n < o.count; i++, n += per) {
       const count = Math.min(per, o.count - n);
-      const child = fork(`${REPO}dist/bench/idleNodeFleet.js`, [JSON.stringify({ serverUrl: o.serverUrl, token: o.token, count, prefix: `${o.prefix}${i}`, firstIndex: n, ...(o.perAddress ? { perAddress: o.perAddress } : {}) })], {
+      const serverUrl = o.serverUrls?.length ? (o.serverUrls[i % o.serverUrls.length] as string) : o.serverUrl;
+      const child = fork(`${REPO}dist/bench/idleNodeFleet.js`, [JSON.stringify({ serverUrl, token: o.token, count, prefix: `${o.prefix}${i}`, firstIndex: n, ...(o.perAddress ? { perAddress: o.perAddress } : {}) })], {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         execArgv: ['--max-old-space-size=4096'],
       });

@@ -18,6 +18,10 @@ import { waitFor } from './waitFor.js';
  * its own, so no port another process holds on 127.0.0.1 is in the way of its ranges.
  */
 export const FRONT = '127.0.0.50';
+/** The public address of balancer replica `index` (0: FRONT). */
+export function balancerAddress(index: number): string {
+  return `127.0.0.${50 + index}`;
+}
 /** The address HAProxy connects to the instances from: their `proxyProtocolFrom`. */
 export const BALANCER_SOURCE = '127.0.0.1';
 /** Where the tests reach an instance directly from: not a balancer, so no PROXY header is expected. */
@@ -46,8 +50,14 @@ export interface ClusterOptions {
   sessionPortsEach?: number;
   /** Settings merged into every instance's server.json. */
   serverConfig?: Record<string, unknown>;
-  /** HAProxy's maxconn (global and per frontend). */
+  /** HAProxy's maxconn (global and per frontend), per HAProxy process. */
   maxconn?: number;
+  /**
+   * HAProxy processes run with the same configuration, each on a public address of its own
+   * (127.0.0.50, .51, …; 1 unless told): balancer replicas, as in production, so a fleet
+   * larger than one process's descriptor limit allows can connect.
+   */
+  balancers?: number;
   /** Passed to each `server start` (e.g. BURROW_LOG_LEVEL). */
   env?: NodeJS.ProcessEnv;
 }
@@ -68,6 +78,8 @@ export class Cluster extends ServerStack {
   readonly instances: Instance[] = [];
   databaseUrl = '';
   haproxy?: Haproxy;
+  /** Every HAProxy process (the first is `haproxy`), and the main URL each serves (the first is `url`). */
+  readonly balancers: { haproxy: Haproxy; url: string }[] = [];
   private postgres?: ScratchPostgres;
   /** The environment every instance starts with. */
   private env: NodeJS.ProcessEnv = {};
@@ -105,7 +117,12 @@ export class Cluster extends ServerStack {
     for (const inst of this.instances.slice(1)) await this.joinHome(inst);
     for (const inst of this.instances) await this.writeConfig(inst, o.serverConfig ?? {});
     const maxconn = o.maxconn ?? 4096;
-    this.haproxy = await Haproxy.launch((statsSocket) => renderClusterConfig({ front: FRONT, frontPort, source: BALANCER_SOURCE, maxconn, statsSocket, instances: this.instances }));
+    for (let b = 0; b < (o.balancers ?? 1); b++) {
+      const front = balancerAddress(b);
+      const haproxy = await Haproxy.launch((statsSocket) => renderClusterConfig({ front, frontPort, source: BALANCER_SOURCE, maxconn, statsSocket, instances: this.instances }));
+      this.balancers.push({ haproxy, url: `https://${front}:${frontPort}` });
+    }
+    this.haproxy = this.balancers[0]?.haproxy;
     this.env = o.env ?? {};
     await Promise.all(this.instances.map((inst) => this.startInstance(inst)));
     await this.login();
@@ -153,8 +170,12 @@ export class Cluster extends ServerStack {
     await waitFor(`${inst.name} to be ready, directly and for HAProxy`, async () => {
       if (proc.child.exitCode !== null) throw new Error(`${inst.name} exited with ${proc.child.exitCode}`);
       const ready = await this.request(inst, 'GET', '/readyz', { auth: false }).then((r) => r.status === 200, () => false);
-      const row = await this.haproxy?.serverStat('burrow', inst.name);
-      return ready && row?.status === 'UP' && row.check_status === 'L7OK';
+      if (!ready) return false;
+      for (const b of this.balancers) {
+        const row = await b.haproxy.serverStat('burrow', inst.name);
+        if (row?.status !== 'UP' || row.check_status !== 'L7OK') return false;
+      }
+      return true;
     }, { timeoutMs: 30_000 });
   }
 
@@ -250,7 +271,7 @@ export class Cluster extends ServerStack {
 
   /** Stops HAProxy and the database (after the processes, which `close()` stops first). */
   protected override async closeOwn(): Promise<void> {
-    await this.haproxy?.stop();
+    for (const b of this.balancers) await b.haproxy.stop();
     await this.postgres?.stop();
   }
 }

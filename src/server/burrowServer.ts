@@ -11,8 +11,12 @@ import { SecretBox } from '../shared/secretBox.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
 import { ConnectionCap } from './connectionCap.js';
+import { HandshakeGate } from './handshakeGate.js';
+import { clientAddress } from './clientAddress.js';
 import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { openClusterBus } from './cluster/openClusterBus.js';
+import { ALERTS_LEASE_KEY, openLeaderLease } from './cluster/openLeaderLease.js';
+import { clusterSessionEvents } from './cluster/clusterSessionEvents.js';
 import { announceSessions } from './cluster/announceSessions.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { TunnelGateway } from './gateway/tunnelGateway.js';
@@ -215,6 +219,16 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   });
   // Each node's tunnel bytes, added to its monthly count in the store; throttled when its budget says so.
   const traffic = new TunnelTraffic({ db, clock, log: log.child({ part: 'traffic' }), flushMs: config.trafficFlushMs });
+  const shedLog = new RefusalLog(log, clock, 'connection cut: too many TLS handshakes under way');
+  const handshakes = new HandshakeGate({
+    maxInFlight: config.maxTlsHandshakes,
+    timeoutMs: config.tlsHandshakeTimeoutMs,
+    clock,
+    onShed: (socket, inFlight) => {
+      shedLog.refused(clientAddress(socket).ip, inFlight);
+      metrics.tunnelRefused('tls-busy');
+    },
+  });
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -224,6 +238,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     keepaliveIntervalMs: config.keepaliveIntervalMs,
     keepaliveCountMax: config.keepaliveCountMax,
     maxPendingHandshakes: config.maxPendingHandshakes,
+    setupBacklog: () => nodeWrites.size,
     onAuthenticatedSocket: (socket) => connectionCap.release(socket),
     denials,
     onRefused: (reason) => metrics.tunnelRefused(reason),
@@ -257,7 +272,10 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const jobs = new JobDispatcher({ db, registry, instanceId, cluster, clock, log: log.child({ part: 'jobs' }), approvals: siteApprovals });
   const authority = new AuthorityWatch({ db, clock, log: log.child({ part: 'authority' }), bus: cluster });
   const stopFeeding = feedMetrics(metrics, { registry: nodes, sessions, store: db, clock });
-  const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry, sessions, config });
+  // Every instance's nodes and sessions, watched by whichever instance holds the alerts lease.
+  const clusterSessions = clusterSessionEvents(cluster);
+  const alertsLease = openLeaderLease(db, { key: ALERTS_LEASE_KEY, name: `burrow-alerts-${instanceId}`, clock, log: log.child({ part: 'alerts' }) });
+  const alerts = startAlerts({ db, box, clock, log: log.child({ part: 'alerts' }), registry: nodes, sessions: clusterSessions.events, config, lease: alertsLease });
   const peerLink = config.peerListen
     ? new PeerLinkServer({ credentials: peerCredentials, localNode: (nodeId) => registry.get(nodeId), clock, log: log.child({ part: 'peer-link' }), audit: (e, at) => recordAudit(db, e, at), observer: metrics })
     : undefined;
@@ -267,7 +285,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
     alerts: alerts.api,
     budgetChanged: (nodeId: string) => traffic.judge(nodeId),
-    requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners }), ...(access.log ? { accessLog: access.log } : {}) };
+    requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners, bus: cluster }), ...(access.log ? { accessLog: access.log } : {}) };
   const app = createApp(apiDeps);
   const terminals = new TerminalEndpoint({ api: apiDeps, app, hostKey, recordingsDir: paths.recordings });
   jobs.start();
@@ -291,6 +309,8 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     },
     audit: (result, detail) => recordAudit(db, { actor: 'system', action: 'server.cert.reload', target: config.listen, result, detail }, clock.now()),
   });
+  // The address cap first (prepended last), then the bound on handshakes, then TLS.
+  handshakes.attach(server);
   connectionCap.attach(server);
   // After every other connection listener, so that it runs before them (TLS included).
   const proxyGate = proxyProtocol.attach(server);
@@ -345,6 +365,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await peerLink?.close();
         stopFeeding();
         await alerts.close();
+        clusterSessions.stop();
         authority.close();
         await certificates.close();
         await sessions.closeAll('server-shutdown');
@@ -356,6 +377,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await Promise.all([jobsStopped, terminalsClosed]);
         await traffic.close();
         refusals.close();
+        shedLog.close();
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
         await instances.close().catch((err: Error) => log.warn({ err: err.message }, 'could not mark this instance stopped'));

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readinessChecks } from './readiness.js';
+import type { BusLinkState } from './cluster/clusterBus.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { MIGRATIONS_DIR } from './serverHome.js';
@@ -30,5 +31,21 @@ describe('readiness', () => {
     api.listening = true;
     await db.close();
     assert.deepEqual(await check(), ['store']);
+  });
+
+  it('is not ready while the cluster bus is not listening, naming its state', async () => {
+    const db = await Database.open(join(dir, 'bus.db'));
+    const migrations = await loadMigrations(MIGRATIONS_DIR);
+    await migrate(db, migrations);
+    const bus: { linkState: BusLinkState } = { linkState: 'listening' };
+    const check = readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners: {}, bus });
+    assert.deepEqual(await check(), []);
+    bus.linkState = 'reconnecting';
+    assert.deepEqual(await check(), ['cluster bus (reconnecting)']);
+    bus.linkState = 'resyncing';
+    assert.deepEqual(await check(), ['cluster bus (resyncing)']);
+    bus.linkState = 'in-process';
+    assert.deepEqual(await check(), []);
+    await db.close();
   });
 });

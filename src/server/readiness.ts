@@ -1,3 +1,4 @@
+import type { BusLinkState } from './cluster/clusterBus.js';
 import type { Queryable } from './store/database.js';
 import { appliedMigrationVersions } from './store/metricsQueries.js';
 
@@ -8,11 +9,16 @@ export interface ReadinessSources {
   migrations: readonly number[];
   /** The server's listeners by name (api, metrics): each must be listening. */
   listeners: Readonly<Record<string, { readonly listening: boolean }>>;
+  /** The cluster bus: an instance that misses the others' messages must not take traffic. */
+  bus?: { readonly linkState: BusLinkState };
 }
+
+/** Bus states in which the instance hears every other instance. */
+const BUS_UP: ReadonlySet<BusLinkState> = new Set(['in-process', 'listening']);
 
 /**
  * The checks behind /readyz: the store answers, every migration this build ships is
- * applied, and every port listens. Resolves to the names of the failing checks (none: ready).
+ * applied, every port listens, and the cluster bus hears the other instances. Resolves to the names of the failing checks (none: ready).
  */
 export function readinessChecks(s: ReadinessSources): () => Promise<string[]> {
   return async () => {
@@ -24,6 +30,7 @@ export function readinessChecks(s: ReadinessSources): () => Promise<string[]> {
       if (s.migrations.some((v) => !applied.has(v))) failing.push('migrations');
     }
     for (const [name, l] of Object.entries(s.listeners)) if (!l.listening) failing.push(`${name} port`);
+    if (s.bus && !BUS_UP.has(s.bus.linkState)) failing.push(`cluster bus (${s.bus.linkState})`);
     return failing;
   };
 }

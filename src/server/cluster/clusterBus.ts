@@ -34,21 +34,32 @@ export type ClusterTopic = keyof ClusterTopics;
 export type ClusterListener<K extends ClusterTopic> = (payload: ClusterTopics[K], origin: string) => void;
 
 /**
+ * How this instance's bus reaches the others: `in-process` (a single server: nothing to
+ * lose), or the state of its PostgreSQL listening connection (`listening` when up;
+ * `reconnecting` while down, messages from other instances lost; `resyncing` while views
+ * reload from the store after it came back).
+ */
+export type BusLinkState = 'in-process' | 'initial' | 'listening' | 'reconnecting' | 'resyncing' | 'closed';
+
+/**
  * Carries messages to every instance, the publisher's own included: a subscriber that
  * already acted locally skips messages whose `origin` is its own instance id.
  */
 export interface ClusterBus {
   /** This instance's id, stamped as `origin` on what it publishes. */
   readonly instanceId: string;
+  /** Where its link to the other instances stands (readiness shows it). */
+  readonly linkState: BusLinkState;
   publish<K extends ClusterTopic>(topic: K, payload: ClusterTopics[K]): Promise<void>;
   /** Calls `listener` for every message on `topic`; returns the unsubscribe function. */
   subscribe<K extends ClusterTopic>(topic: K, listener: ClusterListener<K>): () => void;
   /**
    * Calls `listener` after the bus lost messages (its link to the other instances dropped
    * and came back): a subscriber that keeps a view of other instances reloads it from the
-   * store. Absent on a bus that cannot lose messages. Returns the unsubscribe function.
+   * store. The bus stays `resyncing` until every listener's promise settled. Absent on a bus
+   * that cannot lose messages. Returns the unsubscribe function.
    */
-  onResync?(listener: () => void): () => void;
+  onResync?(listener: () => void | Promise<void>): () => void;
   close(): Promise<void>;
 }
 
@@ -57,6 +68,7 @@ export interface ClusterBus {
  * `emitter` act as instances of one deployment (tests of what crosses instances).
  */
 export class LocalClusterBus implements ClusterBus {
+  readonly linkState = 'in-process';
   private readonly subscriptions = new Set<() => void>();
 
   constructor(

@@ -32,9 +32,45 @@ const flush = async () => {
 
 describe('PostgresClusterBus reconnects', () => {
   it('allows only the moves of its state table', () => {
-    const all: BusState[] = ['initial', 'listening', 'reconnecting', 'closed'];
+    const all: BusState[] = ['initial', 'listening', 'reconnecting', 'resyncing', 'closed'];
     const allowed = all.flatMap((from) => all.filter((to) => busMoveAllowed(from, to)).map((to) => `${from}->${to}`));
-    assert.deepEqual(allowed, ['initial->listening', 'initial->closed', 'listening->reconnecting', 'listening->closed', 'reconnecting->listening', 'reconnecting->closed']);
+    assert.deepEqual(allowed, [
+      'initial->listening', 'initial->closed',
+      'listening->reconnecting', 'listening->closed',
+      'reconnecting->resyncing', 'reconnecting->closed',
+      'resyncing->listening', 'resyncing->reconnecting', 'resyncing->closed',
+    ]);
+  });
+
+  it('is resyncing, not listening, until every resync listener has reloaded its view', async () => {
+    const clock = new FakeClock(1_000);
+    const f = fakeNotifications();
+    const bus = await PostgresClusterBus.open({ instanceId: 'i-aaaaaaaaaaaa', notifications: f.notifications, clock, log: silentLogger(), backoff: { initialMs: 100, maxMs: 1_000, random: () => 0.5 } });
+    assert.equal(bus.state, 'listening');
+    let reloaded!: () => void;
+    bus.onResync(() => new Promise<void>((resolve) => (reloaded = resolve)));
+    bus.onResync(() => undefined);
+    f.drop();
+    assert.equal(bus.state, 'reconnecting');
+    clock.advance(100);
+    await flush();
+    assert.equal(bus.state, 'resyncing', 'listening again, but a view is still being reloaded');
+    reloaded();
+    await flush();
+    assert.equal(bus.state, 'listening');
+    await bus.close();
+  });
+
+  it('a listener that fails its reload does not hold the bus in resyncing', async () => {
+    const clock = new FakeClock(1_000);
+    const f = fakeNotifications();
+    const bus = await PostgresClusterBus.open({ instanceId: 'i-aaaaaaaaaaaa', notifications: f.notifications, clock, log: silentLogger(), backoff: { initialMs: 100, maxMs: 1_000, random: () => 0.5 } });
+    bus.onResync(() => Promise.reject(new Error('store away')));
+    f.drop();
+    clock.advance(100);
+    await flush();
+    assert.equal(bus.state, 'listening');
+    await bus.close();
   });
 
   it('backs off while the database is away, resyncs once it is back, and resets the backoff', async () => {
@@ -42,7 +78,9 @@ describe('PostgresClusterBus reconnects', () => {
     const f = fakeNotifications();
     const bus = await PostgresClusterBus.open({ instanceId: 'i-aaaaaaaaaaaa', notifications: f.notifications, clock, log: silentLogger(), backoff: { initialMs: 100, maxMs: 1_000, random: () => 0.5 } });
     let resyncs = 0;
-    bus.onResync(() => resyncs++);
+    bus.onResync(() => {
+      resyncs++;
+    });
     f.down = true;
     f.drop();
     assert.equal(bus.state, 'reconnecting');

@@ -76,7 +76,7 @@ export class ClusterNodeDirectory extends EventEmitter implements NodeDirectory 
     local.on('offline', this.onLocalOffline);
     local.on('disconnected', this.onLocalDisconnected);
     // Messages missed while the bus was reconnecting: the store has every route, read them all again.
-    const resync = bus.onResync?.(() => void this.enqueue(() => this.reloadAll()));
+    const resync = bus.onResync?.(() => this.enqueue(() => this.reloadAll()));
     if (resync) this.unsubscribe.push(resync);
     await this.enqueue(() => this.reloadAll());
   }

@@ -79,11 +79,10 @@ describe('server init --join', () => {
     assert.notEqual(ownId, (await readFile(serverPaths(first).instanceId, 'utf8').catch(() => '')).trim());
     const config = JSON.parse(await readFile(serverPaths(home).config, 'utf8')) as Record<string, unknown>;
     assert.deepEqual([config.listen, config.database, config.sessionPorts, config.peerListen], ['127.0.0.1:9443', url, [41000, 41100], '127.0.0.1:9444']);
-    // The peer link's key pair comes along when the first home has one; nothing else of that home does.
-    const firstHas = new Set(await readdir(first));
-    assert.deepEqual((await readdir(home)).filter((n) => n !== 'peer').sort(), ['audit-mac.key', 'audit-signing.key', 'audit-signing.pub', 'instance-id', 'secret.key', 'server.json', 'ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub', 'tls']);
-    assert.equal((await readdir(home)).includes('peer'), firstHas.has('peer'));
-    assert.equal(r.warnings.some((w) => w.includes('holds no peer key pair')), !firstHas.has('peer'));
+    // The peer link's key pair comes along; nothing else of that home does.
+    assert.deepEqual((await readdir(home)).sort(), ['audit-mac.key', 'audit-signing.key', 'audit-signing.pub', 'instance-id', 'peer', 'secret.key', 'server.json', 'ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub', 'tls']);
+    for (const p of [serverPaths('').peerKey, serverPaths('').peerCert]) assert.deepEqual(await readFile(join(home, p)), await readFile(join(first, p)), p);
+    assert.deepEqual(r.warnings.filter((w) => w.includes('peer')), []);
     const db = await Database.open(url);
     try {
       const [entry] = await listAudit(db, { action: 'server.join' });
@@ -97,20 +96,31 @@ describe('server init --join', () => {
     }
   });
 
-  it("copies the peer link's key pair when the bundle holds one", async () => {
-    const withPeer = join(dir, 'peer.bundle');
+  it('refuses a bundle without the peer key pair in one sentence, writing nothing', async () => {
+    const noPeer = join(dir, 'no-peer.bundle');
     const own = await openBackup(await readFile(bundle), bundle, PASSPHRASE);
-    const peer = [{ path: 'peer/key.pem', data: Buffer.from('peer key\n') }, { path: 'peer/cert.pem', data: Buffer.from('peer cert\n') }];
-    const files = [...own.files.filter((f) => !f.path.startsWith('peer/')), ...peer];
-    await writeFile(withPeer, await sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, files, PASSPHRASE));
-    const home = join(dir, 'with-peer');
-    const r = await joinDeployment(options(home, { bundle: withPeer, listen: '127.0.0.1:9543' }));
-    for (const f of peer) {
-      assert.deepEqual(await readFile(join(home, f.path)), f.data);
-      assert.equal((await stat(join(home, f.path))).mode & 0o777, 0o600);
-    }
-    assert.equal((await stat(join(home, 'peer'))).mode & 0o777, 0o700);
-    assert.deepEqual(r.warnings.filter((w) => w.includes('peer key pair')), []);
+    await writeFile(noPeer, await sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, own.files.filter((f) => !f.path.startsWith('peer/')), PASSPHRASE));
+    const home = join(dir, 'no-peer');
+    const before = await auditCount();
+    await assert.rejects(joinDeployment(options(home, { bundle: noPeer })), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'VALIDATION');
+      assert.match(err.message, /^The bundle .*no-peer\.bundle holds no peer key pair \(peer\/key\.pem, peer\/cert\.pem\), which every instance needs to reach the nodes the others hold: make a new bundle with "burrow server backup --secrets-only" on an instance started with this version of burrow; nothing was written\.$/);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    });
+    await nothingWritten(home);
+    assert.equal(await auditCount(), before);
+  });
+
+  it('refuses a bundle whose peer key does not belong to its peer certificate', async () => {
+    const mixed = join(dir, 'mixed-peer.bundle');
+    const own = await openBackup(await readFile(bundle), bundle, PASSPHRASE);
+    const foreign = await openBackup(await readFile(foreignBundle), foreignBundle, PASSPHRASE);
+    const files = own.files.map((f) => (f.path === serverPaths('').peerKey ? (foreign.files.find((g) => g.path === f.path) ?? f) : f));
+    await writeFile(mixed, await sealBackup({ createdAt: own.manifest.createdAt, sourceHome: 'x', database: null }, files, PASSPHRASE));
+    const home = join(dir, 'mixed-peer');
+    await assert.rejects(joinDeployment(options(home, { bundle: mixed })), /is not usable: its peer key does not belong to its peer certificate\.$/);
+    await nothingWritten(home);
   });
 
   it('refuses a wrong passphrase, writing nothing', async () => {

@@ -17,7 +17,7 @@ import { redactDatabaseUrl } from '../store/databaseUrl.js';
 import { loadMigrations } from '../store/migrate.js';
 import { checkBundleMatches, checkDeploymentInitialized } from './deploymentMatch.js';
 import { readOrCreateInstanceId } from './instanceId.js';
-import { holdsPeerKeys, sharedSecretsOf } from './sharedSecrets.js';
+import { sharedSecretsOf } from './sharedSecrets.js';
 
 /** What `burrow server init --join` is asked to do. */
 export interface JoinOptions extends InstanceOptions {
@@ -47,7 +47,7 @@ export interface JoinResult {
  * Makes a new server home that joins an existing deployment: the deployment's shared secrets
  * from a secrets bundle, a new instance id of its own, and its own server.json. Everything is
  * checked before the home is touched (the options, the bundle's passphrase and integrity, its
- * key pairs, that the database was initialised, and that the bundle's keys are the ones its
+ * key pairs (the peer link's included), that the database was initialised, and that the bundle's keys are the ones its
  * deployment uses); the home is assembled in a private directory beside it, the join is
  * audited in the deployment's chain, and only then does the home appear.
  */
@@ -93,10 +93,7 @@ export async function joinDeployment(o: JoinOptions): Promise<JoinResult> {
       url: config.publicUrl,
       tlsPin: pinOfPem(cert),
       config,
-      warnings: [
-        ...(holdsPeerKeys(secrets) ? [] : [`the bundle ${o.bundle} holds no peer key pair (peer/), so this instance cannot hold the deployment's: take a new bundle from an instance started with this version of burrow before it serves a peer link`]),
-        ...sessionDomainWarnings({ publicHost, ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}) }),
-      ],
+      warnings: sessionDomainWarnings({ publicHost, ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}) }),
     };
   } catch (err) {
     await rm(staged, { recursive: true, force: true });

@@ -94,6 +94,8 @@ describe('PostgresClusterBus', () => {
     const killed = await db.get<{ n: number }>("SELECT COUNT(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'burrow-bus-i-ffffffffffff'");
     assert.equal(killed?.n, 1);
     await resync;
+    assert.equal(b.state, 'resyncing', 'views reload before the bus counts as up');
+    await new Promise((r) => setImmediate(r));
     assert.equal(b.state, 'listening');
     assert.ok(clock.delays.length > before, 'the reconnect waited a backoff delay');
     const atB = collect(b, 'job.created', 1);

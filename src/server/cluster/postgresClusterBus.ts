@@ -17,12 +17,14 @@ interface Envelope {
 }
 
 /** Where the listening connection stands. */
-export type BusState = 'initial' | 'listening' | 'reconnecting' | 'closed';
+export type BusState = 'initial' | 'listening' | 'reconnecting' | 'resyncing' | 'closed';
 
 const MOVES: Record<BusState, readonly BusState[]> = {
   initial: ['listening', 'closed'],
   listening: ['reconnecting', 'closed'],
-  reconnecting: ['listening', 'closed'],
+  // Listening again: the views that missed messages reload before the bus counts as up.
+  reconnecting: ['resyncing', 'closed'],
+  resyncing: ['listening', 'reconnecting', 'closed'],
   closed: [],
 };
 
@@ -56,7 +58,7 @@ export class PostgresClusterBus implements ClusterBus {
   private readonly sender = randomBytes(8).toString('hex');
   private readonly channel: string;
   private readonly listeners = new Map<string, Set<AnyListener>>();
-  private readonly resyncListeners = new Set<() => void>();
+  private readonly resyncListeners = new Set<() => void | Promise<void>>();
   private readonly backoff: Backoff;
   private listener: NotifyListener | undefined;
   private timer: TimerHandle | undefined;
@@ -80,6 +82,10 @@ export class PostgresClusterBus implements ClusterBus {
 
   /** Where the listening connection stands. */
   get state(): BusState {
+    return this.current;
+  }
+
+  get linkState(): BusState {
     return this.current;
   }
 
@@ -107,7 +113,7 @@ export class PostgresClusterBus implements ClusterBus {
     };
   }
 
-  onResync(listener: () => void): () => void {
+  onResync(listener: () => void | Promise<void>): () => void {
     this.resyncListeners.add(listener);
     return () => {
       this.resyncListeners.delete(listener);
@@ -163,12 +169,25 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   private lost(err: Error): void {
-    if (this.current !== 'listening') return;
+    if (this.current !== 'listening' && this.current !== 'resyncing') return;
     this.transition('reconnecting');
     this.listener = undefined;
     this.lostAt = this.deps.clock.now();
     this.deps.log.warn({ err: err.message }, 'cluster bus lost its database connection; messages from other instances wait until it is back');
     this.retry();
+  }
+
+  /** Runs every resync listener; listening once all settled, unless the connection was lost again meanwhile. */
+  private async resync(listener: NotifyListener): Promise<void> {
+    const runs = [...this.resyncListeners].map(async (l) => {
+      try {
+        await l();
+      } catch (e) {
+        this.deps.log.warn({ err: (e as Error).message }, 'cluster bus resync listener failed');
+      }
+    });
+    await Promise.all(runs);
+    if (this.current === 'resyncing' && this.listener === listener) this.transition('listening');
   }
 
   private retry(): void {
@@ -182,16 +201,10 @@ export class PostgresClusterBus implements ClusterBus {
             return;
           }
           this.listener = listener;
-          this.transition('listening');
+          this.transition('resyncing');
           this.backoff.reset();
           this.deps.log.warn({ gapMs: this.deps.clock.now() - this.lostAt }, 'cluster bus listening again; messages sent in the gap are lost, views reload from the store');
-          for (const l of [...this.resyncListeners]) {
-            try {
-              l();
-            } catch (e) {
-              this.deps.log.warn({ err: (e as Error).message }, 'cluster bus resync listener failed');
-            }
-          }
+          void this.resync(listener);
         },
         (e: Error) => {
           if (this.current === 'closed') return;

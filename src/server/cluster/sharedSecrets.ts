@@ -17,13 +17,12 @@ const audit = auditPaths('');
  */
 const REQUIRED = [server.secretKey, server.tlsCert, server.tlsKey, server.hostKey, server.hostKeyPub, audit.macKey, audit.signingKey, audit.publicKey] as const;
 
-/** The peer link's key pair lives under this directory; copied when the bundle has it. */
-const PEER_DIR = /^peer\/[\w.-]+$/;
-
-/** Whether the shared secrets include the peer link's key pair (a home from before peer links has none until it starts). */
-export function holdsPeerKeys(secrets: readonly BackupFile[]): boolean {
-  return secrets.some((f) => PEER_DIR.test(f.path));
-}
+/**
+ * The peer link's key pair: every instance presents it and accepts only it, so a joining
+ * instance without it could neither reach the nodes other instances hold nor be reached.
+ * A bundle from a home made before peer links lacks it (that home makes it at its next start).
+ */
+const PEER = [server.peerKey, server.peerCert] as const;
 
 /**
  * What a joining home takes from a secrets bundle: the shared secrets and nothing else.
@@ -36,7 +35,10 @@ export function sharedSecretsOf(files: readonly BackupFile[], bundle: string): B
   if (missing.length) {
     throw new BurrowError('VALIDATION', `The bundle ${bundle} lacks ${missing.join(', ')}: make it with "burrow server backup --secrets-only" on an instance of the deployment.`);
   }
-  const picked = [...REQUIRED.map((p) => byPath.get(p) as BackupFile), ...files.filter((f) => PEER_DIR.test(f.path))];
+  if (PEER.some((p) => !byPath.has(p))) {
+    throw new BurrowError('VALIDATION', `The bundle ${bundle} holds no peer key pair (${PEER.join(', ')}), which every instance needs to reach the nodes the others hold: make a new bundle with "burrow server backup --secrets-only" on an instance started with this version of burrow; nothing was written.`);
+  }
+  const picked = [...REQUIRED, ...PEER].map((p) => byPath.get(p) as BackupFile);
   checkPairs(byPath, bundle);
   return picked;
 }
@@ -55,6 +57,11 @@ function checkPairs(byPath: Map<string, BackupFile>, bundle: string): void {
     if (!signing.equals(createPublicKey(text(audit.publicKey)).export({ type: 'spki', format: 'der' }))) throw fail('its audit signing key does not match its public key');
   } catch (err) {
     throw err instanceof BurrowError ? err : fail('its audit signing key cannot be read');
+  }
+  try {
+    if (!new X509Certificate(text(server.peerCert)).checkPrivateKey(createPrivateKey(text(server.peerKey)))) throw fail('its peer key does not belong to its peer certificate');
+  } catch (err) {
+    throw err instanceof BurrowError ? err : fail('its peer certificate or key cannot be read');
   }
   const host = parseSshKey(text(server.hostKey));
   const hostPub = parseSshKey(text(server.hostKeyPub));

@@ -34,6 +34,12 @@ export interface TunnelGatewayDeps {
   keepaliveCountMax: number;
   /** Tunnels allowed to be mid-handshake at once; more are told to come back later. */
   maxPendingHandshakes: number;
+  /**
+   * Authenticated tunnels whose connect is still being written to the store: they count
+   * against maxPendingHandshakes, so a store that falls behind slows admission instead of
+   * every handshake waiting on it past its timeout.
+   */
+  setupBacklog?: () => number;
   /** A tunnel not authenticated by then is cut: an idle pre-auth SSH peer otherwise holds a socket forever. */
   authTimeoutMs: number;
   /** Authentication attempts per tunnel connection before it is cut. */
@@ -107,9 +113,10 @@ export class TunnelGateway {
       socket.destroy();
       return;
     }
-    if (this.handshaking >= this.deps.maxPendingHandshakes) {
+    const backlog = this.handshaking + (this.deps.setupBacklog?.() ?? 0);
+    if (backlog >= this.deps.maxPendingHandshakes) {
       this.deps.onRefused?.('busy');
-      refuseBusy(socket, this.handshaking);
+      refuseBusy(socket, backlog);
       return;
     }
     // Read what the link needs off the request now: closures made per upgraded link live as

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Why a tunnel was refused: the gateway's own reasons, plus the main port's per-address cap. */
-export type TunnelRefusal = 'unknown-node' | 'wrong-key' | 'bad-signature' | 'revoked' | 'busy' | 'address-cap';
+export type TunnelRefusal = 'unknown-node' | 'wrong-key' | 'bad-signature' | 'revoked' | 'busy' | 'address-cap' | 'tls-busy';
 
 /** Why a connected node's tunnel ended: a newer link of the same node, the server cut it, or the link itself ended. */
 export type TunnelDisconnect = 'replaced' | 'server' | 'link';

@@ -46,6 +46,34 @@ export interface Database extends Queryable {
    * absent on an engine only one process can use (SQLite), where an in-process bus suffices.
    */
   notifications?(): Notifications;
+  /**
+   * Locks held by a connection of their own, released when the holder dies (PostgreSQL
+   * session advisory locks); absent on an engine only one process can use (SQLite).
+   */
+  sessionLocks?(): SessionLocks;
+}
+
+/** A lock on a dedicated connection: taken with `tryTake`, released by `close` or when the connection ends. */
+export interface SessionLock {
+  /** Takes the lock if it is free (or already held by this connection); whether it is held now. */
+  tryTake(): Promise<boolean>;
+  /** One round trip on the connection: false once it is gone (and a lock taken on it with it). */
+  check(): Promise<boolean>;
+  /** Releases the lock, if held, and ends the connection. */
+  close(): Promise<void>;
+}
+
+/** What a lock's connection reports. */
+export interface SessionLockHandlers {
+  /** Names the connection for operators (PostgreSQL's application_name). */
+  name: string;
+  /** The connection dropped: a lock taken on it is no longer held. Called once. */
+  lost(err: Error): void;
+}
+
+/** Opens locks, each numbered by `key`, each on its own connection. */
+export interface SessionLocks {
+  open(key: number, handlers: SessionLockHandlers): Promise<SessionLock>;
 }
 
 /** A dedicated connection listening on one channel; `close()` ends it. */

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { BurrowError } from '../../shared/errors.js';
-import { storeError, type Database, type Notifications, type Queryable, type SqlValue } from './database.js';
+import { storeError, type Database, type Notifications, type Queryable, type SessionLocks, type SqlValue } from './database.js';
 import { checkPostgresUrl, redactDatabaseUrl } from './databaseUrl.js';
 import { postgresNotifications } from './postgresNotifications.js';
+import { postgresSessionLocks } from './postgresSessionLock.js';
 import { numberedPlaceholders, postgresDdl } from './sqlText.js';
 
 /** pg's type ids for 64-bit integers and numerics, which it returns as strings by default. */
@@ -136,6 +137,11 @@ export class PostgresDatabase implements Database {
   /** NOTIFY through the pool, LISTEN on a connection of its own to the same database. */
   notifications(): Notifications {
     return postgresNotifications(this.url, this.pool);
+  }
+
+  /** Session advisory locks, each on a connection of its own to the same database. */
+  sessionLocks(): SessionLocks {
+    return postgresSessionLocks(this.url);
   }
 
   close(): Promise<void> {

@@ -21,6 +21,7 @@ export class ClusterBusNetwork {
     const mine = new Set<() => void>();
     return {
       instanceId,
+      linkState: 'in-process',
       publish<K extends ClusterTopic>(topic: K, payload: ClusterTopics[K]): Promise<void> {
         sent.push({ topic, payload, origin: instanceId });
         emitter.emit(topic, payload, instanceId);

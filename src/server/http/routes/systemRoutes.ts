@@ -20,11 +20,12 @@ export function systemRoutes(d: ApiDeps): RouteDef[] {
       method: 'GET',
       path: '/readyz',
       permission: 'public',
-      // Whether a balancer may send traffic here: store reachable, migrations applied, ports listening.
+      // Whether a balancer may send traffic here: store reachable, migrations applied, ports
+      // listening, cluster bus hearing the other instances (its state is shown either way).
       handler: async (ctx) => {
         const failing = d.readiness ? await d.readiness() : await d.db.get('SELECT 1').then(() => [], () => ['store']);
         if (failing.length) throw new BurrowError('NOT_READY', `Not ready: ${failing.join(', ')}.`);
-        ctx.body = { ok: true };
+        ctx.body = { ok: true, clusterBus: d.cluster.linkState };
       },
     },
     {
