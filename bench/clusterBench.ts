@@ -84,7 +84,7 @@ const SETUPS = 64;
 /** A cluster of `instances` for the bench: quiet logs, HAProxy replicas sized for the fleet. */
 function benchCluster(instances: number, count: number, nodeArgs: string[]): Promise<Cluster> {
   const { balancers, maxconn } = fleetLayout(count);
-  return Cluster.start({ instances, balancers, maxconn, serverConfig: { maxPendingHandshakes: SETUPS }, env: { BURROW_LOG_LEVEL: 'warn', BURROW_NODE_ARGS: nodeArgs.join(' ') } });
+  return Cluster.start({ instances, balancers, maxconn, serverConfig: { maxPendingHandshakes: SETUPS, maxTlsHandshakes: SETUPS }, env: { BURROW_LOG_LEVEL: 'warn', BURROW_NODE_ARGS: nodeArgs.join(' ') } });
 }
 
 /** Enrolls `count` fleet nodes, spread over the balancer replicas and over loopback source addresses. */

@@ -106,6 +106,6 @@ describe('metrics, access log and health of a running server', () => {
     assert.equal(health.status, 200);
     assert.match(health.text, /"ok":true/);
     const ready = await rawRequest({ method: 'GET', url: `${s.url}/readyz`, pin: s.pin });
-    assert.deepEqual([ready.status, ready.text], [200, '{"ok":true}']);
+    assert.deepEqual([ready.status, ready.text], [200, '{"ok":true,"clusterBus":"in-process"}']);
   });
 });

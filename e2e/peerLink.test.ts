@@ -51,7 +51,7 @@ describe('the peer link of a running server', () => {
   });
 
   it('is ready with the peer link listening, and relays a node\'s WebUI to a holder of the peer key', async () => {
-    assert.deepEqual(await s.api('GET', '/readyz', undefined, false), { ok: true });
+    assert.deepEqual(await s.api('GET', '/readyz', undefined, false), { ok: true, clusterBus: 'in-process' });
     const stream = await dialer.openService(peerUrl, s.node.id, 'webui', { ip: '203.0.113.9', port: 40001 });
     assert.deepEqual(await getOver(stream), { status: 200, body: WEBUI_HTML });
     await assert.rejects(dialer.openService(peerUrl, 'node-held-elsewhere', 'webui', { ip: '203.0.113.9', port: 40002 }), (err: unknown) => err instanceof BurrowError && err.code === 'NODE_OFFLINE');

@@ -10,9 +10,8 @@ import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
-import { ConnectionCap } from './connectionCap.js';
-import { HandshakeGate } from './handshakeGate.js';
-import { clientAddress } from './clientAddress.js';
+import { MainPortAdmission } from './mainPortAdmission.js';
+import { BatchedWrites } from './store/batchedWrites.js';
 import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { openClusterBus } from './cluster/openClusterBus.js';
 import { ALERTS_LEASE_KEY, openLeaderLease } from './cluster/openLeaderLease.js';
@@ -31,6 +30,7 @@ import { JobDispatcher } from './jobs/jobDispatcher.js';
 import { TerminalEndpoint } from './shell/terminalEndpoint.js';
 import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
+import { sessionLimitsOf } from './sessions/sessionManagerDeps.js';
 import { sessionDomainWarnings } from './sessions/sessionView.js';
 import { auditNeedsSealMark, recordAudit } from './store/auditStore.js';
 import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
@@ -42,7 +42,6 @@ import { closeOrphanSessions, getSession } from './store/sessionStore.js';
 import { lockHome } from './homeLock.js';
 import { tightenHome } from './homeModes.js';
 import { CONSOLE_DIR, MIGRATIONS_DIR, serverPaths } from './serverHome.js';
-import { RefusalLog } from './refusalLog.js';
 import { listenOn } from './listenOn.js';
 import { ProxyProtocol } from './proxyProtocol/proxyProtocolGate.js';
 import { TrustedBalancers } from './proxyProtocol/trustedBalancers.js';
@@ -174,18 +173,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     tlsOptions,
     denials,
     proxyProtocol,
-    limits: {
-      range: config.sessionPorts,
-      host: config.sessionHost,
-      publicHost,
-      ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}),
-      ttlMs: config.sessionTtlMs,
-      idleMs: config.sessionIdleMs,
-      nodeGraceMs: config.nodeGraceMs,
-      maxConnectionsPerIp: config.maxSessionConnectionsPerIp,
-      headersTimeoutMs: config.sessionHeadersTimeoutMs,
-      concurrency: { perUser: config.maxSessionsPerUser, perNode: config.maxSessionsPerNode, total: config.maxSessions },
-    },
+    limits: sessionLimitsOf(config, publicHost),
     ...(access.log ? { accessLog: access.log } : {}),
     approvals: siteApprovals,
   });
@@ -206,29 +194,17 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const nodeAudits = new NodeWriteBudget(clock, config.nodeAuditWritesPerMinute);
   const statusBudget = new NodeWriteBudget(clock, config.nodeStatusWritesPerMinute);
   const approvals = new PendingApprovals(clock);
-  const refusals = new RefusalLog(log, clock, 'connection refused: per-address cap reached');
+  // Nodes' connects, disconnects and status reports, committed together when they crowd in.
+  const nodeRecords = new BatchedWrites(db);
   // Store writes made on a node's connect and disconnect: close() waits for them before the store closes.
   const nodeWrites = new Set<Promise<void>>();
   const trackNodeWrite = (work: Promise<void>) => {
     nodeWrites.add(work);
     void work.finally(() => nodeWrites.delete(work));
   };
-  const connectionCap = new ConnectionCap(config.maxConnectionsPerIp, (ip, open) => {
-    refusals.refused(ip, open);
-    metrics.tunnelRefused('address-cap');
-  });
+  const admission = new MainPortAdmission({ config, clock, log, metrics });
   // Each node's tunnel bytes, added to its monthly count in the store; throttled when its budget says so.
   const traffic = new TunnelTraffic({ db, clock, log: log.child({ part: 'traffic' }), flushMs: config.trafficFlushMs });
-  const shedLog = new RefusalLog(log, clock, 'connection cut: too many TLS handshakes under way');
-  const handshakes = new HandshakeGate({
-    maxInFlight: config.maxTlsHandshakes,
-    timeoutMs: config.tlsHandshakeTimeoutMs,
-    clock,
-    onShed: (socket, inFlight) => {
-      shedLog.refused(clientAddress(socket).ip, inFlight);
-      metrics.tunnelRefused('tls-busy');
-    },
-  });
   const gateway = new TunnelGateway({
     hostKey,
     db,
@@ -239,7 +215,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     keepaliveCountMax: config.keepaliveCountMax,
     maxPendingHandshakes: config.maxPendingHandshakes,
     setupBacklog: () => nodeWrites.size,
-    onAuthenticatedSocket: (socket) => connectionCap.release(socket),
+    onAuthenticatedSocket: (socket) => admission.release(socket),
     denials,
     onRefused: (reason) => metrics.tunnelRefused(reason),
     authTimeoutMs: config.tunnelAuthTimeoutMs,
@@ -249,7 +225,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
     onTunnel: (nodeId, socket, stream) => traffic.track(nodeId, socket, stream),
     onNodeOnline: (conn) => {
-      recordNodeTunnel(conn, { db, cluster, clock, log, instanceId, nodeAudits, trackNodeWrite });
+      recordNodeTunnel(conn, { cluster, clock, log, instanceId, nodeAudits, trackNodeWrite, writes: nodeRecords });
       conn.once('status-ready', () => {
         const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
         void serveStatusChannel(conn, {
@@ -259,6 +235,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
           historyLimit: config.statusHistoryLimit,
           holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)),
           statusBudget,
+          writes: nodeRecords,
           keyRotationMinIntervalMs: config.keyRotationMinIntervalMs,
           tlsPins: () => [certificates.current.pin],
           budgetOf: (id) => budgetNoticeFor(db, id, clock.now()),
@@ -309,9 +286,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     },
     audit: (result, detail) => recordAudit(db, { actor: 'system', action: 'server.cert.reload', target: config.listen, result, detail }, clock.now()),
   });
-  // The address cap first (prepended last), then the bound on handshakes, then TLS.
-  handshakes.attach(server);
-  connectionCap.attach(server);
+  admission.attach(server);
   // After every other connection listener, so that it runs before them (TLS included).
   const proxyGate = proxyProtocol.attach(server);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
@@ -376,8 +351,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await gateway.close();
         await Promise.all([jobsStopped, terminalsClosed]);
         await traffic.close();
-        refusals.close();
-        shedLog.close();
+        admission.close();
         server.closeAllConnections();
         while (nodeWrites.size) await Promise.all([...nodeWrites]);
         await instances.close().catch((err: Error) => log.warn({ err: err.message }, 'could not mark this instance stopped'));

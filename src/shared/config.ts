@@ -93,7 +93,7 @@ export const serverConfigSchema = z.strictObject({
   /** Tunnels allowed mid-handshake at once; the rest get 503 with Retry-After. */
   maxPendingHandshakes: z.number().int().positive().default(256),
   /** TLS handshakes under way at once on the main port; past it a connection is cut before TLS (the agent backs off and comes back). */
-  maxTlsHandshakes: z.number().int().positive().default(64),
+  maxTlsHandshakes: z.number().int().positive().default(256),
   /** A connection to the main port that has not finished its TLS handshake by then is cut. */
   tlsHandshakeTimeoutMs: z.number().int().positive().default(10_000),
   /** A client must have sent a request's headers within this long of starting it (slowloris). */

@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/log.js';
 import type { ClusterBus } from '../cluster/clusterBus.js';
 import { announceRoute, routeOf } from '../cluster/heldRoutes.js';
 import { appendAudit } from '../store/auditStore.js';
-import type { Database } from '../store/database.js';
+import type { BatchedWrites } from '../store/batchedWrites.js';
 import { dropNodeRoute, putNodeRoute } from '../store/nodeRouteStore.js';
 import { getNode, markNodeSeen } from '../store/nodeStore.js';
 import type { NodeConnection } from './nodeConnection.js';
@@ -14,7 +14,6 @@ const NO_STATUS_CHANNEL_GRACE_MS = 2_000;
 
 /** What recording a node's tunnel needs. */
 export interface NodeTunnelRecordDeps {
-  db: Database;
   cluster: ClusterBus;
   clock: Clock;
   log: Logger;
@@ -23,6 +22,8 @@ export interface NodeTunnelRecordDeps {
   nodeAudits: NodeWriteBudget;
   /** Hands each store write to the server, which waits for them before its store closes. */
   trackNodeWrite: (work: Promise<void>) => void;
+  /** Commits the records of nodes coming and going together (a reconnect storm is thousands). */
+  writes: BatchedWrites;
 }
 
 /**
@@ -31,7 +32,7 @@ export interface NodeTunnelRecordDeps {
  * each route change is announced to the other instances once it is committed.
  */
 export function recordNodeTunnel(conn: NodeConnection, d: NodeTunnelRecordDeps): void {
-  const { db, cluster, clock, log, instanceId, nodeAudits, trackNodeWrite } = d;
+  const { cluster, clock, log, instanceId, nodeAudits, trackNodeWrite, writes } = d;
   let recorded = false;
   // The route's writes in order: a drop never lands before the write it undoes.
   let routeWrites = Promise.resolve();
@@ -40,8 +41,8 @@ export function recordNodeTunnel(conn: NodeConnection, d: NodeTunnelRecordDeps):
     recorded = true;
     clock.clearTimeout(noStatusChannel);
     const now = clock.now();
-    trackNodeWrite(routeWrites = db
-      .transaction(async (tx) => {
+    trackNodeWrite(routeWrites = writes
+      .run(async (tx) => {
         await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
         await putNodeRoute(tx, routeOf(conn, instanceId));
         const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;
@@ -55,7 +56,7 @@ export function recordNodeTunnel(conn: NodeConnection, d: NodeTunnelRecordDeps):
   conn.on('services', () => {
     if (!recorded || !conn.isOpen) return;
     trackNodeWrite(routeWrites = routeWrites
-      .then(() => db.transaction((tx) => putNodeRoute(tx, routeOf(conn, instanceId))))
+      .then(() => writes.run(async (tx) => void (await putNodeRoute(tx, routeOf(conn, instanceId)))))
       .then(() => announceRoute(cluster, conn, true))
       .catch((err: Error) => log.warn({ err: err.message }, 'could not update node route')));
   });
@@ -67,8 +68,8 @@ export function recordNodeTunnel(conn: NodeConnection, d: NodeTunnelRecordDeps):
   conn.once('close', () => {
     record();
     const now = clock.now();
-    trackNodeWrite(routeWrites = routeWrites.then(() => db
-      .transaction(async (tx) => {
+    trackNodeWrite(routeWrites = routeWrites.then(() => writes
+      .run(async (tx) => {
         await markNodeSeen(tx, conn.nodeId, now, [...conn.services]);
         await dropNodeRoute(tx, conn.nodeId, instanceId, conn.connectedAt);
         const groupId = (await getNode(tx, conn.nodeId))?.groupId ?? null;

@@ -3,7 +3,8 @@ import type { Clock } from '../../shared/clock.js';
 import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
 import type { Logger } from '../../shared/log.js';
 import { STATUS_LINE_MAX, connectModeSchema, statusLineSchema, type ConnectModeSpec, type NodeStatusReport, type ServiceChange, type StatusReply } from '../../shared/protocol.js';
-import type { Database } from '../store/database.js';
+import type { Database, Queryable } from '../store/database.js';
+import type { BatchedWrites } from '../store/batchedWrites.js';
 import type { ApprovalPush } from '../../shared/approvalProtocol.js';
 import { appendAudit } from '../store/auditStore.js';
 import { getNode, getNodeByKey, setNextPublicKey } from '../store/nodeStore.js';
@@ -32,6 +33,8 @@ export interface StatusChannelDeps {
   tlsPins?: () => string[];
   /** The node's data budget and the server's count, told in every reply when one is set. */
   budgetOf?: (nodeId: string) => Promise<BudgetNotice | undefined>;
+  /** Commits reports together with other nodes' writes when they crowd in (else one transaction each). */
+  writes?: BatchedWrites;
 }
 
 /** The proposal stored on a node, if it is still a valid mode. */
@@ -127,10 +130,11 @@ async function storeReport(nodeId: string, r: NodeStatusReport, deps: StatusChan
   const history = deps.statusBudget.take(nodeId);
   if (!history.ok) deps.log.debug('status report not kept: the node reports faster than its budget allows');
   if (!history.ok && !scheduleChanged) return;
-  await deps.db.transaction(async (tx) => {
+  const write = async (tx: Queryable) => {
     if (history.ok) await insertNodeStatus(tx, nodeId, now, r, deps.historyLimit);
     if (scheduleChanged) await setNodeSchedule(tx, nodeId, r.mode, nextCheckInAt);
-  });
+  };
+  await (deps.writes ? deps.writes.run(write) : deps.db.transaction(write));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type tls from 'node:tls';
 import type { Clock } from '../../shared/clock.js';
+import type { ServerConfig } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
 import type { SessionType } from '../../shared/protocol.js';
 import type { DenialRecorder } from '../audit/deniedAttempts.js';
@@ -26,6 +27,22 @@ export interface SessionLimits {
   /** Deadline for a request's headers on a session port (default 30 s). */
   headersTimeoutMs?: number;
   concurrency: ConcurrencyLimits;
+}
+
+/** The session limits a server's configuration sets; `publicHost` is the console's host name. */
+export function sessionLimitsOf(config: ServerConfig, publicHost: string): SessionLimits {
+  return {
+    range: config.sessionPorts,
+    host: config.sessionHost,
+    publicHost,
+    ...(config.sessionDomain ? { sessionDomain: config.sessionDomain } : {}),
+    ttlMs: config.sessionTtlMs,
+    idleMs: config.sessionIdleMs,
+    nodeGraceMs: config.nodeGraceMs,
+    maxConnectionsPerIp: config.maxSessionConnectionsPerIp,
+    headersTimeoutMs: config.sessionHeadersTimeoutMs,
+    concurrency: { perUser: config.maxSessionsPerUser, perNode: config.maxSessionsPerNode, total: config.maxSessions },
+  };
 }
 
 /** Dependencies of the session manager. */
