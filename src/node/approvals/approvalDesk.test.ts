@@ -112,6 +112,22 @@ describe('ApprovalDesk', () => {
     assert.equal(sent[0]?.outcome, 'approved');
     assert.equal(sent[0]?.by, 'policy');
   });
+
+  it('keeps no grant approved by policy: once approval is turned on, a grant minted while it was off opens nothing', () => {
+    const policy: ApprovalPolicy = { enabled: false, timeoutMs: 300_000 };
+    const { desk, sent, request } = setup(policy);
+    // A hostile server stockpiles requests while the policy is off...
+    desk.receive(request({ id: 'apr_shell000001', kind: 'shell', service: 'shell', subject: 'trm_1' }));
+    desk.receive(request());
+    assert.deepEqual(sent.map((d) => d.outcome), ['approved', 'approved']);
+    // ...the operator turns approval on: nobody on site approved these.
+    policy.enabled = true;
+    assert.equal(desk.admit('shell', 'apr_shell000001').ok, false);
+    assert.equal(desk.admit('webui', 'apr_session0001').ok, false);
+    // Nor can the same id be replayed into a grant: it is asked for again, and waits.
+    desk.receive(request());
+    assert.equal(desk.list().length, 1);
+  });
 });
 
 describe('ServiceForwarder under customer approval', () => {

@@ -70,7 +70,9 @@ export class ApprovalDesk {
     }
     const policy = this.deps.policy();
     if (!policy.enabled) {
-      this.answer(request, { id: request.id, outcome: 'approved', by: 'policy', reason: 'approval on site is off on this node' });
+      // No grant is kept: with the policy off admit() needs none, and one kept would open
+      // channels nobody approved once the operator turns approval on.
+      this.answer(request, { id: request.id, outcome: 'approved', by: 'policy', reason: 'approval on site is off on this node' }, false);
       return;
     }
     const timer = clock.setTimeout(() => this.timeOut(request.id), policy.timeoutMs);
@@ -149,9 +151,9 @@ export class ApprovalDesk {
     this.answer(p.request, decision);
   }
 
-  private answer(request: ApprovalRequest, decision: ApprovalDecision): void {
+  private answer(request: ApprovalRequest, decision: ApprovalDecision, keepGrant = true): void {
     const now = this.deps.clock.now();
-    if (decision.outcome === 'approved') this.grants.set(request.id, { request, until: Math.min(Date.parse(request.validUntil), now + MAX_GRANT_MS) });
+    if (decision.outcome === 'approved' && keepGrant) this.grants.set(request.id, { request, until: Math.min(Date.parse(request.validUntil), now + MAX_GRANT_MS) });
     this.deps.journal({ at: new Date(now).toISOString(), event: decision.outcome, id: request.id, by: decision.by, reason: decision.reason });
     this.deps.log.info({ approval: request.id, outcome: decision.outcome, by: decision.by }, 'approval decided');
     if (!this.deps.send(decision)) this.deps.log.warn({ approval: request.id }, 'the decision could not be sent: the tunnel is down');
