@@ -61,7 +61,18 @@ export class ShellServer {
     client.on('error', (err) => log.debug({ err: err.message }, 'shell ssh error'));
     client.on('authentication', (ctx) => this.authenticate(ctx));
     client.on('ready', () => {
-      client.on('session', (accept) => serveSession(accept(), this.user, log));
+      // One shell per channel: the channel was admitted under one approval on site, and the
+      // burrow server opens one session per channel, so a further session is refused.
+      let served = false;
+      client.on('session', (accept, reject) => {
+        if (served) {
+          log.warn('refused a second shell on one channel');
+          reject();
+          return;
+        }
+        served = true;
+        serveSession(accept(), this.user, log);
+      });
     });
   }
 
