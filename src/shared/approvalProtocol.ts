@@ -6,6 +6,15 @@ import { z } from 'zod';
  * node admits a channel only under a grant it holds itself (see src/node/approvals/).
  */
 
+/** C0 and C1 controls, DEL and bidirectional overrides: what could rewrite a terminal line or reorder its text. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text a person reads (in a terminal on site, in the requester's): the other end may be
+ * hostile, so a control character is shown as its `\uXXXX` escape, never acted upon.
+ */
+const readable = (max: number) => z.string().max(max).transform((s) => s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+
 /** An approval request's id, made by the server; it names the grant a channel rides on. */
 export const approvalIdSchema = z.string().regex(/^apr_[A-Za-z0-9_-]{8,40}$/, 'an approval id is apr_ and 8-40 letters, digits, _ or -');
 
@@ -22,11 +31,11 @@ export const approvalRequestSchema = z.object({
   /** The session id, the job id, or the terminal's id: what the grant is bound to. */
   subject: z.string().min(1).max(80),
   /** Who asks (the user's email). */
-  user: z.string().max(254),
+  user: readable(254),
   /** The requester's address. */
-  from: z.string().max(100),
+  from: readable(100),
   /** What will happen, in words (a job's command, the service of a session). */
-  what: z.string().max(500),
+  what: readable(500),
   /** The grant ends then at the latest (the session's absolute expiry). */
   validUntil: z.string().datetime(),
 });
@@ -41,13 +50,13 @@ export const approvalDecisionSchema = z.object({
   id: approvalIdSchema,
   outcome: approvalOutcomeSchema,
   /** Who decided on site (the local user), or `policy` / `timeout`. */
-  by: z.string().max(100),
-  reason: z.string().max(500),
+  by: readable(100),
+  reason: readable(500),
 });
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 
 /** The server withdraws a request (cancelled by the requester) or ends a grant (session closed). */
-export const approvalWithdrawSchema = z.object({ id: approvalIdSchema, reason: z.string().max(300) });
+export const approvalWithdrawSchema = z.object({ id: approvalIdSchema, reason: readable(300) });
 export type ApprovalWithdraw = z.infer<typeof approvalWithdrawSchema>;
 
 /** What the server pushes to a node about approvals: a new request, or a withdrawal. */
