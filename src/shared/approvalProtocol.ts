@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 
 /** C0 and C1 controls, DEL and bidirectional overrides: what could rewrite a terminal line or reorder its text. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
