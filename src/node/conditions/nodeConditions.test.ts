@@ -106,4 +106,16 @@ describe('NodeConditions', () => {
     assert.equal(nestedQuantifier('(ab|c{2,})+'), true);
     assert.equal(nestedQuantifier('ERROR (disk|fan) [0-9]+'), false);
   });
+
+  it('sees the exponential patterns that hide their nesting behind another group or an alternation', () => {
+    // Each takes seconds to minutes on a 4 KiB line of "a"s in a backtracking engine.
+    assert.equal(nestedQuantifier('((a+))+$'), true);
+    assert.equal(nestedQuantifier('(?:(\\w+)\\s?)+$'), true);
+    assert.equal(nestedQuantifier('(a|a)*$'), true);
+    assert.equal(nestedQuantifier('((a|aa))*$'), true);
+    // Escaped parentheses and brackets are no groups.
+    assert.equal(nestedQuantifier('\\(x+\\)+'), false);
+    assert.equal(nestedQuantifier('[(]x+[)]+'), false);
+    assert.equal(nestedQuantifier('(disk|fan) failed( [0-9]+)?'), false);
+  });
 });
