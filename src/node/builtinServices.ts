@@ -32,7 +32,7 @@ export function builtinServices(config: NodeConfig, node: { home: string; clock:
       env,
       log: log.child({ part: 'jobs' }),
     });
-    out[JOBS_SERVICE] = (channel, approvedJob) => jobs.handle(channel, approvedJob);
+    out[JOBS_SERVICE] = (channel, approvedJob, approvedWhat) => jobs.handle(channel, approvedJob, approvedWhat);
   }
   if (config.files.allow.length > 0 || config.files.bundleLogs.length > 0) {
     const files = new FileService({

@@ -14,7 +14,23 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
  * Text a person reads (in a terminal on site, in the requester's): the other end may be
  * hostile, so a control character is shown as its `\uXXXX` escape, never acted upon.
  */
-const readable = (max: number) => z.string().max(max).transform((s) => s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+export function readableText(s: string): string {
+  return s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+const readable = (max: number) => z.string().max(max).transform(readableText);
+
+/** The longest description of a request; a job that cannot be described in full is not asked for. */
+export const APPROVAL_WHAT_MAX = 500;
+
+/**
+ * What a job does, in words, as the person on site approves it. The node describes the job it
+ * receives the same way and runs it only if the two agree, so the server cannot have one
+ * command approved and send another under the same job id.
+ */
+export function jobApprovalWhat(job: { kind: 'command' | 'push' | 'update'; command?: string | null | undefined; path?: string | null | undefined }): string {
+  const text = job.kind === 'command' ? `run: ${job.command ?? ''}` : job.kind === 'push' ? `push a file to ${job.path ?? ''}` : `install an update (${job.path ?? ''}) with: ${job.command ?? ''}`;
+  return readableText(text);
+}
 
 /** An approval request's id, made by the server; it names the grant a channel rides on. */
 export const approvalIdSchema = z.string().regex(/^apr_[A-Za-z0-9_-]{8,40}$/, 'an approval id is apr_ and 8-40 letters, digits, _ or -');
@@ -36,7 +52,7 @@ export const approvalRequestSchema = z.object({
   /** The requester's address. */
   from: readable(100),
   /** What will happen, in words (a job's command, the service of a session). */
-  what: readable(500),
+  what: readable(APPROVAL_WHAT_MAX),
   /** The grant ends then at the latest (the session's absolute expiry). */
   validUntil: z.string().datetime(),
 });

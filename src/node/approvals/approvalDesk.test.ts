@@ -33,8 +33,8 @@ describe('ApprovalDesk', () => {
     assert.deepEqual(sent, [{ id: 'apr_session0001', outcome: 'approved', by: 'alice', reason: 'expected' }]);
     assert.equal(desk.list().length, 0);
     // A session's grant admits its many channels, not just one.
-    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1' });
-    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1' });
+    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1', what: 'a WebUI session' });
+    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1', what: 'a WebUI session' });
     assert.deepEqual(journal.map((e) => e.event), ['requested', 'approved']);
   });
 
@@ -62,7 +62,7 @@ describe('ApprovalDesk', () => {
     assert.equal(desk.admit('shell', 'apr_shell000001').ok, false, 'one shell per grant');
     desk.receive(request({ id: 'apr_job00000001', kind: 'job', service: 'jobs', subject: 'job_1' }));
     desk.decide('apr_job00000001', true, 'alice', '');
-    assert.deepEqual(desk.admit('jobs', 'apr_job00000001'), { ok: true, subject: 'job_1' });
+    assert.deepEqual(desk.admit('jobs', 'apr_job00000001'), { ok: true, subject: 'job_1', what: 'a WebUI session' });
     assert.equal(desk.admit('jobs', 'apr_job00000001').ok, false, 'one job per grant');
   });
 

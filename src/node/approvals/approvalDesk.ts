@@ -12,7 +12,7 @@ export interface WaitingApproval extends ApprovalRequest {
 }
 
 /** Whether a channel may open, and under which grant. */
-export type Admission = { ok: true; subject?: string } | { ok: false; reason: string };
+export type Admission = { ok: true; subject?: string; what?: string } | { ok: false; reason: string };
 
 /** A person's decision, as the local control socket passes it on. */
 export type DecideResult = { ok: true; decision: ApprovalDecision } | { ok: false; reason: string };
@@ -130,7 +130,7 @@ export class ApprovalDesk {
     }
     if (grant.request.service !== service) return { ok: false, reason: `approval ${grantId} was granted for "${grant.request.service}", not "${service}"` };
     if (SINGLE_USE.has(service)) this.grants.delete(grantId);
-    return { ok: true, subject: grant.request.subject };
+    return { ok: true, subject: grant.request.subject, what: grant.request.what };
   }
 
   /** Stops every timer; idempotent. */
