@@ -23,6 +23,14 @@ const readable = (max: number) => z.string().max(max).transform(readableText);
 export const APPROVAL_WHAT_MAX = 500;
 
 /**
+ * What a shell does, in words, as the person on site approves it: the node's shell runs
+ * under that grant only the session so described (that command, or an interactive shell).
+ */
+export function shellApprovalWhat(command: string | undefined): string {
+  return readableText(command !== undefined ? `run: ${command}` : 'an interactive shell');
+}
+
+/**
  * What a job does, in words, as the person on site approves it. The node describes the job it
  * receives the same way and runs it only if the two agree, so the server cannot have one
  * command approved and send another under the same job id.
