@@ -11,6 +11,7 @@ v8.setFlagsFromString('--enable-experimental-regexp-engine');
  */
 export function linearPattern(pattern: string): RegExp | Error {
   try {
+    // eslint-disable-next-line no-invalid-regexp -- 'l' exists once the flag above is set
     return new RegExp(pattern, 'l');
   } catch (err) {
     return err as Error;
