@@ -5,7 +5,7 @@ import { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { approvalOrigin, type ApprovalDecision, type ApprovalPolicy, type ApprovalRequest } from '../../shared/approvalProtocol.js';
 import { ServiceForwarder } from '../serviceForwarder.js';
-import { ApprovalDesk } from './approvalDesk.js';
+import { ApprovalDesk, MAX_WAITING } from './approvalDesk.js';
 import type { ApprovalJournalEntry } from './approvalJournal.js';
 
 const HOUR = 3_600_000;
@@ -111,6 +111,14 @@ describe('ApprovalDesk', () => {
     desk.receive(request());
     assert.equal(sent[0]?.outcome, 'approved');
     assert.equal(sent[0]?.by, 'policy');
+  });
+
+  it('bounds what waits: a server flooding the node with requests gets the excess denied', () => {
+    const { desk, sent, request } = setup();
+    for (let i = 0; i < MAX_WAITING + 5; i++) desk.receive(request({ id: `apr_flood${String(i).padStart(6, '0')}` }));
+    assert.equal(desk.list().length, MAX_WAITING);
+    assert.equal(sent.length, 5);
+    assert.ok(sent.every((d) => d.outcome === 'denied' && /too many/.test(d.reason)));
   });
 
   it('keeps no grant approved by policy: once approval is turned on, a grant minted while it was off opens nothing', () => {

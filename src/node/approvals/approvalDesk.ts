@@ -69,6 +69,11 @@ export class ApprovalDesk {
       return;
     }
     const policy = this.deps.policy();
+    // A flood would bury the real request in the list a person reads, and hold a timer each.
+    if (policy.enabled && this.pending.size >= MAX_WAITING) {
+      this.answer(request, { id: request.id, outcome: 'denied', by: 'policy', reason: `too many requests wait for approval on this node (${MAX_WAITING})` });
+      return;
+    }
     if (!policy.enabled) {
       // No grant is kept: with the policy off admit() needs none, and one kept would open
       // channels nobody approved once the operator turns approval on.
@@ -162,3 +167,6 @@ export class ApprovalDesk {
 
 /** The longest a grant lives, whatever the server says the session's expiry is. */
 export const MAX_GRANT_MS = 24 * 3_600_000;
+
+/** The most requests that wait for a person at once; more are denied at once. */
+export const MAX_WAITING = 50;
