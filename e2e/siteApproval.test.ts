@@ -111,6 +111,15 @@ describe('customer approval on site (real server, agent and CLI on both sides)',
     assert.equal(ssh.out(), 'approved-42\n');
   });
 
+  it('runs an approved job: the node checks it is the command the person on site was shown', async () => {
+    const job = start(['admin', 'job', 'run', '--node', 'site', '--wait', '--', 'echo', 'job-approved'], stack.adminHome);
+    const w = await waitingOne('job');
+    assert.equal(w.what, 'run: echo job-approved');
+    await burrowOk(['node', 'approve', w.id, '--home', home]);
+    assert.equal(await job.done, 0, job.out() + job.err());
+    assert.match(job.out(), /job-approved/);
+  });
+
   it('withdraws a request whose requester gives up', async () => {
     const open = start(['admin', 'session', 'open', 'site'], stack.adminHome);
     const w = await waitingOne('session');

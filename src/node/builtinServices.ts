@@ -22,7 +22,7 @@ export function builtinServices(config: NodeConfig, node: { home: string; clock:
   const out: Record<string, BuiltinService> = {};
   if (config.shell.enabled) {
     const shell = new ShellServer({ hostKey: privateKey, trustedKey: config.sshHostKey, user: config.shell.user, log });
-    out[SHELL_SERVICE] = (channel) => shell.handle(channel);
+    out[SHELL_SERVICE] = (channel, _subject, approvedWhat) => shell.handle(channel, approvedWhat);
   }
   if (config.jobs.enabled) {
     const jobs = new JobRunner({
@@ -32,7 +32,7 @@ export function builtinServices(config: NodeConfig, node: { home: string; clock:
       env,
       log: log.child({ part: 'jobs' }),
     });
-    out[JOBS_SERVICE] = (channel, approvedJob) => jobs.handle(channel, approvedJob);
+    out[JOBS_SERVICE] = (channel, approvedJob, approvedWhat) => jobs.handle(channel, approvedJob, approvedWhat);
   }
   if (config.files.allow.length > 0 || config.files.bundleLogs.length > 0) {
     const files = new FileService({

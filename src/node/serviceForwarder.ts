@@ -7,8 +7,8 @@ import type { Logger } from '../shared/log.js';
 import { approvalOfOrigin } from '../shared/approvalProtocol.js';
 import type { Admission } from './approvals/approvalDesk.js';
 
-/** A service the agent serves in-process; `subject` is what its approval was granted for (a job's id). */
-export type BuiltinService = (channel: ClientChannel, subject?: string) => void;
+/** A service the agent serves in-process; `subject` is what its approval was granted for (a job's id), `what` how it was described on site. */
+export type BuiltinService = (channel: ClientChannel, subject?: string, what?: string) => void;
 
 /**
  * Connects channels the server opens to the node's allow-listed local services. The
@@ -68,7 +68,7 @@ export class ServiceForwarder {
       return;
     }
     if (builtin) {
-      builtin(accept(), admission.subject);
+      builtin(accept(), admission.subject, admission.what);
       return;
     }
     if (!target || !parsed) return;

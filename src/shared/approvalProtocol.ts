@@ -6,6 +6,40 @@ import { z } from 'zod';
  * node admits a channel only under a grant it holds itself (see src/node/approvals/).
  */
 
+/** C0 and C1 controls, DEL and bidirectional overrides: what could rewrite a terminal line or reorder its text. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text a person reads (in a terminal on site, in the requester's): the other end may be
+ * hostile, so a control character is shown as its `\uXXXX` escape, never acted upon.
+ */
+export function readableText(s: string): string {
+  return s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+const readable = (max: number) => z.string().max(max).transform(readableText);
+
+/** The longest description of a request; a job that cannot be described in full is not asked for. */
+export const APPROVAL_WHAT_MAX = 500;
+
+/**
+ * What a shell does, in words, as the person on site approves it: the node's shell runs
+ * under that grant only the session so described (that command, or an interactive shell).
+ */
+export function shellApprovalWhat(command: string | undefined): string {
+  return readableText(command !== undefined ? `run: ${command}` : 'an interactive shell');
+}
+
+/**
+ * What a job does, in words, as the person on site approves it. The node describes the job it
+ * receives the same way and runs it only if the two agree, so the server cannot have one
+ * command approved and send another under the same job id.
+ */
+export function jobApprovalWhat(job: { kind: 'command' | 'push' | 'update'; command?: string | null | undefined; path?: string | null | undefined }): string {
+  const text = job.kind === 'command' ? `run: ${job.command ?? ''}` : job.kind === 'push' ? `push a file to ${job.path ?? ''}` : `install an update (${job.path ?? ''}) with: ${job.command ?? ''}`;
+  return readableText(text);
+}
+
 /** An approval request's id, made by the server; it names the grant a channel rides on. */
 export const approvalIdSchema = z.string().regex(/^apr_[A-Za-z0-9_-]{8,40}$/, 'an approval id is apr_ and 8-40 letters, digits, _ or -');
 
@@ -22,11 +56,11 @@ export const approvalRequestSchema = z.object({
   /** The session id, the job id, or the terminal's id: what the grant is bound to. */
   subject: z.string().min(1).max(80),
   /** Who asks (the user's email). */
-  user: z.string().max(254),
+  user: readable(254),
   /** The requester's address. */
-  from: z.string().max(100),
+  from: readable(100),
   /** What will happen, in words (a job's command, the service of a session). */
-  what: z.string().max(500),
+  what: readable(APPROVAL_WHAT_MAX),
   /** The grant ends then at the latest (the session's absolute expiry). */
   validUntil: z.string().datetime(),
 });
@@ -41,13 +75,13 @@ export const approvalDecisionSchema = z.object({
   id: approvalIdSchema,
   outcome: approvalOutcomeSchema,
   /** Who decided on site (the local user), or `policy` / `timeout`. */
-  by: z.string().max(100),
-  reason: z.string().max(500),
+  by: readable(100),
+  reason: readable(500),
 });
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
 
 /** The server withdraws a request (cancelled by the requester) or ends a grant (session closed). */
-export const approvalWithdrawSchema = z.object({ id: approvalIdSchema, reason: z.string().max(300) });
+export const approvalWithdrawSchema = z.object({ id: approvalIdSchema, reason: readable(300) });
 export type ApprovalWithdraw = z.infer<typeof approvalWithdrawSchema>;
 
 /** What the server pushes to a node about approvals: a new request, or a withdrawal. */

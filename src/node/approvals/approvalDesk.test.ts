@@ -5,7 +5,7 @@ import { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { approvalOrigin, type ApprovalDecision, type ApprovalPolicy, type ApprovalRequest } from '../../shared/approvalProtocol.js';
 import { ServiceForwarder } from '../serviceForwarder.js';
-import { ApprovalDesk } from './approvalDesk.js';
+import { ApprovalDesk, MAX_WAITING } from './approvalDesk.js';
 import type { ApprovalJournalEntry } from './approvalJournal.js';
 
 const HOUR = 3_600_000;
@@ -33,8 +33,8 @@ describe('ApprovalDesk', () => {
     assert.deepEqual(sent, [{ id: 'apr_session0001', outcome: 'approved', by: 'alice', reason: 'expected' }]);
     assert.equal(desk.list().length, 0);
     // A session's grant admits its many channels, not just one.
-    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1' });
-    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1' });
+    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1', what: 'a WebUI session' });
+    assert.deepEqual(desk.admit('webui', 'apr_session0001'), { ok: true, subject: 'ses_1', what: 'a WebUI session' });
     assert.deepEqual(journal.map((e) => e.event), ['requested', 'approved']);
   });
 
@@ -62,7 +62,7 @@ describe('ApprovalDesk', () => {
     assert.equal(desk.admit('shell', 'apr_shell000001').ok, false, 'one shell per grant');
     desk.receive(request({ id: 'apr_job00000001', kind: 'job', service: 'jobs', subject: 'job_1' }));
     desk.decide('apr_job00000001', true, 'alice', '');
-    assert.deepEqual(desk.admit('jobs', 'apr_job00000001'), { ok: true, subject: 'job_1' });
+    assert.deepEqual(desk.admit('jobs', 'apr_job00000001'), { ok: true, subject: 'job_1', what: 'a WebUI session' });
     assert.equal(desk.admit('jobs', 'apr_job00000001').ok, false, 'one job per grant');
   });
 
@@ -111,6 +111,30 @@ describe('ApprovalDesk', () => {
     desk.receive(request());
     assert.equal(sent[0]?.outcome, 'approved');
     assert.equal(sent[0]?.by, 'policy');
+  });
+
+  it('bounds what waits: a server flooding the node with requests gets the excess denied', () => {
+    const { desk, sent, request } = setup();
+    for (let i = 0; i < MAX_WAITING + 5; i++) desk.receive(request({ id: `apr_flood${String(i).padStart(6, '0')}` }));
+    assert.equal(desk.list().length, MAX_WAITING);
+    assert.equal(sent.length, 5);
+    assert.ok(sent.every((d) => d.outcome === 'denied' && /too many/.test(d.reason)));
+  });
+
+  it('keeps no grant approved by policy: once approval is turned on, a grant minted while it was off opens nothing', () => {
+    const policy: ApprovalPolicy = { enabled: false, timeoutMs: 300_000 };
+    const { desk, sent, request } = setup(policy);
+    // A hostile server stockpiles requests while the policy is off...
+    desk.receive(request({ id: 'apr_shell000001', kind: 'shell', service: 'shell', subject: 'trm_1' }));
+    desk.receive(request());
+    assert.deepEqual(sent.map((d) => d.outcome), ['approved', 'approved']);
+    // ...the operator turns approval on: nobody on site approved these.
+    policy.enabled = true;
+    assert.equal(desk.admit('shell', 'apr_shell000001').ok, false);
+    assert.equal(desk.admit('webui', 'apr_session0001').ok, false);
+    // Nor can the same id be replayed into a grant: it is asked for again, and waits.
+    desk.receive(request());
+    assert.equal(desk.list().length, 1);
   });
 });
 

@@ -12,7 +12,7 @@ export interface WaitingApproval extends ApprovalRequest {
 }
 
 /** Whether a channel may open, and under which grant. */
-export type Admission = { ok: true; subject?: string } | { ok: false; reason: string };
+export type Admission = { ok: true; subject?: string; what?: string } | { ok: false; reason: string };
 
 /** A person's decision, as the local control socket passes it on. */
 export type DecideResult = { ok: true; decision: ApprovalDecision } | { ok: false; reason: string };
@@ -69,8 +69,15 @@ export class ApprovalDesk {
       return;
     }
     const policy = this.deps.policy();
+    // A flood would bury the real request in the list a person reads, and hold a timer each.
+    if (policy.enabled && this.pending.size >= MAX_WAITING) {
+      this.answer(request, { id: request.id, outcome: 'denied', by: 'policy', reason: `too many requests wait for approval on this node (${MAX_WAITING})` });
+      return;
+    }
     if (!policy.enabled) {
-      this.answer(request, { id: request.id, outcome: 'approved', by: 'policy', reason: 'approval on site is off on this node' });
+      // No grant is kept: with the policy off admit() needs none, and one kept would open
+      // channels nobody approved once the operator turns approval on.
+      this.answer(request, { id: request.id, outcome: 'approved', by: 'policy', reason: 'approval on site is off on this node' }, false);
       return;
     }
     const timer = clock.setTimeout(() => this.timeOut(request.id), policy.timeoutMs);
@@ -128,7 +135,7 @@ export class ApprovalDesk {
     }
     if (grant.request.service !== service) return { ok: false, reason: `approval ${grantId} was granted for "${grant.request.service}", not "${service}"` };
     if (SINGLE_USE.has(service)) this.grants.delete(grantId);
-    return { ok: true, subject: grant.request.subject };
+    return { ok: true, subject: grant.request.subject, what: grant.request.what };
   }
 
   /** Stops every timer; idempotent. */
@@ -149,9 +156,9 @@ export class ApprovalDesk {
     this.answer(p.request, decision);
   }
 
-  private answer(request: ApprovalRequest, decision: ApprovalDecision): void {
+  private answer(request: ApprovalRequest, decision: ApprovalDecision, keepGrant = true): void {
     const now = this.deps.clock.now();
-    if (decision.outcome === 'approved') this.grants.set(request.id, { request, until: Math.min(Date.parse(request.validUntil), now + MAX_GRANT_MS) });
+    if (decision.outcome === 'approved' && keepGrant) this.grants.set(request.id, { request, until: Math.min(Date.parse(request.validUntil), now + MAX_GRANT_MS) });
     this.deps.journal({ at: new Date(now).toISOString(), event: decision.outcome, id: request.id, by: decision.by, reason: decision.reason });
     this.deps.log.info({ approval: request.id, outcome: decision.outcome, by: decision.by }, 'approval decided');
     if (!this.deps.send(decision)) this.deps.log.warn({ approval: request.id }, 'the decision could not be sent: the tunnel is down');
@@ -160,3 +167,6 @@ export class ApprovalDesk {
 
 /** The longest a grant lives, whatever the server says the session's expiry is. */
 export const MAX_GRANT_MS = 24 * 3_600_000;
+
+/** The most requests that wait for a person at once; more are denied at once. */
+export const MAX_WAITING = 50;

@@ -3,6 +3,7 @@ import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { conditionRuleSchema, type ConditionRule } from '../../shared/conditions.js';
 import type { NodeConfig } from '../../shared/config.js';
+import { linearPattern } from './linearPattern.js';
 import type { RefusedRule, WatchedRule } from './conditionMonitor.js';
 
 /** Whether `path` is `dir` itself or lies under it. */
@@ -25,12 +26,41 @@ async function allowedRealPath(path: string, allow: readonly string[]): Promise<
   return dirs.some((d) => d !== undefined && isWithin(real, d)) ? real : undefined;
 }
 
+/** A quantifier that repeats without bound at `pattern[i]`: `+`, `*` or `{n,}` / `{n,m}`. */
+function repeatsAt(pattern: string, i: number): boolean {
+  const c = pattern[i];
+  return c === '+' || c === '*' || (c === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)));
+}
+
 /**
- * A pattern with a quantified group that is itself quantified ("(a+)+", "(x*)*", "(a|b+){2,}")
- * can take exponential time on a crafted line; an administrator's pattern must not hang the agent.
+ * A pattern that repeats a group holding a quantifier or an alternation ("(a+)+", "((a+))+",
+ * "(a|a)*", "(x*){2,}") can take exponential time on a crafted line; an administrator's
+ * pattern must not hang the agent. Groups are followed through nesting, past escapes and
+ * character classes; an alternation that repeats is refused too, as overlapping ones are
+ * as bad and telling them apart is not worth the risk.
  */
 export function nestedQuantifier(pattern: string): boolean {
-  return /\([^()]*[+*}][^()]*\)[+*{]/.test(pattern);
+  const groups: { repeats: boolean }[] = [];
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    const top = groups[groups.length - 1];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') groups.push({ repeats: false });
+    else if (c === '|') {
+      if (top) top.repeats = true;
+    } else if (c === ')') {
+      const inner = groups.pop();
+      if (!inner) continue;
+      const repeated = repeatsAt(pattern, i + 1);
+      if (repeated && inner.repeats) return true;
+      const outer = groups[groups.length - 1];
+      if (outer && (repeated || inner.repeats)) outer.repeats = true;
+    } else if (top && repeatsAt(pattern, i)) top.repeats = true;
+  }
+  return false;
 }
 
 /** Opens a log for an administrator's rule only while it resolves inside the allowed directories, never through a last-component symlink. */
@@ -56,6 +86,13 @@ function guardedRead(allow: readonly string[]) {
   };
 }
 
+/** Compiles an administrator's pattern, which refusal() saw compile, for the linear-time engine. */
+function compileLinear(pattern: string): RegExp {
+  const re = linearPattern(pattern);
+  if (re instanceof Error) throw re;
+  return re;
+}
+
 /** The reason an administrator may not define `rule` on this node, or undefined when it may. */
 async function refusal(rule: ConditionRule, files: NodeConfig['files'], operatorNames: ReadonlySet<string>): Promise<string | undefined> {
   if (operatorNames.has(rule.name)) return 'the node operator has a rule of the same name';
@@ -67,7 +104,9 @@ async function refusal(rule: ConditionRule, files: NodeConfig['files'], operator
     if (files.allow.length === 0) return `${path} is not in a directory this node allows ("burrow node files allow DIR")`;
     if ((await allowedRealPath(path, files.allow)) === undefined) return `${path} is not in a directory this node allows (${files.allow.join(', ')})`;
   }
-  if (rule.kind === 'log' && nestedQuantifier(rule.pattern)) return 'the pattern nests quantifiers, which can take exponential time';
+  if (rule.kind === 'log' && nestedQuantifier(rule.pattern)) return 'the pattern repeats a group holding a quantifier or an alternation, which can take exponential time';
+  // Even unnested, ".*.*x" backtracks for half a minute on one 4 KiB line: an administrator's pattern runs in linear time or not at all.
+  if (rule.kind === 'log' && linearPattern(rule.pattern) instanceof Error) return 'the pattern uses backreferences or lookarounds, which cannot run in linear time';
   return undefined;
 }
 
@@ -97,7 +136,7 @@ export async function admitAdminRules(raw: readonly unknown[], files: NodeConfig
     seen.add(rule.name);
     const why = await refusal(rule, files, operatorNames);
     if (why) refused.push({ name: rule.name, kind: rule.kind, reason: why });
-    else admitted.push({ rule, origin: 'admin', files: { openLog: guardedOpen(files.allow), readValueFile: guardedRead(files.allow) } });
+    else admitted.push({ rule, origin: 'admin', files: { openLog: guardedOpen(files.allow), readValueFile: guardedRead(files.allow), compilePattern: compileLinear } });
   }
   return { admitted, refused };
 }

@@ -26,6 +26,8 @@ export interface EvaluatorDeps {
   openLog?: LogOpener;
   /** Reads a value file (checked like openLog for an administrator's rule). */
   readValueFile?: (path: string) => Promise<string>;
+  /** Compiles a log rule's pattern (an administrator's runs on the linear-time engine). */
+  compilePattern?: (pattern: string) => RegExp;
   /** Count the lines a log holds now, not only those appended later (a one-off test). */
   logFromStart?: boolean;
 }
@@ -52,7 +54,7 @@ class LogEvaluator implements ConditionEvaluator {
     private readonly rule: Extract<ConditionRule, { kind: 'log' }>,
     private readonly d: EvaluatorDeps,
   ) {
-    this.regex = new RegExp(rule.pattern);
+    this.regex = d.compilePattern ? d.compilePattern(rule.pattern) : new RegExp(rule.pattern);
     this.follower = new LogFollower(rule.path, (line) => this.onLine(line), d.openLog ?? openLog, d.logFromStart ? 'start' : 'end');
   }
 

@@ -7,7 +7,7 @@ import { conditionEvaluator, type ConditionEvaluator, type EvaluatorDeps, type F
 export interface WatchedRule {
   rule: ConditionRule;
   origin: ConditionOrigin;
-  files?: Pick<EvaluatorDeps, 'openLog' | 'readValueFile'>;
+  files?: Pick<EvaluatorDeps, 'openLog' | 'readValueFile' | 'compilePattern'>;
 }
 
 /** An administrator's rule the node did not accept, and why. */

@@ -9,7 +9,7 @@ import { nodeConfigSchema } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { statusReplySchema } from '../../shared/protocol.js';
 import { exists } from '../../shared/secureFiles.js';
-import { nestedQuantifier } from './adminConditionPolicy.js';
+import { admitAdminRules, nestedQuantifier } from './adminConditionPolicy.js';
 import { NodeConditions } from './nodeConditions.js';
 
 const log = createLogger({ level: 'silent' });
@@ -105,5 +105,30 @@ describe('NodeConditions', () => {
     assert.equal(nestedQuantifier('(x*)*y'), true);
     assert.equal(nestedQuantifier('(ab|c{2,})+'), true);
     assert.equal(nestedQuantifier('ERROR (disk|fan) [0-9]+'), false);
+  });
+
+  it("runs an administrator's pattern on the linear-time engine, and refuses one that engine cannot run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'burrow-linear-'));
+    dirs.push(dir);
+    const files = { allow: [dir], maxBytes: 1024, bundleLogs: [] };
+    const rule = (name: string, pattern: string) => conditionRuleSchema.parse({ name, kind: 'log', path: join(dir, 'app.log'), pattern });
+    // ".*.*x" nests nothing, yet takes half a minute on one 4 KiB line in the backtracking engine.
+    const { admitted, refused } = await admitAdminRules([rule('poly', '.*.*x'), rule('backref', '(a+)\\1x'), rule('ahead', 'a(?=b)')], files, []);
+    assert.deepEqual(admitted.map((w) => w.rule.name), ['poly']);
+    assert.match(admitted[0]?.files?.compilePattern?.('.*.*x').flags ?? '', /l/);
+    assert.deepEqual(refused.map((r) => r.name), ['backref', 'ahead']);
+    assert.match(refused[0]?.reason ?? '', /linear time/);
+  });
+
+  it('sees the exponential patterns that hide their nesting behind another group or an alternation', () => {
+    // Each takes seconds to minutes on a 4 KiB line of "a"s in a backtracking engine.
+    assert.equal(nestedQuantifier('((a+))+$'), true);
+    assert.equal(nestedQuantifier('(?:(\\w+)\\s?)+$'), true);
+    assert.equal(nestedQuantifier('(a|a)*$'), true);
+    assert.equal(nestedQuantifier('((a|aa))*$'), true);
+    // Escaped parentheses and brackets are no groups.
+    assert.equal(nestedQuantifier('\\(x+\\)+'), false);
+    assert.equal(nestedQuantifier('[(]x+[)]+'), false);
+    assert.equal(nestedQuantifier('(disk|fan) failed( [0-9]+)?'), false);
   });
 });

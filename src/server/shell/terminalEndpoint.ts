@@ -1,3 +1,4 @@
+import { shellApprovalWhat } from '../../shared/approvalProtocol.js';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
@@ -88,7 +89,7 @@ export class TerminalEndpoint {
     try {
       const approval = await d.siteApprovals?.obtain({
         nodeId: node.id, groupId: node.groupId, kind: 'shell', service: SHELL_SERVICE, subject: newId('trm'), userId: principal.userId, sourceIp: grant.clientIp,
-        what: command !== undefined ? `run: ${command}` : 'an interactive shell', validForMs: SHELL_GRANT_MS, signal: gone.signal,
+        what: shellApprovalWhat(command), validForMs: SHELL_GRANT_MS, signal: gone.signal,
       });
       shell = await openNodeShell(approval ? (d.registry.get(node.id) ?? conn) : conn, {
         hostKey: this.deps.hostKey,
