@@ -120,6 +120,24 @@ describe('customer approval on site (real server, agent and CLI on both sides)',
     assert.match(job.out(), /job-approved/);
   });
 
+  it('never runs a job cancelled while it waited, even if the person on site approves it afterwards', async () => {
+    const marker = `${home}/cancelled-job-ran`;
+    const run = await stack.cli(['admin', 'job', 'run', '--node', 'site', '--json', '--', 'touch', marker]);
+    assert.equal(run.code, 0, run.stderr);
+    const queued = JSON.parse(run.stdout) as { id: string };
+    const w = await waitingOne('job');
+    const cancel = await stack.cli(['admin', 'job', 'cancel', queued.id]);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    await burrowOk(['node', 'approve', w.id, '--reason', 'too late', '--home', home]);
+    const target = await waitFor('the job to end', async () => {
+      const job = await stack.adminJson<{ targets: { status: string; error: string | null }[] }>(['job', 'show', queued.id]);
+      const t = job.targets[0];
+      return t && t.status !== 'running' && t.status !== 'pending' ? t : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal(target.status, 'cancelled', JSON.stringify(target));
+    assert.equal(await import('node:fs/promises').then((fs) => fs.stat(marker).then(() => true, () => false)), false, 'the command never ran');
+  });
+
   it('withdraws a request whose requester gives up', async () => {
     const open = start(['admin', 'session', 'open', 'site'], stack.adminHome);
     const w = await waitingOne('session');

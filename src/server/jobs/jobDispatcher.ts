@@ -8,7 +8,7 @@ import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
-import { claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nextPendingJob, nodesWithPendingJobs, pendingTargetsOf, type JobRecord } from '../store/jobStore.js';
+import { cancelAsked, CANCEL_ASKED, claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nextPendingJob, nodesWithPendingJobs, pendingTargetsOf, type JobRecord } from '../store/jobStore.js';
 import { getNode } from '../store/nodeStore.js';
 import { deliverJob } from './deliverJob.js';
 import { waitForService } from '../gateway/waitForService.js';
@@ -144,7 +144,7 @@ export class JobDispatcher {
       if (!(await this.claim(job, nodeId))) continue;
       const overBudget = await budgetRefusal(db, nodeId, clock.now());
       const offered = overBudget === undefined && (await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000, clock));
-      const result = overBudget !== undefined
+      const result: JobResult & { cancelled?: boolean } = overBudget !== undefined
         ? { ok: false, exitCode: null, stdout: '', stderr: '', error: overBudget }
         : offered
           ? await this.approveAndDeliver(conn, job)
@@ -152,7 +152,7 @@ export class JobDispatcher {
       const now = clock.now();
       const groupId = (await getNode(db, nodeId))?.groupId ?? job.groupId;
       await db.transaction(async (tx) => {
-        await finishTarget(tx, job.id, nodeId, { status: result.ok ? 'ok' : 'failed', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, error: result.error }, now);
+        await finishTarget(tx, job.id, nodeId, { status: result.ok ? 'ok' : result.cancelled ? 'cancelled' : 'failed', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, error: result.error }, now);
         await appendAudit(tx, { actor: nodeId, action: 'job.run', target: job.id, result: result.ok ? 'ok' : 'failed', groupId, detail: { node: nodeId, exitCode: result.exitCode, error: result.error } }, now);
         if (!result.ok && job.stopAfterFailures !== null && (await countFailed(tx, job.id)) >= job.stopAfterFailures) {
           const n = await closePending(tx, job.id, 'cancelled', `the rollout stopped after ${job.stopAfterFailures} failure(s)`, now);
@@ -164,7 +164,7 @@ export class JobDispatcher {
   }
 
   /** Delivers a job once the person on site approved it (where the node requires approval); a denial fails the job with its reason. */
-  private async approveAndDeliver(conn: NodeConnection, job: JobRecord): Promise<JobResult> {
+  private async approveAndDeliver(conn: NodeConnection, job: JobRecord): Promise<JobResult & { cancelled?: boolean }> {
     let approval: string | undefined;
     try {
       approval = await this.deps.approvals?.obtain({
@@ -174,6 +174,10 @@ export class JobDispatcher {
       });
     } catch (err) {
       return { ok: false, exitCode: null, stdout: '', stderr: '', error: (err as Error).message };
+    }
+    // Cancelled while the person on site decided: an approval must not revive it.
+    if (approval !== undefined && (await cancelAsked(this.deps.db, job.id, conn.nodeId))) {
+      return { ok: false, cancelled: true, exitCode: null, stdout: '', stderr: '', error: `${CANCEL_ASKED} while it waited for approval on site` };
     }
     return deliverJob(conn, job, this.deps.clock, approval);
   }

@@ -191,6 +191,25 @@ export async function closePending(q: Queryable, jobId: string, status: 'cancell
   return r.changes;
 }
 
+/** The error a target already claimed carries once its job is cancelled (see askCancelRunning). */
+export const CANCEL_ASKED = 'cancelled by an operator';
+
+/**
+ * Marks the targets of a job that are already claimed (running) as cancelled-on-request: a
+ * command already delivered runs to its end, but one still waiting for approval on site
+ * is never delivered (the dispatcher checks cancelAsked once the approval comes).
+ */
+export async function askCancelRunning(q: Queryable, jobId: string): Promise<number> {
+  const r = await q.run("UPDATE job_targets SET error = ? WHERE job_id = ? AND status = 'running' AND error IS NULL", [CANCEL_ASKED, jobId]);
+  return r.changes;
+}
+
+/** Whether the job was cancelled after the node's target was claimed. */
+export async function cancelAsked(q: Queryable, jobId: string, nodeId: string): Promise<boolean> {
+  const row = await q.get<{ error: string | null }>("SELECT error FROM job_targets WHERE job_id = ? AND node_id = ? AND status = 'running'", [jobId, nodeId]);
+  return row?.error === CANCEL_ASKED;
+}
+
 /** Jobs past their expiry that still have pending targets. */
 export async function jobsToExpire(q: Queryable, now: number): Promise<{ id: string; groupId: string }[]> {
   return q.all<{ id: string; groupId: string }>(

@@ -6,7 +6,7 @@ import { MANIFEST_LIMIT } from '../../../shared/jobManifest.js';
 import { newId } from '../../../shared/secrets.js';
 import { signedManifestProblem } from '../../jobs/signedManifest.js';
 import { appendAudit } from '../../store/auditStore.js';
-import { closePending, getJob, insertJob, listJobs, listTargets, targetStatusesOf, type JobRecord } from '../../store/jobStore.js';
+import { askCancelRunning, CANCEL_ASKED, closePending, getJob, insertJob, listJobs, listTargets, targetStatusesOf, type JobRecord } from '../../store/jobStore.js';
 import { listUsers } from '../../store/userStore.js';
 import { listNodes } from '../../store/nodeStore.js';
 import { accessOf, groupParam, type RequestAccess } from '../accessOf.js';
@@ -196,16 +196,19 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
       method: 'POST',
       path: '/v1/jobs/:id/cancel',
       permission: 'operate',
-      // Stops the job reaching any node it has not reached yet; a command already running on
-      // a node runs to its end (or its timeout), as killing it half-way may leave worse.
+      // Stops the job reaching any node it has not reached yet (one waiting for approval on
+      // site included); a command already running on a node runs to its end (or its
+      // timeout), as killing it half-way may leave worse.
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
         const job = await jobParam(d, a, ctx);
         a.require(job.groupId, 'operator', `job ${job.id}`);
         const now = d.clock.now();
         const cancelled = await d.db.transaction(async (tx) => {
-          const n = await closePending(tx, job.id, 'cancelled', 'cancelled by an operator', now);
-          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.cancel', target: job.id, result: 'ok', groupId: job.groupId, detail: { cancelled: n } }, now);
+          const n = await closePending(tx, job.id, 'cancelled', CANCEL_ASKED, now);
+          // Claimed targets still waiting for approval on site will not start (jobDispatcher).
+          const claimed = await askCancelRunning(tx, job.id);
+          await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.cancel', target: job.id, result: 'ok', groupId: job.groupId, detail: { cancelled: n, ...(claimed ? { running: claimed } : {}) } }, now);
           return n;
         });
         ctx.body = { ...view(job, await userEmails(d)), cancelled };
