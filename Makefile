@@ -45,7 +45,7 @@ E2E_TIMEOUT = --test-timeout=600000
 # purpose, so it runs alone, last. The longest files (over 40 s each) start first, so the
 # run does not end waiting on one of them alone.
 E2E_CONCURRENCY = 5
-E2E_FIRST = authorityEnds connectModes clusterPeering cluster npmPackage nodeLifecycle jobs accounts keys consolePassword console nodeStatus
+E2E_FIRST = authorityEnds clusterPeering cluster npmPackage dataBudget conditions accounts connectModes backup configRefusal clusterAlerts nodeLifecycle jobs cliMessages keys certificates nodeStatus consolePassword console
 E2E_FILES = $$( (for f in $(E2E_FIRST); do echo dist/e2e/$$f.test.js; done; find dist/e2e -name '*.test.js' ! -name 'chaos.test.js' | sort) | awk '!seen[$$0]++')
 
 UNIT_RUN = node --test --test-concurrency=$(UNIT_CONCURRENCY) $(UNIT_TIMEOUT) $$(find dist/src -name '*.test.js' | sort)
