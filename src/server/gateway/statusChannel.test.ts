@@ -1,51 +1,25 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import { FakeClock } from '../../shared/clock.js';
 import { readJsonLines, writeJsonLine } from '../../shared/jsonLines.js';
 import { createLogger } from '../../shared/log.js';
-import type { NodeStatusReport, StatusReply } from '../../shared/protocol.js';
-import { Database } from '../store/database.js';
-import { loadMigrations, migrate } from '../store/migrate.js';
-import { insertGroup } from '../store/groupStore.js';
-import { insertNode } from '../store/nodeStore.js';
+import type { StatusReply } from '../../shared/protocol.js';
+import type { Database } from '../store/database.js';
 import { listAudit } from '../store/auditStore.js';
 import { listNodeStatus } from '../store/nodeStatusStore.js';
-import type { NodeConnection } from './nodeConnection.js';
 import { NodeWriteBudget } from './nodeWriteBudget.js';
 import { serveStatusChannel } from './statusChannel.js';
+import { emptyReport, fakeConnection, statusChannelStore } from './statusChannel.testkit.js';
 
-const report: NodeStatusReport = { uptimeSeconds: 1, load: [0, 0, 0], memory: { totalBytes: 1, freeBytes: 1 }, disk: null, agentVersion: '0.1.0', services: {}, mode: 'always-on', nextCheckInAt: null };
+const report = emptyReport;
 
-/** A node connection whose status channel is an in-process pipe; `agent` is the node's end. */
-function fakeConnection(nodeId: string): { conn: NodeConnection; agent: Duplex } {
-  const ends: Duplex[] = [];
-  const end = (other: () => Duplex) => new Duplex({ read: () => undefined, write: (chunk: Buffer, _enc, done) => (other().push(chunk), done()) });
-  ends.push(end(() => ends[1] as Duplex), end(() => ends[0] as Duplex));
-  const [serverEnd, agent] = ends as [Duplex, Duplex];
-  const conn = Object.assign(new EventEmitter(), { nodeId, remoteIp: '192.0.2.7', openStatusChannel: () => Promise.resolve(serverEnd) });
-  return { conn: conn as unknown as NodeConnection, agent };
-}
 
 describe('status channel against a hostile node', () => {
-  let root = '';
+  const store = statusChannelStore('status-channel');
   let db: Database;
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'burrow-status-channel-'));
-    db = await Database.open(join(root, 'db.sqlite'));
-    await migrate(db, await loadMigrations(fileURLToPath(new URL('../../../../migrations', import.meta.url))));
-    await insertGroup(db, { id: 'g1', name: 'root', parentId: null }, 0);
-    await insertNode(db, { id: 'n1', name: 'n1', groupId: 'g1', publicKey: 'ssh-ed25519 AAAA', status: 'approved', services: [], agentVersion: null, createdAt: 0, enrolledBy: null as unknown as string });
-  });
-  after(async () => {
-    await db.close();
-    await rm(root, { recursive: true, force: true });
+  before(() => {
+    db = store();
   });
 
   it('registers one key rotation per interval and keeps status rows within the budget, however fast the node asks', async () => {
