@@ -52,6 +52,9 @@ describe('remote shell: burrow ssh through the server to the node (real processe
     assert.equal(io.code, 0, io.stderr);
     assert.equal(io.stdout, 'out\n');
     assert.equal(io.stderr, 'err\n');
+    // node.json's shell.home (set by the test harness): the shell starts there and calls it HOME.
+    const home = await stack.cli(['ssh', 'n1', '--', 'sh', '-c', 'echo "$HOME"; pwd']);
+    assert.match(home.stdout, /^(\/\S+\/shell-home)\n\1\n$/);
   });
 
   it('feeds stdin to the command and closes it at the end', async () => {

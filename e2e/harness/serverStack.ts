@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requestJson } from '../../src/shared/pinnedHttps.js';
 import type { NodeView } from '../../src/shared/protocol.js';
@@ -170,11 +170,13 @@ export class ServerStack {
     const home = join(this.dir, `node-${name}`);
     const services = Object.entries(o.services).flatMap(([k, v]) => ['--service', `${k}=${v}`]);
     const r = await burrowJson<{ nodeId: string; status: 'pending' | 'approved' }>(['node', 'enroll', o.serverUrl ?? this.url, '--token', token, '--name', name, ...services, '--home', home]);
-    if (o.nodeConfig && Object.keys(o.nodeConfig).length) {
-      const path = join(home, 'node.json');
-      const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-      await writeFile(path, JSON.stringify({ ...config, ...o.nodeConfig }, null, 2));
-    }
+    // Shells start in a home of their own, not the test user's: a profile there (pyenv's
+    // rehash waits a minute on a lock a killed shell left behind) would stall every shell.
+    const shellHome = join(home, 'shell-home');
+    await mkdir(shellHome, { recursive: true, mode: 0o700 });
+    const path = join(home, 'node.json');
+    const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...config, shell: { enabled: true, home: shellHome }, ...o.nodeConfig }, null, 2));
     const node: NodeHandle = { name, home, id: r.nodeId, status: r.status };
     this.nodes.push(node);
     return node;

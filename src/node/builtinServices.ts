@@ -21,7 +21,7 @@ import type { BuiltinService } from './serviceForwarder.js';
 export function builtinServices(config: NodeConfig, node: { home: string; clock: Clock }, privateKey: () => string, log: Logger, env: Readonly<Record<string, string | undefined>>): Record<string, BuiltinService> {
   const out: Record<string, BuiltinService> = {};
   if (config.shell.enabled) {
-    const shell = new ShellServer({ hostKey: privateKey, trustedKey: config.sshHostKey, user: config.shell.user, log });
+    const shell = new ShellServer({ hostKey: privateKey, trustedKey: config.sshHostKey, user: config.shell.user, home: config.shell.home, log });
     out[SHELL_SERVICE] = (channel, _subject, approvedWhat) => shell.handle(channel, approvedWhat);
   }
   if (config.jobs.enabled) {

@@ -182,7 +182,8 @@ export const nodeConfigSchema = z.strictObject({
    */
   allowedTargets: z.array(serviceTargetSchema).max(64).default([]),
   /** The built-in shell service: on unless the operator turns it off; optionally pinned to one local user. */
-  shell: z.strictObject({ enabled: z.boolean().default(true), user: localUserName.optional() }).default({ enabled: true }),
+  /** The node's shell: on or off, the local user it runs as (the agent's own by default), and the directory it starts in and calls HOME (that user's home by default). */
+  shell: z.strictObject({ enabled: z.boolean().default(true), user: localUserName.optional(), home: absolutePathSchema.optional() }).default({ enabled: true }),
   /**
    * The built-in jobs service. With `updateKey` (ed25519 public key, PEM), signed manifests are
    * checked, and `require` says what must be signed: updates only, or every job.

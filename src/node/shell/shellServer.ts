@@ -18,6 +18,8 @@ export interface ShellServerDeps {
   trustedKey: string;
   /** Run every session as this local user instead of the agent's own. */
   user?: string | undefined;
+  /** The directory shells start in and get as HOME, instead of the user's home. */
+  home?: string | undefined;
   log: Logger;
 }
 
@@ -37,7 +39,7 @@ export class ShellServer {
     const trusted = parseSshKey(deps.trustedKey);
     if (trusted instanceof Error) throw new Error(`the pinned server key is unusable: ${trusted.message}`);
     this.trusted = trusted;
-    this.user = localUser(deps.user);
+    this.user = { ...localUser(deps.user), ...(deps.home ? { home: deps.home } : {}) };
   }
 
   /**
