@@ -57,7 +57,7 @@ export async function startBurrowServer(dir: string, opts: { sessionPorts?: stri
 }
 
 /** GET /healthz of a server (self-signed, so not verified: this is our own loopback server). */
-export function healthz(url: string): Promise<{ ok: boolean; nodesOnline: number }> {
+export function healthz(url: string): Promise<{ ok: boolean }> {
   return new Promise((resolve, reject) => {
     https
       .get(`${url}/healthz`, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
@@ -65,7 +65,7 @@ export function healthz(url: string): Promise<{ ok: boolean; nodesOnline: number
         res.on('data', (d: Buffer) => (body += d.toString()));
         res.on('end', () => {
           try {
-            resolve(JSON.parse(body) as { ok: boolean; nodesOnline: number });
+            resolve(JSON.parse(body) as { ok: boolean });
           } catch (err) {
             reject(err as Error);
           }
