@@ -29,6 +29,12 @@ export const absolutePathSchema = z
   .max(4096)
   .refine((p) => p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'expected an absolute path without ".." segments');
 
+/** The largest file a node may allow one pull of (files.maxBytes); the server refuses a larger announced size. */
+export const FILE_PULL_MAX_BYTES = 16 * 1024 ** 3;
+
+/** The most log files a support bundle lists (files.bundleLogs). */
+export const BUNDLE_LOGS_MAX = 32;
+
 /** A local account name as useradd allows it. */
 export const localUserName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}\$?$/, 'a user name is lowercase letters, digits, _ and -');
 
@@ -203,8 +209,8 @@ export const nodeConfigSchema = z.strictObject({
   files: z
     .strictObject({
       allow: z.array(absolutePathSchema).max(32).default([]),
-      maxBytes: z.number().int().positive().max(16 * 1024 ** 3).default(1024 ** 3),
-      bundleLogs: z.array(absolutePathSchema).max(32).default([]),
+      maxBytes: z.number().int().positive().max(FILE_PULL_MAX_BYTES).default(1024 ** 3),
+      bundleLogs: z.array(absolutePathSchema).max(BUNDLE_LOGS_MAX).default([]),
     })
     .default({ allow: [], maxBytes: 1024 ** 3, bundleLogs: [] }),
   /** A dead link (no FIN) is detected within (keepaliveCountMax + 1) x keepaliveIntervalMs: 28 s by default. */

@@ -7,10 +7,8 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import type { NodeConfig } from '../../shared/config.js';
 import type { NodeStatusReport } from '../../shared/protocol.js';
+import { BUNDLE_LOG_TAIL } from '../../shared/fileProtocol.js';
 import { AGENT_VERSION } from '../agentVersion.js';
-
-/** A bundle carries at most this much of the end of each log file: the recent past is what support reads. */
-export const BUNDLE_LOG_TAIL = 16 * 1024 * 1024;
 
 /** What the bundle says about the machine, beside the agent's status. */
 function systemFacts(config: NodeConfig): Record<string, unknown> {

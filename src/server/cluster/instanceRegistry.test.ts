@@ -129,6 +129,42 @@ describeEachStore('InstanceRegistry', (store) => {
     await c.registry.close();
   });
 
+  /** Resolves once `clock` holds a timer: the registry is waiting on it. */
+  async function untilWaiting(clock: FakeClock): Promise<void> {
+    while (clock.pending === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  it('refuses to start as an instance another process runs as, and takes over from a run that crashed', { skip: store.engine === 'sqlite' ? 'SQLite lives in the home, whose lock keeps a second process out' : false }, async () => {
+    const a = await instance(A);
+    await db.transaction((tx) => putNodeRoute(tx, { nodeId: 'nd_1', instanceId: A, services: ['webui'], targets: {}, connectedAt: T, remoteIp: '10.1.1.1' }));
+    const copy = (clock: FakeClock) => new InstanceRegistry({ db, bus: network.member(A), clock, log: silentLogger(), peerUrl: 'https://copy.example:7443', heartbeatMs: 5_000, deadAfterMs: 20_000 });
+
+    // A home restored from A's backup on another machine starts while A runs: A beats meanwhile.
+    const twinClock = new FakeClock(T + 1_000);
+    const twin = copy(twinClock);
+    const refused = twin.start().then(() => 'started', (err: Error) => err.message);
+    await untilWaiting(twinClock);
+    await beat(a);
+    twinClock.advance(10_000);
+    assert.match(await refused, /running in another process/);
+    assert.equal((await getNodeRoute(db, 'nd_1'))?.instanceId, A, 'the running instance keeps its routes');
+    assert.equal((await getInstance(db, A))?.peerUrl, `https://${A}.example:7443`);
+    assert.deepEqual(network.on('node.route'), [], 'no one was told its nodes went offline');
+    await twin.close();
+
+    // A crashes (its clock stands still): a restart watches the row for two heartbeats, then takes over.
+    const restartClock = new FakeClock(T + 6_000);
+    const restart = copy(restartClock);
+    const started = restart.start().then(() => 'started', (err: Error) => err.message);
+    await untilWaiting(restartClock);
+    restartClock.advance(10_000);
+    assert.equal(await started, 'started');
+    assert.equal((await getInstance(db, A))?.peerUrl, 'https://copy.example:7443');
+    assert.equal(await getNodeRoute(db, 'nd_1'), undefined, 'the crashed run\'s tunnels died with it');
+    await restart.close();
+    await a.registry.close();
+  });
+
   it('refuses a dead-after shorter than two heartbeats', () => {
     assert.throws(() => new InstanceRegistry({ db, bus: network.member(A), clock: new FakeClock(T), log: silentLogger(), peerUrl: null, heartbeatMs: 5_000, deadAfterMs: 9_000 }), /at least twice/);
   });

@@ -3,7 +3,7 @@ import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { appendAudit } from '../store/auditStore.js';
 import type { Database, Queryable } from '../store/database.js';
-import { beatInstance, endInstance, registerInstance, silentInstances, type InstanceRecord } from '../store/instanceStore.js';
+import { beatInstance, endInstance, getInstance, registerInstance, silentInstances, type InstanceRecord } from '../store/instanceStore.js';
 import { failInstanceTargets } from '../store/jobStore.js';
 import { dropInstanceRoutes } from '../store/nodeRouteStore.js';
 import { closeInstanceSessions } from '../store/sessionStore.js';
@@ -59,6 +59,7 @@ export class InstanceRegistry {
    */
   async start(): Promise<void> {
     if (this.state !== 'initial') throw new Error('InstanceRegistry.start() called twice');
+    await this.refuseTwin();
     this.state = 'running';
     await this.register();
     this.schedule();
@@ -124,6 +125,33 @@ export class InstanceRegistry {
       detail: { declaredBy: this.instanceId, lastHeartbeat: new Date(s.heartbeatAt).toISOString(), sessions, routes, jobTargets },
     }, now);
     return { sessions, routes, jobTargets };
+  }
+
+  /**
+   * Refuses to start as an instance that another process runs as. A home copied, or restored
+   * from a running instance's backup, keeps that instance's id; registering would drop the
+   * routes and (at start) close the sessions of the instance still running, and the two would
+   * then beat one row. A row still live and recent belongs to such a twin or to a run of this
+   * home that crashed: the twin's heartbeat moves within two heartbeats, the crashed one's not.
+   * Only on a store several processes share: SQLite lives in the home, whose lock keeps a
+   * second process out.
+   */
+  private async refuseTwin(): Promise<void> {
+    const { db, clock, heartbeatMs, deadAfterMs } = this.deps;
+    if (db.engine === 'sqlite') return;
+    const seen = await getInstance(db, this.instanceId);
+    if (seen?.state !== 'live' || clock.now() - seen.heartbeatAt >= deadAfterMs) return;
+    this.deps.log.info({ instance: this.instanceId }, 'this instance is recorded live with a recent heartbeat; watching it for two heartbeats before taking it over');
+    await new Promise<void>((resolve) => {
+      clock.setTimeout(resolve, 2 * heartbeatMs);
+    });
+    const now = await getInstance(db, this.instanceId);
+    if (now?.state === 'live' && now.heartbeatAt !== seen.heartbeatAt) {
+      throw new BurrowError(
+        'CONFIG_INVALID',
+        `Instance ${this.instanceId} is running in another process: its heartbeat moved in the store while this one waited. A home copied or restored from a running instance shares its id; stop the other one first, or make a new instance with "burrow server init --join".`,
+      );
+    }
   }
 
   private async register(): Promise<void> {

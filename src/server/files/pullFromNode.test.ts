@@ -36,4 +36,23 @@ describe('pullFromNode', () => {
       (err: unknown) => err instanceof BurrowError && err.code === 'SERVICE_UNAVAILABLE_ON_NODE' && /garbage/.test(err.message),
     );
   });
+
+  // A file larger than any agent allows (files.maxBytes) is a hostile node's, not a file.
+  it('refuses a file answer that announces more than an agent may send', async () => {
+    await assert.rejects(
+      pullFromNode(nodeAnswering(`${JSON.stringify({ ok: true, size: 2 ** 50, name: 'a.log' })}\nabc`), 'n1', { op: 'get', path: '/var/log/a.log' }, origin),
+      (err: unknown) => err instanceof BurrowError && err.code === 'SERVICE_UNAVAILABLE_ON_NODE' && /garbage/.test(err.message),
+    );
+  });
+
+  // A bundle has no announced size: without a bound, a node could stream to the caller's disk forever.
+  it('cuts a bundle that grows past what an agent\'s bundle can take', async () => {
+    const p = await pullFromNode(nodeAnswering(`${JSON.stringify({ ok: true, size: null, name: 'n1-bundle.tar.gz' })}\n${'x'.repeat(101)}`), 'n1', { op: 'bundle' }, origin, 100);
+    await assert.rejects(async () => {
+      for await (const c of p.body) assert.ok((c as Buffer).length <= 100);
+    }, /bundle/);
+    const done = await p.done;
+    assert.equal(done.ok, false);
+    assert.match(done.ok ? '' : done.error, /more than the 100 bytes/);
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { BurrowError } from '../../shared/errors.js';
-import { FILE_LINE_MAX, FILES_SERVICE, fileAnswerSchema, type FileRequest } from '../../shared/fileProtocol.js';
+import { BUNDLE_MAX_BYTES, FILE_LINE_MAX, FILES_SERVICE, fileAnswerSchema, type FileRequest } from '../../shared/fileProtocol.js';
 import type { NodeHandle } from '../cluster/nodeDirectory.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
@@ -59,9 +59,10 @@ function readAnswer(channel: Duplex, nodeName: string, op: FileRequest['op']): P
 /**
  * Asks a connected node for a file or a support bundle over a fresh `files` channel and
  * hands back the bytes as a stream (backpressure reaches the node), hashing them on the way
- * so the audit records exactly what left the node.
+ * so the audit records exactly what left the node. A bundle is cut past `maxBundleBytes`
+ * (what an agent's bundle can take), as a file is past its announced size.
  */
-export async function pullFromNode(conn: Pick<NodeHandle, 'openService' | 'services'>, nodeName: string, request: FileRequest, origin: ForwardOrigin): Promise<NodePull> {
+export async function pullFromNode(conn: Pick<NodeHandle, 'openService' | 'services'>, nodeName: string, request: FileRequest, origin: ForwardOrigin, maxBundleBytes = BUNDLE_MAX_BYTES): Promise<NodePull> {
   if (!conn.services.has(FILES_SERVICE)) {
     throw new BurrowError('FILES_OFF', `File pull is off on node ${nodeName}; its operator can allow a directory with "burrow node files allow DIR" and restart the agent.`);
   }
@@ -80,6 +81,7 @@ export async function pullFromNode(conn: Pick<NodeHandle, 'openService' | 'servi
       bytes += d.length;
       hash.update(d);
       if (answer.size !== null && bytes > answer.size) return fail('the node sent more bytes than it announced');
+      if (answer.size === null && bytes > maxBundleBytes) return fail(`the node sent more than the ${maxBundleBytes} bytes an agent's support bundle can take`);
       if (!body.write(d)) channel.pause();
     });
     body.on('drain', () => channel.resume());
