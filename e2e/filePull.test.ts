@@ -88,6 +88,18 @@ describe('file pull and support bundles from a node (real server, agent and tunn
     assert.match(r.stdout, /saved as title_\]0;owned__\[2J_next\.log: /);
   });
 
+  it('saves a file under the name asked for, not one the node chose', async () => {
+    // The node resolves links and names what it sends by the target; a hostile node may name
+    // it anything (Makefile, conftest.py). What lands in the admin's directory is what they asked for.
+    await symlink(join(logs, 'small.log'), join(logs, 'current.log'));
+    const cwd = join(dir.path, 'cwd-asked');
+    await mkdir(cwd);
+    const r = await stack.cli(['admin', 'file', 'get', `n1:${join(logs, 'current.log')}`], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await readdir(cwd), ['current.log']);
+    assert.equal(await readFile(join(cwd, 'current.log'), 'utf8'), 'line one\nline two\n');
+  });
+
   it('refuses a path outside the allowed directories, and a symlink leading out of them, saving nothing', async () => {
     for (const path of [join(dir.path, 'secret', 'key.pem'), join(logs, 'escape.log')]) {
       const to = join(dir.path, 'refused.out');

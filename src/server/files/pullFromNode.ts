@@ -5,9 +5,11 @@ import { BUNDLE_MAX_BYTES, FILE_LINE_MAX, FILES_SERVICE, fileAnswerSchema, type 
 import type { NodeHandle } from '../cluster/nodeDirectory.js';
 import type { ForwardOrigin } from '../gateway/nodeConnection.js';
 
-/** A pull the node agreed to: what it announced, and the bytes as they arrive. */
+/**
+ * A pull the node agreed to: its announced size, and the bytes as they arrive. The name the
+ * node announced is not kept: the caller names the download after the path it asked for.
+ */
 export interface NodePull {
-  name: string;
   /** The announced size; null for a bundle (made as it streams). */
   size: number | null;
   body: Readable;
@@ -16,17 +18,17 @@ export interface NodePull {
 }
 
 /** Reads the node's answer line; the bytes after it are the file and stay in the channel. */
-function readAnswer(channel: Duplex, nodeName: string, op: FileRequest['op']): Promise<{ name: string; size: number | null }> {
+function readAnswer(channel: Duplex, nodeName: string, op: FileRequest['op']): Promise<{ size: number | null }> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    const done = (err: Error | null, a?: { name: string; size: number | null }) => {
+    const done = (err: Error | null, a?: { size: number | null }) => {
       channel.off('data', onData);
       channel.off('end', onEnd);
       channel.off('error', onEnd);
       if (err) {
         channel.destroy();
         reject(err);
-      } else resolve(a as { name: string; size: number | null });
+      } else resolve(a as { size: number | null });
     };
     const onData = (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -47,7 +49,7 @@ function readAnswer(channel: Duplex, nodeName: string, op: FileRequest['op']): P
       // Only a bundle is made as it streams: a file announced without a size would pass unbounded and unchecked.
       if (!parsed.success || (parsed.data.ok && parsed.data.size === null && op === 'get')) return done(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${nodeName} answered the pull with garbage.`));
       if (!parsed.data.ok) return done(new BurrowError('FILE_REFUSED', `Node ${nodeName} refused: ${parsed.data.message}`));
-      done(null, { name: parsed.data.name, size: parsed.data.size });
+      done(null, { size: parsed.data.size });
     };
     const onEnd = () => done(new BurrowError('SERVICE_UNAVAILABLE_ON_NODE', `Node ${nodeName} closed the file channel without answering.`));
     channel.on('data', onData);

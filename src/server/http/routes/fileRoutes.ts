@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { absolutePathSchema } from '../../../shared/config.js';
 import { BurrowError } from '../../../shared/errors.js';
 import type { FileRequest } from '../../../shared/fileProtocol.js';
@@ -42,7 +43,9 @@ async function pull(d: ApiDeps, ctx: ApiContext, request: FileRequest, action: '
     throw err;
   }
   const stamp = new Date(d.clock.now()).toISOString().replace(/[:.]/g, '-');
-  ctx.set('Content-Disposition', attachment(request.op === 'bundle' ? `${node.name}-bundle-${stamp}.tar.gz` : p.name));
+  // The name is the one asked for, never the node's: a hostile node would name its bytes
+  // Makefile or conftest.py and have them land in the admin's working directory.
+  ctx.set('Content-Disposition', attachment(request.op === 'bundle' ? `${node.name}-bundle-${stamp}.tar.gz` : posix.basename(request.path)));
   ctx.type = request.op === 'bundle' ? 'application/gzip' : 'application/octet-stream';
   if (p.size !== null) ctx.length = p.size;
   ctx.body = p.body;
