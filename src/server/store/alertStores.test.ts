@@ -12,6 +12,7 @@ import { deleteAlertChannel, deleteAlertRule, getAlertChannel, getAlertRule, ins
 import { alertAuditSince, alertStatusSince, alertTailHeads, countDeniedSignIns, getAlertCursor, getIncident, putIncident, setAlertCursor } from './alertStateStore.js';
 import { failPendingDeliveries, insertAlertDelivery, listAlertDeliveries, updateAlertDelivery } from './alertDeliveryStore.js';
 import { AlertIncidents } from '../alerts/alertIncidents.js';
+import { ReadRendezvous } from '../testing/readRendezvous.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 /** A time past 2^31 ms, so a 32-bit column would overflow. */
@@ -53,6 +54,22 @@ describeEachStore('alert stores', (store) => {
     assert.equal(await inc.pulse('p', 'n', 1000, T), true);
     assert.equal(await inc.pulse('p', 'n', 1000, T + 999), false);
     assert.equal(await inc.pulse('p', 'n', 1000, T + 1000), true);
+  });
+
+  // Two instances that both believe they lead (one lost its lock and does not know yet):
+  // whatever their reads saw, one conditional write decides, so only one of them sends.
+  it('lets only one of two writers open, resolve or pulse a key, however their reads interleave', async () => {
+    const rendezvous = new ReadRendezvous(/FROM alert_incidents/);
+    const a = new AlertIncidents(rendezvous.party(db));
+    const b = new AlertIncidents(rendezvous.party(await store.another(db)));
+    try {
+      assert.deepEqual((await Promise.all([a.open('r', 'n', 0, T), b.open('r', 'n', 0, T)])).sort(), ['already-open', 'send']);
+      assert.deepEqual((await Promise.all([a.resolve('r', 'n'), b.resolve('r', 'n')])).sort(), [false, true]);
+      assert.deepEqual((await Promise.all([a.open('r', 'n', 0, T + 1), b.open('r', 'n', 0, T + 1)])).sort(), ['already-open', 'send'], 'a second incident of the key');
+      assert.deepEqual((await Promise.all([a.pulse('p', 'n', 0, T), b.pulse('p', 'n', 0, T)])).sort(), [false, true]);
+    } finally {
+      rendezvous.release();
+    }
   });
 
   it('reads the audit log and status history from a cursor', async () => {
