@@ -89,7 +89,7 @@ describe('user lifecycle from the CLI', () => {
     const email = 'renamed@example.com';
     const u = await newUser('old-name@example.com', 'viewer');
     await newUser('taken@example.com', 'viewer');
-    assertFails(await runBurrow(['admin', 'users', 'set-email', 'old-name@example.com', 'taken@example.com', '--home', stack().adminHome]), /already exists/);
+    assertFails(await runBurrow(['admin', 'users', 'set-email', 'old-name@example.com', 'taken@example.com', '--home', stack().adminHome]), /cannot be used for an account/);
     assertOk(await runBurrow(['admin', 'users', 'set-email', 'old-name@example.com', email, '--home', stack().adminHome]));
     assertFails(await u.login('a', 'old-name@example.com', u.files.old, ['--no-totp']), /wrong email or password/i);
     assertOk(await u.login('a', email, u.files.old, ['--no-totp']));
