@@ -98,8 +98,9 @@ describe('user lifecycle from the CLI', () => {
     assertOk(self);
     assert.equal((JSON.parse(self.stdout) as { email: string }).email, 'mine@example.com');
     assertOk(await u.login('b', 'mine@example.com', u.files.old, ['--no-totp']));
-    const audit = await stack().adminJson<{ target: string; detail: { from: string; to: string } }[]>(['audit', '--json', '--action', 'user.email-change']);
-    assert.deepEqual(audit.map((e) => [e.detail.from, e.detail.to]).sort(), [['old-name@example.com', email], [email, 'mine@example.com']]);
+    const audit = await stack().adminJson<{ target: string; result: string; detail: { from: string; to?: string; reason?: string } }[]>(['audit', '--json', '--action', 'user.email-change']);
+    assert.deepEqual(audit.filter((e) => e.result === 'ok').map((e) => [e.detail.from, e.detail.to]).sort(), [['old-name@example.com', email], [email, 'mine@example.com']]);
+    assert.deepEqual(audit.filter((e) => e.result === 'denied').map((e) => [e.detail.from, e.target, e.detail.reason]), [['old-name@example.com', 'taken@example.com', 'email-in-use']], 'the refused change is audited');
   });
 
   it('deletes a user: sign-in fails, the audit trail keeps the email, and the address is free again', async () => {
