@@ -89,7 +89,7 @@ describe('user lifecycle from the CLI', () => {
     const email = 'renamed@example.com';
     const u = await newUser('old-name@example.com', 'viewer');
     await newUser('taken@example.com', 'viewer');
-    assertFails(await runBurrow(['admin', 'users', 'set-email', 'old-name@example.com', 'taken@example.com', '--home', stack().adminHome]), /already exists/);
+    assertFails(await runBurrow(['admin', 'users', 'set-email', 'old-name@example.com', 'taken@example.com', '--home', stack().adminHome]), /cannot be used for an account/);
     assertOk(await runBurrow(['admin', 'users', 'set-email', 'old-name@example.com', email, '--home', stack().adminHome]));
     assertFails(await u.login('a', 'old-name@example.com', u.files.old, ['--no-totp']), /wrong email or password/i);
     assertOk(await u.login('a', email, u.files.old, ['--no-totp']));
@@ -98,8 +98,9 @@ describe('user lifecycle from the CLI', () => {
     assertOk(self);
     assert.equal((JSON.parse(self.stdout) as { email: string }).email, 'mine@example.com');
     assertOk(await u.login('b', 'mine@example.com', u.files.old, ['--no-totp']));
-    const audit = await stack().adminJson<{ target: string; detail: { from: string; to: string } }[]>(['audit', '--json', '--action', 'user.email-change']);
-    assert.deepEqual(audit.map((e) => [e.detail.from, e.detail.to]).sort(), [['old-name@example.com', email], [email, 'mine@example.com']]);
+    const audit = await stack().adminJson<{ target: string; result: string; detail: { from: string; to?: string; reason?: string } }[]>(['audit', '--json', '--action', 'user.email-change']);
+    assert.deepEqual(audit.filter((e) => e.result === 'ok').map((e) => [e.detail.from, e.detail.to]).sort(), [['old-name@example.com', email], [email, 'mine@example.com']]);
+    assert.deepEqual(audit.filter((e) => e.result === 'denied').map((e) => [e.detail.from, e.target, e.detail.reason]), [['old-name@example.com', 'taken@example.com', 'email-in-use']], 'the refused change is audited');
   });
 
   it('deletes a user: sign-in fails, the audit trail keeps the email, and the address is free again', async () => {

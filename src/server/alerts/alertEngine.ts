@@ -38,7 +38,9 @@ export interface AlertEngineDeps {
  * clock) and coming back, sessions opening, jobs failing, sign-ins failing, health reports
  * crossing thresholds. Deduplication and quiet periods live in the store (AlertIncidents),
  * so a restart repeats nothing, and offline timers are set again from each node's last
- * sighting. Work is done one event at a time, so no two events race on one alert key.
+ * sighting. Work is done one event at a time, so no two events race on one alert key; two
+ * engines (two instances that both believe they lead) race only on the store, where each
+ * incident and each batch of rows read is claimed by one conditional write.
  */
 export class AlertEngine {
   private readonly incidents: AlertIncidents;
@@ -153,9 +155,12 @@ export class AlertEngine {
     const rules = await this.rulesFor('session.opened', groupId);
     if (rules.length === 0) return;
     const node = await getNode(this.d.db, view.nodeId);
-    const now = this.d.clock.now();
+    // The session's own time, not this instance's: a second leader hearing of the same
+    // session pulses the same moment and so sends nothing.
+    const openedAt = Date.parse(view.openedAt);
+    const at = Number.isFinite(openedAt) ? openedAt : this.d.clock.now();
     for (const rule of rules) {
-      if (!(await this.incidents.pulse(rule.id, view.nodeId, rule.quietMs, now))) continue;
+      if (!(await this.incidents.pulse(rule.id, view.nodeId, rule.quietMs, at))) continue;
       // Never the session's URL: it carries the one-time token that admits a browser.
       const detail = { session: view.id, service: view.service, ...(view.user ? { user: view.user } : {}) };
       await this.fire(rule, alertMessage(this.d.clock.now(), rule, node ?? null, 'session.opened', `A ${view.service} session was opened on ${node?.name ?? view.nodeId}${view.user ? ` by ${view.user}` : ''}`, detail), view.nodeId);

@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/database.js';
-import { getIncident, putIncident } from '../store/alertStateStore.js';
+import { openIncident, pulseIncident, resolveIncident } from '../store/alertStateStore.js';
 
 /** What to do about an alert key that just went bad. */
 export type OpenVerdict = 'send' | 'quiet' | 'already-open';
@@ -8,38 +8,26 @@ export type OpenVerdict = 'send' | 'quiet' | 'already-open';
  * Deduplication and quiet periods for alert keys (rule, subject), kept in the store so a
  * restart neither repeats an alert nor forgets one. An incident sends once when it opens;
  * one that opens again within the rule's quiet period (counted from the key's last send)
- * sends nothing, and neither does its end.
+ * sends nothing, and neither does its end. Each step is one conditional write rather than a
+ * read and a write, so two instances that both believe they lead (one that lost its lock
+ * and has not noticed yet) cannot both open, close or pulse a key: only the one whose write
+ * changed the row sends.
  */
 export class AlertIncidents {
   constructor(private readonly db: Queryable) {}
 
   /** A condition began (a node offline too long, a disk too full). */
-  async open(ruleId: string, subject: string, quietMs: number, now: number): Promise<OpenVerdict> {
-    const s = await getIncident(this.db, ruleId, subject);
-    if (s?.open) return 'already-open';
-    const quiet = s?.lastSentAt != null && now - s.lastSentAt < quietMs;
-    await putIncident(this.db, ruleId, subject, { open: true, notified: !quiet, openedAt: now, lastSentAt: quiet ? (s?.lastSentAt ?? null) : now });
-    return quiet ? 'quiet' : 'send';
+  open(ruleId: string, subject: string, quietMs: number, now: number): Promise<OpenVerdict> {
+    return openIncident(this.db, ruleId, subject, quietMs, now);
   }
 
-  /** A condition ended; true when its start was announced, so its end should be too. */
-  async resolve(ruleId: string, subject: string): Promise<boolean> {
-    const s = await getIncident(this.db, ruleId, subject);
-    if (!s?.open) return false;
-    await putIncident(this.db, ruleId, subject, { ...s, open: false });
-    return s.notified;
+  /** A condition ended; true when its start was announced (and this instance closed it), so its end should be too. */
+  resolve(ruleId: string, subject: string): Promise<boolean> {
+    return resolveIncident(this.db, ruleId, subject);
   }
 
-  /** A one-off event (a session, a failed job): true unless the key sent within the quiet period. */
-  async pulse(ruleId: string, subject: string, quietMs: number, now: number): Promise<boolean> {
-    const s = await getIncident(this.db, ruleId, subject);
-    if (s?.lastSentAt != null && now - s.lastSentAt < quietMs) return false;
-    await putIncident(this.db, ruleId, subject, { open: false, notified: true, openedAt: now, lastSentAt: now });
-    return true;
-  }
-
-  /** Whether an incident of the key is open now. */
-  async isOpen(ruleId: string, subject: string): Promise<boolean> {
-    return (await getIncident(this.db, ruleId, subject))?.open ?? false;
+  /** A one-off event (a session, a failed job) that happened at `at`: true unless the key sent within the quiet period, or already for this moment. */
+  pulse(ruleId: string, subject: string, quietMs: number, at: number): Promise<boolean> {
+    return pulseIncident(this.db, ruleId, subject, quietMs, at);
   }
 }

@@ -6,11 +6,11 @@ import type { GroupTree } from '../auth/groupTree.js';
 import type { Database } from '../store/database.js';
 import { getNode } from '../store/nodeStore.js';
 import type { AlertRuleRecord } from '../store/alertStore.js';
-import { alertAuditSince, alertStatusSince, alertTailHeads, countDeniedSignIns, getAlertCursor, setAlertCursor, type AlertAuditRow } from '../store/alertStateStore.js';
+import { advanceAlertCursor, alertAuditSince, alertStatusSince, alertTailHeads, countDeniedSignIns, getAlertCursor, placeAlertCursor, type AlertAuditRow } from '../store/alertStateStore.js';
 import { alertMessage } from './alertMessage.js';
 import type { AlertIncidents } from './alertIncidents.js';
 import { healthFindings } from './healthChecks.js';
-import { readConditionStates, startConditionCursor } from './conditionAlerts.js';
+import { closeVanishedConditions, readConditionStates, startConditionCursor } from './conditionAlerts.js';
 import { formatByteSize } from '../../shared/byteSize.js';
 
 const BATCH = 500;
@@ -32,6 +32,10 @@ export interface AlertTailDeps {
  * from the audit log, health reports from the status history, condition states. Reading the store (rather
  * than hooking each writer) sees every writer, and the cursors kept in the store make a
  * restart carry on where the last run stopped; a first run starts at the newest rows.
+ * A batch is claimed (its cursor moved, from where this read began) before it is acted on:
+ * of two instances that both believe they lead, one claims it and the other skips it, and
+ * a cursor never moves back. A crash between the claim and the sends loses that batch's
+ * alerts, as it loses a delivery in flight; it never repeats them.
  */
 export class AlertTail {
   private timer: TimerHandle | undefined;
@@ -42,8 +46,8 @@ export class AlertTail {
   /** Places the cursors (at the newest rows on a first run) and starts polling. */
   async start(): Promise<void> {
     const heads = await alertTailHeads(this.d.db);
-    if ((await getAlertCursor(this.d.db, 'audit')) === undefined) await setAlertCursor(this.d.db, 'audit', heads.audit);
-    if ((await getAlertCursor(this.d.db, 'status')) === undefined) await setAlertCursor(this.d.db, 'status', heads.status);
+    await placeAlertCursor(this.d.db, 'audit', heads.audit);
+    await placeAlertCursor(this.d.db, 'status', heads.status);
     await startConditionCursor(this.d.db, this.d.clock.now());
     this.schedule();
   }
@@ -60,6 +64,7 @@ export class AlertTail {
       await this.readAudit();
       await this.readStatus();
       await readConditionStates(this.d);
+      await closeVanishedConditions(this.d);
     });
   }
 
@@ -72,6 +77,7 @@ export class AlertTail {
     const from = (await getAlertCursor(this.d.db, 'audit')) ?? 0;
     const rows = await alertAuditSince(this.d.db, from, BATCH);
     if (rows.length === 0) return;
+    if (!(await advanceAlertCursor(this.d.db, 'audit', from, (rows[rows.length - 1] as AlertAuditRow).seq))) return;
     const ctx = await this.d.context();
     let signIns = false;
     for (const row of rows) {
@@ -80,16 +86,15 @@ export class AlertTail {
       else signIns = true;
     }
     if (signIns) await this.signInsFailed(ctx.rules);
-    await setAlertCursor(this.d.db, 'audit', (rows[rows.length - 1] as AlertAuditRow).seq);
   }
 
   private async jobFailed(row: AlertAuditRow, ctx: { rules: AlertRuleRecord[]; tree: GroupTree }): Promise<void> {
     const node = await getNode(this.d.db, row.actor);
     if (!node) return;
-    const now = this.d.clock.now();
     for (const rule of ctx.rules) {
       if (rule.spec.kind !== 'job.failed' || !ctx.tree.isWithin(node.groupId, rule.groupId)) continue;
-      if (!(await this.d.incidents.pulse(rule.id, node.id, rule.quietMs, now))) continue;
+      // The failure's own time: two failures in one batch are two alerts when no quiet period holds.
+      if (!(await this.d.incidents.pulse(rule.id, node.id, rule.quietMs, row.at))) continue;
       const why = typeof row.detail.error === 'string' && row.detail.error ? row.detail.error : `exit code ${String(row.detail.exitCode ?? 'unknown')}`;
       await this.d.fire(rule, alertMessage(this.d.clock.now(), rule, node, 'job.failed', `Job ${row.target ?? ''} failed on ${node.name}: ${why}`, { job: row.target, exitCode: row.detail.exitCode ?? null }), node.id);
     }
@@ -125,6 +130,7 @@ export class AlertTail {
     const from = (await getAlertCursor(this.d.db, 'status')) ?? 0;
     const rows = await alertStatusSince(this.d.db, from, BATCH);
     if (rows.length === 0) return;
+    if (!(await advanceAlertCursor(this.d.db, 'status', from, (rows[rows.length - 1] as { id: number }).id))) return;
     const ctx = await this.d.context();
     const health = ctx.rules.filter((r) => r.spec.kind.startsWith('health.'));
     for (const row of health.length ? rows : []) {
@@ -140,7 +146,6 @@ export class AlertTail {
         }
       }
     }
-    await setAlertCursor(this.d.db, 'status', (rows[rows.length - 1] as { id: number }).id);
   }
 
 }

@@ -6,12 +6,13 @@ import { FakeClock } from '../../shared/clock.js';
 import type { ConditionState } from '../../shared/conditions.js';
 import { silentLogger } from '../../shared/log.js';
 import { deleteAlertRule, insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
-import { recordConditionStates } from '../store/conditionStore.js';
+import { getIncident } from '../store/alertStateStore.js';
+import { listConditionStates, recordConditionStates } from '../store/conditionStore.js';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
 import { AlertEngine } from './alertEngine.js';
 
 const START = Date.UTC(2026, 0, 1);
-const state = (name: string, s: ConditionState['state'], since: number): ConditionState => ({ name, origin: 'operator', kind: 'log', state: s, value: 3, since: new Date(since).toISOString(), detail: '3 matching line(s) in the last 300 s (fires at 3)' });
+const state = (name: string, s: ConditionState['state'], since: number, origin: ConditionState['origin'] = 'operator'): ConditionState => ({ name, origin, kind: 'log', state: s, value: 3, since: new Date(since).toISOString(), detail: '3 matching line(s) in the last 300 s (fires at 3)' });
 
 /** The registry as the engine sees it: nobody comes or goes in these tests. */
 class Presence extends EventEmitter {
@@ -30,6 +31,7 @@ describe('condition.firing alerts', () => {
   const addRule = async (spec: AlertRuleSpec, groupId = 'custA') => {
     const id = `rule${++n}`;
     await insertAlertRule(world.deps.db, { id, groupId, name: id, spec, channelIds: ['chA'], quietMs: 0, createdBy: null, createdAt: clock.now() });
+    return id;
   };
   const report = async (nodeId: string, states: ConditionState[]) => {
     await recordConditionStates(world.deps.db, nodeId, states, clock.now(), 100);
@@ -70,5 +72,28 @@ describe('condition.firing alerts', () => {
     await engine.start();
     await report('nodeB', [state('errors', 'firing', START)]);
     assert.deepEqual(sent, [], 'nodeB is in custB, the rule in custA');
+  });
+
+  it('closes the incident of a rule the node no longer reports (removed in node.json), so its return alerts again', async () => {
+    const rule = await addRule({ kind: 'condition.firing' });
+    await engine.start();
+    await report('nodeA', [state('errors', 'firing', START)]);
+    assert.equal(sent.length, 1);
+    await report('nodeA', []);
+    assert.deepEqual(await listConditionStates(world.deps.db, 'nodeA'), [], 'its state is gone');
+    assert.equal((await getIncident(world.deps.db, rule, 'nodeA|operator:errors'))?.open, false, 'and its incident is closed');
+    await report('nodeA', [state('errors', 'firing', clock.now())]);
+    assert.equal(sent.length, 2, 'the rule added back and firing is a new incident');
+  });
+
+  it('closes the incident of an administrator\'s rule removed while firing, and keeps the others', async () => {
+    const rule = await addRule({ kind: 'condition.firing' });
+    await engine.start();
+    await report('nodeA', [state('fatal', 'firing', START, 'admin'), state('errors', 'firing', START)]);
+    assert.equal(sent.length, 2);
+    await report('nodeA', [state('errors', 'firing', START)]);
+    assert.equal((await getIncident(world.deps.db, rule, 'nodeA|admin:fatal'))?.open, false);
+    assert.equal((await getIncident(world.deps.db, rule, 'nodeA|operator:errors'))?.open, true, 'a rule still reported stays open');
+    assert.equal(sent.length, 2);
   });
 });

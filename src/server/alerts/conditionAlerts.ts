@@ -1,7 +1,8 @@
 import type { Database } from '../store/database.js';
-import { conditionStatesReportedSince } from '../store/conditionStore.js';
-import { getAlertCursor, setAlertCursor } from '../store/alertStateStore.js';
+import { conditionStatesReportedSince, listConditionStates } from '../store/conditionStore.js';
+import { advanceAlertCursor, getAlertCursor, openIncidents, placeAlertCursor } from '../store/alertStateStore.js';
 import { getNode } from '../store/nodeStore.js';
+import { listAlertRules } from '../store/alertStore.js';
 import { alertMessage } from './alertMessage.js';
 import type { AlertTailDeps } from './alertTail.js';
 
@@ -9,21 +10,29 @@ const BATCH = 500;
 /** The alert cursor over node_condition_states.reported_at (milliseconds, read inclusively). */
 export const CONDITION_CURSOR = 'conditions';
 
+/** The alert key's subject of one condition on one node. */
+const subjectOf = (s: { nodeId: string; origin: string; name: string }) => `${s.nodeId}|${s.origin}:${s.name}`;
+
 /** Places the cursor at `now` on a first run, so states reported before alerts existed raise nothing. */
 export async function startConditionCursor(db: Database, now: number): Promise<void> {
-  if ((await getAlertCursor(db, CONDITION_CURSOR)) === undefined) await setAlertCursor(db, CONDITION_CURSOR, now);
+  await placeAlertCursor(db, CONDITION_CURSOR, now);
 }
 
 /**
  * Judges the condition states nodes reported since the last read against the
  * `condition.firing` rules: a firing state opens an incident per (rule, node, condition)
  * and sends once, an ok state ends it. Rows stamped with the cursor's own millisecond are
- * read again next time; the incidents make that harmless.
+ * read again next time; the incidents make that harmless. The batch is claimed first (see
+ * AlertTail).
  */
 export async function readConditionStates(d: Pick<AlertTailDeps, 'db' | 'clock' | 'incidents' | 'fire' | 'context'>): Promise<void> {
   const from = (await getAlertCursor(d.db, CONDITION_CURSOR)) ?? d.clock.now();
   const rows = await conditionStatesReportedSince(d.db, from, BATCH);
   if (rows.length === 0) return;
+  const first = rows[0]?.reportedAt as number;
+  const last = rows[rows.length - 1]?.reportedAt as number;
+  // A full batch of one millisecond would be read forever: step past it.
+  if (!(await advanceAlertCursor(d.db, CONDITION_CURSOR, from, rows.length === BATCH && first === last ? last + 1 : last))) return;
   const ctx = await d.context();
   const rules = ctx.rules.filter((r) => r.spec.kind === 'condition.firing');
   for (const row of rules.length ? rows : []) {
@@ -33,7 +42,7 @@ export async function readConditionStates(d: Pick<AlertTailDeps, 'db' | 'clock' 
     for (const rule of rules) {
       if (rule.spec.kind !== 'condition.firing' || !ctx.tree.isWithin(node.groupId, rule.groupId)) continue;
       if (rule.spec.condition !== undefined && rule.spec.condition !== row.name) continue;
-      const subject = `${node.id}|${row.origin}:${row.name}`;
+      const subject = subjectOf(row);
       if (row.state === 'ok') {
         await d.incidents.resolve(rule.id, subject);
         continue;
@@ -43,8 +52,25 @@ export async function readConditionStates(d: Pick<AlertTailDeps, 'db' | 'clock' 
       await d.fire(rule, alertMessage(d.clock.now(), rule, node, 'condition.firing', `Condition ${row.name} is firing on ${node.name}: ${row.detail}`, detail), subject);
     }
   }
-  const first = rows[0]?.reportedAt as number;
-  const last = rows[rows.length - 1]?.reportedAt as number;
-  // A full batch of one millisecond would be read forever: step past it.
-  await setAlertCursor(d.db, CONDITION_CURSOR, rows.length === BATCH && first === last ? last + 1 : last);
+}
+
+/**
+ * Closes the open incidents of conditions a node no longer reports: a rule the operator
+ * removed from node.json, or an administrator from the server, while it was firing. Its
+ * state went with the node's next report, so no row will ever say `ok`; without this the
+ * incident would stay open and the rule, added back and firing, would never alert again.
+ * It closes as an `ok` state closes it.
+ */
+export async function closeVanishedConditions(d: Pick<AlertTailDeps, 'db' | 'incidents'>): Promise<void> {
+  const rules = (await listAlertRules(d.db)).filter((r) => r.spec.kind === 'condition.firing').map((r) => r.id);
+  const reported = new Map<string, Set<string>>();
+  for (const open of await openIncidents(d.db, rules)) {
+    const nodeId = open.subject.slice(0, open.subject.indexOf('|'));
+    let subjects = reported.get(nodeId);
+    if (!subjects) {
+      subjects = new Set((await listConditionStates(d.db, nodeId)).map(subjectOf));
+      reported.set(nodeId, subjects);
+    }
+    if (!subjects.has(open.subject)) await d.incidents.resolve(open.ruleId, open.subject);
+  }
 }

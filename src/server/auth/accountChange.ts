@@ -1,8 +1,9 @@
 import { BurrowError } from '../../shared/errors.js';
 import { appendAudit, recordAudit } from '../store/auditStore.js';
 import { deleteOtherSignIns } from '../store/consoleSessionStore.js';
-import { getUser, setPasswordHash, setUserEmail, type UserRecord } from '../store/userStore.js';
+import { getUser, listGrants, setPasswordHash, setUserEmail, type UserRecord } from '../store/userStore.js';
 import type { Credential } from './currentAuthority.js';
+import { checkEmailInUseThrottle, emailInUse, recordEmailInUse } from './emailInUse.js';
 import { checkSecondFactor, type LoginDeps } from './login.js';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './password.js';
 import { beginSignInStep, signInKeys, signInStepPassed } from './signInThrottle.js';
@@ -59,11 +60,22 @@ export async function changeOwnEmail(d: LoginDeps, userId: string, r: Reauthenti
   await changeEmail(d, user, email, user.id, ip);
 }
 
-/** Gives an account a new email, refusing one another account has; audited with both addresses. */
+/**
+ * Gives an account a new email, audited with both addresses. One another account has is
+ * refused without saying whose, audited as denied under the account's group and throttled
+ * per actor (emailInUse.ts), since it answers "is this address taken?".
+ */
 export async function changeEmail(d: LoginDeps, user: UserRecord, email: string, actor: string, ip: string): Promise<void> {
   const now = d.clock.now();
-  await d.db.transaction(async (tx) => {
-    if (!(await setUserEmail(tx, user.id, email))) throw new BurrowError('CONFLICT', `A user ${email} already exists.`);
-    await appendAudit(tx, { actor, sourceIp: ip, action: 'user.email-change', target: email, result: 'ok', detail: { from: user.email, to: email } }, now);
+  const changed = await d.db.transaction(async (tx) => {
+    await checkEmailInUseThrottle(tx, actor, now);
+    if (await setUserEmail(tx, user.id, email)) {
+      await appendAudit(tx, { actor, sourceIp: ip, action: 'user.email-change', target: email, result: 'ok', detail: { from: user.email, to: email } }, now);
+      return true;
+    }
+    const groupId = (await listGrants(tx, user.id))[0]?.groupId ?? null;
+    await recordEmailInUse(tx, { actor, sourceIp: ip, action: 'user.email-change', target: email, groupId, detail: { from: user.email } }, now);
+    return false;
   });
+  if (!changed) throw emailInUse(email);
 }

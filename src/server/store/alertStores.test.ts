@@ -9,9 +9,10 @@ import { insertNode } from './nodeStore.js';
 import { insertNodeStatus } from './nodeStatusStore.js';
 import { appendAudit } from './auditStore.js';
 import { deleteAlertChannel, deleteAlertRule, getAlertChannel, getAlertRule, insertAlertChannel, insertAlertRule, listAlertChannels, listAlertRules } from './alertStore.js';
-import { alertAuditSince, alertStatusSince, alertTailHeads, countDeniedSignIns, getAlertCursor, getIncident, putIncident, setAlertCursor } from './alertStateStore.js';
+import { advanceAlertCursor, alertAuditSince, alertStatusSince, alertTailHeads, countDeniedSignIns, getAlertCursor, getIncident, openIncident, openIncidents, placeAlertCursor } from './alertStateStore.js';
 import { failPendingDeliveries, insertAlertDelivery, listAlertDeliveries, updateAlertDelivery } from './alertDeliveryStore.js';
 import { AlertIncidents } from '../alerts/alertIncidents.js';
+import { ReadRendezvous } from '../testing/readRendezvous.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 /** A time past 2^31 ms, so a 32-bit column would overflow. */
@@ -35,7 +36,8 @@ describeEachStore('alert stores', (store) => {
     assert.equal((await getAlertRule(db, 'alr_1'))?.quietMs, 3_600_000);
     assert.equal((await getAlertChannel(db, 'alc_1'))?.secretSealed, 'sealed');
     await assert.rejects(insertAlertRule(db, { id: 'alr_2', groupId: 'g1', name: 'offline', spec: { kind: 'job.failed' }, channelIds: ['alc_1'], quietMs: 0, createdBy: null, createdAt: T }), /UNIQUE|unique/);
-    await putIncident(db, 'alr_1', 'nd_1', { open: true, notified: true, openedAt: T, lastSentAt: T });
+    assert.equal(await openIncident(db, 'alr_1', 'nd_1', 0, T), 'send');
+    assert.deepEqual(await openIncidents(db, ['alr_1', 'alr_other']), [{ ruleId: 'alr_1', subject: 'nd_1' }]);
     await deleteAlertRule(db, 'alr_1');
     await deleteAlertChannel(db, 'alc_1');
     assert.deepEqual([...(await listAlertRules(db)), ...(await listAlertChannels(db))], []);
@@ -55,6 +57,22 @@ describeEachStore('alert stores', (store) => {
     assert.equal(await inc.pulse('p', 'n', 1000, T + 1000), true);
   });
 
+  // Two instances that both believe they lead (one lost its lock and does not know yet):
+  // whatever their reads saw, one conditional write decides, so only one of them sends.
+  it('lets only one of two writers open, resolve or pulse a key, however their reads interleave', async () => {
+    const rendezvous = new ReadRendezvous(/FROM alert_incidents/);
+    const a = new AlertIncidents(rendezvous.party(db));
+    const b = new AlertIncidents(rendezvous.party(await store.another(db)));
+    try {
+      assert.deepEqual((await Promise.all([a.open('r', 'n', 0, T), b.open('r', 'n', 0, T)])).sort(), ['already-open', 'send']);
+      assert.deepEqual((await Promise.all([a.resolve('r', 'n'), b.resolve('r', 'n')])).sort(), [false, true]);
+      assert.deepEqual((await Promise.all([a.open('r', 'n', 0, T + 1), b.open('r', 'n', 0, T + 1)])).sort(), ['already-open', 'send'], 'a second incident of the key');
+      assert.deepEqual((await Promise.all([a.pulse('p', 'n', 0, T), b.pulse('p', 'n', 0, T)])).sort(), [false, true]);
+    } finally {
+      rendezvous.release();
+    }
+  });
+
   it('reads the audit log and status history from a cursor', async () => {
     await appendAudit(db, { actor: 'system', action: 'server.start', result: 'ok' }, T);
     const heads = await alertTailHeads(db);
@@ -70,9 +88,21 @@ describeEachStore('alert stores', (store) => {
     assert.equal(status.length, 1);
     assert.equal(status[0]?.nodeId, 'nd_1');
     assert.equal(await getAlertCursor(db, 'audit'), undefined);
-    await setAlertCursor(db, 'audit', 5);
-    await setAlertCursor(db, 'audit', 7);
+    await placeAlertCursor(db, 'audit', 5);
+    await placeAlertCursor(db, 'audit', 3);
+    assert.equal(await getAlertCursor(db, 'audit'), 5, 'a second leader starting does not move a placed cursor');
+    assert.equal(await advanceAlertCursor(db, 'audit', 5, 7), true);
     assert.equal(await getAlertCursor(db, 'audit'), 7);
+  });
+
+  it('lets one of two readers claim the rows after a cursor, and never moves it back', async () => {
+    const other = await store.another(db);
+    await placeAlertCursor(db, 'status', 5);
+    assert.deepEqual((await Promise.all([advanceAlertCursor(db, 'status', 5, 9), advanceAlertCursor(other, 'status', 5, 9)])).sort(), [false, true]);
+    assert.equal(await advanceAlertCursor(other, 'status', 5, 12), false, 'a reader that started at 5 lost the rows it read');
+    assert.equal(await advanceAlertCursor(db, 'status', 9, 7), false, 'never back');
+    assert.equal(await advanceAlertCursor(db, 'status', 9, 9), true, 'rows of the cursor\'s own position are read again (the condition cursor)');
+    assert.equal(await getAlertCursor(other, 'status'), 9);
   });
 
   it('logs deliveries and fails those a stopped server left pending', async () => {

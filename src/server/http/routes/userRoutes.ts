@@ -4,6 +4,7 @@ import { emailSchema } from '../../../shared/email.js';
 import { BurrowError } from '../../../shared/errors.js';
 import { newId } from '../../../shared/secrets.js';
 import { roleAtLeast, roleOn } from '../../auth/access.js';
+import { checkEmailInUseThrottle, emailInUse, recordEmailInUse } from '../../auth/emailInUse.js';
 import { checkPasswordStrength, hashPassword } from '../../auth/password.js';
 import { unlockSignIn } from '../../auth/signInThrottle.js';
 import { TEMPORARY_PASSWORD_TTL_MS } from '../../auth/temporaryPassword.js';
@@ -69,7 +70,15 @@ export function userRoutes(d: ApiDeps): RouteDef[] {
         const body = await readJson(ctx, createSchema);
         const a = await accessOf(d.db, ctx);
         const group = await groupParam(d.db, a, body.group, 'admin');
-        if (await getUserByEmail(d.db, body.email)) throw new BurrowError('CONFLICT', `A user ${body.email} already exists.`);
+        // An email in use refuses alike whoever's it is, audited and throttled (emailInUse.ts).
+        const checkedAt = d.clock.now();
+        const taken = await d.db.transaction(async (tx) => {
+          await checkEmailInUseThrottle(tx, a.userId, checkedAt);
+          if (!(await getUserByEmail(tx, body.email))) return false;
+          await recordEmailInUse(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'user.create', target: body.email, groupId: group.id, detail: { role: body.role, group: group.id } }, checkedAt);
+          return true;
+        });
+        if (taken) throw emailInUse(body.email);
         const password = body.password ?? randomBytes(15).toString('base64url');
         checkPasswordStrength(password);
         const passwordHash = await hashPassword(password);
