@@ -79,6 +79,17 @@ describe('the console shows "waiting for approval on site" until a person there 
     await page.getByText('Connected').waitFor(WAIT);
   });
 
+  it('withdraws the request on site when the terminal page is left while it waits', async () => {
+    // From the node's page: the terminal of the test before is still open on this one.
+    await page.goto(`${stack.url}/#/nodes/${nodeId}`);
+    await page.locator('[data-fact="approval"]', { hasText: 'required' }).waitFor(WAIT);
+    await page.goto(`${stack.url}/#/nodes/${nodeId}/terminal`);
+    await page.getByText(/waiting for approval on site/i).waitFor(WAIT);
+    const w = await waitFor('the shell request waiting on site', async () => (await burrowJson<{ id: string; kind: string }[]>(['node', 'approvals', '--home', home])).find((r) => r.kind === 'shell'), { timeoutMs: 30_000, intervalMs: 200 });
+    await page.goto(`${stack.url}/#/nodes/${nodeId}`);
+    await waitFor('the request to be withdrawn on site', async () => !(await burrowJson<{ id: string }[]>(['node', 'approvals', '--home', home])).some((r) => r.id === w.id), { timeoutMs: 15_000, intervalMs: 200 });
+  });
+
   /** A second administrator, authenticator enrolled, signed in to the console in a Chromium of its own. */
   async function secondAdminConsole(): Promise<Page> {
     const email = 'second-admin@example.com';
