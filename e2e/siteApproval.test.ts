@@ -120,15 +120,29 @@ describe('customer approval on site (real server, agent and CLI on both sides)',
     assert.match(job.out(), /job-approved/);
   });
 
-  it('never runs a job cancelled while it waited, even if the person on site approves it afterwards', async () => {
+  it('withdraws the request on site when its job is cancelled: the target shows cancelled at once, and the job never runs', async () => {
     const marker = `${home}/cancelled-job-ran`;
     const run = await stack.cli(['admin', 'job', 'run', '--node', 'site', '--json', '--', 'touch', marker]);
     assert.equal(run.code, 0, run.stderr);
     const queued = JSON.parse(run.stdout) as { id: string };
     const w = await waitingOne('job');
+    // While it waits, the target says so (not "running"), with since when.
+    const shown = await waitFor('the job to show it waits for approval on site', async () => {
+      const job = await stack.adminJson<{ targets: { status: string; approvalWaitingSince: string | null }[] }>(['job', 'show', queued.id]);
+      return job.targets[0]?.approvalWaitingSince ? job.targets[0] : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 200 });
+    assert.ok(Date.parse(shown.approvalWaitingSince ?? '') > 0);
+    assert.match(await stack.cli(['admin', 'job', 'show', queued.id]).then((r) => r.stdout), /site: waiting for approval on site since \d{4}-/);
     const cancel = await stack.cli(['admin', 'job', 'cancel', queued.id]);
     assert.equal(cancel.code, 0, cancel.stderr);
-    await burrowOk(['node', 'approve', w.id, '--reason', 'too late', '--home', home]);
+    assert.match(cancel.stdout, /on 1 node /);
+    const now = await stack.adminJson<{ targets: { status: string; approvalWaitingSince: string | null }[] }>(['job', 'show', queued.id]);
+    assert.equal(now.targets[0]?.status, 'cancelled', 'cancelled at once, not when someone on site decides');
+    await waitFor('the request to be withdrawn on site', async () => (await burrowJson<Waiting[]>(['node', 'approvals', '--home', home])).length === 0, { timeoutMs: 15_000, intervalMs: 200 });
+    assert.ok((await localLog()).some((e) => e.id === w.id && e.event === 'withdrawn' && e.reason === 'the job was cancelled'), 'the site keeps the withdrawal in its log');
+    const late = await runBurrow(['node', 'approve', w.id, '--reason', 'too late', '--home', home]);
+    assert.notEqual(late.code, 0, 'a withdrawn request cannot be approved');
+    assert.match(late.stderr, /withdrawn by the server \(the job was cancelled\)/);
     const target = await waitFor('the job to end', async () => {
       const job = await stack.adminJson<{ targets: { status: string; error: string | null }[] }>(['job', 'show', queued.id]);
       const t = job.targets[0];
@@ -136,6 +150,29 @@ describe('customer approval on site (real server, agent and CLI on both sides)',
     }, { timeoutMs: 30_000, intervalMs: 200 });
     assert.equal(target.status, 'cancelled', JSON.stringify(target));
     assert.equal(await import('node:fs/promises').then((fs) => fs.stat(marker).then(() => true, () => false)), false, 'the command never ran');
+  });
+
+  it('withdraws the request on site when its job expires while it waits', async () => {
+    const run = await stack.cli(['admin', 'job', 'run', '--node', 'site', '--expires', '8s', '--json', '--', 'echo', 'expiring']);
+    assert.equal(run.code, 0, run.stderr);
+    const queued = JSON.parse(run.stdout) as { id: string };
+    const target = await waitFor('the job to expire', async () => {
+      const job = await stack.adminJson<{ targets: { status: string; error: string | null }[] }>(['job', 'show', queued.id]);
+      const t = job.targets[0];
+      return t && t.status !== 'running' && t.status !== 'pending' ? t : undefined;
+    }, { timeoutMs: 40_000, intervalMs: 300 });
+    assert.equal(target.status, 'expired', JSON.stringify(target));
+    assert.equal((await burrowJson<Waiting[]>(['node', 'approvals', '--home', home])).length, 0);
+    assert.ok((await localLog()).some((e) => e.event === 'withdrawn' && e.reason === 'the job expired'));
+  });
+
+  it('withdraws the request for a shell whose opener hangs up while it waits', async () => {
+    const ssh = start(['ssh', 'site', '--', 'echo', 'abandoned'], stack.adminHome);
+    const w = await waitingOne('shell');
+    ssh.child.kill('SIGINT');
+    await ssh.done;
+    await waitFor('the request to be withdrawn on site', async () => (await burrowJson<Waiting[]>(['node', 'approvals', '--home', home])).length === 0, { timeoutMs: 15_000, intervalMs: 200 });
+    assert.ok((await localLog()).some((e) => e.id === w.id && e.event === 'withdrawn'));
   });
 
   it('withdraws a request whose requester gives up', async () => {

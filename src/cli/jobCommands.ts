@@ -25,7 +25,7 @@ interface TargetOpts extends HomeOpt {
 interface JobView {
   id: string;
   kind: string;
-  targets?: { nodeId: string; name: string | null; status: string; exitCode: number | null; stdout: string; stderr: string; error: string | null }[];
+  targets?: { nodeId: string; name: string | null; status: string; exitCode: number | null; stdout: string; stderr: string; error: string | null; approvalWaitingSince?: string | null }[];
 }
 
 function targeted(cmd: Command): Command {
@@ -35,7 +35,7 @@ function targeted(cmd: Command): Command {
     .option('--selector <labels>', 'run on every approved node you may operate whose labels match, e.g. site=paris,tier!=test (with --group: within that group)')
     .option('--timeout <duration>', 'kill the job on a node after this long', '60s')
     .option('--stop-after <n>', 'cancel the rest of the rollout after N failed nodes')
-    .option('--expires <duration>', 'give up on nodes that have not connected by then', '24h')
+    .option('--expires <duration>', 'give up on nodes that have not connected (or whose site has not approved) by then', '24h')
     .option('--wait', 'wait until every node is done; exit 1 if any failed')
     .option('--sign <keyfile>', 'sign a manifest of this job (action, nodes, expiry) with this ed25519 private key (PEM)')
     .option('--json', 'print JSON')
@@ -91,7 +91,9 @@ export function prefixLines(text: string, prefix: string): string {
 
 function printTargets(view: JobView): void {
   for (const t of view.targets ?? []) {
-    process.stdout.write(`${t.name ?? t.nodeId}: ${t.status}${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''}${t.error ? ` - ${t.error}` : ''}\n`);
+    // A claimed target the node's site has not approved yet is not running: say what it waits for.
+    const state = t.status === 'running' && t.approvalWaitingSince ? `waiting for approval on site since ${t.approvalWaitingSince}` : t.status;
+    process.stdout.write(`${t.name ?? t.nodeId}: ${state}${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''}${t.error ? ` - ${t.error}` : ''}\n`);
     process.stdout.write(prefixLines(t.stdout, '  | '));
     process.stdout.write(prefixLines(t.stderr, '  ! '));
   }

@@ -158,7 +158,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const nodes = new ClusterNodeDirectory({ local: registry, bus: cluster, db, clock, log: log.child({ part: 'cluster' }), dialer });
   await nodes.start();
   // Customer approval on site: asked over the node's status channel, wherever its tunnel is.
-  const siteApprovals = new ApprovalBroker({ db, clock, log: log.child({ part: 'approvals' }), registry: nodes });
+  const siteApprovals = new ApprovalBroker({ db, clock, log: log.child({ part: 'approvals' }), registry: nodes, bus: cluster });
   const tlsOptions = { cert, key, ...serverTlsPolicy() };
   const initialCertificate = certificateInService(cert, key);
   if (initialCertificate.notAfter <= clock.now()) log.warn({ notAfter: new Date(initialCertificate.notAfter).toISOString() }, 'the TLS certificate has expired; nodes still connect (they pin its key), browsers warn');

@@ -87,6 +87,29 @@ export type ApprovalWithdraw = z.infer<typeof approvalWithdrawSchema>;
 /** What the server pushes to a node about approvals: a new request, or a withdrawal. */
 export type ApprovalPush = { request: ApprovalRequest } | { withdraw: ApprovalWithdraw };
 
+/**
+ * A request for approval on site as consoles see it live (`approval.waiting`, then
+ * `approval.decided` or `approval.withdrawn`), shown to whoever may see the node's group.
+ */
+export interface ApprovalNotice {
+  id: string;
+  nodeId: string;
+  kind: ApprovalKind;
+  /** The session id, job id or terminal id the request is for. */
+  subject: string;
+  /** Who asks (the user's email). */
+  user: string;
+  what: string;
+  /** When the request was sent to the node. */
+  since: string;
+  /** How long the node lets it wait for a person. */
+  timeoutMs: number;
+  /** How it ended, once decided or withdrawn. */
+  outcome?: ApprovalOutcome | 'withdrawn';
+  by?: string;
+  reason?: string;
+}
+
 /** The node's policy, in node.json and in its status reports. */
 export const approvalPolicySchema = z.strictObject({
   enabled: z.boolean().default(false),

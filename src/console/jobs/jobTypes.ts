@@ -16,7 +16,7 @@ export interface JobListing {
   creator: string | null;
   createdAt: string;
   expiresAt: string;
-  targets: { nodeId: string; name: string | null; status: TargetStatus }[];
+  targets: { nodeId: string; name: string | null; status: TargetStatus; approvalWaitingSince?: string | null }[];
 }
 
 /** One node's part of a job as GET /v1/jobs/:id shows it, with its output. */
@@ -30,6 +30,8 @@ export interface JobTarget {
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Since when the node's site is asked to approve the job (status `running` meanwhile). */
+  approvalWaitingSince: string | null;
 }
 
 /** A job with every node's result. */

@@ -35,7 +35,8 @@ export function JobPage(p: { id: string; me: WhoAmI }) {
     );
   }
   const j = job.data;
-  const pending = j.targets.filter((t) => t.status === 'pending').length;
+  // A target waiting for approval on site has not been reached yet either: a cancel withdraws the request.
+  const pending = j.targets.filter((t) => t.status === 'pending' || (t.status === 'running' && t.approvalWaitingSince !== null)).length;
   const cancel = async () => {
     try {
       const r = await api<{ cancelled: number }>('POST', `/v1/jobs/${encodeURIComponent(j.id)}/cancel`);
@@ -80,7 +81,7 @@ export function JobPage(p: { id: string; me: WhoAmI }) {
               <a href={`#/nodes/${encodeURIComponent(t.nodeId)}`}>{t.name ?? t.nodeId}</a>
             </td>
             <td>
-              <TargetStatusBadge status={t.status} />
+              <TargetStatusBadge status={t.status} approvalWaitingSince={t.approvalWaitingSince} />
             </td>
             <td>{t.exitCode ?? '—'}</td>
             <td>{localTime(t.startedAt)}</td>

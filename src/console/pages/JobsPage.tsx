@@ -54,7 +54,7 @@ export function JobsPage(p: { me: WhoAmI }) {
                 <ul class="job-targets">
                   {j.targets.map((t) => (
                     <li key={t.nodeId} data-node={t.name ?? t.nodeId}>
-                      {t.name ?? t.nodeId} <TargetStatusBadge status={t.status} />
+                      {t.name ?? t.nodeId} <TargetStatusBadge status={t.status} approvalWaitingSince={t.approvalWaitingSince} />
                     </li>
                   ))}
                 </ul>

@@ -10,6 +10,7 @@ import { HistoryChart } from '../parts/HistoryChart.js';
 import { NodeBadge } from '../parts/NodeBadge.js';
 import { NodeFiles } from '../parts/NodeFiles.js';
 import { NodeConditions } from '../parts/NodeConditions.js';
+import { NodeApprovalRequests } from '../parts/NodeApprovalRequests.js';
 import { NodeBudget } from '../parts/NodeBudget.js';
 import { NodeHealth } from '../parts/NodeHealth.js';
 import { TcpCommand } from '../parts/TcpCommand.js';
@@ -121,6 +122,8 @@ export function NodeDetailPage(p: { id: string; me: WhoAmI }) {
         <dt>Agent version</dt>
         <dd data-fact="agentVersion">{status.data?.latest?.agentVersion ?? n.agentVersion ?? '—'}</dd>
       </dl>
+
+      <NodeApprovalRequests nodeId={n.id} />
 
       <h2>Status</h2>
       {status.data ? <NodeHealth latest={status.data.latest} /> : <PageState error={status.error} loading />}

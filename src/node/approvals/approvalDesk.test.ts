@@ -105,6 +105,18 @@ describe('ApprovalDesk', () => {
     assert.deepEqual(journal.map((e) => e.event), ['requested', 'withdrawn']);
   });
 
+  it('refuses, in a clear sentence, to approve a request the server withdrew (a cancelled job)', () => {
+    const { desk, request, journal, sent } = setup();
+    desk.receive(request({ id: 'apr_job00000009', kind: 'job', service: 'jobs', subject: 'job_9' }));
+    desk.withdraw('apr_job00000009', 'the job was cancelled');
+    assert.deepEqual(desk.list(), []);
+    const r = desk.decide('apr_job00000009', true, 'alice', '');
+    assert.deepEqual(r, { ok: false, reason: 'Request apr_job00000009 was withdrawn by the server (the job was cancelled): there is nothing left to approve.' });
+    assert.equal(desk.admit('jobs', 'apr_job00000009').ok, false);
+    assert.equal(sent.length, 0);
+    assert.deepEqual(journal.at(-1), { at: journal.at(-1)?.at, event: 'withdrawn', id: 'apr_job00000009', reason: 'the job was cancelled' });
+  });
+
   it('admits every channel and approves at once when the policy is off', () => {
     const { desk, sent, request } = setup({ enabled: false, timeoutMs: 300_000 });
     assert.deepEqual(desk.admit('webui', undefined), { ok: true });

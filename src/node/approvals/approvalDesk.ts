@@ -55,6 +55,8 @@ const KIND_SERVICE: Record<string, string> = { shell: SHELL_SERVICE, job: JOBS_S
 export class ApprovalDesk {
   private readonly pending = new Map<string, Pending>();
   private readonly grants = new Map<string, Grant>();
+  /** Why recent requests were withdrawn, so a person who tries to approve one afterwards is told (bounded). */
+  private readonly withdrawn = new Map<string, string>();
 
   constructor(private readonly deps: ApprovalDeskDeps) {}
 
@@ -96,6 +98,8 @@ export class ApprovalDesk {
   /** A person on site approves or denies request `id`. */
   decide(id: string, approved: boolean, by: string, reason: string): DecideResult {
     const p = this.pending.get(id);
+    const gone = this.withdrawn.get(id);
+    if (!p && gone !== undefined) return { ok: false, reason: `Request ${id} was withdrawn by the server (${gone}): there is nothing left to approve.` };
     if (!p) return { ok: false, reason: `No request ${id} waits for approval (it may have been decided, withdrawn or timed out).` };
     const decision: ApprovalDecision = { id, outcome: approved ? 'approved' : 'denied', by: by.slice(0, 100), reason: reason.slice(0, 500) };
     this.settle(p, decision);
@@ -108,6 +112,9 @@ export class ApprovalDesk {
     if (p) {
       this.deps.clock.clearTimeout(p.timer);
       this.pending.delete(id);
+      this.withdrawn.set(id, reason);
+      // Oldest first: a Map iterates in insertion order.
+      if (this.withdrawn.size > MAX_REMEMBERED) this.withdrawn.delete(this.withdrawn.keys().next().value as string);
       this.deps.journal({ at: new Date(this.deps.clock.now()).toISOString(), event: 'withdrawn', id, reason });
       return;
     }
@@ -170,3 +177,6 @@ export const MAX_GRANT_MS = 24 * 3_600_000;
 
 /** The most requests that wait for a person at once; more are denied at once. */
 export const MAX_WAITING = 50;
+
+/** How many withdrawn requests the desk remembers, to explain a late approval. */
+const MAX_REMEMBERED = 200;

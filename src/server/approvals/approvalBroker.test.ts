@@ -114,4 +114,29 @@ describe('ApprovalBroker', () => {
     handle.emit('close');
     await assert.rejects(obtained, burrowError('APPROVAL_WITHDRAWN', /node disconnected/));
   });
+
+  it("withdraws with the reason its holder gave (a cancelled job) and tells consoles of the node's group as it waits and ends", async () => {
+    const { pushes, handle, registry } = fakeNode();
+    const published: { topic: string; payload: { event: string; groupId: string; notice: { id: string; nodeId: string; outcome?: string; reason?: string } } }[] = [];
+    const bus = { publish: (topic: string, payload: unknown) => (published.push({ topic, payload } as (typeof published)[number]), Promise.resolve()) };
+    const broker = new ApprovalBroker({ db: world.deps.db, clock, log: silentLogger(), registry, bus } as ConstructorParameters<typeof ApprovalBroker>[0]);
+    const cancel = new AbortController();
+    // A group job's group is wider than its node's: consoles are told under the node's group.
+    const cancelled = broker.obtain(ask({ kind: 'job', service: 'jobs', subject: 'job_1', groupId: 'custA', signal: cancel.signal }));
+    await settle(() => pushes.length > 0);
+    const id = (pushes[0] as { request: { id: string } }).request.id;
+    assert.deepEqual(published.map((p) => [p.topic, p.payload.event, p.payload.groupId, p.payload.notice.id, p.payload.notice.nodeId]), [['approval', 'approval.waiting', 'siteA', id, 'nodeA']]);
+    cancel.abort('the job was cancelled');
+    await assert.rejects(cancelled, burrowError('APPROVAL_WITHDRAWN', /the job was cancelled/));
+    assert.deepEqual(pushes[1], { withdraw: { id, reason: 'the job was cancelled' } });
+    assert.equal(published[1]?.payload.event, 'approval.withdrawn');
+    assert.equal(published[1]?.payload.notice.reason, 'the job was cancelled');
+
+    const decided = broker.obtain(ask());
+    await settle(() => pushes.length > 2);
+    const second = (pushes[2] as { request: { id: string } }).request.id;
+    handle.emit('approval-decision', { id: second, outcome: 'approved', by: 'alice', reason: '' });
+    assert.equal(await decided, second);
+    assert.deepEqual(published.slice(2).map((p) => [p.payload.event, p.payload.notice.outcome]), [['approval.waiting', undefined], ['approval.decided', 'approved']]);
+  });
 });

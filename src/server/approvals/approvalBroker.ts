@@ -2,11 +2,13 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { newId } from '../../shared/secrets.js';
-import type { ApprovalDecision, ApprovalKind, ApprovalPolicy, ApprovalRequest } from '../../shared/approvalProtocol.js';
+import type { ApprovalDecision, ApprovalKind, ApprovalNotice, ApprovalPolicy, ApprovalRequest } from '../../shared/approvalProtocol.js';
+import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { Database } from '../store/database.js';
 import { recordAudit } from '../store/auditStore.js';
 import { listNodeStatus } from '../store/nodeStatusStore.js';
+import { getNode } from '../store/nodeStore.js';
 import { getUser } from '../store/userStore.js';
 
 /** Past the node's own timeout, how long the server still waits for its answer. */
@@ -27,7 +29,10 @@ export interface ApprovalAsk {
   what: string;
   /** How long after the decision the grant may be used at most (a session's lifetime). */
   validForMs: number;
-  /** Aborted when the requester withdraws (closes the request, Ctrl-C). */
+  /**
+   * Aborted when the requester withdraws (closes the request, Ctrl-C) or the job is cancelled
+   * or expires; a string `reason` given to abort() is the reason the node and audit record.
+   */
   signal?: AbortSignal;
   /** Told once the request is on its way, with how long it may wait: the requester says "waiting". */
   onWaiting?: (w: { id: string; timeoutMs: number }) => void;
@@ -39,6 +44,8 @@ export interface ApprovalBrokerDeps {
   clock: Clock;
   log: Logger;
   registry: NodeDirectory;
+  /** Where consoles on every instance hear of requests waiting, decided and withdrawn. */
+  bus?: Pick<ClusterBus, 'publish'>;
 }
 
 type Outcome = ApprovalDecision | { withdrawn: string; tellNode: boolean };
@@ -80,10 +87,17 @@ export class ApprovalBroker {
       recordAudit(this.deps.db, { actor, sourceIp: actor === a.userId && a.sourceIp !== '' ? a.sourceIp : null, action, target: a.nodeId, result, groupId: a.groupId, detail: { approvalId: id, kind: a.kind, subject: a.subject, ...detail } }, clock.now());
     await audit('approval.request', 'ok', { service: a.service, what: request.what });
     if (a.signal?.aborted) {
-      await audit('approval.withdraw', 'ok', { reason: 'cancelled by the requester' });
+      await audit('approval.withdraw', 'ok', { reason: withdrawReason(a.signal) });
       throw new BurrowError('APPROVAL_WITHDRAWN', 'The request was withdrawn before anyone on site decided.');
     }
     const log = this.deps.log.child({ approval: id, nodeId: a.nodeId });
+    // Consoles see the request under its node's group (a group job's group may be wider).
+    const nodeGroup = (await getNode(this.deps.db, a.nodeId))?.groupId ?? a.groupId;
+    const notice: ApprovalNotice = { id, nodeId: a.nodeId, kind: a.kind, subject: request.subject, user: request.user, what: request.what, since: new Date(clock.now()).toISOString(), timeoutMs: policy.timeoutMs };
+    let announced = false;
+    const announce = (event: 'approval.waiting' | 'approval.decided' | 'approval.withdrawn', n: ApprovalNotice) => {
+      this.deps.bus?.publish('approval', { event, groupId: nodeGroup, notice: n }).catch((err: Error) => log.warn({ err: err.message }, 'could not tell consoles about an approval request'));
+    };
     let timer: TimerHandle | undefined;
     let cleanup = () => {};
     const outcome = await new Promise<Outcome>((resolve) => {
@@ -91,7 +105,7 @@ export class ApprovalBroker {
         if (d.id === id) resolve(d);
       };
       const onClose = () => resolve({ withdrawn: 'the node disconnected', tellNode: false });
-      const onAbort = () => resolve({ withdrawn: 'cancelled by the requester', tellNode: true });
+      const onAbort = () => resolve({ withdrawn: withdrawReason(a.signal), tellNode: true });
       timer = clock.setTimeout(() => resolve({ withdrawn: 'the node did not answer', tellNode: true }), policy.timeoutMs + NODE_ANSWER_GRACE_MS);
       handle.on('approval-decision', onDecision);
       handle.once('close', onClose);
@@ -102,9 +116,13 @@ export class ApprovalBroker {
         a.signal?.removeEventListener('abort', onAbort);
         if (timer) clock.clearTimeout(timer);
       };
-      if (!handle.pushApproval({ request })) resolve({ withdrawn: 'the node cannot be asked now', tellNode: false });
+      // Aborted while the store was read: nothing was sent, so nothing is to be withdrawn on the node.
+      if (a.signal?.aborted) resolve({ withdrawn: withdrawReason(a.signal), tellNode: false });
+      else if (!handle.pushApproval({ request })) resolve({ withdrawn: 'the node cannot be asked now', tellNode: false });
       else {
         log.info({ kind: a.kind, subject: a.subject }, 'waiting for approval on site');
+        announced = true;
+        announce('approval.waiting', notice);
         a.onWaiting?.({ id, timeoutMs: policy.timeoutMs });
       }
     });
@@ -112,11 +130,13 @@ export class ApprovalBroker {
     if ('withdrawn' in outcome) {
       if (outcome.tellNode) handle.pushApproval({ withdraw: { id, reason: outcome.withdrawn } });
       await audit('approval.withdraw', 'ok', { reason: outcome.withdrawn });
+      if (announced) announce('approval.withdrawn', { ...notice, outcome: 'withdrawn', reason: outcome.withdrawn });
       throw new BurrowError('APPROVAL_WITHDRAWN', `The request for approval on site was withdrawn: ${outcome.withdrawn}.`);
     }
     const result = outcome.outcome === 'approved' ? 'ok' : 'denied';
     await audit(`approval.${outcome.outcome}`, result, { by: outcome.by, reason: outcome.reason }, a.nodeId);
     log.info({ outcome: outcome.outcome, by: outcome.by }, 'approval decided on site');
+    if (announced) announce('approval.decided', { ...notice, outcome: outcome.outcome, by: outcome.by, reason: outcome.reason });
     if (outcome.outcome === 'approved') return id;
     if (outcome.outcome === 'timed-out') throw new BurrowError('APPROVAL_DENIED', 'Nobody on site approved the request in time (timed out).');
     throw new BurrowError('APPROVAL_DENIED', `Denied on site by ${outcome.by}: ${outcome.reason}`);
@@ -126,4 +146,10 @@ export class ApprovalBroker {
   end(nodeId: string, approvalId: string, reason: string): void {
     this.deps.registry.get(nodeId)?.pushApproval({ withdraw: { id: approvalId, reason: reason.slice(0, 300) } });
   }
+}
+
+/** Why a request was withdrawn: the abort reason when its holder gave one in words. */
+function withdrawReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return typeof reason === 'string' ? reason.slice(0, 300) : 'cancelled by the requester';
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { SessionView, ServiceChange } from '../../shared/protocol.js';
 import type { AuthorityChange } from '../auth/authorityBus.js';
-import type { ApprovalDecision, ApprovalPush } from '../../shared/approvalProtocol.js';
+import type { ApprovalDecision, ApprovalNotice, ApprovalPush } from '../../shared/approvalProtocol.js';
 
 /**
  * What instances tell each other, by topic. One process uses the in-process bus; several
@@ -17,6 +17,10 @@ export interface ClusterTopics {
   'session': { event: 'session.opened' | 'session.closed'; view: Omit<SessionView, 'url'>; groupId: string };
   /** A job was created: the instance holding any of its nodes delivers at once. */
   'job.created': { jobId: string };
+  /** A job was cancelled: the instance waiting for its approval on site withdraws the request. */
+  'job.cancelled': { jobId: string };
+  /** A request for approval on site began waiting, was decided or was withdrawn; consoles of its node's group show it. */
+  'approval': { event: 'approval.waiting' | 'approval.decided' | 'approval.withdrawn'; groupId: string; notice: ApprovalNotice };
   /** The survivors declared an instance dead; its routes and sessions are gone. */
   'instance.dead': { instanceId: string };
   /** A node's agent is asked, through whichever instance holds its tunnel, to do something. */

@@ -1,11 +1,13 @@
 import type { EventEmitter } from 'node:events';
 import type { SessionView } from '../../shared/protocol.js';
+import type { ApprovalBoard, ApprovalBoardEvent } from '../approvals/approvalBoard.js';
 import type { ClusterBus } from '../cluster/clusterBus.js';
 
 /** A change a console may be told about, before it is filtered for one viewer. */
 export type ConsoleEvent =
   | { kind: 'node'; online: boolean; nodeId: string }
-  | { kind: 'session'; event: 'session.opened' | 'session.closed'; view: SessionView | Omit<SessionView, 'url'>; groupId: string };
+  | { kind: 'session'; event: 'session.opened' | 'session.closed'; view: SessionView | Omit<SessionView, 'url'>; groupId: string }
+  | ({ kind: 'approval' } & ApprovalBoardEvent);
 
 /**
  * One listener on the node directory, the session manager and the cluster bus, fanned out
@@ -23,6 +25,7 @@ export class ConsoleEventHub {
     offline: (nodeId: string) => this.fan({ kind: 'node', online: false, nodeId }),
     opened: (view: SessionView, groupId: string) => this.fan({ kind: 'session', event: 'session.opened', view, groupId }),
     closed: (view: SessionView, groupId: string) => this.fan({ kind: 'session', event: 'session.closed', view, groupId }),
+    approval: (m: ApprovalBoardEvent) => this.fan({ kind: 'approval', ...m }),
   };
   private unsubscribeBus: (() => void)[] = [];
 
@@ -30,6 +33,8 @@ export class ConsoleEventHub {
     private readonly nodes: EventEmitter,
     private readonly sessions: EventEmitter,
     private readonly cluster: ClusterBus,
+    /** Requests for approval on site on every instance (they come through the bus). */
+    private readonly approvals?: ApprovalBoard,
   ) {}
 
   /** Sends every event to `stream` until the returned function is called. */
@@ -39,6 +44,7 @@ export class ConsoleEventHub {
       this.nodes.on('offline', this.listeners.offline);
       this.sessions.on('opened', this.listeners.opened);
       this.sessions.on('closed', this.listeners.closed);
+      this.approvals?.on('change', this.listeners.approval);
       this.unsubscribeBus = [
         this.cluster.subscribe('session', (s, origin) => {
           if (origin !== this.cluster.instanceId) this.fan({ kind: 'session', event: s.event, view: s.view, groupId: s.groupId });
@@ -46,12 +52,15 @@ export class ConsoleEventHub {
       ];
     }
     this.streams.add(stream);
+    // What already waits for approval on site, so a console that connects late shows it too.
+    for (const m of this.approvals?.current() ?? []) stream({ kind: 'approval', ...m });
     return () => {
       if (!this.streams.delete(stream) || this.streams.size > 0) return;
       this.nodes.off('online', this.listeners.online);
       this.nodes.off('offline', this.listeners.offline);
       this.sessions.off('opened', this.listeners.opened);
       this.sessions.off('closed', this.listeners.closed);
+      this.approvals?.off('change', this.listeners.approval);
       for (const u of this.unsubscribeBus.splice(0)) u();
     };
   }

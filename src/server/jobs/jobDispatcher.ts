@@ -1,18 +1,25 @@
 import { jobApprovalWhat } from '../../shared/approvalProtocol.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
-import { JOBS_SERVICE, type JobResult } from '../../shared/protocol.js';
+import { JOBS_SERVICE, type JobResult, type JobTargetStatus } from '../../shared/protocol.js';
 import type { ApprovalBroker } from '../approvals/approvalBroker.js';
 import type { NodeConnection } from '../gateway/nodeConnection.js';
 import type { ClusterBus } from '../cluster/clusterBus.js';
 import type { NodeRegistry } from '../gateway/nodeRegistry.js';
 import { appendAudit } from '../store/auditStore.js';
 import type { Database } from '../store/database.js';
-import { cancelAsked, CANCEL_ASKED, claimTarget, closePending, countFailed, finishTarget, jobsToExpire, nextPendingJob, nodesWithPendingJobs, pendingTargetsOf, type JobRecord } from '../store/jobStore.js';
+import { approvalReceived, cancelAsked, CANCEL_ASKED, claimTarget, closePending, countFailed, finishTarget, jobsToExpire, markWaitingApproval, nextPendingJob, nodesWithPendingJobs, pendingTargetsOf, type JobRecord } from '../store/jobStore.js';
 import { getNode } from '../store/nodeStore.js';
 import { deliverJob } from './deliverJob.js';
 import { waitForService } from '../gateway/waitForService.js';
 import { budgetRefusal } from '../budget/nodeBudget.js';
+
+/** How a node's part of a job ended; `status` when it is neither ok nor failed. */
+type Outcome = JobResult & { status?: Extract<JobTargetStatus, 'cancelled' | 'expired'> };
+
+/** The reasons a job's request for approval on site is withdrawn, as the node and the audit log record them. */
+const WITHDRAWN_CANCELLED = 'the job was cancelled';
+const WITHDRAWN_EXPIRED = 'the job expired';
 
 /** What the dispatcher needs. */
 export interface JobDispatcherDeps {
@@ -47,6 +54,8 @@ export class JobDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly onOnline = (nodeId: string) => this.kick([nodeId]);
   private unsubscribe: (() => void)[] = [];
+  /** Jobs waiting here for approval on site, by job id: a cancel withdraws their requests. */
+  private readonly awaitingApproval = new Map<string, Set<AbortController>>();
 
   constructor(private readonly deps: JobDispatcherDeps) {}
 
@@ -56,6 +65,10 @@ export class JobDispatcher {
     const { cluster } = this.deps;
     this.unsubscribe = [
       cluster.subscribe('job.created', ({ jobId }) => this.wake(pendingTargetsOf(this.deps.db, jobId))),
+      // Cancelled on any instance: the requests this one sent for the job are withdrawn on site.
+      cluster.subscribe('job.cancelled', ({ jobId }) => {
+        for (const c of this.awaitingApproval.get(jobId) ?? []) c.abort(WITHDRAWN_CANCELLED);
+      }),
       // Announcements sent while the bus was cut are lost: look at every pending target instead.
       cluster.onResync?.(() => this.wake(nodesWithPendingJobs(this.deps.db))) ?? (() => undefined),
     ];
@@ -144,7 +157,7 @@ export class JobDispatcher {
       if (!(await this.claim(job, nodeId))) continue;
       const overBudget = await budgetRefusal(db, nodeId, clock.now());
       const offered = overBudget === undefined && (await waitForService(conn, JOBS_SERVICE, this.deps.serviceWaitMs ?? 3_000, clock));
-      const result: JobResult & { cancelled?: boolean } = overBudget !== undefined
+      const result: Outcome = overBudget !== undefined
         ? { ok: false, exitCode: null, stdout: '', stderr: '', error: overBudget }
         : offered
           ? await this.approveAndDeliver(conn, job)
@@ -152,7 +165,7 @@ export class JobDispatcher {
       const now = clock.now();
       const groupId = (await getNode(db, nodeId))?.groupId ?? job.groupId;
       await db.transaction(async (tx) => {
-        await finishTarget(tx, job.id, nodeId, { status: result.ok ? 'ok' : result.cancelled ? 'cancelled' : 'failed', exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, error: result.error }, now);
+        await finishTarget(tx, job.id, nodeId, { status: result.ok ? 'ok' : (result.status ?? 'failed'), exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, error: result.error }, now);
         await appendAudit(tx, { actor: nodeId, action: 'job.run', target: job.id, result: result.ok ? 'ok' : 'failed', groupId, detail: { node: nodeId, exitCode: result.exitCode, error: result.error } }, now);
         if (!result.ok && job.stopAfterFailures !== null && (await countFailed(tx, job.id)) >= job.stopAfterFailures) {
           const n = await closePending(tx, job.id, 'cancelled', `the rollout stopped after ${job.stopAfterFailures} failure(s)`, now);
@@ -163,23 +176,49 @@ export class JobDispatcher {
     }
   }
 
-  /** Delivers a job once the person on site approved it (where the node requires approval); a denial fails the job with its reason. */
-  private async approveAndDeliver(conn: NodeConnection, job: JobRecord): Promise<JobResult & { cancelled?: boolean }> {
+  /**
+   * Delivers a job once the person on site approved it (where the node requires approval); a
+   * denial fails the job with its reason. A cancel (on any instance) or the job's expiry while
+   * the person decides withdraws the request on the node, and ends the target so.
+   */
+  private async approveAndDeliver(conn: NodeConnection, job: JobRecord): Promise<Outcome> {
+    const { db, clock } = this.deps;
+    if (!this.deps.approvals) return deliverJob(conn, job, clock, undefined);
+    // Cancelled between its claim and here: the cancel's announcement came before this listened.
+    if (await cancelAsked(db, job.id, conn.nodeId)) return { ok: false, status: 'cancelled', exitCode: null, stdout: '', stderr: '', error: CANCEL_ASKED };
+    const withdraw = new AbortController();
+    const waiting = this.awaitingApproval.get(job.id) ?? new Set<AbortController>();
+    this.awaitingApproval.set(job.id, waiting.add(withdraw));
+    // Capped where timers overflow (24.8 days): no request waits on site anywhere near as long.
+    const expiry = clock.setTimeout(() => withdraw.abort(WITHDRAWN_EXPIRED), Math.min(Math.max(0, job.expiresAt - clock.now()), 2 ** 31 - 1));
+    let marked = Promise.resolve();
     let approval: string | undefined;
     try {
-      approval = await this.deps.approvals?.obtain({
+      approval = await this.deps.approvals.obtain({
         nodeId: conn.nodeId, groupId: job.groupId, kind: 'job', service: JOBS_SERVICE, subject: job.id, userId: job.createdBy ?? 'system', sourceIp: '',
         what: jobApprovalWhat(job),
         validForMs: job.timeoutMs,
+        signal: withdraw.signal,
+        onWaiting: () => {
+          marked = markWaitingApproval(db, job.id, conn.nodeId, clock.now()).then(() => undefined);
+        },
       });
     } catch (err) {
+      const reason: unknown = withdraw.signal.reason;
+      if (reason === WITHDRAWN_CANCELLED) return { ok: false, status: 'cancelled', exitCode: null, stdout: '', stderr: '', error: `${CANCEL_ASKED} while it waited for approval on site` };
+      if (reason === WITHDRAWN_EXPIRED) return { ok: false, status: 'expired', exitCode: null, stdout: '', stderr: '', error: 'the job expired while it waited for approval on site' };
       return { ok: false, exitCode: null, stdout: '', stderr: '', error: (err as Error).message };
+    } finally {
+      clock.clearTimeout(expiry);
+      waiting.delete(withdraw);
+      if (waiting.size === 0) this.awaitingApproval.delete(job.id);
+      await marked.catch((err: Error) => this.deps.log.warn({ jobId: job.id, err: err.message }, 'could not record that a job waits for approval on site'));
     }
     // Cancelled while the person on site decided: an approval must not revive it.
-    if (approval !== undefined && (await cancelAsked(this.deps.db, job.id, conn.nodeId))) {
-      return { ok: false, cancelled: true, exitCode: null, stdout: '', stderr: '', error: `${CANCEL_ASKED} while it waited for approval on site` };
+    if (approval !== undefined && !(await approvalReceived(db, job.id, conn.nodeId))) {
+      return { ok: false, status: 'cancelled', exitCode: null, stdout: '', stderr: '', error: `${CANCEL_ASKED} while it waited for approval on site` };
     }
-    return deliverJob(conn, job, this.deps.clock, approval);
+    return deliverJob(conn, job, clock, approval);
   }
 
   private async claim(job: JobRecord, nodeId: string): Promise<boolean> {

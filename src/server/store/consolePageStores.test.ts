@@ -43,8 +43,8 @@ describeEachStore('stores behind the console pages', (store) => {
     await insertJob(db, { ...base, id: 'job_1' }, ['nd_2', 'nd_1']);
     await insertJob(db, { ...base, id: 'job_2' }, ['nd_2']);
     const m = await targetStatusesOf(db, ['job_1', 'job_2', 'job_none']);
-    assert.deepEqual(m.get('job_1'), [{ nodeId: 'nd_1', status: 'pending' }, { nodeId: 'nd_2', status: 'pending' }]);
-    assert.deepEqual(m.get('job_2'), [{ nodeId: 'nd_2', status: 'pending' }]);
+    assert.deepEqual(m.get('job_1'), [{ nodeId: 'nd_1', status: 'pending', approvalWaitingSince: null }, { nodeId: 'nd_2', status: 'pending', approvalWaitingSince: null }]);
+    assert.deepEqual(m.get('job_2'), [{ nodeId: 'nd_2', status: 'pending', approvalWaitingSince: null }]);
     assert.deepEqual(m.get('job_none'), []);
     assert.equal((await targetStatusesOf(db, [])).size, 0);
   });

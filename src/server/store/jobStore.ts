@@ -33,6 +33,8 @@ export interface JobTargetRecord {
   error: string | null;
   startedAt: number | null;
   finishedAt: number | null;
+  /** Since when the node's site is asked to approve the job (null when nobody is asked now). */
+  approvalWaitingSince: number | null;
 }
 
 interface JobRow {
@@ -63,6 +65,7 @@ interface TargetRow {
   error: string | null;
   started_at: number | null;
   finished_at: number | null;
+  approval_waiting_since: number | null;
 }
 
 const toJob = (r: JobRow): JobRecord => ({
@@ -93,6 +96,7 @@ const toTarget = (r: TargetRow): JobTargetRecord => ({
   error: r.error,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
+  approvalWaitingSince: r.approval_waiting_since,
 });
 
 /** Queues a job for each of `nodeIds`. */
@@ -120,15 +124,22 @@ export async function listTargets(q: Queryable, jobId: string): Promise<JobTarge
   return (await q.all<TargetRow>('SELECT * FROM job_targets WHERE job_id = ? ORDER BY node_id', [jobId])).map(toTarget);
 }
 
+/** A target's node and status, and whether it waits for approval on site (the jobs page shows them per row). */
+export interface JobTargetBrief {
+  nodeId: string;
+  status: JobTargetStatus;
+  approvalWaitingSince: number | null;
+}
+
 /** Each listed job's targets, node and status only (the jobs page shows them per row). */
-export async function targetStatusesOf(q: Queryable, jobIds: readonly string[]): Promise<Map<string, { nodeId: string; status: JobTargetStatus }[]>> {
-  const byJob = new Map<string, { nodeId: string; status: JobTargetStatus }[]>(jobIds.map((id) => [id, []]));
+export async function targetStatusesOf(q: Queryable, jobIds: readonly string[]): Promise<Map<string, JobTargetBrief[]>> {
+  const byJob = new Map<string, JobTargetBrief[]>(jobIds.map((id) => [id, []]));
   if (jobIds.length === 0) return byJob;
-  const rows = await q.all<{ job_id: string; node_id: string; status: JobTargetStatus }>(
-    `SELECT job_id, node_id, status FROM job_targets WHERE job_id IN (${jobIds.map(() => '?').join(',')}) ORDER BY node_id`,
+  const rows = await q.all<{ job_id: string; node_id: string; status: JobTargetStatus; approval_waiting_since: number | null }>(
+    `SELECT job_id, node_id, status, approval_waiting_since FROM job_targets WHERE job_id IN (${jobIds.map(() => '?').join(',')}) ORDER BY node_id`,
     [...jobIds],
   );
-  for (const r of rows) byJob.get(r.job_id)?.push({ nodeId: r.node_id, status: r.status });
+  for (const r of rows) byJob.get(r.job_id)?.push({ nodeId: r.node_id, status: r.status, approvalWaitingSince: r.approval_waiting_since });
   return byJob;
 }
 
@@ -168,7 +179,7 @@ export async function finishTarget(
   r: { status: JobTargetStatus; exitCode: number | null; stdout: string; stderr: string; error: string | null },
   now: number,
 ): Promise<void> {
-  await q.run('UPDATE job_targets SET status = ?, exit_code = ?, stdout = ?, stderr = ?, error = ?, finished_at = ? WHERE job_id = ? AND node_id = ?', [
+  await q.run('UPDATE job_targets SET status = ?, exit_code = ?, stdout = ?, stderr = ?, error = ?, finished_at = ?, approval_waiting_since = NULL WHERE job_id = ? AND node_id = ?', [
     r.status,
     r.exitCode,
     r.stdout,
@@ -204,10 +215,38 @@ export async function askCancelRunning(q: Queryable, jobId: string): Promise<num
   return r.changes;
 }
 
+/**
+ * Ends at once, as cancelled, the targets of a job that wait for approval on site; the
+ * dispatcher holding each withdraws its request from the node (`job.cancelled`). Returns how many.
+ */
+export async function cancelWaitingApproval(q: Queryable, jobId: string, now: number): Promise<number> {
+  const r = await q.run(
+    "UPDATE job_targets SET status = 'cancelled', error = ?, finished_at = ?, approval_waiting_since = NULL WHERE job_id = ? AND status = 'running' AND approval_waiting_since IS NOT NULL",
+    [`${CANCEL_ASKED} while it waited for approval on site`, now, jobId],
+  );
+  return r.changes;
+}
+
+/** Records that the node's site is asked to approve its part of a job; false when it is no longer running (cancelled meanwhile). */
+export async function markWaitingApproval(q: Queryable, jobId: string, nodeId: string, now: number): Promise<boolean> {
+  const r = await q.run("UPDATE job_targets SET approval_waiting_since = ? WHERE job_id = ? AND node_id = ? AND status = 'running' AND error IS NULL", [now, jobId, nodeId]);
+  return r.changes === 1;
+}
+
+/**
+ * Ends the wait for approval of the node's part of a job, once approved: true when it may be
+ * delivered, false when it was cancelled meanwhile. One conditional UPDATE, so of this and a
+ * cancel racing, exactly one wins.
+ */
+export async function approvalReceived(q: Queryable, jobId: string, nodeId: string): Promise<boolean> {
+  const r = await q.run("UPDATE job_targets SET approval_waiting_since = NULL WHERE job_id = ? AND node_id = ? AND status = 'running' AND error IS NULL", [jobId, nodeId]);
+  return r.changes === 1;
+}
+
 /** Whether the job was cancelled after the node's target was claimed. */
 export async function cancelAsked(q: Queryable, jobId: string, nodeId: string): Promise<boolean> {
-  const row = await q.get<{ error: string | null }>("SELECT error FROM job_targets WHERE job_id = ? AND node_id = ? AND status = 'running'", [jobId, nodeId]);
-  return row?.error === CANCEL_ASKED;
+  const row = await q.get<{ status: JobTargetStatus; error: string | null }>('SELECT status, error FROM job_targets WHERE job_id = ? AND node_id = ?', [jobId, nodeId]);
+  return row?.status === 'cancelled' || (row?.status === 'running' && row.error === CANCEL_ASKED);
 }
 
 /** Jobs past their expiry that still have pending targets. */

@@ -72,4 +72,35 @@ describe('GET /v1/events', () => {
     process.off('warning', onWarning);
     assert.deepEqual(warnings.map((w) => w.name), []);
   });
+
+  it("tells those who may see a node's group of requests for approval on site there, another tenant never", async () => {
+    const notice = { id: 'apr_evtest00001', nodeId: 'nodeA', kind: 'job' as const, subject: 'job_1', user: 'ops@example.com', what: 'run: uptime', since: '2026-01-01T00:00:00.000Z', timeoutMs: 60_000 };
+    const a = await subscribe(world, 'aViewer');
+    const b = await subscribe(world, 'bAdmin');
+    assert.equal((await a.next()).event, 'ready');
+    assert.equal((await b.next()).event, 'ready');
+    await world.deps.cluster.publish('approval', { event: 'approval.waiting', groupId: 'siteA', notice });
+    const waiting = await a.next();
+    assert.equal(waiting.event, 'approval.waiting');
+    assert.equal(waiting.data.id, notice.id);
+    assert.equal(waiting.data.what, 'run: uptime');
+    // A console that connects later is shown what already waits; another tenant's is not.
+    const late = await subscribe(world, 'aViewer');
+    assert.equal((await late.next()).event, 'ready');
+    assert.equal((await late.next()).data.id, notice.id);
+    const laterB = await subscribe(world, 'bAdmin');
+    assert.equal((await laterB.next()).event, 'ready');
+    await world.deps.cluster.publish('approval', { event: 'approval.withdrawn', groupId: 'siteA', notice: { ...notice, outcome: 'withdrawn', reason: 'the job was cancelled' } });
+    const withdrawn = await a.next();
+    assert.equal(withdrawn.event, 'approval.withdrawn');
+    assert.equal(withdrawn.data.reason, 'the job was cancelled');
+    // custB's admin heard none of it: its next event is about its own node.
+    world.deps.registry.emit('offline', 'nodeB');
+    for (const s of [b, laterB]) {
+      const other = await s.next();
+      assert.equal(other.event, 'node.offline');
+      assert.equal(other.data.id, 'nodeB');
+    }
+    for (const s of [a, b, late, laterB]) s.close();
+  });
 });

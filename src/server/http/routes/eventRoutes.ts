@@ -9,6 +9,7 @@ import { getNode } from '../../store/nodeStore.js';
 import { accessOf } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type RouteDef } from '../apiContext.js';
+import { ApprovalBoard } from '../../approvals/approvalBoard.js';
 import { ConsoleEventHub, type ConsoleEvent } from '../consoleEventHub.js';
 import { nodeView } from './nodeRoutes.js';
 
@@ -31,14 +32,15 @@ function publicSession(v: SessionView | Omit<SessionView, 'url'>): Omit<SessionV
 }
 
 /**
- * Live updates for the console: nodes going online/offline, sessions opening/closing.
+ * Live updates for the console: nodes going online/offline, sessions opening/closing,
+ * requests for approval on site waiting, decided and withdrawn.
  * A stream lives only as long as its caller's authority: it ends with an `end` event
  * (and an audit entry) on logout, disable, token revocation or expiry, or the loss of
  * every role; and each event is checked against the groups the caller may see when it
  * is delivered, re-read whenever an authority change for the caller came in.
  */
 export function eventRoutes(d: ApiDeps): RouteDef[] {
-  const hub = new ConsoleEventHub(d.registry, d.sessions, d.cluster);
+  const hub = new ConsoleEventHub(d.registry, d.sessions, d.cluster, new ApprovalBoard(d.cluster));
   return [
     {
       method: 'GET',
@@ -90,6 +92,11 @@ export function eventRoutes(d: ApiDeps): RouteDef[] {
           if (!(await fresh())) return;
           if (e.kind === 'session') {
             if (visible.has(e.groupId)) send(e.event, publicSession(e.view));
+            return;
+          }
+          if (e.kind === 'approval') {
+            // Only to those who may see the node's group: the request names who asks and what for.
+            if (visible.has(e.groupId)) send(e.event, e.notice);
             return;
           }
           const n = await getNode(d.db, e.nodeId);

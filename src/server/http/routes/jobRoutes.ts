@@ -6,7 +6,7 @@ import { MANIFEST_LIMIT } from '../../../shared/jobManifest.js';
 import { newId } from '../../../shared/secrets.js';
 import { signedManifestProblem } from '../../jobs/signedManifest.js';
 import { appendAudit } from '../../store/auditStore.js';
-import { askCancelRunning, CANCEL_ASKED, closePending, getJob, insertJob, listJobs, listTargets, targetStatusesOf, type JobRecord } from '../../store/jobStore.js';
+import { askCancelRunning, CANCEL_ASKED, cancelWaitingApproval, closePending, getJob, insertJob, listJobs, listTargets, targetStatusesOf, type JobRecord } from '../../store/jobStore.js';
 import { listUsers } from '../../store/userStore.js';
 import { listNodes } from '../../store/nodeStore.js';
 import { accessOf, groupParam, type RequestAccess } from '../accessOf.js';
@@ -177,7 +177,8 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
         const visible = new Set(a.groups('viewer'));
         const jobs = (await listJobs(d.db)).filter((j) => visible.has(j.groupId));
         const [emails, names, targets] = await Promise.all([userEmails(d), nodeNames(d), targetStatusesOf(d.db, jobs.map((j) => j.id))]);
-        ctx.body = jobs.map((j) => ({ ...view(j, emails), targets: (targets.get(j.id) ?? []).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null })) }));
+        const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+        ctx.body = jobs.map((j) => ({ ...view(j, emails), targets: (targets.get(j.id) ?? []).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, approvalWaitingSince: iso(t.approvalWaitingSince) })) }));
       },
     },
     {
@@ -188,7 +189,7 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
         const job = await jobParam(d, await accessOf(d.db, ctx), ctx);
         const [emails, names] = await Promise.all([userEmails(d), nodeNames(d)]);
         const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-        const targets = (await listTargets(d.db, job.id)).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, startedAt: iso(t.startedAt), finishedAt: iso(t.finishedAt) }));
+        const targets = (await listTargets(d.db, job.id)).map((t) => ({ ...t, name: names.get(t.nodeId) ?? null, startedAt: iso(t.startedAt), finishedAt: iso(t.finishedAt), approvalWaitingSince: iso(t.approvalWaitingSince) }));
         ctx.body = { ...view(job, emails), targets };
       },
     },
@@ -196,21 +197,23 @@ export function jobRoutes(d: ApiDeps): RouteDef[] {
       method: 'POST',
       path: '/v1/jobs/:id/cancel',
       permission: 'operate',
-      // Stops the job reaching any node it has not reached yet (one waiting for approval on
-      // site included); a command already running on a node runs to its end (or its
-      // timeout), as killing it half-way may leave worse.
+      // Stops the job reaching any node it has not reached yet; a request for approval on site
+      // is withdrawn from the node and its target ends cancelled at once. A command already
+      // running on a node runs to its end (or its timeout), as killing it half-way may leave worse.
       handler: async (ctx) => {
         const a = await accessOf(d.db, ctx);
         const job = await jobParam(d, a, ctx);
         a.require(job.groupId, 'operator', `job ${job.id}`);
         const now = d.clock.now();
         const cancelled = await d.db.transaction(async (tx) => {
-          const n = await closePending(tx, job.id, 'cancelled', CANCEL_ASKED, now);
-          // Claimed targets still waiting for approval on site will not start (jobDispatcher).
+          const n = (await closePending(tx, job.id, 'cancelled', CANCEL_ASKED, now)) + (await cancelWaitingApproval(tx, job.id, now));
+          // Claimed targets about to ask for approval on site will not start (jobDispatcher).
           const claimed = await askCancelRunning(tx, job.id);
           await appendAudit(tx, { actor: a.userId, sourceIp: ctx.state.clientIp, action: 'job.cancel', target: job.id, result: 'ok', groupId: job.groupId, detail: { cancelled: n, ...(claimed ? { running: claimed } : {}) } }, now);
           return n;
         });
+        // The instance waiting for the job's approval on site (whichever) withdraws the request from the node.
+        d.cluster.publish('job.cancelled', { jobId: job.id }).catch((err: Error) => d.log.warn({ err: err.message, jobId: job.id }, 'could not announce a cancelled job; a request for it on site stays until decided, and an approval then runs nothing'));
         ctx.body = { ...view(job, await userEmails(d)), cancelled };
       },
     },
