@@ -129,7 +129,7 @@ export class SessionManager extends EventEmitter {
       }, listenerDeps);
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
-      await recordSessionOpen(db, session, { concurrency: limits.concurrency, instanceId: this.deps.instanceId });
+      await recordSessionOpen(db, session, { concurrency: limits.concurrency, instanceId: this.deps.instanceId, userId: req.userId });
     } catch (err) {
       this.live.delete(id);
       session.lifecycle.transition('closed');

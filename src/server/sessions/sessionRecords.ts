@@ -11,16 +11,17 @@ export interface RecordedSession {
 }
 
 /**
- * Writes a session that just bound its port, with its `session.open` audit entry. The
- * limits are checked again inside the same transaction, over every instance's sessions.
+ * Writes a session that just bound its port, with its `session.open` audit entry by the
+ * user who opened it. The limits are checked again inside the same transaction, over every
+ * instance's sessions.
  */
-export async function recordSessionOpen(db: Database, s: RecordedSession, o: { concurrency: ConcurrencyLimits; instanceId: string }): Promise<void> {
+export async function recordSessionOpen(db: Database, s: RecordedSession, o: { concurrency: ConcurrencyLimits; instanceId: string; userId: string }): Promise<void> {
   const { record } = s;
   await db.transaction(async (tx) => {
-    checkSessionCounts(o.concurrency, await countOpenSessions(tx, { userId: record.userId, nodeId: record.nodeId }));
+    checkSessionCounts(o.concurrency, await countOpenSessions(tx, { userId: o.userId, nodeId: record.nodeId }));
     await insertSession(tx, record, o.instanceId);
     const detail = { sessionId: record.id, service: record.service, type: record.type, port: record.port, ...(record.bare ? { bare: true, warning: BARE_WARNING } : {}) };
-    await appendAudit(tx, { actor: record.userId, sourceIp: record.sourceIp, action: 'session.open', target: record.nodeId, result: 'ok', groupId: s.groupId, detail }, record.openedAt);
+    await appendAudit(tx, { actor: o.userId, sourceIp: record.sourceIp, action: 'session.open', target: record.nodeId, result: 'ok', groupId: s.groupId, detail }, record.openedAt);
   });
 }
 
