@@ -3,7 +3,7 @@ import { systemClock } from '../src/shared/clock.js';
 import { nodeConfigSchema } from '../src/shared/config.js';
 import { silentLogger } from '../src/shared/log.js';
 import { requestJson } from '../src/shared/pinnedHttps.js';
-import { enrollResponseSchema, parseEnrollToken } from '../src/shared/protocol.js';
+import { enrollResponseSchema, parseEnrollToken } from '../src/shared/enrollProtocol.js';
 import { TunnelAgent } from '../src/node/tunnelAgent.js';
 import { fleetSourceAddress } from './lib/sourceAddress.js';
 

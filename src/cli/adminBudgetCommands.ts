@@ -3,13 +3,10 @@ import { BurrowError } from '../shared/errors.js';
 import { formatByteSize, parseByteSize } from '../shared/byteSize.js';
 import { parseDuration } from '../shared/duration.js';
 import type { NodeBudgetView } from '../shared/dataBudget.js';
-import { AdminClient } from './adminClient.js';
 import { printJson } from './cliOutput.js';
-import { resolveHome } from './homeDir.js';
+import { client, withCommon, type HomeOpt } from './adminShared.js';
 
-interface BudgetOpts {
-  home?: string;
-  json?: boolean;
+interface BudgetOpts extends HomeOpt {
   monthly?: string;
   over?: string;
   rate?: string;
@@ -53,24 +50,24 @@ function budgetLines(v: NodeBudgetView): [string, string][] {
  * budget, --clear removes it, --override lifts it for a while, --end-override ends that.
  */
 export function registerAdminBudgetCommand(node: Command): void {
-  node
-    .command('budget <node>')
-    .description("show a node's data this month and its budget; set, clear or override the budget")
-    .option('--monthly <size>', 'set the monthly budget, e.g. 2G or 500M (binary units)')
-    .option('--over <action>', 'past 100 %: refuse (new sessions refused, tunnel throttled) or throttle (tunnel throttled only)', 'refuse')
-    .option('--rate <size>', 'the tunnel rate per second once the budget is spent, e.g. 64K', '64K')
-    .option('--clear', 'remove the budget')
-    .option('--override', 'lift the budget until the month ends (or --until)')
-    .option('--until <when>', 'with --override: an ISO time, or a duration from now such as 2h or 3d')
-    .option('--end-override', 'end an override now')
-    .option('--json', 'print JSON')
-    .option('--home <dir>', 'directory holding the CLI login (env BURROW_HOME)')
+  withCommon(
+    node
+      .command('budget <node>')
+      .description("show a node's data this month and its budget; set, clear or override the budget")
+      .option('--monthly <size>', 'set the monthly budget, e.g. 2G or 500M (binary units)')
+      .option('--over <action>', 'past 100 %: refuse (new sessions refused, tunnel throttled) or throttle (tunnel throttled only)', 'refuse')
+      .option('--rate <size>', 'the tunnel rate per second once the budget is spent, e.g. 64K', '64K')
+      .option('--clear', 'remove the budget')
+      .option('--override', 'lift the budget until the month ends (or --until)')
+      .option('--until <when>', 'with --override: an ISO time, or a duration from now such as 2h or 3d')
+      .option('--end-override', 'end an override now'),
+  )
     .action(async (id: string, o: BudgetOpts) => {
       const chosen = [o.monthly !== undefined, o.clear, o.override, o.endOverride].filter(Boolean).length;
       if (chosen > 1) throw new BurrowError('VALIDATION', 'Give one of --monthly, --clear, --override and --end-override.');
       if (o.until !== undefined && !o.override) throw new BurrowError('VALIDATION', '--until goes with --override.');
       if (o.over !== 'refuse' && o.over !== 'throttle') throw new BurrowError('VALIDATION', `"${o.over}" is not an action; use refuse or throttle.`);
-      const api = await AdminClient.open(resolveHome(o.home, process.env));
+      const api = await client(o);
       const path = `/v1/nodes/${encodeURIComponent(id)}/budget`;
       let view: NodeBudgetView;
       if (o.clear) {

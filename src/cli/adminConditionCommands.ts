@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConditionRule, NodeConditionsView } from '../shared/conditions.js';
 import { printJson, printTable } from './cliOutput.js';
-import { client, homeOption, type HomeOpt } from './adminShared.js';
+import { client, homeOption, withCommon, type HomeOpt } from './adminShared.js';
 import { conditionOptions, describeRule, describeState, ruleFromOptions, type ConditionOpts } from './conditionOptions.js';
 
 const path = (node: string) => `/v1/nodes/${encodeURIComponent(node)}/conditions`;
@@ -10,9 +10,7 @@ const path = (node: string) => `/v1/nodes/${encodeURIComponent(node)}/conditions
 export function registerAdminConditionCommands(node: Command): void {
   const condition = node.command('condition').description('condition rules administrators define on a node (log and value rules; command rules are the node operator\'s)');
 
-  conditionOptions(condition.command('add <node> <name>').description("add or replace a rule on a node; the node accepts log and value rules only on files its operator allows (\"burrow node files allow\")"), false)
-    .option('--json', 'print JSON')
-    .option(...homeOption)
+  withCommon(conditionOptions(condition.command('add <node> <name>').description("add or replace a rule on a node; the node accepts log and value rules only on files its operator allows (\"burrow node files allow\")"), false))
     .action(async (id: string, name: string, o: HomeOpt & ConditionOpts) => {
       const rule = ruleFromOptions(name, o, []);
       const r = await (await client(o)).call<{ nodeId: string; rule: ConditionRule }>('POST', path(id), rule);
@@ -20,11 +18,7 @@ export function registerAdminConditionCommands(node: Command): void {
       else process.stdout.write(`Condition ${name} set on ${id}: ${describeRule(r.rule)}. The node checks it against its own policy; "burrow admin node conditions ${id}" shows whether it took it.\n`);
     });
 
-  condition
-    .command('list <node>')
-    .description('the rules administrators defined on a node')
-    .option('--json', 'print JSON')
-    .option(...homeOption)
+  withCommon(condition.command('list <node>').description('the rules administrators defined on a node'))
     .action(async (id: string, o: HomeOpt) => {
       const r = await (await client(o)).call<NodeConditionsView>('GET', path(id));
       if (o.json) return printJson(r.rules);
@@ -41,12 +35,12 @@ export function registerAdminConditionCommands(node: Command): void {
       process.stdout.write(`Condition ${name} removed from ${id}.\n`);
     });
 
-  node
-    .command('conditions <node>')
-    .description("the states of a node's condition rules (the operator's and the administrators'), and their recent changes")
-    .option('--limit <n>', 'how many past changes to include', '10')
-    .option('--json', 'print JSON')
-    .option(...homeOption)
+  withCommon(
+    node
+      .command('conditions <node>')
+      .description("the states of a node's condition rules (the operator's and the administrators'), and their recent changes")
+      .option('--limit <n>', 'how many past changes to include', '10'),
+  )
     .action(async (id: string, o: HomeOpt & { limit: string }) => {
       const r = await (await client(o)).call<NodeConditionsView>('GET', `${path(id)}?limit=${encodeURIComponent(o.limit)}`);
       if (o.json) return printJson(r);

@@ -10,9 +10,7 @@ import { nodeStatusValue } from '../node/conditions/nodeConditions.js';
 import { loadNodeConfig, nodePaths, readAgentState, readNodeConfigFile, saveNodeConfig } from '../node/nodeHome.js';
 import { printJson, printTable } from './cliOutput.js';
 import { conditionOptions, describeRule, describeState, ruleFromOptions, type ConditionOpts } from './conditionOptions.js';
-import { resolveHome } from './homeDir.js';
-
-type Opts = { home?: string; json?: boolean };
+import { nodeHomeOf, nodeHomeOption, type NodeOpts } from './nodeShared.js';
 
 /** Saves the operator's rules into node.json (as stored, without environment overrides). */
 async function saveRules(home: string, rules: ConditionRule[]): Promise<void> {
@@ -25,9 +23,9 @@ export function registerNodeConditionCommands(node: Command): void {
   const conditions = node.command('conditions').description('condition rules evaluated on this node (log patterns, commands, values)');
 
   conditionOptions(conditions.command('add <name> [argv...]').description('add or replace a rule; a running agent picks it up without a restart'), true)
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
-    .action(async (name: string, argv: string[], o: Opts & ConditionOpts) => {
-      const home = resolveHome(o.home, process.env);
+    .option(...nodeHomeOption)
+    .action(async (name: string, argv: string[], o: NodeOpts & ConditionOpts) => {
+      const home = nodeHomeOf(o);
       const rule = ruleFromOptions(name, o, argv);
       const config = await loadNodeConfig(home);
       await saveRules(home, [...config.conditions.filter((r) => r.name !== name), rule]);
@@ -37,9 +35,9 @@ export function registerNodeConditionCommands(node: Command): void {
   conditions
     .command('remove <name>')
     .description("remove one of the operator's rules")
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
-    .action(async (name: string, o: Opts) => {
-      const home = resolveHome(o.home, process.env);
+    .option(...nodeHomeOption)
+    .action(async (name: string, o: NodeOpts) => {
+      const home = nodeHomeOf(o);
       const config = await loadNodeConfig(home);
       if (!config.conditions.some((r) => r.name === name)) throw new BurrowError('NOT_FOUND', `There is no condition ${name} of this node's operator; "burrow node conditions list" shows them.`);
       await saveRules(home, config.conditions.filter((r) => r.name !== name));
@@ -50,9 +48,9 @@ export function registerNodeConditionCommands(node: Command): void {
     .command('list')
     .description("the operator's rules, the administrators' rules the server delivered, and their states as the agent last saw them")
     .option('--json', 'print JSON')
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
-    .action(async (o: Opts) => {
-      const home = resolveHome(o.home, process.env);
+    .option(...nodeHomeOption)
+    .action(async (o: NodeOpts) => {
+      const home = nodeHomeOf(o);
       const config = await loadNodeConfig(home);
       const admin = (await readJsonFile(nodePaths(home).adminConditions).catch(() => undefined)) ?? [];
       const states = (await readAgentState(home))?.conditions ?? [];
@@ -71,9 +69,9 @@ export function registerNodeConditionCommands(node: Command): void {
     .command('test <name>')
     .description("evaluate one of the operator's rules once, now (a log rule counts the lines the file holds now)")
     .option('--json', 'print JSON')
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
-    .action(async (name: string, o: Opts) => {
-      const home = resolveHome(o.home, process.env);
+    .option(...nodeHomeOption)
+    .action(async (name: string, o: NodeOpts) => {
+      const home = nodeHomeOf(o);
       const rule = (await loadNodeConfig(home)).conditions.find((r) => r.name === name);
       if (!rule) throw new BurrowError('NOT_FOUND', `There is no condition ${name} of this node's operator; "burrow node conditions list" shows them.`);
       const e = conditionEvaluator(rule, { clock: systemClock, statusValue: (w) => nodeStatusValue(w, home), logFromStart: true });

@@ -7,19 +7,14 @@ import { parseServiceTarget } from '../shared/serviceTarget.js';
 import { nodePaths, readNodeConfigFile, saveNodeConfig } from '../node/nodeHome.js';
 import { addService, allowTarget, removeService, type ServiceSettings } from '../node/serviceEdits.js';
 import { printJson } from './cliOutput.js';
-import { resolveHome } from './homeDir.js';
 import { parseServices } from './nodeCommands.js';
-
-interface Opts {
-  home?: string;
-  json?: boolean;
-}
+import { nodeHomeOf, nodeHomeOption, type NodeOpts } from './nodeShared.js';
 
 const LIVE = 'A running agent announces the change at once (it reconnects, which ends the sessions open on it).';
 
 /** Rewrites the services part of node.json; a running agent picks the change up by itself. */
-async function edit(o: Opts, change: (s: ServiceSettings) => ServiceSettings): Promise<ServiceSettings> {
-  const home = resolveHome(o.home, process.env);
+async function edit(o: NodeOpts, change: (s: ServiceSettings) => ServiceSettings): Promise<ServiceSettings> {
+  const home = nodeHomeOf(o);
   const raw = await readNodeConfigFile(home);
   const file = nodePaths(home).config;
   const next = change(parseConfigFile(nodeConfigSchema, raw, file));
@@ -34,9 +29,9 @@ export function registerNodeServiceCommands(node: Command): void {
   service
     .command('add <name=target>')
     .description('expose a local service (host:port, http(s)://host:port or tcp://host:port); the server may then also point services at its target')
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
+    .option(...nodeHomeOption)
     .option('--json', 'print JSON')
-    .action(async (spec: string, o: Opts) => {
+    .action(async (spec: string, o: NodeOpts) => {
       const [[name, target]] = Object.entries(parseServices([spec])) as [[string, string]];
       const s = await edit(o, (cur) => addService(cur, name, target));
       if (o.json) printJson(s);
@@ -46,9 +41,9 @@ export function registerNodeServiceCommands(node: Command): void {
   service
     .command('rm <name>')
     .description('stop exposing a service; the server may no longer point services at its target')
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
+    .option(...nodeHomeOption)
     .option('--json', 'print JSON')
-    .action(async (name: string, o: Opts) => {
+    .action(async (name: string, o: NodeOpts) => {
       if (!serviceNameSchema.safeParse(name).success) throw new BurrowError('VALIDATION', `"${name}" is not a service name.`);
       const s = await edit(o, (cur) => {
         if (!Object.hasOwn(cur.services, name)) throw new BurrowError('NOT_FOUND', `This node has no service ${name}.`);
@@ -61,9 +56,9 @@ export function registerNodeServiceCommands(node: Command): void {
   service
     .command('allow <target>')
     .description('let the server point a service at this target ("burrow admin node services") without exposing it now')
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
+    .option(...nodeHomeOption)
     .option('--json', 'print JSON')
-    .action(async (target: string, o: Opts) => {
+    .action(async (target: string, o: NodeOpts) => {
       if (!parseServiceTarget(target)) throw new BurrowError('VALIDATION', `"${target}" is not host:port, http(s)://host:port or tcp://host:port.`);
       const s = await edit(o, (cur) => allowTarget(cur, target));
       if (o.json) printJson(s);
@@ -73,10 +68,10 @@ export function registerNodeServiceCommands(node: Command): void {
   service
     .command('list')
     .description('show the exposed services and the targets the server may choose')
-    .option('--home <dir>', 'node state directory (env BURROW_HOME)')
+    .option(...nodeHomeOption)
     .option('--json', 'print JSON')
-    .action(async (o: Opts) => {
-      const home = resolveHome(o.home, process.env);
+    .action(async (o: NodeOpts) => {
+      const home = nodeHomeOf(o);
       const s = parseConfigFile(nodeConfigSchema, await readNodeConfigFile(home), nodePaths(home).config);
       if (o.json) printJson({ services: s.services, allowedTargets: s.allowedTargets });
       else {

@@ -1,6 +1,6 @@
 import { generateEd25519 } from '../shared/sshKeys.js';
 import { BurrowError } from '../shared/errors.js';
-import { enrollResponseSchema, parseEnrollToken, type EnrollRequest } from '../shared/protocol.js';
+import { enrollResponseSchema, parseEnrollToken, type EnrollRequest } from '../shared/enrollProtocol.js';
 import { requestJson } from '../shared/pinnedHttps.js';
 import { ensureHome, exists, writeFileAtomic } from '../shared/secureFiles.js';
 import { nodeConfigSchema, type NodeConfig } from '../shared/config.js';

@@ -1,12 +1,9 @@
 import ssh2 from 'ssh2';
-import type { ClientChannel, ParsedKey, PublicKeyAuthMethod, TcpConnectionDetails } from 'ssh2';
-import { WebSocket } from 'ws';
+import type { ClientChannel, TcpConnectionDetails } from 'ssh2';
+import type { WebSocket } from 'ws';
 import type { TimerHandle } from '../shared/clock.js';
 import { SERVICE_PORT, STATUS_CHANNEL, type NodeStatusReport, type StatusLine, type StatusReply } from '../shared/protocol.js';
-import { constantTimeEqual } from '../shared/secrets.js';
 import { createTunnelStream } from '../shared/tunnelStream.js';
-import { signingKey } from '../shared/sshSigning.js';
-import { publicKeyBlob } from '../shared/sshKeys.js';
 import { StateMachine } from '../shared/stateMachine.js';
 import { TUNNEL_CLOSE } from '../shared/tunnelClose.js';
 import { ReconnectPolicy, type AttemptOutcome } from './reconnectPolicy.js';
@@ -17,6 +14,8 @@ import { TunnelKeyRotation } from './tunnelKeyRotation.js';
 import { ServerTlsKey } from './tlsRepin.js';
 import { agentTransitions, type AgentState, type TunnelAgentDeps } from './tunnelAgentDeps.js';
 import { describeSshError } from './sshErrors.js';
+import { TunnelAttemptEnd } from './tunnelAttemptEnd.js';
+import { TunnelSshCredentials } from './tunnelSshCredentials.js';
 
 export { agentTransitions, type AgentReport, type AgentState, type TunnelAgentDeps } from './tunnelAgentDeps.js';
 
@@ -40,7 +39,7 @@ export class TunnelAgent {
   private nextAttemptAt: number | null = null;
   private readonly status?: AgentStatusLink;
   private readonly rotation: TunnelKeyRotation;
-  private parsedKey?: { pem: string; key: ParsedKey };
+  private readonly credentials: TunnelSshCredentials;
   /** Set by the first stop(): resolves once the tunnel is down. */
   private stopped?: Promise<void>;
   /** Ends the current connection (it then reconnects as after any drop). */
@@ -56,6 +55,7 @@ export class TunnelAgent {
     const { backoffInitialMs, backoffMaxMs, pendingRetryMs } = deps.config;
     this.reconnect = new ReconnectPolicy({ backoffInitialMs, backoffMaxMs, pendingRetryMs });
     this.forwarder = new ServiceForwarder(deps.config.services, deps.log, deps.builtins, deps.onRelay, deps.admit);
+    this.credentials = new TunnelSshCredentials(deps.config.nodeId, deps.config.sshHostKey);
     this.rotation = new TunnelKeyRotation(deps.keyRotation, deps.log, () => deps.clock.now(), deps.onKeyRotationRefused);
     this.serverKey = new ServerTlsKey(deps.config.tlsPin, (pin, previous) => {
       deps.log.info({ pin, previous }, "pinned the server's new TLS key");
@@ -107,36 +107,20 @@ export class TunnelAgent {
     const ws = dialTunnel(config, this.deps.proxy?.(), { pin: this.serverKey.dialPin, onPeer }, this.deps.localAddress);
     this.ws = ws;
     ws.once('upgrade', (res) => this.deps.onTunnelSocket?.(res.socket));
+    const ssh = new ssh2.Client();
+    this.ssh = ssh;
     let confirmTimer: TimerHandle | undefined;
     let connectedAt = 0;
-    let why = 'connection closed';
-    let finished = false;
-    // The WebSocket's close is the last event of every attempt (it carries the server's
-    // reason code, which can arrive just after SSH reports the auth failure), so the
-    // next attempt is planned from there; a stuck close is cut after 2 s.
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      if (fallback) this.deps.clock.clearTimeout(fallback);
+    const attempt = new TunnelAttemptEnd(ws, ssh, this.deps.clock, (why) => {
       if (confirmTimer) this.deps.clock.clearTimeout(confirmTimer);
       this.status?.close();
       this.rotation.abandon();
       ssh.end();
       if (connectedAt > 0) outcome.connectedForMs = this.deps.clock.now() - connectedAt;
       this.scheduleReconnect(why, outcome);
-    };
-    let fallback: TimerHandle | undefined;
-    this.dropConnection = (reason: string) => end(reason);
-    const end = (reason: string) => {
-      why = reason;
-      if (fallback || finished) return;
-      ssh.end();
-      if (ws.readyState === WebSocket.OPEN) ws.close();
-      fallback = this.deps.clock.setTimeout(() => {
-        ws.terminate();
-        finish();
-      }, 2_000);
-    };
+    });
+    const end = (reason: string) => attempt.end(reason);
+    this.dropConnection = end;
     // Set when the server answered the upgrade with an HTTP status: that is the error to
     // report, not the "closed before established" that terminating the socket raises.
     let refused = false;
@@ -150,8 +134,8 @@ export class TunnelAgent {
     });
     ws.on('close', (code, reason) => {
       if (code === TUNNEL_CLOSE.revoked.code || code === TUNNEL_CLOSE.pending.code) outcome.closeCode = code;
-      if (reason.length) why = `server closed the tunnel: ${reason.toString()}`;
-      finish();
+      if (reason.length) attempt.why = `server closed the tunnel: ${reason.toString()}`;
+      attempt.finish();
     });
     ws.on('error', (err: NodeJS.ErrnoException) => {
       // Before the tunnel was up; ECONNRESET also names a TLS handshake cut short.
@@ -160,16 +144,13 @@ export class TunnelAgent {
       if (!refused) this.lastError = err.message;
       end(this.lastError ?? err.message);
     });
-    const ssh = new ssh2.Client();
-    this.ssh = ssh;
     ws.once('open', () => {
       const stream = createTunnelStream(ws);
       stream.on('error', () => undefined);
-      const auth: PublicKeyAuthMethod = { type: 'publickey', username: config.nodeId, key: this.nodeKey(privateKey()) };
       ssh.connect({
         sock: stream as never,
         username: config.nodeId,
-        authHandler: [auth],
+        authHandler: [this.credentials.auth(privateKey())],
         hostVerifier: (key: Buffer) => this.hostKeyMatches(key),
         keepaliveInterval: config.keepaliveIntervalMs,
         keepaliveCountMax: config.keepaliveCountMax,
@@ -228,15 +209,8 @@ export class TunnelAgent {
     return true;
   }
 
-  /** The node key, decoded once per key (it changes only when it rotates). */
-  private nodeKey(pem: string): ParsedKey {
-    if (this.parsedKey?.pem !== pem) this.parsedKey = { pem, key: signingKey(pem) };
-    return this.parsedKey.key;
-  }
-
   private hostKeyMatches(key: Buffer): boolean {
-    const pinned = publicKeyBlob(this.deps.config.sshHostKey)?.blob.toString('base64') ?? '';
-    const ok = pinned !== '' && constantTimeEqual(key.toString('base64'), pinned);
+    const ok = this.credentials.hostKeyMatches(key);
     if (!ok) this.lastError = "the server's SSH host key does not match the one pinned at enrollment";
     return ok;
   }

@@ -2,26 +2,19 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Clock } from '../shared/clock.js';
-import { SERVER_ENV_VARIABLES, advertisedPeerUrl, serverConfigSchema, serverEnvOverrides, splitHostPort, type ServerConfig } from '../shared/config.js';
-import { parseConfigFile } from '../shared/configFile.js';
-import { BurrowError } from '../shared/errors.js';
+import { advertisedPeerUrl, splitHostPort, type ServerConfig } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
-import { readJsonFile } from '../shared/secureFiles.js';
 import { SecretBox } from '../shared/secretBox.js';
 import { connectionsCheckingIntervalFor, serverTlsPolicy } from '../shared/tlsPolicy.js';
 import { AuthorityWatch } from './auth/authorityWatch.js';
 import { MainPortAdmission } from './mainPortAdmission.js';
-import { BatchedWrites } from './store/batchedWrites.js';
 import { readOrCreateInstanceId } from './cluster/instanceId.js';
 import { openClusterBus } from './cluster/openClusterBus.js';
 import { ALERTS_LEASE_KEY, openLeaderLease } from './cluster/openLeaderLease.js';
 import { clusterSessionEvents } from './cluster/clusterSessionEvents.js';
 import { announceSessions } from './cluster/announceSessions.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
-import { TunnelGateway } from './gateway/tunnelGateway.js';
-import { serveStatusChannel } from './gateway/statusChannel.js';
-import { NodeWriteBudget } from './gateway/nodeWriteBudget.js';
-import { PendingApprovals } from './gateway/pendingApprovals.js';
+import { openNodeTunnels } from './gateway/nodeTunnels.js';
 import { ApprovalBroker } from './approvals/approvalBroker.js';
 import { serverHoldsWork } from './nodeWork.js';
 import { SessionQueue } from './sessionQueue.js';
@@ -32,9 +25,8 @@ import { failOrphanTargets } from './store/jobStore.js';
 import { SessionManager } from './sessions/sessionManager.js';
 import { sessionLimitsOf } from './sessions/sessionManagerDeps.js';
 import { sessionDomainWarnings } from './sessions/sessionView.js';
-import { auditNeedsSealMark, recordAudit } from './store/auditStore.js';
-import { auditPaths, loadAuditKeys } from './audit/auditKeys.js';
-import { AuditCheckpointer, readCheckpoints } from './audit/auditCheckpointer.js';
+import { recordAudit } from './store/auditStore.js';
+import { openServerAudit } from './audit/serverAudit.js';
 import { DeniedAttempts } from './audit/deniedAttempts.js';
 import { Database } from './store/database.js';
 import { loadMigrations, migrate } from './store/migrate.js';
@@ -56,22 +48,14 @@ import { instrumentStore } from './metrics/instrumentStore.js';
 import { listenForMetrics, type MetricsListener } from './metrics/metricsListener.js';
 import { ServerMetrics } from './metrics/serverMetrics.js';
 import { ClusterNodeDirectory } from './cluster/clusterNodeDirectory.js';
-import { recordNodeTunnel } from './gateway/recordNodeTunnel.js';
 import { InstanceRegistry } from './cluster/instanceRegistry.js';
 import { startAlerts } from './alerts/startAlerts.js';
 import { readOrCreatePeerCredentials } from './cluster/peerCredentials.js';
 import { PeerLinkServer } from './cluster/peerLinkServer.js';
 import { MtlsPeerDialer } from './cluster/mtlsPeerDialer.js';
-import { TunnelTraffic } from './budget/tunnelTraffic.js';
-import { budgetNoticeFor } from './budget/nodeBudget.js';
 
-/** Reads server.json and applies environment overrides. */
-export async function loadServerConfig(home: string, env: NodeJS.ProcessEnv): Promise<ServerConfig> {
-  const file = serverPaths(home).config;
-  const raw = await readJsonFile(file);
-  if (raw === undefined) throw new BurrowError('NOT_INITIALIZED', `No burrow server in ${home}; run "burrow server init" first.`);
-  return parseConfigFile(serverConfigSchema, raw, file, { values: serverEnvOverrides(env), variables: SERVER_ENV_VARIABLES });
-}
+/** Reads server.json and applies environment overrides (serverConfigFile.ts). */
+export { loadServerConfig } from './serverConfigFile.js';
 
 /** A started server; `close()` stops it and waits for everything it started. */
 export interface RunningServer {
@@ -120,24 +104,10 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   const migrations = await loadMigrations(MIGRATIONS_DIR);
   const applied = await migrate(db, migrations);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const auditKeys = await loadAuditKeys(home);
-  db.sealAuditWith(auditKeys.macKey);
   const instanceId = await readOrCreateInstanceId(home);
   const cluster = await openClusterBus(db, instanceId, { clock, log: log.child({ part: 'cluster' }) });
-  if (await auditNeedsSealMark(db)) {
-    // A home from before sealing: this entry is the first with a MAC, the switch point.
-    await recordAudit(db, { actor: 'system', action: 'audit.seal', result: 'ok', detail: { note: 'entries from here on carry a MAC; earlier ones are hash-chained only' } }, clock.now());
-  }
-  const checkpointFile = auditPaths(home).checkpoints;
-  const checkpointer = new AuditCheckpointer({
-    db,
-    clock,
-    log: log.child({ part: 'audit' }),
-    signingKey: auditKeys.signingKey,
-    file: checkpointFile,
-    intervalMs: config.auditCheckpointIntervalMs,
-    ...(config.auditCheckpointWebhook ? { webhookUrl: config.auditCheckpointWebhook } : {}),
-  });
+  const audit = await openServerAudit({ home, db, config, clock, log });
+  const { checkpointer } = audit;
   const instances = new InstanceRegistry({
     db, bus: cluster, clock, log: log.child({ part: 'cluster' }), peerUrl: advertisedPeerUrl(config) ?? null, heartbeatMs: config.instanceHeartbeatMs, deadAfterMs: config.instanceDeadAfterMs,
     // The store no longer records this instance's tunnels and sessions: let them go, nodes reconnect.
@@ -190,60 +160,14 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
       return r ? sessions.view(r) : null;
     },
   });
-  // A node's own actions write rows; a hostile or looping agent must not flood the store.
-  const nodeAudits = new NodeWriteBudget(clock, config.nodeAuditWritesPerMinute);
-  const statusBudget = new NodeWriteBudget(clock, config.nodeStatusWritesPerMinute);
-  const approvals = new PendingApprovals(clock);
-  // Nodes' connects, disconnects and status reports, committed together when they crowd in.
-  const nodeRecords = new BatchedWrites(db);
-  // Store writes made on a node's connect and disconnect: close() waits for them before the store closes.
-  const nodeWrites = new Set<Promise<void>>();
-  const trackNodeWrite = (work: Promise<void>) => {
-    nodeWrites.add(work);
-    void work.finally(() => nodeWrites.delete(work));
-  };
   const admission = new MainPortAdmission({ config, clock, log, metrics });
-  // Each node's tunnel bytes, added to its monthly count in the store; throttled when its budget says so.
-  const traffic = new TunnelTraffic({ db, clock, log: log.child({ part: 'traffic' }), flushMs: config.trafficFlushMs });
-  const gateway = new TunnelGateway({
-    hostKey,
-    db,
-    registry,
-    log: log.child({ part: 'gateway' }),
-    clock,
-    keepaliveIntervalMs: config.keepaliveIntervalMs,
-    keepaliveCountMax: config.keepaliveCountMax,
-    maxPendingHandshakes: config.maxPendingHandshakes,
-    setupBacklog: () => nodeWrites.size,
-    onAuthenticatedSocket: (socket) => admission.release(socket),
-    denials,
-    onRefused: (reason) => metrics.tunnelRefused(reason),
-    authTimeoutMs: config.tunnelAuthTimeoutMs,
-    maxAuthAttempts: config.maxTunnelAuthAttempts,
-    approvals,
-    pendingHoldMs: config.pendingHoldMs,
-    nodeLimits: { maxServices: config.maxServicesPerNode, maxChannels: config.maxChannelsPerNode },
-    onTunnel: (nodeId, socket, stream) => traffic.track(nodeId, socket, stream),
-    onNodeOnline: (conn) => {
-      recordNodeTunnel(conn, { cluster, clock, log, instanceId, nodeAudits, trackNodeWrite, writes: nodeRecords });
-      conn.once('status-ready', () => {
-        const statusLog = log.child({ nodeId: conn.nodeId, part: 'status' });
-        void serveStatusChannel(conn, {
-          db,
-          clock,
-          log: statusLog,
-          historyLimit: config.statusHistoryLimit,
-          holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)),
-          statusBudget,
-          writes: nodeRecords,
-          keyRotationMinIntervalMs: config.keyRotationMinIntervalMs,
-          tlsPins: () => [certificates.current.pin],
-          budgetOf: (id) => budgetNoticeFor(db, id, clock.now()),
-        });
-      });
-      log.info({ nodeId: conn.nodeId, ip: conn.remoteIp }, 'node connected');
-    },
+  // The tunnel gateway, with what each node's tunnel writes (connects, status reports, bytes).
+  const tunnels = openNodeTunnels({
+    config, db, clock, log, hostKey, registry, cluster, instanceId, denials, metrics, admission,
+    holdsWork: async (id) => jobs.busy(id) || (await serverHoldsWork(db, queue, id)),
+    tlsPins: () => [certificates.current.pin],
   });
+  const { gateway, approvals, traffic } = tunnels;
   const orphanJobs = await failOrphanTargets(db, clock.now(), instanceId);
   if (orphanJobs) log.info({ orphanJobs }, 'failed jobs left running by the previous run');
   const jobs = new JobDispatcher({ db, registry, instanceId, cluster, clock, log: log.child({ part: 'jobs' }), approvals: siteApprovals });
@@ -259,7 +183,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
   const apiDeps = { db, clock, log, box, authority, cluster, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, siteApprovals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
-    audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(checkpointFile) },
+    audit: { macKey: audit.keys.macKey, publicKeyPem: audit.keys.publicKeyPem, checkpoints: audit.checkpoints },
     alerts: alerts.api,
     budgetChanged: (nodeId: string) => traffic.judge(nodeId),
     requestObserver: metrics, readiness: readinessChecks({ store: db, migrations: migrations.map((m) => m.version), listeners, bus: cluster }), ...(access.log ? { accessLog: access.log } : {}) };
@@ -353,7 +277,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await traffic.close();
         admission.close();
         server.closeAllConnections();
-        while (nodeWrites.size) await Promise.all([...nodeWrites]);
+        await tunnels.writesDone();
         await instances.close().catch((err: Error) => log.warn({ err: err.message }, 'could not mark this instance stopped'));
         await nodes.close();
         await denials.close();

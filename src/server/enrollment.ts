@@ -1,9 +1,9 @@
 import { parseSshKey } from '../shared/sshKeys.js';
 import type { Clock } from '../shared/clock.js';
 import { BurrowError } from '../shared/errors.js';
-import { parseEnrollToken, type EnrollRequest, type EnrollResponse } from '../shared/protocol.js';
+import { parseEnrollToken, type EnrollRequest, type EnrollResponse } from '../shared/enrollProtocol.js';
 import { newId, newSecretToken, sha256Hex } from '../shared/secrets.js';
-import { formatEnrollToken } from '../shared/protocol.js';
+import { formatEnrollToken } from '../shared/enrollProtocol.js';
 import { appendAudit, recordAudit } from './store/auditStore.js';
 import type { Database } from './store/database.js';
 import { consumeEnrollToken, getEnrollTokenByHash, insertEnrollToken } from './store/enrollTokenStore.js';

@@ -1,20 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { FakeClock } from '../shared/clock.js';
 import { REFUSAL_SUMMARY_MS, RefusalLog } from './refusalLog.js';
+import { capturedLog } from './testing/capturedLog.js';
 
 const setup = () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { log, lines } = capturedLog('warn');
   const clock = new FakeClock();
-  return { lines, clock, log: new RefusalLog(pino({ level: 'warn' }, sink), clock, 'connection refused: per-address cap reached') };
+  return { lines, clock, log: new RefusalLog(log, clock, 'connection refused: per-address cap reached') };
 };
 const flush = () => new Promise((r) => setImmediate(r));
 

@@ -9,7 +9,7 @@ import { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { SecretBox } from '../../shared/secretBox.js';
 import { sha256Hex } from '../../shared/secrets.js';
-import { formatEnrollToken } from '../../shared/protocol.js';
+import { formatEnrollToken } from '../../shared/enrollProtocol.js';
 import { generateEd25519 } from '../../shared/sshKeys.js';
 import { checkSecondFactor } from '../auth/login.js';
 import { beginSignInStep, signInKeys } from '../auth/signInThrottle.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { ImportedNode, NodeImportReport } from '../../shared/fleetImport.js';
-import { formatEnrollToken } from '../../shared/protocol.js';
+import { formatEnrollToken } from '../../shared/enrollProtocol.js';
 import { newId, newSecretToken, sha256Hex } from '../../shared/secrets.js';
 import { roleOn, type Access } from '../auth/access.js';
 import type { GroupTree } from '../auth/groupTree.js';

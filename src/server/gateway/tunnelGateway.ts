@@ -1,35 +1,25 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomInt, timingSafeEqual } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection } from 'ssh2';
+import type { Connection } from 'ssh2';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createTunnelStream } from '../../shared/tunnelStream.js';
 import type { Clock, TimerHandle } from '../../shared/clock.js';
-import type { Logger } from '../../shared/log.js';
 import { TUNNEL_PATH } from '../../shared/protocol.js';
 import { parseServiceTargetsHeader, SERVICE_TARGETS_HEADER, type ServiceTarget } from '../../shared/serviceTarget.js';
-import type { Database } from '../store/database.js';
-import { getNode, promoteNextPublicKey, type NodeRecord } from '../store/nodeStore.js';
-import { appendAudit } from '../store/auditStore.js';
-import type { DenialRecorder } from '../audit/deniedAttempts.js';
-import { keyFingerprint, publicKeyBlob } from '../../shared/sshKeys.js';
-import { signingKey, verifySshSignature } from '../../shared/sshSigning.js';
+import { getNode, type NodeRecord } from '../store/nodeStore.js';
+import { signingKey } from '../../shared/sshSigning.js';
 import { NodeConnection, type NodeConnectionLimits } from './nodeConnection.js';
 import type { NodeRegistry } from './nodeRegistry.js';
-import type { PendingApprovals } from './pendingApprovals.js';
-import { TUNNEL_CLOSE } from '../../shared/tunnelClose.js';
 import { clientAddress } from '../clientAddress.js';
-import type { TunnelRefusal } from '../metrics/serverMetrics.js';
+import { TunnelAuthenticator, type AuthenticatingLink, type TunnelAuthenticatorDeps } from './tunnelAuthenticator.js';
 
-/** What the gateway needs. */
-export interface TunnelGatewayDeps {
+/** What the gateway needs (besides what authenticating a node needs). */
+export interface TunnelGatewayDeps extends TunnelAuthenticatorDeps {
   hostKey: string;
-  db: Database;
   registry: NodeRegistry;
-  log: Logger;
-  clock: Clock;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
   /** Tunnels allowed to be mid-handshake at once; more are told to come back later. */
@@ -40,8 +30,6 @@ export interface TunnelGatewayDeps {
    * every handshake waiting on it past its timeout.
    */
   setupBacklog?: () => number;
-  /** A tunnel not authenticated by then is cut: an idle pre-auth SSH peer otherwise holds a socket forever. */
-  authTimeoutMs: number;
   /** Authentication attempts per tunnel connection before it is cut. */
   maxAuthAttempts: number;
   /** Bounds on each node's services and channels. */
@@ -52,23 +40,11 @@ export interface TunnelGatewayDeps {
   onNodeOnline?: (conn: NodeConnection) => void;
   /** Told of an authenticated node's tunnel: its TCP socket and the stream SSH reads (data budgets count and throttle them). */
   onTunnel?: (nodeId: string, socket: Socket, stream: Duplex) => void;
-  /** Where a pending node's sign-in waits to be approved. */
-  approvals?: PendingApprovals;
-  /** How long a pending node's sign-in is held open, waiting for approval. */
-  pendingHoldMs?: number;
-  /** Audits refused tunnel authentications, rate-limited per node or address. */
-  denials?: DenialRecorder;
-  /** Told of every refused tunnel and why (metrics); unlike the audit, not rate-limited. */
-  onRefused?: (reason: TunnelRefusal) => void;
 }
 
-interface PendingLink {
-  ws: WebSocket;
-  ip: string;
+interface PendingLink extends AuthenticatingLink {
   /** The service targets the agent declared on its upgrade request. */
   targets: Map<string, ServiceTarget>;
-  /** Marks the handshake done (authenticated or abandoned); idempotent. */
-  settle: () => void;
   /** The TCP connection under the WebSocket. */
   socket: Socket;
   /** The WebSocket as the byte stream SSH runs over. */
@@ -84,6 +60,7 @@ interface PendingLink {
 export class TunnelGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
   private readonly ssh: ssh2.Server;
+  private readonly auth: TunnelAuthenticator;
   /** Links between the WebSocket accepted and the SSH client it turns into, keyed ip:port. */
   private readonly pending = new Map<string, PendingLink>();
   private closed = false;
@@ -91,6 +68,7 @@ export class TunnelGateway {
   private handshaking = 0;
 
   constructor(private readonly deps: TunnelGatewayDeps) {
+    this.auth = new TunnelAuthenticator(deps);
     this.ssh = new ssh2.Server(
       {
         hostKeys: [{ key: signingKey(deps.hostKey) }],
@@ -196,7 +174,7 @@ export class TunnelGateway {
         link?.ws.terminate();
         return;
       }
-      void this.authenticate(ctx, link, lookup, (n) => {
+      void this.auth.authenticate(ctx, link, lookup, (n) => {
         node = n;
       });
     });
@@ -218,106 +196,6 @@ export class TunnelGateway {
       if (link) this.deps.onTunnel?.(conn.nodeId, link.socket, link.stream);
       this.deps.onNodeOnline?.(conn);
     });
-  }
-
-  private refused(link: PendingLink | undefined, node: NodeRecord | undefined, username: string, reason: TunnelRefusal): void {
-    this.deps.onRefused?.(reason);
-    this.deps.denials?.denied({
-      actor: node?.id ?? 'anonymous',
-      sourceIp: link?.ip ?? null,
-      action: 'tunnel.auth',
-      objectType: 'node',
-      target: node?.id ?? null,
-      groupId: node?.groupId ?? null,
-      detail: { reason, ...(node ? {} : { username: username.slice(0, 64) }) },
-    });
-  }
-
-  /** Accepts only an approved node's own key with a valid signature. */
-  private async authenticate(ctx: AuthContext, link: PendingLink | undefined, lookup: (nodeId: string) => Promise<NodeRecord | undefined>, admit: (node: NodeRecord) => void): Promise<void> {
-    if (ctx.method !== 'publickey') {
-      ctx.reject(['publickey']);
-      return;
-    }
-    const node = await lookup(ctx.username);
-    // The node's key, or the one it registered while rotating (first use promotes it).
-    // Compared as wire bytes: no key parsing for the many "would this key do?" queries.
-    const matches = (line: string | null | undefined) => {
-      const k = publicKeyBlob(line);
-      const same = k !== undefined && ctx.key.algo === k.algo && ctx.key.data.length === k.blob.length && timingSafeEqual(ctx.key.data, k.blob);
-      return same ? (line as string) : undefined;
-    };
-    const current = matches(node?.publicKey);
-    const next = current ? undefined : matches(node?.nextPublicKey);
-    const key = current ?? next;
-    if (!node || !key) {
-      this.refused(link, node, ctx.username, node ? 'wrong-key' : 'unknown-node');
-      ctx.reject(['publickey']);
-      return;
-    }
-    // Without a signature the client only asks whether this key would do.
-    if (!ctx.signature) {
-      ctx.accept();
-      return;
-    }
-    if (!verifySshSignature(key, ctx.blob as Buffer, ctx.signature, ctx.hashAlgo)) {
-      this.refused(link, node, ctx.username, 'bad-signature');
-      ctx.reject(['publickey']);
-      return;
-    }
-    // A pending node knocks until approved: that is waiting, not a refused attempt.
-    const admitted = node.status === 'pending' ? await this.awaitApproval(node, link) : node;
-    if (admitted.status === 'revoked') this.refused(link, node, ctx.username, 'revoked');
-    if (admitted.status !== 'approved') {
-      // Proven key owner, but not allowed in: tell it why over the WebSocket close frame,
-      // which SSH's auth failure cannot carry.
-      ctx.reject([]);
-      const close = admitted.status === 'revoked' ? TUNNEL_CLOSE.revoked : TUNNEL_CLOSE.pending;
-      link?.ws.close(close.code, close.reason);
-      return;
-    }
-    if (next) {
-      try {
-        await this.promoteKey(node, link?.ip ?? 'unknown');
-      } catch (err) {
-        this.deps.log.warn({ nodeId: node.id, err: (err as Error).message }, 'could not promote the rotated key');
-        ctx.reject(['publickey']);
-        return;
-      }
-    }
-    // Set before accepting: ssh2 may emit `ready` from inside accept().
-    admit(admitted);
-    ctx.accept();
-  }
-
-  /**
-   * Holds a pending node's sign-in open for a while: approved meanwhile, it goes on at
-   * once (the agent would otherwise learn only at its next knock). Returns the node as
-   * it stands at the end of the wait.
-   */
-  private async awaitApproval(node: NodeRecord, link: PendingLink | undefined): Promise<NodeRecord> {
-    const { approvals, pendingHoldMs } = this.deps;
-    if (!approvals || !pendingHoldMs || !link) return node;
-    // A held sign-in is not a handshake in progress: pending nodes waiting must not fill
-    // the handshake slots that keep a reconnect storm in check.
-    link.settle();
-    // Answer before the authentication deadline cuts the link.
-    const wait = approvals.wait(node.id, Math.min(pendingHoldMs, Math.floor((this.deps.authTimeoutMs * 2) / 3)));
-    link.ws.once('close', wait.cancel);
-    const approved = await wait.approved;
-    link.ws.off('close', wait.cancel);
-    if (!approved || link.ws.readyState !== link.ws.OPEN) return node;
-    return (await getNode(this.deps.db, node.id).catch(() => undefined)) ?? node;
-  }
-
-  /** The node signed in with its rotated key: that key becomes its only key. */
-  private async promoteKey(node: NodeRecord, ip: string): Promise<void> {
-    const now = this.deps.clock.now();
-    await this.deps.db.transaction(async (tx) => {
-      await promoteNextPublicKey(tx, node.id);
-      await appendAudit(tx, { actor: node.id, sourceIp: ip, action: 'node.key.rotate', target: node.id, result: 'ok', detail: { retired: keyFingerprint(node.publicKey), current: keyFingerprint(node.nextPublicKey ?? '') } }, now);
-    });
-    this.deps.log.info({ nodeId: node.id }, 'node switched to its rotated key; the old key is retired');
   }
 
   /** Stops accepting tunnels, drops the ones up now and resolves once their sockets are gone. Idempotent. */

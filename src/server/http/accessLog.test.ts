@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { pino } from 'pino';
@@ -11,21 +10,16 @@ import { BurrowError } from '../../shared/errors.js';
 import type { ApiState, Principal } from './apiContext.js';
 import { accessLog } from './accessLog.js';
 import { errorMiddleware } from './errorMiddleware.js';
+import { capturedLog } from '../testing/capturedLog.js';
 
 /** A small app with the real middlewares: a route that takes 250 ms of (fake) time, one that fails, one that signs in. */
 async function serve() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { log, lines } = capturedLog();
   const answered: [string, string, number][] = [];
   const clock = new FakeClock(1_000_000);
   const app = new Koa<ApiState>();
   app.silent = true;
-  app.use(accessLog({ clock, log: pino(sink), observer: { requestAnswered: (...a) => answered.push(a) } }));
+  app.use(accessLog({ clock, log: log, observer: { requestAnswered: (...a) => answered.push(a) } }));
   app.use(errorMiddleware(pino({ level: 'silent' })));
   app.use(async (ctx, next) => {
     ctx.state.clientIp = '127.0.0.1';

@@ -2,29 +2,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { capturedLog } from '../testing/capturedLog.js';
 import { FakeClock } from '../../shared/clock.js';
 import { logUpgrade } from './upgradeAccessLog.js';
 
 describe('upgrade access log', () => {
   it('logs a WebSocket upgrade when its connection closes, without the query string', async () => {
-    const lines: Record<string, unknown>[] = [];
-    let written!: () => void;
-    const wrote = new Promise<void>((resolve) => {
-      written = resolve;
-    });
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        written();
-        done();
-      },
-    });
+    const { log, lines, written: wrote } = capturedLog();
     const clock = new FakeClock(0);
     const server = http.createServer();
     server.on('upgrade', (req, socket: Socket) => {
-      logUpgrade({ log: pino(sink), clock }, req, socket, '/v1/tunnel');
+      logUpgrade({ log: log, clock }, req, socket, '/v1/tunnel');
       clock.advance(3_000);
       socket.end('HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\n\r\n');
     });

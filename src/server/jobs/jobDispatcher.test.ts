@@ -11,6 +11,35 @@ import { insertJob, listTargets } from '../store/jobStore.js';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
 import { JobDispatcher } from './jobDispatcher.js';
 
+/**
+ * A registry holding one node that offers jobs and whose job channel never answers, like a
+ * long command; `delivering` resolves once a delivery opened that channel.
+ */
+function nodeWithSilentJobs(nodeId: string): { registry: NodeRegistry; delivering: Promise<void> } {
+  let channel: Duplex | undefined;
+  let opened!: () => void;
+  const delivering = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
+  const conn = Object.assign(new EventEmitter(), {
+    nodeId,
+    services: new Set([JOBS_SERVICE]),
+    targets: new Map(),
+    openService: () => {
+      channel = new Duplex({ read() {}, write: (_chunk, _enc, cb) => cb() });
+      opened();
+      return Promise.resolve(channel);
+    },
+    close: () => {
+      channel?.destroy();
+      conn.emit('close');
+    },
+  });
+  const registry = new NodeRegistry();
+  registry.add(conn as unknown as NodeConnection);
+  return { registry, delivering };
+}
+
 describe('JobDispatcher.stop', () => {
   let world: ApiWorld;
   before(async () => {
@@ -21,28 +50,7 @@ describe('JobDispatcher.stop', () => {
   });
 
   it('resolves only once the delivery under way has written its result', async () => {
-    // nodeA offers jobs; the job channel it opens never answers, like a long command.
-    let channel: Duplex | undefined;
-    let opened!: () => void;
-    const delivering = new Promise<void>((resolve) => {
-      opened = resolve;
-    });
-    const conn = Object.assign(new EventEmitter(), {
-      nodeId: 'nodeA',
-      services: new Set([JOBS_SERVICE]),
-      targets: new Map(),
-      openService: () => {
-        channel = new Duplex({ read() {}, write: (_chunk, _enc, cb) => cb() });
-        opened();
-        return Promise.resolve(channel);
-      },
-      close: () => {
-        channel?.destroy();
-        conn.emit('close');
-      },
-    });
-    const registry = new NodeRegistry();
-    registry.add(conn as unknown as NodeConnection);
+    const { registry, delivering } = nodeWithSilentJobs('nodeA');
     const jobs = new JobDispatcher({ db: world.deps.db, registry, instanceId: 'i-000000000001', cluster: world.deps.cluster, clock: world.deps.clock, log: silentLogger() });
     jobs.start();
     jobs.kick(['nodeA']);
@@ -73,27 +81,7 @@ describe('JobDispatcher and the cluster bus', () => {
   });
 
   it('delivers at once a job another instance announced, to the node it holds', async () => {
-    let channel: Duplex | undefined;
-    let opened!: () => void;
-    const delivering = new Promise<void>((resolve) => {
-      opened = resolve;
-    });
-    const conn = Object.assign(new EventEmitter(), {
-      nodeId: 'nodeB',
-      services: new Set([JOBS_SERVICE]),
-      targets: new Map(),
-      openService: () => {
-        channel = new Duplex({ read() {}, write: (_chunk, _enc, cb) => cb() });
-        opened();
-        return Promise.resolve(channel);
-      },
-      close: () => {
-        channel?.destroy();
-        conn.emit('close');
-      },
-    });
-    const registry = new NodeRegistry();
-    registry.add(conn as unknown as NodeConnection);
+    const { registry, delivering } = nodeWithSilentJobs('nodeB');
     const shared = new EventEmitter();
     const here = new LocalClusterBus('i-000000000001', shared);
     const there = new LocalClusterBus('i-000000000002', shared);

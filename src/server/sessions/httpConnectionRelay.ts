@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { corkPerTick } from '../../shared/corkPerTick.js';
 import type { Logger } from '../../shared/log.js';
 import { BodyTracker, requestBody } from './bodyFraming.js';
+import { endOnceWritten, lingerThenEnd } from './browserSocketEnd.js';
 import { HEAD_TOO_LARGE } from './cookieBombRecovery.js';
 import { HeadCollector, HttpMessageError, MAX_REQUEST_HEAD_BYTES, headerTokens, parseRequestHead, type RequestHead, type ResponseHead } from './httpHead.js';
 import { BAD_GATEWAY, errorAnswer, ownAnswer, type OwnAnswer } from './ownAnswer.js';
@@ -29,9 +30,6 @@ export interface HttpConnectionRelayDeps {
   clock: Clock;
   log: Logger;
 }
-
-/** How long a connection refused mid-head may go on sending before it is cut. */
-const LINGER_MS = 5_000;
 
 /**
  * Relays one browser connection to the node's WebUI over a channel of its own, kept for
@@ -237,40 +235,23 @@ export class HttpConnectionRelay {
     else this.finish();
   }
 
-  /**
-   * Ends the browser connection once what is queued for it is written, and drops the
-   * channel. Like Node's own HTTP server it does not wait for the browser's side to
-   * close too: a peer that never reads would otherwise hold the socket for ever.
-   */
+  /** Ends the browser connection once what is queued for it is written, and drops the channel. */
   private finish(): void {
     this.done = true;
     this.stopHeadTimer();
     this.inBuf = Buffer.alloc(0);
-    const client = this.client;
-    client.end();
-    if (client.writableFinished) client.destroy();
-    else client.once('finish', () => client.destroy());
+    endOnceWritten(this.client);
     this.upstream.close();
   }
 
-  /**
-   * Ends the browser connection after an answer given before its head was all read. Closing
-   * with the rest of the head unread makes the kernel answer it with a reset, and a browser
-   * that gets the reset before reading our answer shows a connection error instead (a 431
-   * page never arrives). So the rest is read and dropped until the browser closes its side,
-   * or for LINGER_MS at most.
-   */
+  /** Drops the channel and ends the browser connection after an answer given mid-head (see lingerThenEnd). */
   private linger(): void {
     this.done = true;
     this.lingering = true;
     this.stopHeadTimer();
     this.inBuf = Buffer.alloc(0);
     this.upstream.close();
-    const client = this.client;
-    client.end();
-    client.resume();
-    const timer = this.deps.clock.setTimeout(() => client.destroy(), LINGER_MS);
-    client.once('close', () => this.deps.clock.clearTimeout(timer));
+    lingerThenEnd(this.client, this.deps.clock);
   }
 
   /** A bug of ours, met on one connection: it costs that connection, not the server. */

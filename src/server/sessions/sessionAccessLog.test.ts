@@ -1,25 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { capturedLog } from '../testing/capturedLog.js';
 import { FakeClock } from '../../shared/clock.js';
 import { logSessionConnections } from './sessionAccessLog.js';
 
 describe('session port access log', () => {
   it('writes one line per client connection with the session id, and nothing the client sent', async () => {
-    const lines: Record<string, unknown>[] = [];
-    let written!: () => void;
-    const wrote = new Promise<void>((resolve) => {
-      written = resolve;
-    });
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        written();
-        done();
-      },
-    });
+    const { log, lines, written: wrote } = capturedLog();
     const clock = new FakeClock(5_000);
     const server = net.createServer((socket) => {
       socket.once('data', () => {
@@ -27,7 +15,7 @@ describe('session port access log', () => {
         socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
       });
     });
-    logSessionConnections(server, { log: pino(sink), clock, sessionId: 'ses_abc', type: 'http' });
+    logSessionConnections(server, { log: log, clock, sessionId: 'ses_abc', type: 'http' });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const request = 'GET /?burrow_token=one-time-secret HTTP/1.1\r\nHost: x\r\nCookie: session=cookie-secret\r\n\r\n';
     const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1', () => client.write(request));

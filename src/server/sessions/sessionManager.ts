@@ -7,15 +7,15 @@ import type { SessionView } from '../../shared/protocol.js';
 import type { ServiceTarget } from '../../shared/serviceTarget.js';
 import { StateMachine } from '../../shared/stateMachine.js';
 import type { NodeHandle } from '../cluster/nodeDirectory.js';
-import { appendAudit, recordAudit } from '../store/auditStore.js';
-import { closeSessionRecord, countOpenSessions, insertSession, setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
+import { recordAudit } from '../store/auditStore.js';
+import { setSessionExpiry, type SessionRecord } from '../store/sessionStore.js';
 import { RefusalLog } from '../refusalLog.js';
 import { SessionAdmission, TOKEN_PARAM } from './sessionAdmission.js';
-import { checkSessionCounts, checkSessionLimits } from './sessionLimits.js';
+import { checkSessionLimits } from './sessionLimits.js';
 import type { SessionListener, SessionListenerDeps } from './sessionListener.js';
 import { listenOnRandomPort } from './sessionPorts.js';
 import { TcpTickets } from './tcpProof.js';
-import { BARE_WARNING, type TcpTicketView } from '../../shared/tcpSessionProof.js';
+import type { TcpTicketView } from '../../shared/tcpSessionProof.js';
 import { sessionTransitions, type LiveSession, type SessionState } from './sessionLifecycle.js';
 import { sessionOrigin, sessionView } from './sessionView.js';
 import { createSessionPort, type SessionPortDeps } from './sessionPort.js';
@@ -24,6 +24,7 @@ import { sessionTarget } from './sessionTarget.js';
 import type { SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 import { assertWithinBudget } from '../budget/nodeBudget.js';
 import { approveSession } from './sessionApproval.js';
+import { recordSessionClose, recordSessionOpen } from './sessionRecords.js';
 
 export type { SessionLimits, SessionManagerDeps, SessionRequest } from './sessionManagerDeps.js';
 
@@ -105,7 +106,6 @@ export class SessionManager extends EventEmitter {
     const { record } = session;
     const { id, nodeId, type } = record;
     const node = { id: nodeId, groupId: session.groupId };
-    const now = record.openedAt;
     const admission = new SessionAdmission(id, req.sourceIp);
     try {
       const listenerDeps: SessionListenerDeps = {
@@ -129,12 +129,7 @@ export class SessionManager extends EventEmitter {
       }, listenerDeps);
       const inUse = new Set([...this.live.values()].map((s) => s.record.port).filter((p) => p !== 0));
       record.port = await listenOnRandomPort(session.listener.server, { range: limits.range, host: limits.host, inUse });
-      await db.transaction(async (tx) => {
-        checkSessionCounts(limits.concurrency, await countOpenSessions(tx, { userId: req.userId, nodeId }));
-        await insertSession(tx, record, this.deps.instanceId);
-        const detail = { sessionId: id, service: req.service, type, port: record.port, ...(req.bare ? { bare: true, warning: BARE_WARNING } : {}) };
-        await appendAudit(tx, { actor: req.userId, sourceIp: req.sourceIp, action: 'session.open', target: node.id, result: 'ok', groupId: node.groupId, detail }, now);
-      });
+      await recordSessionOpen(db, session, { concurrency: limits.concurrency, instanceId: this.deps.instanceId, userId: req.userId });
     } catch (err) {
       this.live.delete(id);
       session.lifecycle.transition('closed');
@@ -174,17 +169,7 @@ export class SessionManager extends EventEmitter {
     const at = this.deps.clock.now();
     const bytes = { bytesUp: listener.bytesUp, bytesDown: listener.bytesDown };
     try {
-      await this.deps.db.transaction(async (tx) => {
-        await closeSessionRecord(tx, id, { at, reason, ...bytes });
-        await appendAudit(tx, {
-          actor,
-          action: 'session.close',
-          target: s.record.nodeId,
-          result: 'ok',
-          groupId: s.groupId,
-          detail: { sessionId: id, reason, type: s.record.type, ...bytes, durationMs: at - s.record.openedAt },
-        }, at);
-      });
+      await recordSessionClose(this.deps.db, s, { at, reason, actor, ...bytes });
     } finally {
       // The port is already free; the session must not linger in memory if the write failed.
       this.live.delete(id);

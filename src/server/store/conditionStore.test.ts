@@ -1,25 +1,17 @@
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { logConditionSchema, type ConditionState } from '../../shared/conditions.js';
 import type { Database } from './database.js';
-import { loadMigrations, migrate } from './migrate.js';
-import { insertGroup } from './groupStore.js';
-import { insertNode } from './nodeStore.js';
 import { conditionStatesReportedSince, deleteNodeConditionRule, listConditionHistory, listConditionStates, listNodeConditionRules, putNodeConditionRule, recordConditionStates } from './conditionStore.js';
 import { describeEachStore } from './testStores.js';
+import { storeWithApprovedNodes } from './approvedNodes.testkit.js';
 
 const state = (name: string, s: ConditionState['state'], since: number, value: number | null = 1.5): ConditionState => ({ name, origin: 'operator', kind: 'log', state: s, value, since: new Date(since).toISOString(), detail: `${name} ${s}` });
 
 describeEachStore('conditionStore', (store) => {
   let db: Database;
   before(async () => {
-    db = await store.create();
-    await migrate(db, await loadMigrations(fileURLToPath(new URL('../../../../migrations', import.meta.url))));
-    await insertGroup(db, { id: 'g1', name: 'root', parentId: null }, 0);
-    for (const id of ['n1', 'n2']) {
-      await insertNode(db, { id, name: id, groupId: 'g1', publicKey: `ssh-ed25519 ${id}`, status: 'approved', services: [], agentVersion: null, createdAt: 0, enrolledBy: null as unknown as string });
-    }
+    db = await storeWithApprovedNodes(store, ['n1', 'n2']);
   });
 
   it("adds, replaces and removes an administrator's rules per node", async () => {

@@ -1,13 +1,11 @@
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import type { NodeStatusReport } from '../../shared/protocol.js';
 import type { Database } from './database.js';
-import { loadMigrations, migrate } from './migrate.js';
-import { insertGroup } from './groupStore.js';
-import { insertNode, getNode } from './nodeStore.js';
+import { getNode } from './nodeStore.js';
 import { insertNodeStatus, listNodeStatus, setNodeSchedule, setProposedMode } from './nodeStatusStore.js';
 import { describeEachStore } from './testStores.js';
+import { storeWithApprovedNodes } from './approvedNodes.testkit.js';
 
 const report = (uptimeSeconds: number): NodeStatusReport => ({
   uptimeSeconds,
@@ -23,12 +21,7 @@ const report = (uptimeSeconds: number): NodeStatusReport => ({
 describeEachStore('nodeStatusStore', (store) => {
   let db: Database;
   before(async () => {
-    db = await store.create();
-    await migrate(db, await loadMigrations(fileURLToPath(new URL('../../../../migrations', import.meta.url))));
-    await insertGroup(db, { id: 'g1', name: 'root', parentId: null }, 0);
-    for (const id of ['n1', 'n2']) {
-      await insertNode(db, { id, name: id, groupId: 'g1', publicKey: `ssh-ed25519 ${id}`, status: 'approved', services: [], agentVersion: null, createdAt: 0, enrolledBy: null as unknown as string });
-    }
+    db = await storeWithApprovedNodes(store, ['n1', 'n2']);
   });
 
   it('keeps only the newest reports per node, newest first, without touching other nodes', async () => {

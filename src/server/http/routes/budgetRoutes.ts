@@ -2,17 +2,16 @@ import { z } from 'zod';
 import { BurrowError } from '../../../shared/errors.js';
 import type { BudgetListEntry } from '../../../shared/dataBudget.js';
 import { nextMonthStart, trafficMonth } from '../../../shared/trafficMonth.js';
-import { appendAudit, recordAudit } from '../../store/auditStore.js';
+import type { Queryable } from '../../store/database.js';
 import { deleteNodeBudget, getNodeBudget, listNodeBudgets, listNodeTraffic, putNodeBudget, setBudgetOverride } from '../../store/dataBudgetStore.js';
 import { listNodes, type NodeRecord } from '../../store/nodeStore.js';
-import type { Role } from '../../auth/access.js';
 import { budgetStanding } from '../../budget/budgetStanding.js';
 import { nodeBudgetView } from '../../budget/nodeBudget.js';
 import { accessOf } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
-import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
+import type { ApiContext, RouteDef } from '../apiContext.js';
 import { readJson } from '../body.js';
-import { nodeParam } from './nodeRoutes.js';
+import { auditedNodeChange, pathNode } from './nodeChange.js';
 
 /** The rate a spent budget throttles to unless one is given: enough for status, keepalives and a shell. */
 export const DEFAULT_BUDGET_RATE = 64 * 1024;
@@ -25,14 +24,13 @@ const budgetSchema = z.strictObject({
 
 const overrideSchema = z.strictObject({ until: z.string().datetime().optional() });
 
-async function nodeOf(d: ApiDeps, ctx: ApiContext, need: Role): Promise<NodeRecord> {
-  return nodeParam(d, await accessOf(d.db, ctx), ctx.params.id as string, need);
-}
-
 /** Data budgets: the month's counts, the budget an administrator sets, and overrides. */
 export function budgetRoutes(d: ApiDeps): RouteDef[] {
-  const audit = (ctx: ApiContext, node: NodeRecord, action: string, detail: Record<string, unknown>) =>
-    recordAudit(d.db, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action, target: node.id, result: 'ok', groupId: node.groupId, detail }, d.clock.now());
+  /** An administrator's change to a node's budget, audited with it; the node's tunnel is then judged anew. */
+  const changeBudget = async (ctx: ApiContext, node: NodeRecord, action: string, now: number, change: (tx: Queryable) => Promise<Record<string, unknown>>) => {
+    await auditedNodeChange(d, ctx, node, action, now, change);
+    await d.budgetChanged?.(node.id);
+  };
   return [
     {
       method: 'GET',
@@ -60,7 +58,7 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id/budget',
       permission: 'read',
       handler: async (ctx) => {
-        const node = await nodeOf(d, ctx, 'viewer');
+        const node = await pathNode(d, ctx, 'viewer');
         ctx.body = await nodeBudgetView(d.db, node.id, d.clock.now());
       },
     },
@@ -69,14 +67,13 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id/budget',
       permission: 'admin',
       handler: async (ctx) => {
-        const node = await nodeOf(d, ctx, 'admin');
+        const node = await pathNode(d, ctx, 'admin');
         const body = await readJson(ctx, budgetSchema);
         const now = d.clock.now();
-        await d.db.transaction(async (tx) => {
+        await changeBudget(ctx, node, 'node.budget.set', now, async (tx) => {
           await putNodeBudget(tx, { nodeId: node.id, ...body }, now);
-          await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action: 'node.budget.set', target: node.id, result: 'ok', groupId: node.groupId, detail: body }, now);
+          return body;
         });
-        await d.budgetChanged?.(node.id);
         ctx.body = await nodeBudgetView(d.db, node.id, now);
       },
     },
@@ -85,10 +82,8 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id/budget',
       permission: 'admin',
       handler: async (ctx) => {
-        const node = await nodeOf(d, ctx, 'admin');
-        const existed = await deleteNodeBudget(d.db, node.id);
-        await audit(ctx, node, 'node.budget.clear', { existed });
-        await d.budgetChanged?.(node.id);
+        const node = await pathNode(d, ctx, 'admin');
+        await changeBudget(ctx, node, 'node.budget.clear', d.clock.now(), async (tx) => ({ existed: await deleteNodeBudget(tx, node.id) }));
         ctx.status = 204;
       },
     },
@@ -97,16 +92,17 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id/budget/override',
       permission: 'admin',
       handler: async (ctx) => {
-        const node = await nodeOf(d, ctx, 'admin');
+        const node = await pathNode(d, ctx, 'admin');
         const body = await readJson(ctx, overrideSchema);
         const now = d.clock.now();
         // Unless told otherwise, an override lasts until the count starts over.
         const until = body.until === undefined ? nextMonthStart(now) : Date.parse(body.until);
         if (until <= now) throw new BurrowError('VALIDATION', 'An override must end in the future.');
-        if (!(await getNodeBudget(d.db, node.id))) throw new BurrowError('CONFLICT', `Node ${node.name} has no data budget to override.`);
-        await setBudgetOverride(d.db, node.id, until, now);
-        await audit(ctx, node, 'node.budget.override', { until: new Date(until).toISOString() });
-        await d.budgetChanged?.(node.id);
+        await changeBudget(ctx, node, 'node.budget.override', now, async (tx) => {
+          if (!(await getNodeBudget(tx, node.id))) throw new BurrowError('CONFLICT', `Node ${node.name} has no data budget to override.`);
+          await setBudgetOverride(tx, node.id, until, now);
+          return { until: new Date(until).toISOString() };
+        });
         ctx.body = await nodeBudgetView(d.db, node.id, now);
       },
     },
@@ -115,11 +111,12 @@ export function budgetRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id/budget/override',
       permission: 'admin',
       handler: async (ctx) => {
-        const node = await nodeOf(d, ctx, 'admin');
+        const node = await pathNode(d, ctx, 'admin');
         const now = d.clock.now();
-        if (!(await setBudgetOverride(d.db, node.id, null, now))) throw new BurrowError('CONFLICT', `Node ${node.name} has no data budget.`);
-        await audit(ctx, node, 'node.budget.override.end', {});
-        await d.budgetChanged?.(node.id);
+        await changeBudget(ctx, node, 'node.budget.override.end', now, async (tx) => {
+          if (!(await setBudgetOverride(tx, node.id, null, now))) throw new BurrowError('CONFLICT', `Node ${node.name} has no data budget.`);
+          return {};
+        });
         ctx.body = await nodeBudgetView(d.db, node.id, now);
       },
     },

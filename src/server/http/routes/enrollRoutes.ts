@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BurrowError } from '../../../shared/errors.js';
-import { enrollRequestSchema } from '../../../shared/protocol.js';
+import { enrollRequestSchema } from '../../../shared/enrollProtocol.js';
 import { parseDuration } from '../../../shared/duration.js';
 import { createEnrollToken, enrollNode } from '../../enrollment.js';
 import { ROOT_GROUP_ID } from '../../store/groupStore.js';

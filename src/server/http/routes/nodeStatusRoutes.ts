@@ -1,23 +1,15 @@
 import { z } from 'zod';
 import { BurrowError } from '../../../shared/errors.js';
 import { connectModeSchema, type ConnectModeSpec, type NodeStatusView } from '../../../shared/protocol.js';
-import { appendAudit } from '../../store/auditStore.js';
-import type { NodeRecord } from '../../store/nodeStore.js';
-import type { Role } from '../../auth/access.js';
-import { accessOf } from '../accessOf.js';
 import { listNodeStatus, setProposedMode } from '../../store/nodeStatusStore.js';
 import type { ApiDeps } from '../apiDeps.js';
-import { principalOf, type ApiContext, type RouteDef } from '../apiContext.js';
+import type { RouteDef } from '../apiContext.js';
 import { readJson } from '../body.js';
 import { queryNumber } from '../queryNumber.js';
-import { nodeParam, nodeView } from './nodeRoutes.js';
+import { auditedNodeChange, pathNode } from './nodeChange.js';
+import { nodeView } from './nodeRoutes.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The node in the path, if the caller holds `need` on its group. */
-async function nodeOf(d: ApiDeps, ctx: ApiContext, need: Role): Promise<NodeRecord> {
-  return nodeParam(d, await accessOf(d.db, ctx), ctx.params.id as string, need);
-}
 
 /** A proposal, or null to withdraw one; the zone is checked here, the windows by the node. */
 const proposalSchema = z.union([connectModeSchema, z.object({ mode: z.null() })]);
@@ -39,7 +31,7 @@ export function nodeStatusRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id/status',
       permission: 'read',
       handler: async (ctx) => {
-        const node = await nodeOf(d, ctx, 'viewer');
+        const node = await pathNode(d, ctx, 'viewer');
         const limit = queryNumber(ctx.query, 'limit', { min: 1, max: 1000 }) ?? 20;
         const rows = await listNodeStatus(d.db, node.id, limit);
         const view = nodeView(d, node);
@@ -62,14 +54,13 @@ export function nodeStatusRoutes(d: ApiDeps): RouteDef[] {
       path: '/v1/nodes/:id/mode',
       permission: 'admin',
       handler: async (ctx) => {
-        const node = await nodeOf(d, ctx, 'admin');
+        const node = await pathNode(d, ctx, 'admin');
         const body = await readJson(ctx, proposalSchema);
         const proposal = body.mode === null ? null : (body as ConnectModeSpec);
         if (proposal) checkZone(proposal);
-        const now = d.clock.now();
-        await d.db.transaction(async (tx) => {
+        await auditedNodeChange(d, ctx, node, 'node.mode.propose', d.clock.now(), async (tx) => {
           await setProposedMode(tx, node.id, proposal ? JSON.stringify(proposal) : null);
-          await appendAudit(tx, { actor: principalOf(ctx).userId, sourceIp: ctx.state.clientIp, action: 'node.mode.propose', target: node.id, result: 'ok', groupId: node.groupId, detail: { proposal } }, now);
+          return { proposal };
         });
         ctx.body = { nodeId: node.id, proposedMode: proposal };
       },
