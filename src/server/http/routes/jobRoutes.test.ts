@@ -50,7 +50,7 @@ describe('POST /v1/jobs: pushes and signed manifests', () => {
     assert.equal(r.status, 200);
     const jobA = (r.body as { id: string; creator: string | null; targets: unknown[] }[]).find((j) => j.id === 'jobA');
     assert.equal(jobA?.creator, 'rootAdmin@example.com');
-    assert.deepEqual(jobA?.targets, [{ nodeId: 'nodeA', name: 'nodeA', status: 'pending' }]);
+    assert.deepEqual(jobA?.targets, [{ nodeId: 'nodeA', name: 'nodeA', status: 'pending', approvalWaitingSince: null }]);
     const one = await call(world, 'aViewer', 'GET', '/v1/jobs/jobA');
     assert.equal((one.body as { creator: string }).creator, 'rootAdmin@example.com');
   });
