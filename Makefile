@@ -12,10 +12,15 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 
 install: $(NODE_MODULES_STAMP)
 
-build: install
+# The native addon (N-API, so any Node >= 20 loads the same build). npm ci builds it too
+# (package.json's install script): it is built again only when its source changed since.
+MEMORY_ADDON := native/memory/build/Release/burrow_memory.node
+$(MEMORY_ADDON): native/memory/memory.c native/memory/binding.gyp | $(NODE_MODULES_STAMP)
+	npx node-gyp rebuild --silent -C native/memory
+
+build: install $(MEMORY_ADDON)
 	rm -rf dist
 	npx tsc -p tsconfig.json
-	npx node-gyp rebuild --silent -C native/memory
 	node scripts/bundleCli.mjs
 	npm run --silent build:console
 
