@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import { BurrowError } from '../shared/errors.js';
 import type { NodeImportReport } from '../shared/fleetImport.js';
 import { writeFileAtomic } from '../shared/secureFiles.js';
@@ -42,6 +41,7 @@ export function registerAdminFleetCommands(nodes: Command): void {
     const csv = (await readInputFile(file, 'the node file')).toString('utf8');
     const r = await (await client(o)).call<NodeImportReport>('POST', '/v1/fleet/import', { csv, dryRun: o.dryRun === true, skipBad: o.skipBad === true, ttl: o.ttl });
     if (r.imported && o.out) {
+      const { stringify } = await import('csv-stringify/sync');
       const rows = r.nodes.map((n) => [n.name, n.token ?? '', n.enrollCommand ?? '']);
       await writeFileAtomic(o.out, stringify([['name', 'token', 'enroll_command'], ...rows]), 0o600);
     }

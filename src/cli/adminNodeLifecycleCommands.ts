@@ -5,7 +5,6 @@ import type { NodeView } from '../shared/protocol.js';
 import { printJson } from './cliOutput.js';
 import { client, groupPaths, withCommon, type HomeOpt } from './adminShared.js';
 import { ask } from './prompt.js';
-import { parseServices } from './nodeCommands.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const nodePath = (ref: string, tail = '') => `/v1/nodes/${encodeURIComponent(ref)}${tail}`;
@@ -55,6 +54,8 @@ export function registerAdminNodeLifecycleCommands(node: Command): void {
       .option('--rm <name>', 'stop exposing a service (repeatable)', collect, [] as string[]),
   ).action(async (ref: string, o: HomeOpt & { set: string[]; rm: string[] }) => {
     if (o.set.length === 0 && o.rm.length === 0) throw new BurrowError('VALIDATION', 'Give --set name=target or --rm name.');
+    // The node commands' module (and the node config schemas under it) only for this one.
+    const { parseServices } = await import('./nodeCommands.js');
     const set = parseServices(o.set);
     const r = await (await client(o)).call<NodeView>('POST', nodePath(ref, '/services'), { set, remove: o.rm });
     if (o.json) printJson(r);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
-import { verifyExport } from '../server/audit/auditExport.js';
 import type { AuditFinding, AuditVerdict } from '../server/audit/auditVerify.js';
 import { BurrowError } from '../shared/errors.js';
 import { printJson } from './cliOutput.js';
@@ -103,6 +102,8 @@ async function verifyFile(file: string, publicKeyFile: string | undefined, json:
     throw new BurrowError('VALIDATION', `Cannot read ${file}: ${err.code ?? err.message}.`);
   });
   const trusted = publicKeyFile === undefined ? undefined : await readFile(publicKeyFile, 'utf8');
+  // Server code, imported only when an export is verified.
+  const { verifyExport } = await import('../server/audit/auditExport.js');
   const { verdict, keyFingerprint } = verifyExport(text, trusted);
   if (json) printJson({ ...verdict, keyFingerprint });
   if (!verdict.ok) throw verdictError('The export', verdict);

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { readFile, utimes } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BurrowError } from '../shared/errors.js';
-import { keyFingerprint } from '../shared/sshKeys.js';
-import { loadNodeConfig, nodePaths, readAgentState } from '../node/nodeHome.js';
 import { client, homeOption, type HomeOpt } from './adminShared.js';
 import { printJson } from './cliOutput.js';
 import { resolveHome } from './homeDir.js';
@@ -23,6 +21,8 @@ export function registerNodeRotateKeyCommand(node: Command): void {
     .option('--home <dir>', 'node state directory (env BURROW_HOME)')
     .action(async (o: { home?: string }) => {
       const home = resolveHome(o.home, process.env);
+      // Imported here: `burrow admin` loads this file too, and needs neither the node's config schemas nor ssh2.
+      const [{ loadNodeConfig, nodePaths, readAgentState }, { keyFingerprint }] = await Promise.all([import('../node/nodeHome.js'), import('../shared/sshKeys.js')]);
       await loadNodeConfig(home, process.env);
       const paths = nodePaths(home);
       const before = (await readFile(paths.publicKey, 'utf8')).trim();

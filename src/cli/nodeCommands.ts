@@ -2,12 +2,9 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { systemClock } from '../shared/clock.js';
 import { BurrowError } from '../shared/errors.js';
-import { createLogger } from '../shared/log.js';
 import { serviceNameSchema } from '../shared/protocol.js';
 import { parseServiceTarget } from '../shared/serviceTarget.js';
 import { parseLabel } from '../shared/labelSelector.js';
-import { enroll } from '../node/enroll.js';
-import { runAgent } from '../node/agentRunner.js';
 import { loadNodeConfig, readAgentState } from '../node/nodeHome.js';
 import { readTrafficFile, type TrafficFile } from '../node/nodeTraffic.js';
 import { formatByteSize } from '../shared/byteSize.js';
@@ -41,7 +38,11 @@ export function parseServices(specs: string[]): Record<string, string> {
   return services;
 }
 
-/** `burrow node …`: what a node operator runs on the appliance. */
+/**
+ * `burrow node …`: what a node operator runs on the appliance. The agent and enrollment
+ * (ssh2, ws, pino) are imported only when those commands run: every other command, and
+ * every `burrow admin …` that shares this file's helpers, starts without them.
+ */
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('enroll and run the agent on an appliance');
 
@@ -63,6 +64,7 @@ export function registerNodeCommands(program: Command): void {
       // No --service: webui=127.0.0.1:80, or the services listed for a pre-registered node.
       const services = o.service.length ? { services: parseServices(o.service) } : {};
       const labels = Object.fromEntries(o.label.map(parseLabel));
+      const { enroll } = await import('../node/enroll.js');
       const r = await enroll({ home: resolveHome(o.home, process.env), serverUrl: url, token: o.token, name: o.name, ...services, ...(o.label.length ? { labels } : {}) });
       if (o.json) printJson({ nodeId: r.config.nodeId, status: r.status, services: r.config.services });
       else {
@@ -78,6 +80,7 @@ export function registerNodeCommands(program: Command): void {
     .action(async (o: { home?: string }) => {
       const home = resolveHome(o.home, process.env);
       const config = await loadNodeConfig(home, process.env);
+      const [{ createLogger }, { runAgent }] = await Promise.all([import('../shared/log.js'), import('../node/agentRunner.js')]);
       const log = createLogger({ level: config.logLevel, name: 'burrow-node' });
       const stop = await runAgent({ home, env: process.env, log, clock: systemClock });
       onShutdown(log, stop);

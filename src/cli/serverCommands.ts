@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { BurrowError } from '../shared/errors.js';
 import { pinOfPem } from '../shared/tlsPin.js';
 import { balancerBlocksSchema, databaseUrlSchema, optionValue, portRangeSchema } from '../shared/config.js';
-import { createLogger } from '../shared/log.js';
 import { systemClock } from '../shared/clock.js';
 import { registerBackupCommands } from './backupCommands.js';
 import { printJson } from './cliOutput.js';
@@ -133,7 +132,7 @@ export function registerServerCommands(program: Command): void {
       const proxyProtocolFrom = o.proxyProtocolFrom === undefined ? undefined : optionValue('--proxy-protocol-from', balancerBlocksSchema, o.proxyProtocolFrom.split(','));
       // Whatever the server creates in its home (database, WAL, recordings) is its own only.
       process.umask(0o077);
-      const { loadServerConfig, startServer } = await import('../server/burrowServer.js');
+      const [{ loadServerConfig, startServer }, { createLogger }] = await Promise.all([import('../server/burrowServer.js'), import('../shared/log.js')]);
       const loaded = await loadServerConfig(home, process.env);
       const config = {
         ...loaded,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { constants } from 'node:os';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData } from 'ws';
 import { BurrowError, isErrorCode } from '../shared/errors.js';
 import { pinnedAgent } from '../shared/pinnedHttps.js';
 import type { TerminalEvent } from '../shared/protocol.js';
@@ -41,7 +41,9 @@ export function registerSshCommand(program: Command): void {
     });
 }
 
-function runTerminal(url: URL, token: string, pin: string | undefined, raw: boolean, approvalWaitMs?: number): Promise<number> {
+async function runTerminal(url: URL, token: string, pin: string | undefined, raw: boolean, approvalWaitMs?: number): Promise<number> {
+  // Imported here, not at the top: every `burrow` command loads this file, only `burrow ssh` needs ws.
+  const { WebSocket } = await import('ws');
   return new Promise((resolve) => {
     // The server holds the handshake while a person on site decides.
     const handshakeTimeout = 20_000 + (approvalWaitMs ?? 0);

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { PeerCertificate } from 'node:tls';
-import { generate } from 'selfsigned';
 import { constantTimeEqual } from '../../shared/secrets.js';
 import { writeFileAtomic } from '../../shared/secureFiles.js';
 import { pinOfPem, pinOfRaw } from '../../shared/tlsPin.js';
@@ -42,8 +41,13 @@ export function presentsPeerKey(cert: PeerCertificate | undefined, pin: string):
 
 /** A new self-signed P-256 certificate for the peer link, fit for both ends of a TLS connection. */
 export async function newPeerKeyPair(): Promise<{ cert: string; key: string }> {
+  // Imported only when a pair is made: selfsigned and its ASN.1 libraries took about a
+  // third of every `server start`'s CPU, which only reads the pair it made at init.
+  // Through `default` (module.exports): the CLI bundle gives a CommonJS package's
+  // dynamic import no named exports.
+  const { default: selfsigned } = await import('selfsigned');
   const now = Date.now();
-  const pems = await generate([{ name: 'commonName', value: 'burrow peer' }], {
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'burrow peer' }], {
     keyType: 'ec',
     curve: 'P-256',
     algorithm: 'sha256',
