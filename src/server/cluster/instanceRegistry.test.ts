@@ -109,6 +109,24 @@ describeEachStore('InstanceRegistry', (store) => {
     await Promise.all([a, b].map((i) => i.registry.close()));
   });
 
+  it('declares no instance dead when the observer\'s own clock steps forward between two looks', async () => {
+    const fake = new FakeClock(T);
+    let step = 0;
+    // The wall clock the server runs on can be stepped (NTP); its timers still fire a heartbeat apart.
+    const stepping = { now: () => fake.now() + step, setTimeout: fake.setTimeout.bind(fake), clearTimeout: fake.clearTimeout.bind(fake) };
+    const b = await instance(B);
+    const a = new InstanceRegistry({ db: await store.another(db), bus: network.member(A), clock: stepping, log: silentLogger(), peerUrl: null, heartbeatMs: 5_000, deadAfterMs: 20_000 });
+    await a.start();
+    fake.advance(5_000);
+    await a.idle();
+    // A looks again before B's next beat, its clock a minute further on.
+    step = 60_000;
+    fake.advance(5_000);
+    await a.idle();
+    assert.equal((await getInstance(db, B))?.state, 'live');
+    await Promise.all([a.close(), b.registry.close()]);
+  });
+
   it('heartbeats while every connection of its pool is held', { skip: store.engine === 'sqlite' ? 'one process, one connection: no pool to starve' : false }, async () => {
     const own = await store.another(db);
     const clock = new FakeClock(T);

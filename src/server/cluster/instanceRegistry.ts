@@ -39,7 +39,7 @@ export interface InstanceRegistryDeps {
  * Silence is judged on the survivor's own clock, never by comparing another host's heartbeat
  * stamp with it: hosts whose clocks are apart would otherwise declare each other dead. Each
  * survivor remembers every other instance's heartbeat value and when it last saw that value
- * change; one unchanged for `deadAfterMs` is silent (a survivor that just started has seen
+ * change; one unchanged for `deadAfterMs` (and over as many sweeps) is silent (a survivor that just started has seen
  * nothing change yet, so it watches that long first), and the claim only succeeds if the
  * heartbeat is still the value it saw, so a beat in between wins. (Stamping and judging with
  * the database's clock would also do, but SQLite has no clock shared with the FakeClock tests.)
@@ -54,8 +54,11 @@ export class InstanceRegistry {
   private sweeping?: Promise<void>;
   private state: 'initial' | 'running' | 'closed' = 'initial';
   private heartbeatLine?: DedicatedConnection;
-  /** Per other live instance: its heartbeat as last read, and when (on this clock) it was first read at that value. */
-  private readonly seen = new Map<string, { heartbeatAt: number; since: number }>();
+  /**
+   * Per other live instance: its heartbeat as last read, when (on this clock) it was first
+   * read at that value, and how many sweeps have read it unchanged since.
+   */
+  private readonly seen = new Map<string, { heartbeatAt: number; since: number; looks: number }>();
 
   constructor(private readonly deps: InstanceRegistryDeps) {
     if (deps.heartbeatMs <= 0) throw new BurrowError('CONFIG_INVALID', 'instanceHeartbeatMs must be positive.');
@@ -126,8 +129,14 @@ export class InstanceRegistry {
     for (const i of live) {
       current.add(i.id);
       const last = this.seen.get(i.id);
-      if (last?.heartbeatAt !== i.heartbeatAt) this.seen.set(i.id, { heartbeatAt: i.heartbeatAt, since: now });
-      else if (readFrom - last.since > deadAfterMs) silent.push(i);
+      if (last?.heartbeatAt !== i.heartbeatAt) {
+        this.seen.set(i.id, { heartbeatAt: i.heartbeatAt, since: now, looks: 0 });
+        continue;
+      }
+      last.looks += 1;
+      // The clock is the wall clock, which NTP may step forward; sweeps come a heartbeat apart on
+      // timers it does not move, so enough unchanged looks must back the time it says passed.
+      if (readFrom - last.since > deadAfterMs && last.looks * this.deps.heartbeatMs > deadAfterMs) silent.push(i);
     }
     for (const id of this.seen.keys()) if (!current.has(id)) this.seen.delete(id);
     const declared: string[] = [];
