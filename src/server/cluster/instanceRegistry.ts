@@ -39,9 +39,9 @@ export interface InstanceRegistryDeps {
  * Silence is judged on the survivor's own clock, never by comparing another host's heartbeat
  * stamp with it: hosts whose clocks are apart would otherwise declare each other dead. Each
  * survivor remembers every other instance's heartbeat value and when it last saw that value
- * change; one unchanged for `deadAfterMs` (and over as many sweeps) is silent (a survivor that just started has seen
- * nothing change yet, so it watches that long first), and the claim only succeeds if the
- * heartbeat is still the value it saw, so a beat in between wins. (Stamping and judging with
+ * change; one unchanged for `deadAfterMs` (and over as many sweeps) is silent (a survivor
+ * that just started has seen nothing change yet, so it watches that long first), and the
+ * claim only succeeds if the heartbeat is still the value it saw, so a beat in between wins. (Stamping and judging with
  * the database's clock would also do, but SQLite has no clock shared with the FakeClock tests.)
  *
  * The heartbeat goes over a connection of its own (`Database.dedicated`): a pool saturated by
