@@ -78,16 +78,80 @@ describeEachStore('InstanceRegistry', (store) => {
     assert.equal((await getSession(db, 'ses_a'))?.closedAt, null, 'a survivor keeps its own sessions');
     assert.equal(await getNodeRoute(db, 'nd_1'), undefined);
     assert.deepEqual((await listTargets(db, 'job_1')).map((t) => [t.nodeId, t.status]), [['nd_1', 'failed'], ['nd_2', 'pending']]);
+    // C, which started watching B at T, gets there first (A started before B and saw it at its first beat).
     const entries = await listAudit(db, { action: 'instance.dead' });
     assert.equal(entries.length, 1);
-    assert.deepEqual([entries[0]?.target, entries[0]?.object_type, JSON.parse(entries[0]?.detail ?? '{}')], [B, 'instance', { declaredBy: A, lastHeartbeat: new Date(T).toISOString(), sessions: 1, routes: 1, jobTargets: 1 }]);
-    assert.deepEqual(network.on('instance.dead'), [{ payload: { instanceId: B }, origin: A }]);
+    assert.deepEqual([entries[0]?.target, entries[0]?.object_type, JSON.parse(entries[0]?.detail ?? '{}')], [B, 'instance', { declaredBy: C, lastHeartbeat: new Date(T).toISOString(), sessions: 1, routes: 1, jobTargets: 1 }]);
+    assert.deepEqual(network.on('instance.dead'), [{ payload: { instanceId: B }, origin: C }]);
 
     // B was only stalled: at its next beat it finds itself dead, lets go of what it held, and comes back.
     await beat(b);
     assert.equal(bDeclaredDead, 1);
     assert.equal((await getInstance(db, B))?.state, 'live');
     await Promise.all([a, b, c].map((i) => i.registry.close()));
+  });
+
+  it('declares no beating instance dead however far apart the clocks, and a silent one within deadAfterMs and a beat of the observer', async () => {
+    let bDeclaredDead = 0;
+    // C registers, then falls silent; B's clock is a minute ahead of A's, C's a minute behind.
+    await instance(C, { clock: new FakeClock(T - 60_000) });
+    const a = await instance(A);
+    const b = await instance(B, { clock: new FakeClock(T + 60_000), onDeclaredDead: () => (bDeclaredDead += 1) });
+    for (let i = 1; i <= 12; i++) {
+      await beat(a);
+      await beat(b);
+      assert.deepEqual([(await getInstance(db, A))?.state, (await getInstance(db, B))?.state], ['live', 'live'], `after ${i} beats`);
+      // A has watched C since it started (at T on its clock): silent for deadAfterMs and a beat, it is dead.
+      assert.equal((await getInstance(db, C))?.state, i < 5 ? 'live' : 'dead', `C after ${i} beats`);
+    }
+    assert.equal(bDeclaredDead, 0);
+    assert.deepEqual((await listAudit(db, { action: 'instance.dead' })).map((e) => [e.target, JSON.parse(e.detail ?? '{}').declaredBy]), [[C, A]]);
+    await Promise.all([a, b].map((i) => i.registry.close()));
+  });
+
+  it('declares no instance dead when the observer\'s own clock steps forward between two looks', async () => {
+    const fake = new FakeClock(T);
+    let step = 0;
+    // The wall clock the server runs on can be stepped (NTP); its timers still fire a heartbeat apart.
+    const stepping = { now: () => fake.now() + step, setTimeout: fake.setTimeout.bind(fake), clearTimeout: fake.clearTimeout.bind(fake) };
+    const b = await instance(B);
+    const a = new InstanceRegistry({ db: await store.another(db), bus: network.member(A), clock: stepping, log: silentLogger(), peerUrl: null, heartbeatMs: 5_000, deadAfterMs: 20_000 });
+    await a.start();
+    fake.advance(5_000);
+    await a.idle();
+    // A looks again before B's next beat, its clock a minute further on.
+    step = 60_000;
+    fake.advance(5_000);
+    await a.idle();
+    assert.equal((await getInstance(db, B))?.state, 'live');
+    await Promise.all([a.close(), b.registry.close()]);
+  });
+
+  it('heartbeats while every connection of its pool is held', { skip: store.engine === 'sqlite' ? 'one process, one connection: no pool to starve' : false }, async () => {
+    const own = await store.another(db);
+    const clock = new FakeClock(T);
+    const registry = new InstanceRegistry({ db: own, bus: network.member(A), clock, log: silentLogger(), peerUrl: null, heartbeatMs: 5_000, deadAfterMs: 20_000 });
+    await registry.start();
+    // Ten slow write transactions hold the pool's ten connections (one holds the write lock, nine wait for it).
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const holders = Array.from({ length: 10 }, () => own.transaction(() => gate));
+    const writeLockRequests = async () => Number((await db.get<{ n: number }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = ?", [0x6275_7272]))?.n);
+    while ((await writeLockRequests()) < 10) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    clock.advance(5_000);
+    let watching = true;
+    const landed = (async () => {
+      while (watching && (await getInstance(db, A))?.heartbeatAt !== T + 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      return 'landed';
+    })();
+    // Waiting for the pool, the beat would give up after the pool's connection timeout (10 s).
+    const outcome = await Promise.race([landed, registry.idle().then(() => 'the beat finished without landing')]);
+    watching = false;
+    release();
+    await Promise.all(holders);
+    await registry.close();
+    assert.equal(outcome, 'landed');
   });
 
   it('two survivors sweeping at once declare a silent instance dead once', async () => {

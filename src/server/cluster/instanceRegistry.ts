@@ -2,8 +2,8 @@ import type { Clock, TimerHandle } from '../../shared/clock.js';
 import { BurrowError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { appendAudit } from '../store/auditStore.js';
-import type { Database, Queryable } from '../store/database.js';
-import { beatInstance, endInstance, getInstance, registerInstance, silentInstances, type InstanceRecord } from '../store/instanceStore.js';
+import type { Database, DedicatedConnection, Queryable } from '../store/database.js';
+import { beatInstance, endInstance, getInstance, otherLiveInstances, registerInstance, type InstanceRecord } from '../store/instanceStore.js';
 import { failInstanceTargets } from '../store/jobStore.js';
 import { dropInstanceRoutes } from '../store/nodeRouteStore.js';
 import { closeInstanceSessions } from '../store/sessionStore.js';
@@ -19,7 +19,7 @@ export interface InstanceRegistryDeps {
   /** Where other instances reach this one over the peer link; null without one. */
   peerUrl: string | null;
   heartbeatMs: number;
-  /** A live instance whose heartbeat is older than this is declared dead by a survivor. */
+  /** A live instance whose heartbeat a survivor has not seen move for this long (on its own clock) is declared dead. */
   deadAfterMs: number;
   /**
    * This instance found itself declared dead (it stalled longer than `deadAfterMs`): the
@@ -35,11 +35,30 @@ export interface InstanceRegistryDeps {
  * instance silent for `deadAfterMs` is declared dead by whichever survivor gets there first,
  * in one write transaction (its sessions closed as `instance-lost`, its routes dropped, its
  * running job targets failed, one `instance.dead` audit entry), then `instance.dead` is published.
+ *
+ * Silence is judged on the survivor's own clock, never by comparing another host's heartbeat
+ * stamp with it: hosts whose clocks are apart would otherwise declare each other dead. Each
+ * survivor remembers every other instance's heartbeat value and when it last saw that value
+ * change; one unchanged for `deadAfterMs` (and over as many sweeps) is silent (a survivor
+ * that just started has seen nothing change yet, so it watches that long first), and the
+ * claim only succeeds if the heartbeat is still the value it saw, so a beat in between wins. (Stamping and judging with
+ * the database's clock would also do, but SQLite has no clock shared with the FakeClock tests.)
+ *
+ * The heartbeat goes over a connection of its own (`Database.dedicated`): a pool saturated by
+ * slow reads or a reconnect storm must not hold it back until others declare this one dead.
+ * The sweep runs beside the beats, not before the next one, for the same reason.
  */
 export class InstanceRegistry {
   private timer?: TimerHandle;
   private beating?: Promise<void>;
+  private sweeping?: Promise<void>;
   private state: 'initial' | 'running' | 'closed' = 'initial';
+  private heartbeatLine?: DedicatedConnection;
+  /**
+   * Per other live instance: its heartbeat as last read, when (on this clock) it was first
+   * read at that value, and how many sweeps have read it unchanged since.
+   */
+  private readonly seen = new Map<string, { heartbeatAt: number; since: number; looks: number }>();
 
   constructor(private readonly deps: InstanceRegistryDeps) {
     if (deps.heartbeatMs <= 0) throw new BurrowError('CONFIG_INVALID', 'instanceHeartbeatMs must be positive.');
@@ -61,13 +80,16 @@ export class InstanceRegistry {
     if (this.state !== 'initial') throw new Error('InstanceRegistry.start() called twice');
     await this.refuseTwin();
     this.state = 'running';
+    this.heartbeatLine = this.deps.db.dedicated(`burrow heartbeat ${this.instanceId}`);
     await this.register();
+    // Starts watching the others now: none is judged silent before it was watched for deadAfterMs.
+    await this.sweep();
     this.schedule();
   }
 
-  /** Resolves once the beat under way, if any, has finished. */
+  /** Resolves once the beat and the sweep under way, if any, have finished. */
   async idle(): Promise<void> {
-    while (this.beating) await this.beating;
+    while (this.beating ?? this.sweeping) await (this.beating ?? this.sweeping);
   }
 
   /**
@@ -80,6 +102,7 @@ export class InstanceRegistry {
     this.state = 'closed';
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     await this.idle();
+    await this.heartbeatLine?.close();
     if (!wasRunning) return;
     const dropped = await this.deps.db.transaction(async (tx) => {
       const nodes = await dropInstanceRoutes(tx, this.instanceId);
@@ -90,29 +113,47 @@ export class InstanceRegistry {
   }
 
   /**
-   * Declares dead every other live instance silent for longer than `deadAfterMs`; returns
-   * the ids this instance declared (none when another survivor got there first).
+   * Declares dead every other live instance whose heartbeat this one has not seen move for
+   * longer than `deadAfterMs`; returns the ids this instance declared (none when another
+   * survivor got there first, or the instance beat after it was read).
    */
   async sweep(): Promise<string[]> {
-    const { db, bus, clock, log } = this.deps;
-    const now = clock.now();
-    const before = now - this.deps.deadAfterMs;
+    const { db, bus, clock, log, deadAfterMs } = this.deps;
+    // The read may wait (for the pool): silence counts up to before it, a change from after it.
+    const readFrom = clock.now();
     // A read first: the write transaction (which all instances share one lock for) only when needed.
-    const silent = await silentInstances(db, this.instanceId, before);
+    const live = await otherLiveInstances(db, this.instanceId);
+    const now = clock.now();
+    const silent: InstanceRecord[] = [];
+    const current = new Set<string>();
+    for (const i of live) {
+      current.add(i.id);
+      const last = this.seen.get(i.id);
+      if (last?.heartbeatAt !== i.heartbeatAt) {
+        this.seen.set(i.id, { heartbeatAt: i.heartbeatAt, since: now, looks: 0 });
+        continue;
+      }
+      last.looks += 1;
+      // The clock is the wall clock, which NTP may step forward; sweeps come a heartbeat apart on
+      // timers it does not move, so enough unchanged looks must back the time it says passed.
+      if (readFrom - last.since > deadAfterMs && last.looks * this.deps.heartbeatMs > deadAfterMs) silent.push(i);
+    }
+    for (const id of this.seen.keys()) if (!current.has(id)) this.seen.delete(id);
     const declared: string[] = [];
     for (const s of silent) {
-      const outcome = await db.transaction((tx) => this.declareDead(tx, s, now, before));
+      const outcome = await db.transaction((tx) => this.declareDead(tx, s, now));
       if (!outcome) continue;
       declared.push(s.id);
+      this.seen.delete(s.id);
       log.warn({ instance: s.id, lastHeartbeat: new Date(s.heartbeatAt).toISOString(), ...outcome }, 'declared a silent instance dead');
       await bus.publish('instance.dead', { instanceId: s.id });
     }
     return declared;
   }
 
-  private async declareDead(tx: Queryable, s: InstanceRecord, now: number, before: number): Promise<{ sessions: number; routes: number; jobTargets: number } | undefined> {
-    // The claim: only one survivor moves it from live, and not if it beat meanwhile.
-    if (!(await endInstance(tx, s.id, 'dead', before))) return undefined;
+  private async declareDead(tx: Queryable, s: InstanceRecord, now: number): Promise<{ sessions: number; routes: number; jobTargets: number } | undefined> {
+    // The claim: only one survivor moves it from live, and not if it beat since it was read.
+    if (!(await endInstance(tx, s.id, 'dead', s.heartbeatAt))) return undefined;
     const sessions = await closeInstanceSessions(tx, now, s.id);
     const routes = (await dropInstanceRoutes(tx, s.id)).length;
     const jobTargets = await failInstanceTargets(tx, now, s.id);
@@ -174,6 +215,7 @@ export class InstanceRegistry {
       const work = this.beat()
         .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'instance heartbeat failed'))
         .finally(() => {
+          this.startSweep();
           this.beating = undefined;
           this.schedule();
         });
@@ -181,15 +223,23 @@ export class InstanceRegistry {
     }, this.deps.heartbeatMs);
   }
 
+  /** Sweeps beside the beats (one sweep at a time): a sweep waiting for the pool must not delay the next beat. */
+  private startSweep(): void {
+    if (this.state !== 'running' || this.sweeping) return;
+    this.sweeping = this.sweep()
+      .then(() => undefined)
+      .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'instance sweep failed'))
+      .finally(() => (this.sweeping = undefined));
+  }
+
   private async beat(): Promise<void> {
-    const { db, clock, log } = this.deps;
-    if (!(await beatInstance(db, this.instanceId, clock.now()))) {
+    const { clock, log } = this.deps;
+    if (!this.heartbeatLine || !(await beatInstance(this.heartbeatLine, this.instanceId, clock.now()))) {
       // Declared dead while stalled (or the row went): come back as a new life of this
       // instance, after letting go of what the store no longer records as ours.
       log.error({ instance: this.instanceId }, 'this instance was declared dead by another while it stalled; dropping its tunnels and sessions and registering again');
       this.deps.onDeclaredDead?.();
       await this.register();
     }
-    await this.sweep();
   }
 }

@@ -8,7 +8,7 @@ import { insertGroup } from './groupStore.js';
 import { insertNode } from './nodeStore.js';
 import { claimTarget, failOrphanTargets, insertJob, listTargets } from './jobStore.js';
 import { closeOrphanSessions, getSession, insertSession } from './sessionStore.js';
-import { beatInstance, endInstance, getInstance, registerInstance, silentInstances } from './instanceStore.js';
+import { beatInstance, endInstance, getInstance, otherLiveInstances, registerInstance } from './instanceStore.js';
 import { dropInstanceRoutes, dropNodeRoute, getNodeRoute, listNodeRoutes, putNodeRoute } from './nodeRouteStore.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations', import.meta.url));
@@ -67,13 +67,16 @@ describeEachStore('cluster stores', (store) => {
     assert.equal(await dropNodeRoute(db, 'nd_3', X, T), true);
   });
 
-  it('heartbeats a live instance, finds the silent ones, and ends an instance once', async () => {
+  it('heartbeats a live instance, lists the others live, and ends an instance once, only at the heartbeat seen', async () => {
     assert.equal(await beatInstance(db, X, T + 30), true);
-    assert.deepEqual((await silentInstances(db, X, T + 20)).map((i) => i.id), [Y]);
-    assert.equal(await endInstance(db, Y, 'dead', T + 20), true);
-    assert.equal(await endInstance(db, Y, 'dead', T + 20), false);
+    assert.equal(await beatInstance(db, X, T + 30), true);
+    assert.equal((await getInstance(db, X))?.heartbeatAt, T + 31, 'a beat always moves the heartbeat, even when the clock did not');
+    assert.deepEqual((await otherLiveInstances(db, X)).map((i) => [i.id, i.heartbeatAt]), [[Y, T]]);
+    assert.equal(await endInstance(db, X, 'dead', T + 30), false, 'not once it beat after the survivor looked');
+    assert.equal(await endInstance(db, Y, 'dead', T), true);
+    assert.equal(await endInstance(db, Y, 'dead', T), false);
     assert.equal(await beatInstance(db, Y, T + 40), false, 'a dead instance does not beat back to life');
-    assert.equal(await endInstance(db, X, 'dead', T + 20), false, 'not while its heartbeat is recent');
+    assert.deepEqual(await otherLiveInstances(db, X), []);
     await registerInstance(db, { id: Y, peerUrl: null, now: T + 50 });
     assert.deepEqual([(await getInstance(db, Y))?.state, (await getInstance(db, Y))?.peerUrl], ['live', null]);
   });

@@ -42,6 +42,13 @@ export interface Database extends Queryable {
   /** Closes the connection(s) after queued statements finish. */
   close(): Promise<void>;
   /**
+   * A connection of its own, named `name`, for the few statements that must not wait behind
+   * everything else (the instance heartbeat, which a saturated PostgreSQL pool would delay
+   * until survivors declare a live instance dead). On SQLite, one connection in one process,
+   * it is this database.
+   */
+  dedicated(name: string): DedicatedConnection;
+  /**
    * Short messages between the processes that share this database (PostgreSQL NOTIFY);
    * absent on an engine only one process can use (SQLite), where an in-process bus suffices.
    */
@@ -51,6 +58,11 @@ export interface Database extends Queryable {
    * session advisory locks); absent on an engine only one process can use (SQLite).
    */
   sessionLocks?(): SessionLocks;
+}
+
+/** Statements on a connection of their own; `close()` ends it. */
+export interface DedicatedConnection extends Queryable {
+  close(): Promise<void>;
 }
 
 /** A lock on a dedicated connection: taken with `tryTake`, released by `close` or when the connection ends. */

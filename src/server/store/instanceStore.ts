@@ -30,9 +30,13 @@ export async function registerInstance(q: Queryable, i: { id: string; peerUrl: s
   );
 }
 
-/** Moves a live instance's heartbeat to `now`; false when it is no longer live (declared dead meanwhile). */
+/**
+ * Moves a live instance's heartbeat to `now`; false when it is no longer live (declared dead
+ * meanwhile). The value always changes (by a millisecond if `now` equals it, as after a clock
+ * step back): survivors judge liveness by seeing it move, never by comparing it with their clock.
+ */
 export async function beatInstance(q: Queryable, id: string, now: number): Promise<boolean> {
-  return (await q.run("UPDATE instances SET heartbeat_at = ? WHERE id = ? AND state = 'live'", [now, id])).changes === 1;
+  return (await q.run("UPDATE instances SET heartbeat_at = CASE WHEN heartbeat_at = ? THEN heartbeat_at + 1 ELSE ? END WHERE id = ? AND state = 'live'", [now, now, id])).changes === 1;
 }
 
 /** One instance by id. */
@@ -46,16 +50,19 @@ export async function listInstances(q: Queryable): Promise<InstanceRecord[]> {
   return (await q.all<Row>('SELECT * FROM instances ORDER BY started_at, id')).map(toRecord);
 }
 
-/** Live instances other than `self` whose last heartbeat is before `before`. */
-export async function silentInstances(q: Queryable, self: string, before: number): Promise<InstanceRecord[]> {
-  return (await q.all<Row>("SELECT * FROM instances WHERE state = 'live' AND id <> ? AND heartbeat_at < ? ORDER BY id", [self, before])).map(toRecord);
+/** Live instances other than `self`, by id. */
+export async function otherLiveInstances(q: Queryable, self: string): Promise<InstanceRecord[]> {
+  return (await q.all<Row>("SELECT * FROM instances WHERE state = 'live' AND id <> ? ORDER BY id", [self])).map(toRecord);
 }
 
 /**
  * Moves a live instance to `state`; false when it was not live (another survivor, or the
- * instance itself, got there first). In a write transaction this is the claim that makes
- * exactly one survivor declare an instance dead.
+ * instance itself, got there first) or, given `seenHeartbeat`, when its heartbeat is no longer
+ * that value (it beat since). In a write transaction this is the claim that makes exactly one
+ * survivor declare an instance dead, and only one that did not beat after the survivor looked.
  */
-export async function endInstance(q: Queryable, id: string, state: 'dead' | 'stopped', before = Number.MAX_SAFE_INTEGER): Promise<boolean> {
-  return (await q.run("UPDATE instances SET state = ? WHERE id = ? AND state = 'live' AND heartbeat_at < ?", [state, id, before])).changes === 1;
+export async function endInstance(q: Queryable, id: string, state: 'dead' | 'stopped', seenHeartbeat?: number): Promise<boolean> {
+  const sql = "UPDATE instances SET state = ? WHERE id = ? AND state = 'live'";
+  const r = seenHeartbeat === undefined ? await q.run(sql, [state, id]) : await q.run(`${sql} AND heartbeat_at = ?`, [state, id, seenHeartbeat]);
+  return r.changes === 1;
 }

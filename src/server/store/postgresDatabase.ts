@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { BurrowError } from '../../shared/errors.js';
-import { storeError, type Database, type Notifications, type Queryable, type SessionLocks, type SqlValue } from './database.js';
+import { storeError, type Database, type DedicatedConnection, type Notifications, type Queryable, type SessionLocks, type SqlValue } from './database.js';
 import { checkPostgresUrl, redactDatabaseUrl } from './databaseUrl.js';
+import { postgresDedicatedConnection } from './postgresDedicatedConnection.js';
 import { postgresNotifications } from './postgresNotifications.js';
 import { postgresSessionLocks } from './postgresSessionLock.js';
 import { numberedPlaceholders, postgresDdl } from './sqlText.js';
@@ -60,6 +61,8 @@ export class PostgresDatabase implements Database {
   readonly engine = 'postgres';
   private macKey: Buffer | undefined;
   private readonly q: Queryable;
+  /** Ended with the pool, whoever else closes them first. */
+  private readonly dedicatedLines = new Set<DedicatedConnection>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -134,6 +137,13 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** Statements on a connection of their own, outside the pool: they never wait for a pooled connection. */
+  dedicated(name: string): DedicatedConnection {
+    const line = postgresDedicatedConnection({ url: this.url, name, types, macKey: () => this.macKey });
+    this.dedicatedLines.add(line);
+    return line;
+  }
+
   /** NOTIFY through the pool, LISTEN on a connection of its own to the same database. */
   notifications(): Notifications {
     return postgresNotifications(this.url, this.pool);
@@ -144,7 +154,8 @@ export class PostgresDatabase implements Database {
     return postgresSessionLocks(this.url);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await Promise.all([...this.dedicatedLines].map((line) => line.close()));
     return this.pool.end();
   }
 }

@@ -1,7 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import sqlite3 from 'sqlite3';
 import { BurrowError } from '../../shared/errors.js';
-import { storeError, type Database, type Queryable, type RunResult, type SqlValue } from './database.js';
+import { storeError, type Database, type DedicatedConnection, type Queryable, type RunResult, type SqlValue } from './database.js';
 
 function direct(db: sqlite3.Database): Queryable {
   return {
@@ -111,6 +111,21 @@ export class SqliteDatabase implements Database {
         throw err;
       }
     });
+  }
+
+  /** One process, one connection: statements wait only for those queued before them, so this database serves. */
+  dedicated(): DedicatedConnection {
+    const macKey = () => this.macKey;
+    return {
+      run: (sql, params) => this.run(sql, params),
+      get: <T>(sql: string, params?: readonly SqlValue[]) => this.get<T>(sql, params),
+      all: <T>(sql: string, params?: readonly SqlValue[]) => this.all<T>(sql, params),
+      exec: (sql) => this.exec(sql),
+      get auditMacKey() {
+        return macKey();
+      },
+      close: () => Promise.resolve(),
+    };
   }
 
   /** Closes the connection after queued statements finish. */
