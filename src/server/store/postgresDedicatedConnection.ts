@@ -1,6 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { storeError, type DedicatedConnection, type SqlValue } from './database.js';
-import { redactDatabaseUrl } from './databaseUrl.js';
+import { openDedicatedPgConnection, type DedicatedPgConnection } from './dedicatedPgConnection.js';
 import { numberedPlaceholders } from './sqlText.js';
 
 /** How the connection is made: where, under what name, reading values how (as the pool does). */
@@ -14,53 +14,48 @@ export interface DedicatedConnectionOptions {
 
 /**
  * Statements on a PostgreSQL connection of their own, outside the pool, so they never wait
- * for a pooled connection. Opened at first use; a statement that fails drops the connection
+ * for a pooled connection. Opened at first use (as dedicatedPgConnection.ts opens one); a statement that fails drops the connection
  * (it may be lost, or still busy with a query that timed out) and the next one opens a new one.
  */
 export function postgresDedicatedConnection(o: DedicatedConnectionOptions): DedicatedConnection {
-  let client: pg.Client | undefined;
-  let opening: Promise<pg.Client> | undefined;
+  let current: DedicatedPgConnection | undefined;
+  let opening: Promise<DedicatedPgConnection> | undefined;
   let closed = false;
 
-  const drop = (c: pg.Client) => {
-    if (client === c) client = undefined;
-    c.end().catch(() => undefined);
+  const forget = (conn: DedicatedPgConnection) => {
+    if (current === conn) current = undefined;
   };
 
-  const open = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ connectionString: o.url, types: o.types, application_name: o.name, keepAlive: true, connectionTimeoutMillis: 10_000, query_timeout: 10_000 });
-    // Without an 'error' listener a dropped connection would crash the process.
-    c.on('error', () => drop(c));
-    c.on('end', () => {
-      if (client === c) client = undefined;
+  const open = async (): Promise<DedicatedPgConnection> => {
+    const conn: DedicatedPgConnection = await openDedicatedPgConnection({
+      url: o.url,
+      settings: { types: o.types, application_name: o.name, keepAlive: true, connectionTimeoutMillis: 10_000, query_timeout: 10_000 },
+      purpose: 'open a connection to',
+      setUp: async () => undefined,
+      onLost: () => forget(conn),
     });
-    try {
-      await c.connect();
-    } catch (err) {
-      await c.end().catch(() => undefined);
-      throw new Error(`Cannot open a connection to ${redactDatabaseUrl(o.url)}: ${(err as Error).message.replaceAll(o.url, redactDatabaseUrl(o.url))}`, { cause: err });
-    }
     if (closed) {
-      await c.end().catch(() => undefined);
+      await conn.close();
       throw new Error('the dedicated connection was closed');
     }
-    client = c;
-    return c;
+    current = conn;
+    return conn;
   };
 
-  const connected = (): Promise<pg.Client> => {
+  const connected = (): Promise<DedicatedPgConnection> => {
     if (closed) return Promise.reject(new Error('the dedicated connection was closed'));
-    if (client) return Promise.resolve(client);
+    if (current) return Promise.resolve(current);
     opening ??= open().finally(() => (opening = undefined));
     return opening;
   };
 
   const query = async (sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> => {
-    const c = await connected();
+    const conn = await connected();
     try {
-      return await c.query(sql, params as SqlValue[]);
+      return await conn.client.query(sql, params as SqlValue[]);
     } catch (err) {
-      drop(c);
+      forget(conn);
+      void conn.close();
       throw storeError(err as Error);
     }
   };
@@ -78,9 +73,9 @@ export function postgresDedicatedConnection(o: DedicatedConnectionOptions): Dedi
     async close() {
       closed = true;
       await opening?.catch(() => undefined);
-      const c = client;
-      client = undefined;
-      await c?.end().catch(() => undefined);
+      const conn = current;
+      current = undefined;
+      await conn?.close();
     },
   };
 }
