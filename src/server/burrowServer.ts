@@ -16,6 +16,7 @@ import { announceSessions } from './cluster/announceSessions.js';
 import { NodeRegistry } from './gateway/nodeRegistry.js';
 import { openNodeTunnels } from './gateway/nodeTunnels.js';
 import { ApprovalBroker } from './approvals/approvalBroker.js';
+import { ApprovalBoard } from './approvals/approvalBoard.js';
 import { serverHoldsWork } from './nodeWork.js';
 import { SessionQueue } from './sessionQueue.js';
 import { createApp } from './http/app.js';
@@ -148,6 +149,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     approvals: siteApprovals,
   });
   const stopAnnouncingSessions = announceSessions(sessions, cluster, log.child({ part: 'cluster' }));
+  const approvalBoard = new ApprovalBoard(cluster);
   const queue = new SessionQueue({
     db,
     clock,
@@ -182,7 +184,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
     : undefined;
   // Filled in as each port listens; /readyz reads them then.
   const listeners: Record<string, { readonly listening: boolean }> = {};
-  const apiDeps = { db, clock, log, box, authority, cluster, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, siteApprovals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
+  const apiDeps = { db, clock, log, box, authority, cluster, approvalBoard, registry: nodes, sessions, queue, sshHostKeyPub: hostKeyPub.trim(), get tlsPin() { return certificates.current.pin; }, publicUrl: config.publicUrl, recordingsDir: paths.recordings, consoleDir: CONSOLE_DIR, approvals, siteApprovals, keyRotationMinIntervalMs: config.keyRotationMinIntervalMs, denials,
     audit: { macKey: audit.keys.macKey, publicKeyPem: audit.keys.publicKeyPem, checkpoints: audit.checkpoints },
     alerts: alerts.api,
     budgetChanged: (nodeId: string) => traffic.judge(nodeId),
@@ -282,6 +284,7 @@ async function startLocked(o: { home: string; config: ServerConfig; log: Logger;
         await nodes.close();
         await denials.close();
         stopAnnouncingSessions();
+        approvalBoard.close();
         await cluster.close();
         await recordAudit(db, { actor: 'system', action: 'server.stop', target: config.listen, result: 'ok' }, clock.now()).catch(() => undefined);
         await checkpointer.close();

@@ -6,6 +6,7 @@ import type { SecretBox } from '../../shared/secretBox.js';
 import type { NodeDirectory } from '../cluster/nodeDirectory.js';
 import type { PendingApprovals } from '../gateway/pendingApprovals.js';
 import type { ApprovalBroker } from '../approvals/approvalBroker.js';
+import type { ApprovalBoard } from '../approvals/approvalBoard.js';
 import type { SessionManager } from '../sessions/sessionManager.js';
 import type { SessionQueue } from '../sessionQueue.js';
 import type { Database } from '../store/database.js';
@@ -49,6 +50,12 @@ export interface ApiDeps {
   approvals?: PendingApprovals;
   /** Customer approval: asks the person on a node's site before a shell opens there. */
   siteApprovals?: ApprovalBroker;
+  /**
+   * The requests for approval on site waiting now, on every instance. Made by whoever makes
+   * these deps, not by a route: it must follow the bus from start-up, so a console that
+   * connects later is shown what already waits, and once only, however many apps are built.
+   */
+  approvalBoard: ApprovalBoard;
   /** A node may rotate its key at most once per this interval (1 h when unset). */
   keyRotationMinIntervalMs?: number;
   audit: AuditAnchors;

@@ -31,6 +31,7 @@ import { auditPaths, loadAuditKeys } from '../audit/auditKeys.js';
 import { readCheckpoints } from '../audit/auditCheckpointer.js';
 import { insertJob } from '../store/jobStore.js';
 import { insertRecording } from '../store/recordingStore.js';
+import { ApprovalBoard } from '../approvals/approvalBoard.js';
 
 /** The people of the test world, by role. */
 export const PEOPLE = ['rootAdmin', 'aAdmin', 'aOperator', 'aViewer', 'bAdmin', 'aNewOperator'] as const;
@@ -129,7 +130,8 @@ export async function buildApiWorld(o: { clock?: Clock; cluster?: ClusterBus } =
   const queue = new SessionQueue({ db, clock, log, registry, sessions, maxWaitMs: 3_600_000, viewSession: async () => null });
   const cluster = o.cluster ?? new LocalClusterBus('i-000000000001');
   const authority = new AuthorityWatch({ db, clock, log, bus: cluster });
-  const deps: ApiDeps = { db, clock, log, box, authority, cluster, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'),
+  const approvalBoard = new ApprovalBoard(cluster);
+  const deps: ApiDeps = { db, clock, log, box, authority, cluster, approvalBoard, registry, sessions, queue, sshHostKeyPub: 'ssh-ed25519 AAAA', tlsPin: `sha256/${'A'.repeat(43)}`, publicUrl: 'https://127.0.0.1:8443', recordingsDir: join(dir, 'recordings'),
     denials,
     audit: { macKey: auditKeys.macKey, publicKeyPem: auditKeys.publicKeyPem, checkpoints: () => readCheckpoints(auditPaths(dir).checkpoints) } };
   // A finished transcript on nodeA, so the replay route has something to serve.
@@ -145,6 +147,7 @@ export async function buildApiWorld(o: { clock?: Clock; cluster?: ClusterBus } =
     userIds,
     async close() {
       authority.close();
+      approvalBoard.close();
       await cluster.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

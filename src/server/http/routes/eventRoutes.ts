@@ -9,7 +9,6 @@ import { getNode } from '../../store/nodeStore.js';
 import { accessOf } from '../accessOf.js';
 import type { ApiDeps } from '../apiDeps.js';
 import { principalOf, type RouteDef } from '../apiContext.js';
-import { ApprovalBoard } from '../../approvals/approvalBoard.js';
 import { ConsoleEventHub, type ConsoleEvent } from '../consoleEventHub.js';
 import { nodeView } from './nodeRoutes.js';
 
@@ -40,7 +39,7 @@ function publicSession(v: SessionView | Omit<SessionView, 'url'>): Omit<SessionV
  * is delivered, re-read whenever an authority change for the caller came in.
  */
 export function eventRoutes(d: ApiDeps): RouteDef[] {
-  const hub = new ConsoleEventHub(d.registry, d.sessions, d.cluster, new ApprovalBoard(d.cluster));
+  const hub = new ConsoleEventHub(d.registry, d.sessions, d.cluster, d.approvalBoard);
   return [
     {
       method: 'GET',
