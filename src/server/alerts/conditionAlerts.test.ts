@@ -6,10 +6,11 @@ import { FakeClock } from '../../shared/clock.js';
 import type { ConditionState } from '../../shared/conditions.js';
 import { silentLogger } from '../../shared/log.js';
 import { deleteAlertRule, insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
-import { getIncident } from '../store/alertStateStore.js';
+import { getAlertCursor, getIncident } from '../store/alertStateStore.js';
 import { listConditionStates, recordConditionStates } from '../store/conditionStore.js';
 import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
 import { AlertEngine } from './alertEngine.js';
+import { CONDITION_CURSOR } from './conditionAlerts.js';
 
 const START = Date.UTC(2026, 0, 1);
 const state = (name: string, s: ConditionState['state'], since: number, origin: ConditionState['origin'] = 'operator'): ConditionState => ({ name, origin, kind: 'log', state: s, value: 3, since: new Date(since).toISOString(), detail: '3 matching line(s) in the last 300 s (fires at 3)' });
@@ -95,5 +96,23 @@ describe('condition.firing alerts', () => {
     assert.equal((await getIncident(world.deps.db, rule, 'nodeA|admin:fatal'))?.open, false);
     assert.equal((await getIncident(world.deps.db, rule, 'nodeA|operator:errors'))?.open, true, 'a rule still reported stays open');
     assert.equal(sent.length, 2);
+  });
+  it('alerts on a state stamped before the cursor by an instance whose clock is behind', async () => {
+    await addRule({ kind: 'condition.firing' }, 'root');
+    await engine.start();
+    // Just before a poll, an instance whose clock is 2 s ahead stores nodeB's state; the poll
+    // reads it and moves the cursor to that stamp. The instance holding nodeA then stores a
+    // firing state stamped with its own (right) clock: later, yet before the cursor.
+    clock.advance(14_500);
+    await recordConditionStates(world.deps.db, 'nodeB', [state('disk', 'ok', START)], clock.now() + 2_000, 100);
+    clock.advance(1_000);
+    await engine.settled();
+    await engine.settled();
+    assert.equal(sent.length, 0);
+    assert.equal(await getAlertCursor(world.deps.db, CONDITION_CURSOR), START + 16_500, "the cursor is at nodeB's stamp");
+    await report('nodeA', [state('errors', 'firing', START)]);
+    assert.deepEqual(sent.map((m) => [m.event, m.node?.id, m.detail.condition]), [['condition.firing', 'nodeA', 'errors']]);
+    await report('nodeA', [{ ...state('errors', 'firing', START), value: 9 }]);
+    assert.equal(sent.length, 1, 'read again, it is the same incident: no second alert');
   });
 });

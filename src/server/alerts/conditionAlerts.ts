@@ -1,5 +1,5 @@
 import type { Database } from '../store/database.js';
-import { conditionStatesReportedSince, listConditionStates } from '../store/conditionStore.js';
+import { conditionStatesReportedBetween, conditionStatesReportedSince, listConditionStates } from '../store/conditionStore.js';
 import { advanceAlertCursor, getAlertCursor, openIncidents, placeAlertCursor } from '../store/alertStateStore.js';
 import { getNode } from '../store/nodeStore.js';
 import { listAlertRules } from '../store/alertStore.js';
@@ -7,6 +7,8 @@ import { alertMessage } from './alertMessage.js';
 import type { AlertTailDeps } from './alertTail.js';
 
 const BATCH = 500;
+/** How far before its cursor the reader looks again, for states committed after later stamps were read. */
+export const LATE_MS = 60_000;
 /** The alert cursor over node_condition_states.reported_at (milliseconds, read inclusively). */
 export const CONDITION_CURSOR = 'conditions';
 
@@ -27,12 +29,16 @@ export async function startConditionCursor(db: Database, now: number): Promise<v
  */
 export async function readConditionStates(d: Pick<AlertTailDeps, 'db' | 'clock' | 'incidents' | 'fire' | 'context'>): Promise<void> {
   const from = (await getAlertCursor(d.db, CONDITION_CURSOR)) ?? d.clock.now();
-  const rows = await conditionStatesReportedSince(d.db, from, BATCH);
-  if (rows.length === 0) return;
-  const first = rows[0]?.reportedAt as number;
-  const last = rows[rows.length - 1]?.reportedAt as number;
+  const fresh = await conditionStatesReportedSince(d.db, from, BATCH);
+  const first = fresh[0]?.reportedAt as number;
+  const last = fresh[fresh.length - 1]?.reportedAt as number;
   // A full batch of one millisecond would be read forever: step past it.
-  if (!(await advanceAlertCursor(d.db, CONDITION_CURSOR, from, rows.length === BATCH && first === last ? last + 1 : last))) return;
+  if (fresh.length > 0 && !(await advanceAlertCursor(d.db, CONDITION_CURSOR, from, fresh.length === BATCH && first === last ? last + 1 : last))) return;
+  // Stamps come from each instance's clock when its write began: one whose clock is behind,
+  // or that waited for the write lock, commits a state stamped before what was already read.
+  // The current states of the last LATE_MS are judged again; the incidents make that harmless.
+  const rows = [...(await conditionStatesReportedBetween(d.db, from - LATE_MS, from, BATCH)).reverse(), ...fresh];
+  if (rows.length === 0) return;
   const ctx = await d.context();
   const rules = ctx.rules.filter((r) => r.spec.kind === 'condition.firing');
   for (const row of rules.length ? rows : []) {

@@ -87,6 +87,12 @@ export async function conditionStatesReportedSince(q: Queryable, since: number, 
   return rows.map(stateOf);
 }
 
+/** The states stamped in [from, to), newest first: those a reader may have passed over. */
+export async function conditionStatesReportedBetween(q: Queryable, from: number, to: number, limit: number): Promise<ConditionStateRecord[]> {
+  const rows = await q.all<StateRow>('SELECT * FROM node_condition_states WHERE reported_at >= ? AND reported_at < ? ORDER BY reported_at DESC LIMIT ?', [from, to, limit]);
+  return rows.map(stateOf);
+}
+
 /**
  * Replaces a node's states with those it reported now (nothing is written when they are
  * what is stored) and records in its history each rule whose state changed (or that is

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApiWorld, type ApiWorld, type Person } from '../../testing/apiWorld.js';
 import { openSse } from '../../testing/sseReader.js';
+import { moveNode } from '../../store/nodeLifecycleStore.js';
 
 /** Reads the caller's event stream. */
 function subscribe(world: ApiWorld, who: Person) {
@@ -102,5 +103,31 @@ describe('GET /v1/events', () => {
       assert.equal(other.data.id, 'nodeB');
     }
     for (const s of [a, b, late, laterB]) s.close();
+  });
+  it("shows a request for approval on site under its node's group as it is now, after a move", async () => {
+    const notice = { id: 'apr_evtest00002', nodeId: 'nodeA', kind: 'job' as const, subject: 'job_2', user: 'ops@example.com', what: 'run: secret-thing', since: '2026-01-01T00:00:00.000Z', timeoutMs: 60_000 };
+    await world.deps.cluster.publish('approval', { event: 'approval.waiting', groupId: 'siteA', notice });
+    await moveNode(world.deps.db, 'nodeA', 'custB');
+    try {
+      const a = await subscribe(world, 'aViewer');
+      const b = await subscribe(world, 'bAdmin');
+      assert.equal((await a.next()).event, 'ready');
+      assert.equal((await b.next()).event, 'ready');
+      // custB's admin now answers for nodeA: it is shown what waits there.
+      const shown = await b.next();
+      assert.equal(shown.event, 'approval.waiting');
+      assert.equal(shown.data.id, notice.id);
+      await world.deps.cluster.publish('approval', { event: 'approval.decided', groupId: 'siteA', notice: { ...notice, outcome: 'approved', by: 'Mia on site' } });
+      assert.equal((await b.next()).event, 'approval.decided');
+      // custA's viewer, who no longer sees nodeA, heard none of it: its next event is about its own group.
+      world.deps.sessions.emit('opened', { id: 'sesA2', nodeId: 'nodeX', url: 'https://h:1/', state: 'open' }, 'siteA');
+      const other = await a.next();
+      assert.equal(other.event, 'session.opened');
+      assert.equal(other.data.id, 'sesA2');
+      a.close();
+      b.close();
+    } finally {
+      await moveNode(world.deps.db, 'nodeA', 'siteA');
+    }
   });
 });

@@ -94,8 +94,10 @@ export function eventRoutes(d: ApiDeps): RouteDef[] {
             return;
           }
           if (e.kind === 'approval') {
-            // Only to those who may see the node's group: the request names who asks and what for.
-            if (visible.has(e.groupId)) send(e.event, e.notice);
+            // Only to those who may see the node's group as it is now (the node may have moved
+            // since the request was announced): the request names who asks and what for.
+            const groupId = (await getNode(d.db, e.notice.nodeId))?.groupId ?? e.groupId;
+            if (visible.has(groupId)) send(e.event, e.notice);
             return;
           }
           const n = await getNode(d.db, e.nodeId);

@@ -12,8 +12,11 @@ import { assertWithinBudget } from '../../budget/nodeBudget.js';
 
 /** A download's Content-Disposition: a plain ASCII name for old clients, the exact one in filename*. */
 export function attachment(name: string): string {
-  const plain = name.replace(/[^\w.-]/g, '_').slice(0, 120) || 'download';
-  return `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(name.slice(0, 200))}`;
+  // "/" and "/x/." end in no name a file can be saved under.
+  const base = /^\.*$/.test(name) ? 'download' : name;
+  const plain = base.replace(/[^\w.-]/g, '_').slice(0, 120);
+  // Cut by code point: half a surrogate pair makes encodeURIComponent throw.
+  return `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(Array.from(base).slice(0, 200).join(''))}`;
 }
 
 /**
