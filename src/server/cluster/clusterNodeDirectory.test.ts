@@ -207,8 +207,10 @@ describeEachStore('ClusterNodeDirectory', (store) => {
     assert.deepEqual([a.directory.size, a.directory.isOnline('nd_2')], [2, true]);
     const offline: string[] = [];
     a.directory.on('offline', (id: string) => offline.push(id));
-    // B stops beating (its clock stands still); A's sweep declares it dead.
-    for (let i = 0; i < 5; i++) {
+    // B stops beating (its clock stands still); A's sweep declares it dead. A first saw B at
+    // its first beat (B started after A's start), and declares it once B's heartbeat has stood
+    // still for longer than deadAfterMs on A's clock: at A's sixth beat.
+    for (let i = 0; i < 6; i++) {
       a.clock.advance(5_000);
       await a.registry.idle();
     }
