@@ -1,73 +1,48 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type { AlertMessage, AlertRuleSpec } from '../../shared/alerts.js';
-import { FakeClock } from '../../shared/clock.js';
+import type { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import type { NodeStatusReport } from '../../shared/protocol.js';
 import { recordAudit } from '../store/auditStore.js';
-import { deleteAlertRule, insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
+import { insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
 import { markNodeSeen } from '../store/nodeStore.js';
 import { insertNodeStatus, setNodeSchedule } from '../store/nodeStatusStore.js';
-import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
+import type { ApiWorld } from '../testing/apiWorld.js';
 import { AlertEngine } from './alertEngine.js';
+import { ALERT_TEST_START, buildAlertTestWorld, type AlertTestWorld, type Presence } from './alertEngine.testkit.js';
 
 const MIN = 60_000;
-const START = Date.UTC(2026, 0, 1);
-
-/** The registry as the engine sees it, driven by hand. */
-class Presence extends EventEmitter {
-  readonly online = new Set<string>();
-  up(id: string): void {
-    this.online.add(id);
-    this.emit('online', id);
-  }
-  down(id: string): void {
-    this.online.delete(id);
-    this.emit('offline', id);
-  }
-  isOnline(id: string): boolean {
-    return this.online.has(id);
-  }
-}
+const START = ALERT_TEST_START;
 
 describe('AlertEngine', () => {
+  let kit: AlertTestWorld;
   let world: ApiWorld;
   let clock: FakeClock;
   let nodes: Presence;
   let sessions: EventEmitter;
   let sent: AlertMessage[];
   let engine: AlertEngine;
-  let n = 0;
 
-  const addRule = async (spec: AlertRuleSpec, quietMs = 0, groupId = 'custA') => {
-    const id = `rule${++n}`;
-    await insertAlertRule(world.deps.db, { id, groupId, name: id, spec, channelIds: ['chA'], quietMs, createdBy: null, createdAt: clock.now() });
-    return id;
-  };
+  const addRule = (spec: AlertRuleSpec, quietMs = 0, groupId = 'custA') => kit.addRule(spec, quietMs, groupId);
   const startEngine = async () => {
-    engine = new AlertEngine({ db: world.deps.db, clock, log: silentLogger(), nodes, sessions, pollMs: 15_000, startupGraceMs: 30_000, delivery: { deliver: async (_c, m) => { sent.push(m); return { deliveryId: 'x', status: 'delivered', error: null }; } } });
+    engine = new AlertEngine({ db: world.deps.db, clock, log: silentLogger(), nodes, sessions, pollMs: 15_000, startupGraceMs: 30_000, delivery: kit.delivery });
     await engine.start();
   };
   const advance = async (ms: number) => {
     // Step 15 s at a time so each timer's work is done before the next fires.
-    for (let t = 0; t < ms; t += 15_000) {
-      clock.advance(Math.min(15_000, ms - t));
+    for (let step = 0; step < ms; step += 15_000) {
+      clock.advance(Math.min(15_000, ms - step));
       await engine.settled();
       await engine.settled();
     }
   };
-  const events = () => sent.map((m) => `${m.event}:${m.node?.id ?? '-'}`);
+  const events = () => kit.events();
 
   beforeEach(async () => {
-    clock = new FakeClock(START);
-    world = await buildApiWorld({ clock });
-    nodes = new Presence();
-    sessions = new EventEmitter();
-    sent = [];
-    // The world's own rule would answer too; each test sets the rules it is about.
-    await deleteAlertRule(world.deps.db, 'alrA');
-    await insertAlertChannel(world.deps.db, { id: 'chA', groupId: 'custA', name: 'hook', kind: 'webhook', config: { url: 'https://example.com/' }, secretSealed: null, createdBy: null, createdAt: START });
+    kit = await buildAlertTestWorld();
+    ({ world, clock, nodes, sessions, sent } = kit);
   });
   afterEach(async () => {
     await engine.close();

@@ -1,55 +1,37 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import type { AlertMessage, AlertRuleSpec } from '../../shared/alerts.js';
-import { FakeClock } from '../../shared/clock.js';
+import type { EventEmitter } from 'node:events';
+import type { AlertRuleSpec } from '../../shared/alerts.js';
+import type { FakeClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/log.js';
 import { recordAudit } from '../store/auditStore.js';
-import { deleteAlertRule, insertAlertChannel, insertAlertRule } from '../store/alertStore.js';
-import { buildApiWorld, type ApiWorld } from '../testing/apiWorld.js';
+import type { ApiWorld } from '../testing/apiWorld.js';
 import { ReadRendezvous } from '../testing/readRendezvous.js';
 import { AlertEngine } from './alertEngine.js';
+import { ALERT_TEST_START, buildAlertTestWorld, type AlertTestWorld, type Presence } from './alertEngine.testkit.js';
 
 const MIN = 60_000;
-const START = Date.UTC(2026, 0, 1);
-
-/** The registry as both engines see it (each leader sees every instance's nodes). */
-class Presence extends EventEmitter {
-  readonly online = new Set<string>();
-  up(id: string): void {
-    this.online.add(id);
-    this.emit('online', id);
-  }
-  down(id: string): void {
-    this.online.delete(id);
-    this.emit('offline', id);
-  }
-  isOnline(id: string): boolean {
-    return this.online.has(id);
-  }
-}
+const START = ALERT_TEST_START;
 
 // Issue 23 follow-up: between a leader losing its lock connection and standing down, a
 // second leader may already run. Both engines here share one store, and every read of the
 // alert state is held until the other engine reads too: the worst interleaving, every time.
 describe('two alert leaders at once', () => {
+  let kit: AlertTestWorld;
   let world: ApiWorld;
   let clock: FakeClock;
   let nodes: Presence;
   let sessions: EventEmitter;
-  let sent: AlertMessage[];
   let engines: AlertEngine[];
   let rendezvous: ReadRendezvous;
-  let n = 0;
 
   const addRule = async (spec: AlertRuleSpec, quietMs = 0) => {
-    const id = `rule${++n}`;
-    await insertAlertRule(world.deps.db, { id, groupId: 'custA', name: id, spec, channelIds: ['chA'], quietMs, createdBy: null, createdAt: clock.now() });
+    await kit.addRule(spec, quietMs);
   };
   const startEngines = async () => {
     rendezvous = new ReadRendezvous(/FROM alert_(incidents|cursors)/);
     const engine = () =>
-      new AlertEngine({ db: rendezvous.party(world.deps.db), clock, log: silentLogger(), nodes, sessions, pollMs: 15_000, startupGraceMs: 0, delivery: { deliver: async (_c, m) => { sent.push(m); return { deliveryId: 'x', status: 'delivered', error: null }; } } });
+      new AlertEngine({ db: rendezvous.party(world.deps.db), clock, log: silentLogger(), nodes, sessions, pollMs: 15_000, startupGraceMs: 0, delivery: kit.delivery });
     engines = [engine(), engine()];
     await Promise.all(engines.map((e) => e.start()));
   };
@@ -62,17 +44,12 @@ describe('two alert leaders at once', () => {
       await settled();
     }
   };
-  const events = () => sent.map((m) => `${m.event}:${m.node?.id ?? '-'}`);
+  const events = () => kit.events();
 
   beforeEach(async () => {
-    clock = new FakeClock(START);
-    world = await buildApiWorld({ clock });
-    nodes = new Presence();
-    sessions = new EventEmitter();
-    sent = [];
+    kit = await buildAlertTestWorld();
+    ({ world, clock, nodes, sessions } = kit);
     engines = [];
-    await deleteAlertRule(world.deps.db, 'alrA');
-    await insertAlertChannel(world.deps.db, { id: 'chA', groupId: 'custA', name: 'hook', kind: 'webhook', config: { url: 'https://example.com/' }, secretSealed: null, createdBy: null, createdAt: START });
   });
   afterEach(async () => {
     rendezvous.release();

@@ -1,14 +1,10 @@
 import { beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
+import { storeWithApprovedNodes } from './approvedNodes.testkit.js';
 import type { Database } from './database.js';
-import { insertGroup } from './groupStore.js';
 import { approvalReceived, askCancelRunning, cancelWaitingApproval, claimTarget, finishTarget, insertJob, listTargets, markWaitingApproval } from './jobStore.js';
-import { loadMigrations, migrate } from './migrate.js';
-import { insertNode } from './nodeStore.js';
 import { describeEachStore } from './testStores.js';
 
-const MIGRATIONS = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 const T = 1_700_000_000_000;
 
 // A job target waiting for approval on site: shown as such, ended at once by a cancel, and of
@@ -17,11 +13,8 @@ describeEachStore('job targets waiting for approval on site', (store) => {
   let db: Database;
   let other: Database;
   beforeEach(async () => {
-    db = await store.create();
+    db = await storeWithApprovedNodes(store, ['nd_1', 'nd_2']);
     other = await store.another(db);
-    await migrate(db, await loadMigrations(MIGRATIONS));
-    await insertGroup(db, { id: 'g1', name: 'g1', parentId: null }, T);
-    for (const id of ['nd_1', 'nd_2']) await insertNode(db, { id, name: id, groupId: 'g1', publicKey: `key-${id}`, status: 'approved', services: [], agentVersion: null, createdAt: T, enrolledBy: null });
     await insertJob(db, { id: 'job_1', kind: 'command', command: 'true', path: null, mode: null, payload: null, sha256: null, manifest: null, signature: null, timeoutMs: 1000, stopAfterFailures: null, createdBy: null, groupId: 'g1', createdAt: T, expiresAt: T + 60_000 }, ['nd_1', 'nd_2']);
     for (const n of ['nd_1', 'nd_2']) await claimTarget(db, 'job_1', n, T, 'i-000000000001');
   });
